@@ -76,3 +76,27 @@ export function parseClock(hhmm: string): number {
   if (!m || Number(m[1]) > 23 || Number(m[2]) > 59) throw new Error(`"${hhmm}" is not a time of day HH:MM`);
   return Number(m[1]) * 60 + Number(m[2]);
 }
+
+/** Injected time source: production uses the system clock, tests a fixed or stepping one. */
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+
+/** A clock for tests: starts at `start`, moves only when told. */
+export class ManualClock implements Clock {
+  private current: number;
+  constructor(start: Date | string) {
+    this.current = new Date(start).getTime();
+  }
+  now(): Date {
+    return new Date(this.current);
+  }
+  set(to: Date | string): void {
+    this.current = new Date(to).getTime();
+  }
+  advance(ms: number): void {
+    this.current += ms;
+  }
+}
