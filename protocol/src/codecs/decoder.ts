@@ -65,7 +65,8 @@ export class Rdm6300Decoder extends FrameDecoder {
   }
 
   private addNoise(bytes: Buffer): void {
-    this.noise = Buffer.concat([this.noise, bytes]);
+    if (bytes.length === 0) return;
+    this.noise = this.noise.length ? Buffer.concat([this.noise, bytes]) : bytes;
     while (this.noise.length >= NOISE_PIECE) {
       this.reject(new FrameError('noise', 'bytes outside a frame'), this.noise.subarray(0, NOISE_PIECE));
       this.noise = this.noise.subarray(NOISE_PIECE);
@@ -78,30 +79,33 @@ export class Rdm6300Decoder extends FrameDecoder {
   }
 
   private scan(): void {
+    const buf = this.buffer;
+    let pos = 0;
     for (;;) {
-      const start = this.buffer.indexOf(RDM6300_STX);
+      const start = buf.indexOf(RDM6300_STX, pos);
       if (start === -1) {
-        this.addNoise(this.buffer);
-        this.buffer = Buffer.alloc(0);
-        return;
+        this.addNoise(buf.subarray(pos));
+        pos = buf.length;
+        break;
       }
-      if (start > 0) this.addNoise(this.buffer.subarray(0, start));
-      this.buffer = this.buffer.subarray(start);
-      if (this.buffer.length < RDM6300_FRAME_LENGTH) return;
+      this.addNoise(buf.subarray(pos, start));
+      pos = start;
+      if (buf.length - pos < RDM6300_FRAME_LENGTH) break;
       this.flushNoise();
-      const frame = this.buffer.subarray(0, RDM6300_FRAME_LENGTH);
+      const frame = buf.subarray(pos, pos + RDM6300_FRAME_LENGTH);
       try {
         const card = decodeRdm6300Frame(frame);
         this.emitEvent({ kind: 'read', card, raw: rawText(frame.subarray(1, 13)) });
-        this.buffer = this.buffer.subarray(RDM6300_FRAME_LENGTH);
+        pos += RDM6300_FRAME_LENGTH;
       } catch (e) {
         // A frame cut short by a new STX: reject the stub, resync there.
         const next = frame.indexOf(RDM6300_STX, 1);
         const end = frame[13] === RDM6300_ETX || next === -1 ? RDM6300_FRAME_LENGTH : next;
         this.reject(next !== -1 && end === next ? new FrameError('syntax', 'frame cut short') : e, frame.subarray(0, end));
-        this.buffer = this.buffer.subarray(end);
+        pos += end;
       }
     }
+    this.buffer = pos === buf.length ? Buffer.alloc(0) : buf.subarray(pos);
   }
 }
 
