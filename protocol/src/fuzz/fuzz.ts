@@ -13,7 +13,9 @@ import { encodeDecimal10 } from '../codecs/decimal10.js';
 import { encodeWiegand } from '../codecs/wiegand.js';
 import { encodeSmartTap } from '../codecs/smart.js';
 
-const { values } = parseArgs({ options: { chunks: { type: 'string', default: '1000000' }, seed: { type: 'string', default: '1' } } });
+const { values } = parseArgs({
+  options: { chunks: { type: 'string', default: '1000000' }, seed: { type: 'string', default: '1' }, quick: { type: 'boolean' } },
+});
 const totalChunks = Number(values.chunks);
 
 // xorshift32: fast, seeded, reproducible; quality is ample for choosing fuzz inputs.
