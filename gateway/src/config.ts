@@ -1,0 +1,138 @@
+/**
+ * Gateway configuration (CONTRACT §1 terminals, §3 MQTT): one JSON file, validated once with zod
+ * into a typed object. Nothing else in the gateway reads files or the environment for settings.
+ */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import {
+  CARD_TECHS,
+  DirectionSchema,
+  TERMINAL_FORMATS,
+  TOPIC_ID_PATTERN,
+  isValidTimeZone,
+} from '@rfid/protocol';
+
+export type TerminalSource =
+  { kind: 'serial'; path: string; baudRate: number } | { kind: 'tcp'; host: string; port: number };
+
+/** `serial:/dev/ttyUSB0?baud=9600` or `tcp://host:port` → a typed source; throws with the reason. */
+export function parseTerminalSource(text: string): TerminalSource {
+  if (text.startsWith('serial:')) {
+    const [pathPart, query = ''] = text.slice('serial:'.length).split('?', 2) as [string, string?];
+    if (!pathPart) throw new Error(`"${text}": serial source needs a device path`);
+    const params = new URLSearchParams(query);
+    const baud = params.get('baud') ?? '9600';
+    if (!/^\d+$/.test(baud)) throw new Error(`"${text}": baud must be a number`);
+    return { kind: 'serial', path: pathPart, baudRate: Number(baud) };
+  }
+  if (text.startsWith('tcp://')) {
+    let url: URL;
+    try {
+      url = new URL(text);
+    } catch {
+      throw new Error(`"${text}" is not a tcp://host:port address`);
+    }
+    const port = Number(url.port);
+    if (!url.hostname || !Number.isInteger(port) || port <= 0 || port > 65535) {
+      throw new Error(`"${text}": tcp source needs host and port`);
+    }
+    return { kind: 'tcp', host: url.hostname.replace(/^\[|\]$/g, ''), port };
+  }
+  throw new Error(`"${text}": source must be serial:PATH?baud=N or tcp://HOST:PORT`);
+}
+
+const topicId = z.string().regex(TOPIC_ID_PATTERN, 'letters, digits, _ . - (1–64)');
+
+export const TerminalConfigSchema = z.object({
+  id: z.string().min(1).max(64),
+  source: z.string().superRefine((s, ctx) => {
+    try {
+      parseTerminalSource(s);
+    } catch (e) {
+      ctx.addIssue({ code: 'custom', message: (e as Error).message });
+    }
+  }),
+  format: z.enum(TERMINAL_FORMATS),
+  direction: DirectionSchema.optional(),
+  tech: z.enum(CARD_TECHS).optional(),
+  byteOrder: z.enum(['msb-first', 'reversed']).optional(),
+});
+export type TerminalConfig = z.infer<typeof TerminalConfigSchema>;
+
+export const GatewayConfigSchema = z
+  .object({
+    schoolId: topicId,
+    gatewayId: topicId,
+    mqtt: z.object({
+      url: z
+        .string()
+        .regex(/^(mqtts?|tcp|tls|wss?):\/\//, 'must be an mqtt://, mqtts://, tcp://, tls:// or ws(s):// URL'),
+      username: z.string().optional(),
+      password: z.string().optional(),
+    }),
+    /** Directory of the SQLite queue and the saved roster; created if missing. */
+    dataDir: z.string().min(1),
+    timeZone: z
+      .string()
+      .default('Asia/Ho_Chi_Minh')
+      .refine(isValidTimeZone, 'must be an IANA time zone such as Asia/Ho_Chi_Minh'),
+    /** A card read again on the same terminal within this window is a repeat (DUP), not a new tap. */
+    repeatWindowSeconds: z.number().nonnegative().default(60),
+    terminals: z.array(TerminalConfigSchema).default([]),
+    queue: z
+      .object({
+        maxBytes: z.number().int().positive().optional(),
+        maxDays: z.number().positive().optional(),
+      })
+      .default({}),
+    statusIntervalSeconds: z.number().positive().default(30),
+    resendAfterSeconds: z.number().positive().default(10),
+    batchMax: z.number().int().min(1).max(500).default(500),
+    /** Batches of the backlog in flight (published, not yet acked by the server) at once. */
+    maxInFlightBatches: z.number().int().min(1).max(64).default(8),
+    metrics: z.object({ port: z.number().int().min(0).max(65535), host: z.string().optional() }).optional(),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .superRefine((c, ctx) => {
+    const seen = new Set<string>();
+    c.terminals.forEach((t, i) => {
+      if (seen.has(t.id))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['terminals', i, 'id'],
+          message: `duplicate terminal id "${t.id}"`,
+        });
+      seen.add(t.id);
+    });
+  });
+
+/** What the caller writes (defaults optional). */
+export type GatewayConfigInput = z.input<typeof GatewayConfigSchema>;
+/** What the gateway works with (defaults filled in). */
+export type GatewayConfig = z.output<typeof GatewayConfigSchema>;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  readonly code = 'bad_config';
+}
+
+/** Validate a config object; the error names every bad field by its path. */
+export function parseGatewayConfig(input: unknown, origin = 'config'): GatewayConfig {
+  const r = GatewayConfigSchema.safeParse(input);
+  if (!r.success) {
+    const issues = r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+    throw new ConfigError(`${origin}: ${issues}`);
+  }
+  return r.data;
+}
+
+/** Read and validate a JSON config file. */
+export function loadGatewayConfig(path: string): GatewayConfig {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new ConfigError(`${path}: ${(e as Error).message}`);
+  }
+  return parseGatewayConfig(json, path);
+}
