@@ -86,9 +86,10 @@ export class MemoryTapQueue implements TapQueue {
       if (t.acked) continue;
       const tooOld = limits.maxDays !== undefined && t.storedAtMs < nowMs - limits.maxDays * DAY_MS;
       const tooBig = limits.maxBytes !== undefined && this.pendingBytes > limits.maxBytes;
-      if (!tooOld && !tooBig) break; // oldest first: once one is within limits, the rest are too
-      this.remove(t);
-      n++;
+      if (tooOld || tooBig) {
+        this.remove(t);
+        n++;
+      }
     }
     this.dropped += n;
     return n;

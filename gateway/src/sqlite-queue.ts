@@ -95,8 +95,11 @@ function prepareStatements(db: Database.Database) {
       `SELECT * FROM taps WHERE terminal = ? AND terminal_seq = ? AND card = ? AND stored_at >= ? ORDER BY seq DESC LIMIT 1`,
     ),
     storedSince: db.prepare<[number], TapRow>(`SELECT * FROM taps WHERE stored_at >= ? ORDER BY seq`),
-    oldestPending: db.prepare<[], { seq: number; size: number; stored_at: number }>(
-      `SELECT seq, size, stored_at FROM taps WHERE acked = 0 ORDER BY seq LIMIT 1000`,
+    oldestPending: db.prepare<[], { seq: number; size: number }>(
+      `SELECT seq, size FROM taps WHERE acked = 0 ORDER BY seq LIMIT 1000`,
+    ),
+    deleteOlderThan: db.prepare<[number], { size: number }>(
+      `DELETE FROM taps WHERE acked = 0 AND stored_at < ? RETURNING size`,
     ),
     deleteSeq: db.prepare<[number]>(`DELETE FROM taps WHERE seq = ?`),
     addDropped: db.prepare<[number]>(`UPDATE meta SET value = value + ? WHERE key = 'dropped'`),
@@ -198,25 +201,38 @@ export class SqliteTapQueue implements TapQueue {
   }
 
   enforceLimits(limits: QueueLimits, nowMs: number): number {
-    if (limits.maxBytes === undefined && limits.maxDays === undefined) return 0;
     let dropped = 0;
     this.db.transaction(() => {
-      for (;;) {
+      if (limits.maxDays !== undefined) {
+        for (const r of this.stmts.deleteOlderThan.all(nowMs - limits.maxDays * DAY_MS)) {
+          this.pendingCount--;
+          this.pendingBytes -= r.size;
+          dropped++;
+        }
+      }
+      while (limits.maxBytes !== undefined && this.pendingBytes > limits.maxBytes) {
         const rows = this.stmts.oldestPending.all();
-        if (rows.length === 0) return;
+        if (rows.length === 0) break;
         for (const r of rows) {
-          const tooOld = limits.maxDays !== undefined && r.stored_at < nowMs - limits.maxDays * DAY_MS;
-          const tooBig = limits.maxBytes !== undefined && this.pendingBytes > limits.maxBytes;
-          if (!tooOld && !tooBig) return;
+          if (this.pendingBytes <= limits.maxBytes) break;
           this.stmts.deleteSeq.run(r.seq);
           this.pendingCount--;
           this.pendingBytes -= r.size;
           dropped++;
         }
       }
+      if (dropped > 0) this.stmts.addDropped.run(dropped);
     })();
-    if (dropped > 0) this.stmts.addDropped.run(dropped);
     return dropped;
+  }
+
+  /** The durability settings in force on this connection (for tests and the start-up log). */
+  settings(): { journalMode: string; synchronous: string } {
+    const sync = this.db.pragma('synchronous', { simple: true }) as number;
+    return {
+      journalMode: String(this.db.pragma('journal_mode', { simple: true })),
+      synchronous: ['OFF', 'NORMAL', 'FULL', 'EXTRA'][sync] ?? String(sync),
+    };
   }
 
   droppedTotal(): number {
