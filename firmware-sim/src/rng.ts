@@ -55,6 +55,12 @@ export class SeededRandom {
     return -mean * Math.log(1 - this.float());
   }
 
+  /** Exponential with `mean`, cut at `max` (inverse CDF of the truncated law: one draw, no retries). */
+  truncatedExponential(mean: number, max: number): number {
+    const tail = 1 - Math.exp(-max / mean);
+    return -mean * Math.log(1 - this.float() * tail);
+  }
+
   bytes(n: number): Buffer {
     const out = Buffer.alloc(n);
     for (let i = 0; i < n; i++) out[i] = this.int(0, 255);

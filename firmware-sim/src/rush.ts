@@ -124,7 +124,7 @@ export function morningRush(options: MorningRushOptions): RushPlan {
     const forgot = rng.chance(forgetRate);
     const double = rng.chance(doubleRate);
     const onTime = rng.skewNormal(bellMs - (peakBefore - SKEW_MODE_OFFSET * spread) * MINUTE, spread * MINUTE, SKEW_ALPHA);
-    const lateness = rng.exponential(lateMean * MINUTE);
+    const lateness = rng.truncatedExponential(lateMean * MINUTE, windowMs - bellMs);
     const gap = rng.int(1500, 8000);
     const terminalIndex = rng.int(0, terminals - 1);
     if (absent) {

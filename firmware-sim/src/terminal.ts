@@ -305,6 +305,11 @@ export class SimulatedTerminal extends EventEmitter {
     }
   }
 
+  /** Whether a `silent` fault is in force. */
+  get silent(): boolean {
+    return this.faults.silent;
+  }
+
   /** The terminal's own clock (its display), including a `clock` fault's offset. */
   terminalTime(): Date {
     return new Date(this.clock.now().getTime() + this.faults.clockOffsetMs);
