@@ -1,0 +1,31 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import type { Clock } from '@rfid/protocol';
+import type { ServerConfig } from './config/config.js';
+import type { Logger } from './logger.js';
+import { CoreModule } from './core.module.js';
+import { DbModule } from './db/db.module.js';
+import { DirectoryModule } from './directory/directory.module.js';
+import { DevicesModule } from './devices/devices.module.js';
+
+export interface AppModuleOptions {
+  config: ServerConfig;
+  databaseUrl: string;
+  clock: Clock;
+  logger: Logger;
+}
+
+/** The application: one feature module per concern. Add new feature modules to `imports`. */
+@Module({})
+export class AppModule {
+  static register(o: AppModuleOptions): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        CoreModule.forRoot(o.config, o.clock, o.logger),
+        DbModule.forRoot(o.databaseUrl, `rfid-server:${o.config.serverId}`),
+        DirectoryModule,
+        DevicesModule,
+      ],
+    };
+  }
+}

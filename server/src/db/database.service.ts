@@ -1,0 +1,39 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import type pg from 'pg';
+
+export type SqlClient = Pick<pg.PoolClient, 'query'>;
+
+/**
+ * Raw SQL on the pool TypeORM owns, for the hot paths (ingest, reports) where one multi-row
+ * statement beats ORM entity loads. CRUD code uses TypeORM repositories instead.
+ */
+@Injectable()
+export class Database {
+  constructor(readonly dataSource: DataSource) {}
+
+  get pool(): pg.Pool {
+    return (this.dataSource.driver as unknown as { master: pg.Pool }).master;
+  }
+
+  async query<R extends pg.QueryResultRow = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<R[]> {
+    const r = await this.pool.query<R>(sql, params);
+    return r.rows;
+  }
+
+  /** Run `fn` in one transaction (READ COMMITTED); rolls back when it throws. */
+  async transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await fn(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw e;
+    } finally {
+      client.release();
+    }
+  }
+}

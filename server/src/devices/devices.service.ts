@@ -1,0 +1,75 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { Gateway, School } from '../db/entities/index.js';
+import { DomainError } from '../common/domain-error.js';
+import { hashGatewaySecret, newGatewayId, newGatewaySecret, verifyGatewaySecret } from './gateway-secret.js';
+import { CLOCK } from '../config/config.js';
+import type { Clock } from '@rfid/protocol';
+
+export interface GatewayIdentity {
+  gatewayId: string;
+  schoolId: string;
+  secretHash: string;
+  revoked: boolean;
+}
+
+export interface GatewayCredentials {
+  gatewayId: string;
+  mqttUsername: string;
+  /** Shown once; only its hash is stored. */
+  mqttPassword: string;
+  schoolId: string;
+}
+
+const CACHE_TTL_MS = 30_000;
+
+/**
+ * Registered gateways: registration (issuing the MQTT secret) and the cached identity lookups the
+ * broker's connect path and the ingest path need on every message.
+ */
+@Injectable()
+export class DevicesService {
+  private readonly cache = new Map<string, { identity: GatewayIdentity | null; at: number }>();
+
+  constructor(
+    @InjectRepository(Gateway) private readonly gateways: Repository<Gateway>,
+    @InjectRepository(School) private readonly schools: Repository<School>,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async register(schoolId: string, name: string): Promise<GatewayCredentials> {
+    if (!(await this.schools.existsBy({ id: schoolId }))) throw new DomainError('not_found', `school ${schoolId} not found`);
+    const gatewayId = newGatewayId();
+    const secret = newGatewaySecret();
+    await this.gateways.insert({ id: gatewayId, schoolId, name: name.normalize('NFC').trim(), secretHash: hashGatewaySecret(secret) });
+    this.cache.delete(gatewayId);
+    return { gatewayId, mqttUsername: gatewayId, mqttPassword: secret, schoolId };
+  }
+
+  async revoke(gatewayId: string): Promise<void> {
+    await this.gateways.update({ id: gatewayId }, { revokedAt: this.clock.now() });
+    this.cache.delete(gatewayId);
+  }
+
+  async listForSchool(schoolId: string): Promise<Gateway[]> {
+    return this.gateways.find({ where: { schoolId }, order: { createdAt: 'ASC' } });
+  }
+
+  /** Cached identity (30 s); null for an unknown gateway. */
+  async lookup(gatewayId: string): Promise<GatewayIdentity | null> {
+    const hit = this.cache.get(gatewayId);
+    if (hit && Date.now() - hit.at < CACHE_TTL_MS) return hit.identity;
+    const g = await this.gateways.findOneBy({ id: gatewayId });
+    const identity = g ? { gatewayId: g.id, schoolId: g.schoolId, secretHash: g.secretHash, revoked: g.revokedAt !== null } : null;
+    this.cache.set(gatewayId, { identity, at: Date.now() });
+    return identity;
+  }
+
+  /** The identity when the credentials are right and the gateway is not revoked. */
+  async authenticate(username: string, password: string | Buffer): Promise<GatewayIdentity | null> {
+    const identity = await this.lookup(username);
+    if (!identity || identity.revoked) return null;
+    return verifyGatewaySecret(password, identity.secretHash) ? identity : null;
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * `createServer`: the whole server in-process (used by the CLI, the demo, the benchmarks and the
+ * tests). Starts the embedded PostgreSQL when no DATABASE_URL is given, migrates, then the Nest
+ * application (HTTP + Socket.IO, MQTT broker/client, ingest).
+ */
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import type { INestApplication } from '@nestjs/common';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { systemClock, type Clock } from '@rfid/protocol';
+import { parseConfig, type ServerConfig } from './config/config.js';
+import { createLogger, PinoNestLogger, type Logger } from './logger.js';
+import { AppModule } from './app.module.js';
+import { runMigrations } from './db/data-source.js';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded-postgres.js';
+import { DomainErrorFilter } from './common/domain-error.js';
+
+export interface RunningServer {
+  httpUrl: string;
+  httpPort: number;
+  /** The broker the gateways use: the embedded one (`mqtt://127.0.0.1:PORT`) or MQTT_URL. */
+  mqttUrl: string;
+  mqttPort: number | null;
+  databaseUrl: string;
+  config: ServerConfig;
+  app: INestApplication;
+  logger: Logger;
+  close(): Promise<void>;
+}
+
+export interface ServerDeps {
+  clock?: Clock;
+  logger?: Logger;
+}
+
+export async function createServer(input: Partial<ServerConfig> = {}, deps: ServerDeps = {}): Promise<RunningServer> {
+  const config = parseConfig(input);
+  const logger = deps.logger ?? createLogger(config.logLevel, { server: config.serverId });
+  const clock = deps.clock ?? systemClock;
+  let embedded: EmbeddedDatabase | null = null;
+  let databaseUrl = config.databaseUrl;
+  if (!databaseUrl) {
+    embedded = await startEmbeddedPostgres({ dir: path.join(config.dataDir, 'pg'), log: logger });
+    databaseUrl = embedded.url;
+  }
+  let app: INestApplication | null = null;
+  try {
+    const applied = await runMigrations(databaseUrl);
+    if (applied.length) logger.info({ migrations: applied }, 'migrations applied');
+    app = await NestFactory.create(AppModule.register({ config, databaseUrl, clock, logger }), {
+      logger: new PinoNestLogger(logger.child({ component: 'nest' })),
+      bodyParser: true,
+    });
+    app.setGlobalPrefix('api/v1', { exclude: ['healthz', 'readyz', 'metrics'] });
+    app.useGlobalFilters(new DomainErrorFilter());
+    await app.listen(config.httpPort, config.httpHost);
+    const { port: httpPort } = app.getHttpServer().address() as AddressInfo;
+    const { mqttUrl, mqttPort } = brokerAddress(app, config);
+    const running: RunningServer = {
+      httpUrl: `http://127.0.0.1:${httpPort}`,
+      httpPort,
+      mqttUrl,
+      mqttPort,
+      databaseUrl,
+      config,
+      app,
+      logger,
+      close: async () => {
+        await app?.close();
+        await embedded?.stop();
+      },
+    };
+    logger.info({ httpUrl: running.httpUrl, mqttUrl }, 'server ready');
+    return running;
+  } catch (e) {
+    await app?.close().catch(() => undefined);
+    await embedded?.stop().catch(() => undefined);
+    throw e;
+  }
+}
+
+function brokerAddress(_app: INestApplication, config: ServerConfig): { mqttUrl: string; mqttPort: number | null } {
+  return { mqttUrl: config.mqttUrl ?? `mqtt://127.0.0.1:${config.mqttPort}`, mqttPort: config.mqttUrl ? null : config.mqttPort };
+}
