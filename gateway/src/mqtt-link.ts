@@ -106,12 +106,14 @@ export class MqttLink extends EventEmitter<MqttLinkEvents> {
     this.client = undefined;
     if (!client) return;
     if (this.up) {
+      let timer: NodeJS.Timeout | undefined;
       await Promise.race([
         new Promise<void>((resolve) =>
           client.publish(this.topics.status, OFFLINE_STATUS, { qos: 1, retain: true }, () => resolve()),
         ),
-        new Promise<void>((resolve) => setTimeout(resolve, 1_000).unref()),
+        new Promise<void>((resolve) => (timer = setTimeout(resolve, 1_000))),
       ]);
+      clearTimeout(timer);
     }
     this.up = false;
     await client.endAsync(true);

@@ -122,10 +122,14 @@ export class SqliteTapQueue implements TapQueue {
   private pendingCount: number;
   private pendingBytes: number;
 
-  constructor(file: string) {
+  /**
+   * @param opts.synchronous only for tools that fill a queue in bulk (tests, benchmarks): the
+   *   gateway always runs with FULL.
+   */
+  constructor(file: string, opts: { synchronous?: 'FULL' | 'NORMAL' | 'OFF' } = {}) {
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
+    this.db.pragma(`synchronous = ${opts.synchronous ?? 'FULL'}`);
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
     this.stmts = prepareStatements(this.db);

@@ -44,7 +44,11 @@ describe('kill -9 during a rush', () => {
     standIn = await new ServerStandIn(broker.url).start();
     await standIn.publishRoster('kt-001', 'gw-crash', {
       version: 1,
-      cards: Array.from({ length: TAPS }, (_, i) => ({ card: cardText(i), name: `Hoc Sinh ${i}`, class: '6A' })),
+      cards: Array.from({ length: TAPS }, (_, i) => ({
+        card: cardText(i),
+        name: `Hoc Sinh ${i}`,
+        class: '6A',
+      })),
     });
     smart = await new SmartTerminalSim(300).start();
     dir = tempDir();
@@ -77,7 +81,11 @@ describe('kill -9 during a rush', () => {
   it('loses no acknowledged tap and duplicates none', async () => {
     child = startChild();
     await waitFor(() => smart.connected, 'gateway connected to the terminal', 15_000);
-    await waitFor(() => existsSync(path.join(dir, 'data', 'roster.json')), 'roster received and saved', 15_000);
+    await waitFor(
+      () => existsSync(path.join(dir, 'data', 'roster.json')),
+      'roster received and saved',
+      15_000,
+    );
     let killedAt = -1;
     for (let i = 0; i < TAPS; i++) {
       smart.tap(card(i));
