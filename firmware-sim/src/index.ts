@@ -10,6 +10,7 @@ export {
   type AckOutcome,
   type Buzzer,
   type DisplayEvent,
+  type GatewayTerminalConfig,
   type NoAckOutcome,
   type SentEvent,
   type SentOutcome,

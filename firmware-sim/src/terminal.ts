@@ -73,6 +73,15 @@ export interface TerminalOptions {
   faults?: FaultRates;
 }
 
+/** How a gateway config names this terminal (CONTRACT §1: `{ id, source, format }`). */
+export interface GatewayTerminalConfig {
+  id: string;
+  source: string;
+  format: TerminalFormat;
+  tech?: CardTech;
+  byteOrder?: ByteOrder;
+}
+
 /** A smart terminal got its ACK. */
 export interface AckOutcome {
   result: AckResult;
@@ -256,6 +265,17 @@ export class SimulatedTerminal extends EventEmitter {
   /** `source` for the gateway's terminal config: `serial:/dev/pts/7?baud=9600` or `tcp://127.0.0.1:PORT`. */
   get gatewaySource(): string {
     return this.link.gatewaySource;
+  }
+
+  /** This terminal's entry in a gateway config (`terminals[]`): `{ id, source, format, tech?, byteOrder? }`. */
+  gatewayConfig(): GatewayTerminalConfig {
+    return {
+      id: this.id,
+      source: this.gatewaySource,
+      format: this.kind,
+      ...(this.model.tech ? { tech: this.model.tech } : {}),
+      ...(this.model.byteOrder ? { byteOrder: this.model.byteOrder } : {}),
+    };
   }
 
   get linkType(): LinkOptions['type'] {

@@ -91,7 +91,7 @@ describe('smart terminal: ACK, resend, give up', () => {
   it('queues taps one at a time by default, and pipelines them with maxInFlight', async () => {
     await setUp({ ack: { dropFirst: 1 } });
     const outcomes = await Promise.all([terminal.tap(card), terminal.tap(card), terminal.tap(card)]);
-    expect(outcomes.map((o) => o.seq)).toEqual([0, 1, 2]);
+    expect(outcomes.map((o) => ('seq' in o ? o.seq : -1))).toEqual([0, 1, 2]);
     // One at a time: TAP 0 twice, then TAP 1 twice, …
     expect(gateway!.events.flatMap((e) => (e.kind === 'tap' ? [e.seq] : []))).toEqual([0, 0, 1, 1, 2, 2]);
   });
@@ -141,7 +141,7 @@ describe('TCP link without a gateway', () => {
       gateway = await GatewayStandIn.connect(terminal.gatewaySource, 'smart');
       const outcome = await pending;
       expect(outcome.result).toBe('OK');
-      expect(outcome.tries).toBeGreaterThanOrEqual(2);
+      expect('tries' in outcome && outcome.tries).toBeGreaterThanOrEqual(2);
     } finally {
       await gateway?.close();
       await terminal.close();

@@ -2,9 +2,9 @@
  * A pty pair made by socat: the terminal writes to one end with `serialport`, the gateway opens
  * the other (`serial:/dev/pts/N?baud=9600`), as it would a USB-serial adapter.
  *
- * A pty keeps what nobody reads: until the gateway opens its end, about 4 KB per pty plus socat's
- * buffer wait there (and are delivered when it does open), after which writes stall. A real UART
- * would lose those bytes instead.
+ * While nobody has the gateway's end open, what the terminal writes is lost (socat cannot deliver
+ * it and goes on; writes never stall), as on a real line with no listener; once the gateway opens
+ * its end it gets what is written from then on. Closing kills socat, which takes both ends away.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
