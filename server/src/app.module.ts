@@ -6,6 +6,12 @@ import { CoreModule } from './core.module.js';
 import { DbModule } from './db/db.module.js';
 import { DirectoryModule } from './directory/directory.module.js';
 import { DevicesModule } from './devices/devices.module.js';
+import { MetricsModule } from './metrics/metrics.module.js';
+import { MqttModule } from './mqtt/mqtt.module.js';
+import { LiveModule } from './live/live.module.js';
+import { AttendanceModule } from './attendance/attendance.module.js';
+import { IngestModule } from './ingest/ingest.module.js';
+import { HealthModule } from './health/health.module.js';
 
 export interface AppModuleOptions {
   config: ServerConfig;
@@ -24,7 +30,13 @@ export class AppModule {
         CoreModule.forRoot(o.config, o.clock, o.logger),
         DbModule.forRoot(o.databaseUrl, `rfid-server:${o.config.serverId}`),
         DirectoryModule,
+        MetricsModule,
         DevicesModule,
+        MqttModule,
+        LiveModule,
+        AttendanceModule,
+        IngestModule,
+        HealthModule,
       ],
     };
   }

@@ -15,6 +15,7 @@ import { AppModule } from './app.module.js';
 import { runMigrations } from './db/data-source.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded-postgres.js';
 import { DomainErrorFilter } from './common/domain-error.js';
+import { EmbeddedBrokerService } from './mqtt/embedded-broker.service.js';
 
 export interface RunningServer {
   httpUrl: string;
@@ -80,6 +81,8 @@ export async function createServer(input: Partial<ServerConfig> = {}, deps: Serv
   }
 }
 
-function brokerAddress(_app: INestApplication, config: ServerConfig): { mqttUrl: string; mqttPort: number | null } {
-  return { mqttUrl: config.mqttUrl ?? `mqtt://127.0.0.1:${config.mqttPort}`, mqttPort: config.mqttUrl ? null : config.mqttPort };
+function brokerAddress(app: INestApplication, config: ServerConfig): { mqttUrl: string; mqttPort: number | null } {
+  if (config.mqttUrl) return { mqttUrl: config.mqttUrl, mqttPort: null };
+  const broker = app.get(EmbeddedBrokerService);
+  return { mqttUrl: broker.url!, mqttPort: broker.port };
 }

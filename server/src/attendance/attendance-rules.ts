@@ -1,0 +1,113 @@
+/**
+ * The rules of a school day, pure: everything is computed from an instant and the school's own
+ * IANA zone, never the machine's, so a tap that arrives hours late (a drained backlog) counts for
+ * the day and the minute it was made.
+ */
+import { parseClock, zonedTime, type AttendanceStatus } from '@rfid/protocol';
+
+export interface SchoolRules {
+  timeZone: string;
+  /** ISO weekdays (1 = Monday … 7 = Sunday). */
+  schoolDays: ReadonlySet<number>;
+  holidays: ReadonlySet<string>;
+  onTimeUntil: number;
+  lateUntil: number;
+  absenceCutoff: number;
+  checkoutFrom: number;
+  checkoutUntil: number;
+}
+
+export interface SchoolRulesRow {
+  time_zone: string;
+  school_days: number[];
+  holidays: string[];
+  on_time_until: string;
+  late_until: string;
+  absence_cutoff: string;
+  checkout_from: string;
+  checkout_until: string;
+}
+
+export function rulesFromRow(r: SchoolRulesRow): SchoolRules {
+  return {
+    timeZone: r.time_zone,
+    schoolDays: new Set(r.school_days.map(Number)),
+    holidays: new Set(r.holidays.map((d) => String(d).slice(0, 10))),
+    onTimeUntil: parseClock(r.on_time_until),
+    lateUntil: parseClock(r.late_until),
+    absenceCutoff: parseClock(r.absence_cutoff),
+    checkoutFrom: parseClock(r.checkout_from),
+    checkoutUntil: parseClock(r.checkout_until),
+  };
+}
+
+export const DEFAULT_RULES: SchoolRules = rulesFromRow({
+  time_zone: 'Asia/Ho_Chi_Minh',
+  school_days: [1, 2, 3, 4, 5, 6],
+  holidays: [],
+  on_time_until: '07:00',
+  late_until: '09:00',
+  absence_cutoff: '09:00',
+  checkout_from: '16:00',
+  checkout_until: '18:30',
+});
+
+export interface ClassifiedTap {
+  /** School-local date `YYYY-MM-DD`. */
+  date: string;
+  /** School-local minute of the day. */
+  minute: number;
+  direction: 'in' | 'out';
+}
+
+/**
+ * Direction of a tap: the tap's own (terminal configured on the gateway), else the terminal's
+ * fixed direction on the server, else by time: inside the check-out window it is OUT, else IN.
+ */
+export function classifyTap(rules: SchoolRules, at: Date, tapDirection?: 'in' | 'out' | null, terminalDirection?: 'in' | 'out' | null): ClassifiedTap {
+  const z = zonedTime(at, rules.timeZone);
+  const direction = tapDirection ?? terminalDirection ?? (z.minuteOfDay >= rules.checkoutFrom && z.minuteOfDay <= rules.checkoutUntil ? 'out' : 'in');
+  return { date: z.date, minute: z.minuteOfDay, direction };
+}
+
+/**
+ * Status of a first IN at `minute`: up to and including on-time → `present` (07:00:59 is still
+ * 07:00), after it → `late`, also after `lateUntil` (a late arrival is still an arrival).
+ */
+export function statusForArrival(rules: SchoolRules, minute: number): 'present' | 'late' {
+  return minute <= rules.onTimeUntil ? 'present' : 'late';
+}
+
+export function isoWeekday(date: string): number {
+  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
+  const wd = new Date(Date.UTC(y, m - 1, d)).getUTCDay();
+  return wd === 0 ? 7 : wd;
+}
+
+export function isSchoolDay(rules: SchoolRules, date: string): boolean {
+  return rules.schoolDays.has(isoWeekday(date)) && !rules.holidays.has(date);
+}
+
+/**
+ * Status of a student with no tap and no manual entry on `date`, seen at `now`:
+ * no school that day → `excused`; a past day, or today from the absence cut-off → `absent`;
+ * otherwise → `pending`.
+ */
+export function statusWithoutTap(rules: SchoolRules, date: string, now: Date): AttendanceStatus {
+  if (!isSchoolDay(rules, date)) return 'excused';
+  const z = zonedTime(now, rules.timeZone);
+  if (date < z.date) return 'absent';
+  if (date > z.date) return 'pending';
+  return z.minuteOfDay >= rules.absenceCutoff ? 'absent' : 'pending';
+}
+
+/** `HH:MM` in the school's zone, for messages. */
+export function localClock(at: Date, timeZone: string): string {
+  return zonedTime(at, timeZone).time.slice(0, 5);
+}
+
+/** `DD/MM/YYYY`, the way Vietnamese parents read a date. */
+export function vnDate(date: string): string {
+  const [y, m, d] = date.split('-');
+  return `${d}/${m}/${y}`;
+}

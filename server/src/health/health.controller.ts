@@ -1,0 +1,33 @@
+import { Controller, Get, HttpException, HttpStatus } from '@nestjs/common';
+import { Database } from '../db/database.service.js';
+import { MqttClientService } from '../mqtt/mqtt-client.service.js';
+
+/** `/healthz`: the process answers. `/readyz`: database and broker reachable (503 otherwise). */
+@Controller()
+export class HealthController {
+  constructor(
+    private readonly db: Database,
+    private readonly mqtt: MqttClientService,
+  ) {}
+
+  @Get('healthz')
+  health(): { status: 'ok' } {
+    return { status: 'ok' };
+  }
+
+  @Get('readyz')
+  async ready(): Promise<{ status: 'ok'; db: 'ok'; broker: 'ok' }> {
+    let db: 'ok' | 'down' = 'down';
+    try {
+      await Promise.race([this.db.query('SELECT 1'), new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 2000).unref())]);
+      db = 'ok';
+    } catch {
+      db = 'down';
+    }
+    const broker = this.mqtt.connected ? 'ok' : 'down';
+    if (db !== 'ok' || broker !== 'ok') {
+      throw new HttpException({ statusCode: 503, message: 'not ready', error: 'not_ready', db, broker }, HttpStatus.SERVICE_UNAVAILABLE);
+    }
+    return { status: 'ok', db, broker };
+  }
+}

@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { DevicesModule } from '../devices/devices.module.js';
+import { AttendanceModule } from '../attendance/attendance.module.js';
+import { IngestService } from './ingest.service.js';
+import { TapsRepository } from './taps.repository.js';
+
+@Module({
+  imports: [DevicesModule, AttendanceModule],
+  providers: [IngestService, TapsRepository],
+  exports: [IngestService],
+})
+export class IngestModule {}

@@ -1,0 +1,338 @@
+/**
+ * Taps in. Each `…/taps` message is parsed (bad taps aside), checked against its gateway's
+ * registered school, queued, and coalesced with others into one transaction (up to
+ * `ingestMaxBatch` taps, waiting at most `ingestLingerMs`); at most `ingestConcurrency`
+ * transactions run at once and at most `ingestMaxQueued` taps wait, so a slow database slows the
+ * MQTT deliveries instead of filling memory. After COMMIT each gateway gets `…/acks` with exactly
+ * the ids now durable — the new ones and the ones stored before (a redelivery is acked again).
+ */
+import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { cardLookupKeys, toRfc3339, topicFor, MAX_TAPS_PER_MESSAGE, type Clock, type LiveAttendance, type LiveTap } from '@rfid/protocol';
+import { CLOCK, SERVER_CONFIG, type ServerConfig } from '../config/config.js';
+import { LOGGER, type Logger } from '../logger.js';
+import { DevicesService } from '../devices/devices.service.js';
+import { MqttClientService } from '../mqtt/mqtt-client.service.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+import { LiveService } from '../live/live.service.js';
+import { SchoolRulesService, type SchoolContext } from '../attendance/school-rules.service.js';
+import { classifyTap, localClock, statusForArrival, vnDate } from '../attendance/attendance-rules.js';
+import { deadLetterOf, parseTapsMessage, type DeadLetterInput, type ValidTap } from './tap-message.js';
+import { TapsRepository, type AttendanceInput, type CardMatch, type OutboxInput, type TapInsert } from './taps.repository.js';
+
+interface PendingMessage {
+  schoolId: string | null;
+  gatewayId: string | null;
+  taps: ValidTap[];
+  dead: DeadLetterInput[];
+  /** Ids acked after commit (valid taps + dead-lettered taps); empty for refused messages. */
+  ackIds: string[];
+}
+
+export interface BatchOutcome {
+  stored: number;
+  duplicates: number;
+  deadLetters: number;
+}
+
+const SERIALIZATION_RETRIES = 3;
+
+@Injectable()
+export class IngestService implements OnModuleInit, OnModuleDestroy {
+  private readonly log: Logger;
+  private queue: PendingMessage[] = [];
+  private queuedTaps = 0;
+  private inFlight = 0;
+  private inFlightTaps = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private waiters: (() => void)[] = [];
+  private idleWaiters: (() => void)[] = [];
+  private closing = false;
+
+  constructor(
+    @Inject(SERVER_CONFIG) private readonly config: ServerConfig,
+    @Inject(LOGGER) logger: Logger,
+    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly repo: TapsRepository,
+    private readonly devices: DevicesService,
+    private readonly schools: SchoolRulesService,
+    private readonly mqtt: MqttClientService,
+    private readonly metrics: MetricsService,
+    private readonly live: LiveService,
+  ) {
+    this.log = logger.child({ component: 'ingest' });
+  }
+
+  onModuleInit(): void {
+    this.mqtt.handle('taps', (topic, payload) => this.accept(topic, payload));
+  }
+
+  /** Wait for queued and in-flight batches (graceful shutdown; acks still go out). */
+  async onModuleDestroy(): Promise<void> {
+    this.closing = true;
+    await this.drained();
+  }
+
+  /** Resolves when nothing is queued or in flight. */
+  drained(): Promise<void> {
+    if (this.queue.length === 0 && this.inFlight === 0) return Promise.resolve();
+    this.flushSoon(true);
+    return new Promise((r) => this.idleWaiters.push(r));
+  }
+
+  /** One MQTT message in. Resolves once it is queued (back-pressure: may wait for room). */
+  async accept(topic: string, payload: Buffer): Promise<void> {
+    const parsed = parseTapsMessage(topic, payload);
+    this.metrics.tapsReceived.inc(parsed.taps.length);
+    const msg: PendingMessage = { schoolId: parsed.address?.schoolId ?? null, gatewayId: parsed.address?.gatewayId ?? null, taps: parsed.taps, dead: parsed.dead, ackIds: [] };
+    if (parsed.address && (parsed.taps.length || parsed.deadTapIds.length)) {
+      const gw = await this.devices.lookup(parsed.address.gatewayId);
+      const refuse = (code: 'unknown_gateway' | 'school_mismatch', reason: string) => {
+        this.log.warn({ topic, gatewayId: parsed.address!.gatewayId, code }, reason);
+        msg.taps = [];
+        msg.dead = [deadLetterOf(topic, parsed.address, code, reason, payload.toString('utf8'))];
+      };
+      if (!gw || gw.revoked) refuse('unknown_gateway', `gateway ${parsed.address.gatewayId} is not registered`);
+      else if (gw.schoolId !== parsed.address.schoolId) refuse('school_mismatch', `gateway ${gw.gatewayId} belongs to school ${gw.schoolId}, not ${parsed.address.schoolId}`);
+      else msg.ackIds = [...parsed.taps.map((t) => t.id), ...parsed.deadTapIds];
+    }
+    for (const d of msg.dead) this.log.warn({ topic, code: d.code, tapId: d.tapId, reason: d.reason }, 'dead letter');
+    while (this.queuedTaps + this.inFlightTaps >= this.config.ingestMaxQueued && !this.closing) {
+      await new Promise<void>((r) => this.waiters.push(r));
+    }
+    this.queue.push(msg);
+    this.queuedTaps += msg.taps.length;
+    this.metrics.ingestQueued.set(this.queuedTaps);
+    this.flushSoon(false);
+  }
+
+  private flushSoon(now: boolean): void {
+    if (this.inFlight >= this.config.ingestConcurrency) return;
+    if (now || this.queuedTaps >= this.config.ingestMaxBatch || this.config.ingestLingerMs === 0 || this.closing) {
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = null;
+      this.startBatches();
+    } else if (!this.timer) {
+      this.timer = setTimeout(() => {
+        this.timer = null;
+        this.startBatches();
+      }, this.config.ingestLingerMs);
+    }
+  }
+
+  private startBatches(): void {
+    while (this.inFlight < this.config.ingestConcurrency && this.queue.length > 0) {
+      const batch: PendingMessage[] = [];
+      let taps = 0;
+      while (this.queue.length > 0 && (batch.length === 0 || taps + this.queue[0]!.taps.length <= this.config.ingestMaxBatch)) {
+        const m = this.queue.shift()!;
+        batch.push(m);
+        taps += m.taps.length;
+      }
+      this.queuedTaps -= taps;
+      this.inFlight++;
+      this.inFlightTaps += taps;
+      this.metrics.ingestQueued.set(this.queuedTaps);
+      void this.runBatch(batch).finally(() => {
+        this.inFlight--;
+        this.inFlightTaps -= taps;
+        for (const w of this.waiters.splice(0)) w();
+        if (this.queue.length > 0) this.flushSoon(this.queuedTaps >= this.config.ingestMaxBatch || this.closing);
+        if (this.queue.length === 0 && this.inFlight === 0) for (const w of this.idleWaiters.splice(0)) w();
+      });
+    }
+  }
+
+  private async runBatch(batch: PendingMessage[]): Promise<void> {
+    const started = performance.now();
+    const taps = batch.flatMap((m) => m.taps.map((t) => ({ tap: t, schoolId: m.schoolId!, gatewayId: m.gatewayId! })));
+    const dead = batch.flatMap((m) => m.dead);
+    let result: Awaited<ReturnType<IngestService['commit']>>;
+    try {
+      result = await this.commitWithRetry(taps, dead);
+    } catch (e) {
+      this.metrics.ingestFailures.inc();
+      this.log.error({ err: e, taps: taps.length }, 'ingest transaction failed; nothing acked, gateways will resend');
+      return;
+    }
+    const seconds = (performance.now() - started) / 1000;
+    this.metrics.batchSize.observe(taps.length);
+    this.metrics.batchSeconds.observe(seconds);
+    this.metrics.tapsStored.inc(result.newIds.size);
+    this.metrics.tapsDuplicate.inc(taps.length - result.newIds.size);
+    for (const d of dead) this.metrics.deadLetters.inc({ code: d.code });
+    const committedAt = Date.now();
+    for (const t of taps) if (result.newIds.has(t.tap.id)) this.metrics.tapLagSeconds.observe(Math.max(0, committedAt - t.tap.atDate.getTime()) / 1000);
+    await this.publishAcks(batch);
+    this.live.emitTaps(result.liveTaps);
+    this.live.emitAttendance(result.liveAttendance);
+    this.log.debug({ taps: taps.length, stored: result.newIds.size, dead: dead.length, ms: Math.round(seconds * 1000) }, 'batch committed');
+  }
+
+  private async publishAcks(batch: PendingMessage[]): Promise<void> {
+    const perTopic = new Map<string, string[]>();
+    for (const m of batch) {
+      if (!m.ackIds.length || !m.schoolId || !m.gatewayId) continue;
+      const topic = topicFor(m.schoolId, m.gatewayId, 'acks');
+      const ids = perTopic.get(topic) ?? [];
+      ids.push(...m.ackIds);
+      perTopic.set(topic, ids);
+    }
+    await Promise.all(
+      [...perTopic].map(async ([topic, all]) => {
+        const ids = [...new Set(all)];
+        for (let i = 0; i < ids.length; i += MAX_TAPS_PER_MESSAGE * 4) {
+          try {
+            await this.mqtt.publish(topic, { ids: ids.slice(i, i + MAX_TAPS_PER_MESSAGE * 4) });
+          } catch (e) {
+            // The taps are stored; the gateway resends them and gets its ack then.
+            this.log.warn({ err: e, topic }, 'ack publish failed');
+          }
+        }
+      }),
+    );
+  }
+
+  private async commitWithRetry(taps: { tap: ValidTap; schoolId: string; gatewayId: string }[], dead: DeadLetterInput[]) {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.commit(taps, dead);
+      } catch (e) {
+        const code = (e as { code?: string }).code;
+        if ((code === '40P01' || code === '40001') && attempt < SERIALIZATION_RETRIES) continue;
+        throw e;
+      }
+    }
+  }
+
+  /** The transaction: taps, attendance, outbox, dead letters. Returns what the live clients get. */
+  private async commit(taps: { tap: ValidTap; schoolId: string; gatewayId: string }[], dead: DeadLetterInput[]) {
+    const schoolIds = [...new Set(taps.map((t) => t.schoolId))];
+    const schools = await this.schools.get(schoolIds);
+    return this.repo.transaction(async (c) => {
+      // 1. Resolve cards: every lookup key of every tap in one query; the longest unambiguous key wins.
+      const pairSchools: string[] = [];
+      const pairKeys: string[] = [];
+      const lookupKeys = taps.map((t) => cardLookupKeys(t.tap.cardId));
+      taps.forEach((t, i) => {
+        for (const k of lookupKeys[i]!) {
+          pairSchools.push(t.schoolId);
+          pairKeys.push(k);
+        }
+      });
+      const matches = await this.repo.matchCards(c, pairSchools, pairKeys);
+      const byKey = new Map<string, CardMatch[]>();
+      for (const m of matches) {
+        const k = `${m.school_id}|${m.key}`;
+        const list = byKey.get(k) ?? [];
+        list.push(m);
+        byKey.set(k, list);
+      }
+      // 2. Rows to insert, with their school-local date and direction.
+      const rows: (TapInsert & { match: CardMatch | null; minute: number; ctx: SchoolContext | undefined; tapDirection: 'in' | 'out'; src: ValidTap })[] = taps.map((t, i) => {
+        let match: CardMatch | null = null;
+        for (const k of lookupKeys[i]!) {
+          const hits = byKey.get(`${t.schoolId}|${k}`);
+          if (hits && hits.length === 1) {
+            match = hits[0]!;
+            break;
+          }
+          if (hits && hits.length > 1) break; // ambiguous (two cards share these low bits): unknown
+        }
+        const ctx = schools.get(t.schoolId);
+        const cls = ctx
+          ? classifyTap(ctx.rules, t.tap.atDate, t.tap.direction, ctx.terminalDirections.get(`${t.gatewayId}/${t.tap.terminal}`))
+          : { date: t.tap.at.slice(0, 10), minute: 0, direction: t.tap.direction ?? 'in' };
+        return {
+          id: t.tap.id,
+          at: t.tap.atDate.toISOString(),
+          schoolId: t.schoolId,
+          gatewayId: t.gatewayId,
+          terminal: t.tap.terminal,
+          card: t.tap.card,
+          raw: t.tap.raw,
+          seq: t.tap.seq,
+          direction: t.tap.direction ?? null,
+          cardId: match?.card_id ?? null,
+          studentId: match?.student_id ?? null,
+          localDate: cls.date,
+          match,
+          minute: cls.minute,
+          ctx,
+          tapDirection: cls.direction,
+          src: t.tap,
+        };
+      });
+      const newIds = await this.repo.insertTaps(c, rows);
+      const fresh = rows.filter((r) => newIds.has(r.id));
+      // 3. Attendance days of the students of the new taps (earliest IN, latest OUT per student and day).
+      const days = new Map<string, AttendanceInput>();
+      for (const r of fresh) {
+        const m = r.match;
+        if (!m?.student_id || !m.class_id || !m.active || !r.ctx) continue;
+        const key = `${m.student_id}|${r.localDate}`;
+        const d = days.get(key) ?? { studentId: m.student_id, date: r.localDate, schoolId: r.schoolId, classId: m.class_id, status: 'present', firstIn: null, firstInTapId: null, lastOut: null, lastOutTapId: null, tapCount: 0 };
+        d.tapCount++;
+        if (r.tapDirection === 'in' && (d.firstIn === null || r.at < d.firstIn)) {
+          d.firstIn = r.at;
+          d.firstInTapId = r.id;
+          d.status = statusForArrival(r.ctx.rules, r.minute);
+        }
+        if (r.tapDirection === 'out' && (d.lastOut === null || r.at > d.lastOut)) {
+          d.lastOut = r.at;
+          d.lastOutTapId = r.id;
+        }
+        days.set(key, d);
+      }
+      const attendance = await this.repo.upsertAttendance(c, [...days.values()]);
+      // 4. Outbox: the first arrival and the first departure of the day, per guardian and channel.
+      const names = new Map(fresh.filter((r) => r.match?.student_id).map((r) => [r.match!.student_id!, r.match!.name ?? '']));
+      const events: OutboxInput[] = [];
+      for (const a of attendance) {
+        const tz = schools.get(a.school_id)?.rules.timeZone ?? 'Asia/Ho_Chi_Minh';
+        const name = names.get(a.student_id) ?? '';
+        if (a.prev_first_in === null && a.first_in && a.first_in_tap_id && newIds.has(a.first_in_tap_id)) {
+          const late = a.status === 'late' ? ' (đi muộn)' : '';
+          events.push({ studentId: a.student_id, tapId: a.first_in_tap_id, event: 'check_in', text: `${name} đã đến trường lúc ${localClock(a.first_in, tz)} ngày ${vnDate(a.date)}${late}.` });
+        }
+        if (a.prev_last_out === null && a.last_out && a.last_out_tap_id && newIds.has(a.last_out_tap_id)) {
+          events.push({ studentId: a.student_id, tapId: a.last_out_tap_id, event: 'check_out', text: `${name} đã ra về lúc ${localClock(a.last_out, tz)} ngày ${vnDate(a.date)}.` });
+        }
+      }
+      await this.repo.insertOutbox(c, events);
+      await this.repo.insertDeadLetters(c, dead);
+      // What the live clients get (sent after COMMIT).
+      const liveTaps: LiveTap[] = fresh.map((r) => ({
+        id: r.id,
+        schoolId: r.schoolId,
+        gatewayId: r.gatewayId,
+        terminal: r.terminal,
+        card: r.card,
+        at: r.src.at,
+        direction: r.tapDirection,
+        studentId: r.match?.student_id ?? null,
+        classId: r.match?.class_id ?? null,
+        name: r.match?.name ?? null,
+      }));
+      const liveAttendance: LiveAttendance[] = attendance.map((a) => {
+        const tz = schools.get(a.school_id)?.rules.timeZone ?? 'Asia/Ho_Chi_Minh';
+        return {
+          schoolId: a.school_id,
+          classId: a.class_id,
+          studentId: a.student_id,
+          date: a.date,
+          status: a.status,
+          firstIn: a.first_in ? toRfc3339(a.first_in, tz) : null,
+          lastOut: a.last_out ? toRfc3339(a.last_out, tz) : null,
+          tapId: a.first_in_tap_id ?? a.last_out_tap_id,
+        };
+      });
+      for (const r of fresh) if (!r.cardId) this.metrics.tapsUnknownCard.inc();
+      return { newIds, liveTaps, liveAttendance };
+    });
+  }
+
+  /** For tests and benchmarks: the clock ingest would use. */
+  now(): Date {
+    return this.clock.now();
+  }
+}

@@ -1,0 +1,18 @@
+import type { Socket } from 'socket.io';
+import type { JoinRequest } from '@rfid/protocol';
+
+/**
+ * Who may join which live room. The default lets everyone in (no auth yet); the auth module (#6)
+ * provides its own under LIVE_ACCESS_POLICY that checks the handshake token and the caller's scope.
+ */
+export interface LiveAccessPolicy {
+  canJoin(socket: Socket, request: JoinRequest): Promise<boolean> | boolean;
+}
+
+export const LIVE_ACCESS_POLICY = Symbol('LIVE_ACCESS_POLICY');
+
+export class OpenLiveAccessPolicy implements LiveAccessPolicy {
+  canJoin(): boolean {
+    return true;
+  }
+}

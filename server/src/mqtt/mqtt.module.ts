@@ -1,0 +1,13 @@
+import { Global, Module } from '@nestjs/common';
+import { DevicesModule } from '../devices/devices.module.js';
+import { EmbeddedBrokerService } from './embedded-broker.service.js';
+import { MqttClientService } from './mqtt-client.service.js';
+
+/** MQTT I/O: the embedded broker (no MQTT_URL) and the server's client. */
+@Global()
+@Module({
+  imports: [DevicesModule],
+  providers: [EmbeddedBrokerService, MqttClientService],
+  exports: [EmbeddedBrokerService, MqttClientService],
+})
+export class MqttModule {}
