@@ -164,7 +164,10 @@ async function openTerminals(o: CliOptions, ids: string[], logger: Logger, io: C
     const deadline = Date.now() + o['wait-gateway'] * 1000;
     for (const t of tcp) {
       if (signal?.aborted) break;
-      const ok = await t.waitForGateway(Math.max(0, deadline - Date.now()));
+      const ok = await Promise.race([
+        t.waitForGateway(Math.max(0, deadline - Date.now())),
+        new Promise<boolean>((resolve) => signal?.addEventListener('abort', () => resolve(true), { once: true })),
+      ]);
       if (!ok) {
         const missing = tcp.filter((x) => !x.connected).length;
         io.stderr.write(`${missing} terminal(s) have no gateway: their bytes are dropped (smart: NO_ACK)\n`);

@@ -1,7 +1,7 @@
 import pino from 'pino';
 import { ManualClock, makeCardId } from '@rfid/protocol';
 import { createTerminal, type AckEvent, type DisplayEvent, type SentEvent, type SimulatedTerminal } from '../src/index.js';
-import { GatewayStandIn, pollUntil } from './gateway-stand-in.js';
+import { GatewayStandIn, pollUntil, socatAvailable } from './gateway-stand-in.js';
 
 const logger = pino({ level: 'silent' });
 const card = makeCardId('em4100', 40, '0415AB36C1');
@@ -154,5 +154,19 @@ describe('TCP link without a gateway', () => {
     await pollUntil(() => terminal.stats.framesDropped >= 1, 'first TAP');
     await terminal.close();
     expect(await pending).toMatchObject({ result: 'NO_ACK', tries: 1 });
+  });
+});
+
+describe('smart terminal over a pty', () => {
+  (socatAvailable ? it : it.skip)('resends until the ACK comes back across the pty pair', async () => {
+    const terminal = await createTerminal({ id: 'pty-gate', kind: 'smart', link: { type: 'pty' }, logger, ackTimeoutMs: 60, heartbeatMs: 0 });
+    const gateway = await GatewayStandIn.connect(terminal.gatewaySource, 'smart', { ack: { dropFirst: 2, result: 'OK', text: 'Y Lien 06:45' } });
+    try {
+      expect(await terminal.tap(card)).toMatchObject({ result: 'OK', text: 'Y Lien 06:45', tries: 3, seq: 0 });
+      expect(gateway.events.flatMap((e) => (e.kind === 'tap' ? [e.seq] : []))).toEqual([0, 0, 0]);
+    } finally {
+      await gateway.close();
+      await terminal.close();
+    }
   });
 });
