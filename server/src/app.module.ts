@@ -12,6 +12,8 @@ import { LiveModule } from './live/live.module.js';
 import { AttendanceModule } from './attendance/attendance.module.js';
 import { IngestModule } from './ingest/ingest.module.js';
 import { HealthModule } from './health/health.module.js';
+import { StatusModule } from './status/status.module.js';
+import { RosterModule } from './roster/roster.module.js';
 
 export interface AppModuleOptions {
   config: ServerConfig;
@@ -36,6 +38,8 @@ export class AppModule {
         LiveModule,
         AttendanceModule,
         IngestModule,
+        StatusModule,
+        RosterModule,
         HealthModule,
       ],
     };
