@@ -1,4 +1,8 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { PassThrough } from 'node:stream';
+import { cardToText, parseCardText, parsePrintedCard, sameCard } from '@rfid/protocol';
+import { loadRosterCsv } from '../src/index.js';
 import { main, type CliIo } from '../src/cli-main.js';
 import { GatewayStandIn, pollUntil } from './gateway-stand-in.js';
 
@@ -47,7 +51,7 @@ describe('rfid-sim', () => {
 
   it('tap: waits for the gateway, prints the outcome and what the display shows', async () => {
     const c = capture();
-    const run = main(['tap', '--kind', 'smart', '--link', 'tcp:0', '--card', 'em4100:40:0415AB36C1', '--card', '0363542209', '--interval-ms', '10', '--heartbeat-ms', '0'], c.io);
+    const run = main(['tap', '--kind', 'smart', '--link', 'tcp:0', '--card', 'em4100:40:0415AB36C1', '--card', '0363542209', '--interval-ms', '10', '--heartbeat-ms', '0', '--ack-timeout-ms', '5000'], c.io);
     await pollUntil(() => c.json().length > 0, 'terminal line');
     const source = c.json()[0]!.source as string;
     expect(source).toMatch(/^tcp:\/\/127\.0\.0\.1:\d+$/);
@@ -90,5 +94,26 @@ describe('rfid-sim', () => {
     const c = capture();
     expect(await main(['tap', '--kind', 'decimal10', '--card', '0363542209', '--wait-gateway', '0'], c.io)).toBe(1);
     expect(c.json()[1]).toMatchObject({ result: 'DROPPED' });
+  });
+});
+
+describe('rfid-sim roster', () => {
+  const samples = path.resolve(import.meta.dirname, '../../../shared/samples/students.csv');
+
+  it('taps a class from the sample CSV: the gateway reads the enrolled cards', async () => {
+    if (!existsSync(samples)) return console.warn(`${samples} not found: roster CLI test skipped`);
+    const { students } = await loadRosterCsv(samples, { schoolId: 'KT0001', classIds: ['6A'] });
+    const c = capture();
+    const run = main(['roster', '--csv', samples, '--school', 'KT0001', '--class', '6A', '--interval-ms', '5', '--speed', '0', '--kind', 'rdm6300', '--hold-ms', '0'], c.io);
+    await pollUntil(() => c.json().length >= 1, 'terminal line');
+    const gateway = await GatewayStandIn.connect(c.json()[0]!.source as string, 'rdm6300');
+    try {
+      expect(await run).toBe(0);
+      await pollUntil(() => gateway.reads().length === students.length, 'a read per student');
+      expect(gateway.reads()).toEqual(students.map((s) => cardToText(s.card)));
+      for (const [i, s] of students.entries()) expect(sameCard(parsePrintedCard(s.printed), parseCardText(gateway.reads()[i]!))).toBe(true);
+    } finally {
+      await gateway.close();
+    }
   });
 });

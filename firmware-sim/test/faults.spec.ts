@@ -11,7 +11,7 @@ const corruptCode: Record<TerminalFormat, RejectCode> = { rdm6300: 'checksum', w
 
 describe.each<TerminalFormat>(['rdm6300', 'decimal10', 'wiegand', 'smart'])('%s faults', (kind) => {
   it('corrupt, cut and noise frames become rejects while the good frames still decode', async () => {
-    const terminal = await createTerminal({ id: `f-${kind}`, kind, link: { type: 'tcp' }, logger, holdMs: 0, heartbeatMs: 0, ackTimeoutMs: 50 });
+    const terminal = await createTerminal({ id: `f-${kind}`, kind, link: { type: 'tcp' }, logger, holdMs: 0, heartbeatMs: 0, ackTimeoutMs: 250 });
     const gateway = await GatewayStandIn.connect(terminal.gatewaySource, kind);
     try {
       await pollUntil(() => terminal.connected, 'connection');
@@ -51,7 +51,7 @@ describe.each<TerminalFormat>(['rdm6300', 'decimal10', 'wiegand', 'smart'])('%s 
 
 describe('silent terminal', () => {
   it('sends nothing while silent and recovers', async () => {
-    const terminal = await createTerminal({ id: 's', kind: 'smart', link: { type: 'tcp' }, logger, heartbeatMs: 20, ackTimeoutMs: 30, maxTries: 2 });
+    const terminal = await createTerminal({ id: 's', kind: 'smart', link: { type: 'tcp' }, logger, heartbeatMs: 20, ackTimeoutMs: 250, maxTries: 2 });
     const gateway = await GatewayStandIn.connect(terminal.gatewaySource, 'smart');
     try {
       await pollUntil(() => gateway.events.length >= 1, 'first heartbeat');

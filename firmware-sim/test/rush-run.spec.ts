@@ -13,7 +13,7 @@ async function playRush(seed: number, kind: TerminalFormat, speed: number): Prom
   const gateways: GatewayStandIn[] = [];
   try {
     for (let i = 0; i < 2; i++) {
-      const t = await createTerminal({ id: `gate-${i}`, kind, link: { type: 'tcp' }, logger, heartbeatMs: 0, holdMs: 0 });
+      const t = await createTerminal({ id: `gate-${i}`, kind, link: { type: 'tcp' }, logger, heartbeatMs: 0, holdMs: 0, ackTimeoutMs: 10_000 });
       terminals.push(t);
       gateways.push(await GatewayStandIn.connect(t.gatewaySource, kind));
       await pollUntil(() => t.connected, 'connection');
