@@ -22,7 +22,8 @@ describe('RepeatFilter', () => {
     const f = new RepeatFilter({ windowMs: 0, fieldGapMs: 1500 });
     f.check('t1', card, 0);
     f.accept('t1', card, 0);
-    for (let t = 200; t <= 10_000; t += 200) expect(f.check('t1', card, t)).toMatchObject({ repeat: true, kind: 'field' });
+    for (let t = 200; t <= 10_000; t += 200)
+      expect(f.check('t1', card, t)).toMatchObject({ repeat: true, kind: 'field' });
     expect(f.check('t1', card, 12_000).repeat).toBe(false);
   });
 

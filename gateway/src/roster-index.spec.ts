@@ -30,7 +30,10 @@ describe('RosterIndex (CONTRACT §2 matching)', () => {
 
   it('keeps names whole and NFC', () => {
     const decomposed = 'Nguyễn Văn An'.normalize('NFD');
-    const r = new RosterIndex({ version: 1, cards: [{ card: 'em4100:40:0415AB36C1', name: decomposed, class: '6A' }] });
+    const r = new RosterIndex({
+      version: 1,
+      cards: [{ card: 'em4100:40:0415AB36C1', name: decomposed, class: '6A' }],
+    });
     expect(r.lookup(parseCardText('em4100:40:0415AB36C1'))?.name).toBe('Nguyễn Văn An'.normalize('NFC'));
     expect(r.version).toBe(1);
     expect(r.size).toBe(1);

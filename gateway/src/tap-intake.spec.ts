@@ -13,7 +13,10 @@ function setup(opts: { windowS?: number; queue?: MemoryTapQueue } = {}) {
   const clock = new ManualClock('2026-11-23T06:52:10+07:00');
   const queue = opts.queue ?? new MemoryTapQueue();
   const stored: StoredTap[] = [];
-  const roster = new RosterIndex({ version: 1, cards: [{ card: 'em4100:32:15AB36C1', name: 'Nguyễn Văn An', class: '6A' }] });
+  const roster = new RosterIndex({
+    version: 1,
+    cards: [{ card: 'em4100:32:15AB36C1', name: 'Nguyễn Văn An', class: '6A' }],
+  });
   const intake = new TapIntake({
     queue,
     clock,
@@ -67,7 +70,11 @@ describe('TapIntake', () => {
     const { intake, stored, clock } = setup();
     intake.smartTap({ id: 'gate-1' }, 1, an, 'x');
     clock.advance(20_000);
-    expect(intake.smartTap({ id: 'gate-1' }, 2, an, 'x')).toEqual({ seq: 2, result: 'DUP', text: 'Nguyễn Văn An 06:52' });
+    expect(intake.smartTap({ id: 'gate-1' }, 2, an, 'x')).toEqual({
+      seq: 2,
+      result: 'DUP',
+      text: 'Nguyễn Văn An 06:52',
+    });
     clock.advance(41_000);
     expect(intake.smartTap({ id: 'gate-1' }, 3, an, 'x').result).toBe('OK');
     expect(stored).toHaveLength(2);
@@ -75,7 +82,11 @@ describe('TapIntake', () => {
 
   it('queues unknown cards too and answers UNKNOWN', () => {
     const { intake, stored } = setup();
-    expect(intake.smartTap({ id: 'gate-1' }, 9, stranger, 'x')).toEqual({ seq: 9, result: 'UNKNOWN', text: UNKNOWN_CARD_TEXT });
+    expect(intake.smartTap({ id: 'gate-1' }, 9, stranger, 'x')).toEqual({
+      seq: 9,
+      result: 'UNKNOWN',
+      text: UNKNOWN_CARD_TEXT,
+    });
     expect(stored[0]).toMatchObject({ card: 'em4100:40:0000000042', answer: 'UNKNOWN' });
   });
 

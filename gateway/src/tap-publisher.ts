@@ -9,7 +9,9 @@
  *   drains at full speed without the memory of it.
  * Every message is in seq order; across the two lanes a live tap may overtake the backlog, which the
  * server does not mind (it orders by `at` and stores each id once).
- * A tap published and not acked within `resendAfterMs` is published again, same id. On every
+ * A tap published and not acked within `resendAfterMs` is published again, same id; further
+ * resends of the same tap back off (×2 each, at most `maxResendMs`) so a server that is down
+ * while the broker is up does not get the same taps piled up in its session every 10 s. On every
  * reconnect the cursor restarts at the oldest unacked tap: whatever was in flight is sent again.
  */
 import { MAX_MESSAGE_BYTES, type Tap } from '@rfid/protocol';
@@ -24,6 +26,8 @@ export interface TapPublisherDeps {
   batchMax: number;
   maxInFlightBatches: number;
   resendAfterMs: number;
+  /** Longest wait between resends of one tap (default 5 min). */
+  maxResendMs?: number;
   /** Publish one `{"taps":[…]}` message; resolves on PUBACK. */
   send: (payload: string) => Promise<void>;
   metrics: GatewayMetrics;
@@ -38,7 +42,11 @@ interface InFlight {
   tap: StoredTap;
   sentAtMs: number;
   firstSentAtMs: number;
+  /** Publishes so far (1 = sent once). */
+  sends: number;
 }
+
+export const DEFAULT_MAX_RESEND_MS = 300_000;
 
 export class TapPublisher {
   private connected = false;
@@ -120,12 +128,14 @@ export class TapPublisher {
     }
   }
 
-  private resendDue(): void {
+  /** Publish again what waited too long for its ack (called by a timer; public for tests). */
+  resendDue(): void {
     if (!this.connected) return;
     const t = this.now();
-    const due = [...this.inFlight.values()]
-      .filter((f) => t - f.sentAtMs >= this.deps.resendAfterMs)
-      .map((f) => f.tap);
+    const first = this.deps.resendAfterMs;
+    const max = Math.max(first, this.deps.maxResendMs ?? DEFAULT_MAX_RESEND_MS);
+    const wait = (sends: number) => Math.min(first * 2 ** Math.min(sends - 1, 30), max);
+    const due = [...this.inFlight.values()].filter((f) => t - f.sentAtMs >= wait(f.sends)).map((f) => f.tap);
     if (due.length === 0) return;
     due.sort((a, b) => a.seq - b.seq);
     this.deps.log.info({ count: due.length, firstSeq: due[0]!.seq }, 'no ack from the server: resending');
@@ -146,7 +156,12 @@ export class TapPublisher {
     const t = this.now();
     for (const tap of taps) {
       const prev = this.inFlight.get(tap.id);
-      this.inFlight.set(tap.id, { tap, sentAtMs: t, firstSentAtMs: prev?.firstSentAtMs ?? t });
+      this.inFlight.set(tap.id, {
+        tap,
+        sentAtMs: t,
+        firstSentAtMs: prev?.firstSentAtMs ?? t,
+        sends: (prev?.sends ?? 0) + 1,
+      });
     }
     this.deps.metrics.published.inc({ lane }, taps.length);
     this.deps.log.debug(

@@ -210,6 +210,8 @@ describe.each(brokers)('gateway flow (%s)', (_name, url) => {
     await waitFor(() => smart.connections > before && smart.connected, 'terminal reconnected');
     const s = smart.tap(card(70));
     await waitFor(() => smart.acks.has(s), 'ACK after reconnect');
+    expect(smart.acks.get(s)!.result).toBe('OK');
+    expect(smart.connections).toBe(before + 1);
   });
 
   it('publishes retained status with terminals, and the clock offset after a time command', async () => {

@@ -1,3 +1,4 @@
+/* eslint-disable jest/no-export -- a contract suite exported for every implementation to run */
 /**
  * The TapQueue contract, run by every implementation (like MQTT.js `abstract_store`).
  * `reopen` is given by implementations that persist: the suite then also checks restarts.
