@@ -4,3 +4,5 @@ export { DirectoryService } from './directory/directory.service.js';
 export { DevicesService } from './devices/devices.service.js';
 export { startEmbeddedPostgres } from './db/embedded-postgres.js';
 export { runMigrations } from './db/data-source.js';
+export { dataSourceOptions } from './db/data-source.js';
+export { freePort } from './db/embedded-postgres.js';

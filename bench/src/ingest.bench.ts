@@ -1,0 +1,155 @@
+/**
+ * ingest: sustained taps/s from MQTT publish to committed row + attendance + outbox + ack, at
+ * batch sizes 500 and 1, on the embedded broker and (when one answers on 127.0.0.1:1883, or
+ * MQTT_EXTERNAL_URL) an external broker. In the same run, on the same table: raw COPY of the same
+ * rows (`ingest_vs_copy`) and one TypeORM `save()` per tap (`ingest_vs_naive`).
+ */
+import { parseArgs } from 'node:util';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import { DataSource } from 'typeorm';
+import { createServer, DevicesService, dataSourceOptions, freePort, type RunningServer } from '@rfid/server';
+import { newTapId, zonedTime, type Tap } from '@rfid/protocol';
+import { report, round } from './figure.js';
+import { benchLogger, connectGateway, isReachable, makeTaps, publishAndAwaitAcks, seedBulk, startBenchDatabase, type SeededSchool } from './support.js';
+
+const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
+const TAPS_500 = values.quick ? 20_000 : 100_000;
+const TAPS_1 = values.quick ? 2_000 : 5_000;
+const NAIVE = values.quick ? 500 : 2_000;
+const COPY_ROWS = TAPS_500;
+const SCHOOLS = 4;
+const PER_SCHOOL = 2_500;
+
+async function measureIngest(server: RunningServer, schools: SeededSchool[], total: number, batch: number): Promise<number> {
+  const devices = server.app.get(DevicesService);
+  // One gateway per school, all publishing at once (a province's morning, compressed).
+  const gateways = await Promise.all(
+    schools.map(async (s) => {
+      const creds = await devices.register(s.id, `bench ${batch}`);
+      const client = await connectGateway(server.mqttUrl, creds.mqttUsername, creds.mqttPassword);
+      return { school: s, creds, client };
+    }),
+  );
+  const perGateway = Math.ceil(total / gateways.length);
+  const day = `2026-11-${String(10 + batch % 17).padStart(2, '0')}`; // a fresh day per run: attendance rows are new
+  const started = performance.now();
+  await Promise.all(
+    gateways.map((g) =>
+      publishAndAwaitAcks(g.client, g.school.id, g.creds.gatewayId, makeTaps(g.school, perGateway, { day, unknownRate: 0.02 }), batch, {
+        window: batch === 1 ? 256 : 8,
+      }),
+    ),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  await Promise.all(gateways.map((g) => g.client.endAsync()));
+  return (perGateway * gateways.length) / seconds;
+}
+
+/** The same rows ingest writes to `taps`, by COPY, in one transaction. */
+async function measureCopy(url: string, school: SeededSchool, rows: number): Promise<number> {
+  const taps = makeTaps(school, rows, { day: '2026-11-30' });
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const lines = taps.map((t, i) => {
+      const student = school.students[i % school.students.length]!;
+      const local = zonedTime(new Date(t.at), 'Asia/Ho_Chi_Minh').date;
+      return `${t.id}\t${t.at}\t${school.id}\tgw-copy\t${t.terminal}\t${t.card}\t${t.raw}\t${t.seq}\tin\t\\N\t${student.id}\t${local}\n`;
+    });
+    const started = performance.now();
+    await client.query('BEGIN');
+    const sink = client.query(
+      copyFrom('COPY taps (id, at, school_id, gateway_id, terminal, card, raw, seq, direction, card_id, student_id, local_date) FROM STDIN'),
+    );
+    await pipeline(Readable.from(lines), sink);
+    await client.query('COMMIT');
+    return rows / ((performance.now() - started) / 1000);
+  } finally {
+    await client.end();
+  }
+}
+
+/** The naive way: one TypeORM entity `save()` per tap (its own transaction each). */
+async function measureNaive(url: string, school: SeededSchool, rows: number): Promise<number> {
+  const ds = new DataSource({ ...dataSourceOptions(url), migrationsRun: false });
+  await ds.initialize();
+  try {
+    const repo = ds.getRepository('taps');
+    const taps: Tap[] = makeTaps(school, rows, { day: '2026-12-01' });
+    const started = performance.now();
+    for (const [i, t] of taps.entries()) {
+      await repo.save(
+        repo.create({
+          id: newTapId(),
+          at: new Date(t.at),
+          schoolId: school.id,
+          gatewayId: 'gw-naive',
+          terminal: t.terminal,
+          card: t.card,
+          raw: t.raw,
+          seq: t.seq,
+          direction: 'in',
+          cardId: null,
+          studentId: school.students[i % school.students.length]!.id,
+          localDate: '2026-12-01',
+        }),
+      );
+    }
+    return rows / ((performance.now() - started) / 1000);
+  } finally {
+    await ds.destroy();
+  }
+}
+
+const db = await startBenchDatabase();
+try {
+  const url = await db.create();
+  const schools = await seedBulk(url, SCHOOLS, PER_SCHOOL);
+  const server = await createServer(
+    { databaseUrl: url, httpPort: 0, httpHost: '127.0.0.1', mqttHost: '127.0.0.1', mqttPort: await freePort(), logLevel: 'warn', dataDir: mkdtempSync(path.join(tmpdir(), 'rfid-bench-')) },
+    { logger: benchLogger },
+  );
+  let ingest500 = 0;
+  try {
+    ingest500 = await measureIngest(server, schools, TAPS_500, 500);
+    const ingest1 = await measureIngest(server, schools, TAPS_1, 1);
+    const copy = await measureCopy(url, schools[0]!, COPY_ROWS);
+    const naive = await measureNaive(url, schools[0]!, NAIVE);
+    const machine = { broker: 'embedded aedes', db: process.env.DATABASE_URL ? 'DATABASE_URL' : 'embedded PostgreSQL 18' };
+    report({ name: 'ingest', value: Math.round(ingest500), unit: 'taps/s', batch: 500, taps: TAPS_500, ...machine });
+    report({ name: 'ingest_batch1', value: Math.round(ingest1), unit: 'taps/s', batch: 1, taps: TAPS_1, ...machine });
+    report({ name: 'copy', value: Math.round(copy), unit: 'rows/s', rows: COPY_ROWS, note: 'raw COPY into taps, one transaction' });
+    report({ name: 'naive_save', value: Math.round(naive), unit: 'taps/s', rows: NAIVE, note: 'one TypeORM save() per tap' });
+    report({ name: 'ingest_vs_copy', value: round(ingest500 / copy, 3), unit: 'ratio', goal: '>= 0.25' });
+    report({ name: 'ingest_vs_naive', value: round(ingest500 / naive, 1), unit: 'ratio', goal: '>= 20' });
+  } finally {
+    await server.close();
+  }
+
+  const external = process.env.MQTT_EXTERNAL_URL ?? ((await isReachable('127.0.0.1', 1883)) ? 'mqtt://127.0.0.1:1883' : null);
+  if (external) {
+    const url2 = await db.create();
+    const schools2 = await seedBulk(url2, SCHOOLS, PER_SCHOOL);
+    const server2 = await createServer(
+      { databaseUrl: url2, mqttUrl: external, httpPort: 0, httpHost: '127.0.0.1', logLevel: 'warn', dataDir: mkdtempSync(path.join(tmpdir(), 'rfid-bench-')) },
+      { logger: benchLogger },
+    );
+    try {
+      // Gateways log in to the external broker as the broker allows (here: anonymous Mosquitto).
+      const rate = await measureIngest(server2, schools2, TAPS_500, 500);
+      report({ name: 'ingest_external_broker', value: Math.round(rate), unit: 'taps/s', batch: 500, broker: external, vs_embedded: round(rate / ingest500, 2) });
+    } finally {
+      await server2.close();
+    }
+  } else {
+    process.stderr.write('ingest: no external broker on 127.0.0.1:1883 (or MQTT_EXTERNAL_URL): external-broker figure skipped\n');
+  }
+} finally {
+  await db.stop();
+}

@@ -1,0 +1,209 @@
+/**
+ * What the benchmarks share: a PostgreSQL (DATABASE_URL, or an embedded one in a temp dir) with a
+ * fresh migrated database per figure, bulk seeding by SQL (seeding is not what is measured), and
+ * MQTT clients acting as gateways.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import mqtt, { type MqttClient } from 'mqtt';
+import pg from 'pg';
+import { pino } from 'pino';
+import { cardMatchKeys, makeCardId, newTapId, toRfc3339, topicFor, type Tap } from '@rfid/protocol';
+import { runMigrations, startEmbeddedPostgres } from '@rfid/server';
+
+export const benchLogger = pino({ level: process.env.LOG_LEVEL ?? 'warn' }, pino.destination(2));
+
+export interface BenchDatabase {
+  /** A fresh, migrated database; dropped by `stop()`. */
+  create(): Promise<string>;
+  stop(): Promise<void>;
+}
+
+export async function startBenchDatabase(): Promise<BenchDatabase> {
+  let adminUrl = process.env.DATABASE_URL;
+  let stopEmbedded: (() => Promise<void>) | null = null;
+  let dir: string | null = null;
+  if (!adminUrl) {
+    dir = mkdtempSync(path.join(tmpdir(), 'rfid-bench-pg-'));
+    const embedded = await startEmbeddedPostgres({ dir, log: benchLogger });
+    adminUrl = embedded.adminUrl;
+    stopEmbedded = embedded.stop;
+  }
+  const created: string[] = [];
+  const admin = async <T>(fn: (c: pg.Client) => Promise<T>): Promise<T> => {
+    const c = new pg.Client({ connectionString: adminUrl });
+    await c.connect();
+    try {
+      return await fn(c);
+    } finally {
+      await c.end();
+    }
+  };
+  return {
+    async create() {
+      const name = `rfid_bench_${randomBytes(4).toString('hex')}`;
+      await admin((c) => c.query(`CREATE DATABASE ${name}`));
+      created.push(name);
+      const u = new URL(adminUrl);
+      u.pathname = `/${name}`;
+      await runMigrations(u.toString());
+      return u.toString();
+    },
+    async stop() {
+      await admin(async (c) => {
+        for (const name of created) await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      }).catch(() => undefined);
+      await stopEmbedded?.();
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface SeededStudent {
+  id: string;
+  card: string;
+}
+export interface SeededSchool {
+  id: string;
+  code: string;
+  students: SeededStudent[];
+}
+
+/** Schools with `perSchool` students each, every one with an active 40-bit EM4100 card and its keys. */
+export async function seedBulk(url: string, schools: number, perSchool: number): Promise<SeededSchool[]> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    await c.query('BEGIN');
+    const tag = randomBytes(3).toString('hex');
+    const {
+      rows: [district],
+    } = await c.query<{ id: string }>(`INSERT INTO districts (code, name) VALUES ($1, 'Phòng GD&ĐT Bench') RETURNING id`, [`B${tag}`]);
+    const out: SeededSchool[] = [];
+    for (let s = 0; s < schools; s++) {
+      const code = `B${tag}${s}`;
+      const {
+        rows: [school],
+      } = await c.query<{ id: string }>(`INSERT INTO schools (district_id, code, name) VALUES ($1, $2, $3) RETURNING id`, [
+        district!.id,
+        code,
+        `THCS Bench ${s}`,
+      ]);
+      const {
+        rows: [klass],
+      } = await c.query<{ id: string }>(`INSERT INTO classes (school_id, name, grade) VALUES ($1, '6A', 6) RETURNING id`, [school!.id]);
+      const names = Array.from({ length: perSchool }, (_, i) => `Học sinh ${s}-${i}`);
+      const codes = names.map((_, i) => `${code}-${i}`);
+      const { rows: students } = await c.query<{ id: string }>(
+        `INSERT INTO students (school_id, class_id, student_code, name)
+         SELECT $1, $2, code, name FROM unnest($3::text[], $4::text[]) AS t(code, name) RETURNING id`,
+        [school!.id, klass!.id, codes, names],
+      );
+      const cards = students.map((_, i) =>
+        makeCardId('em4100', 40, (0x0500000000 + s * 0x01000000 + i).toString(16)),
+      );
+      const { rows: cardRows } = await c.query<{ id: string }>(
+        `INSERT INTO cards (school_id, student_id, tech, bits, hex, text)
+         SELECT $1, sid, 'em4100', 40, hex, 'em4100:40:' || hex FROM unnest($2::uuid[], $3::text[]) AS t(sid, hex) RETURNING id`,
+        [school!.id, students.map((r) => r.id), cards.map((k) => k.hex)],
+      );
+      const keys = cards.flatMap((k, i) => cardMatchKeys(k).map((key) => ({ key, cardId: cardRows[i]!.id, bits: Number(key.split(':')[1]) })));
+      await c.query(
+        `INSERT INTO card_keys (school_id, key, card_id, bits)
+         SELECT $1, key, cid, bits FROM unnest($2::text[], $3::uuid[], $4::int[]) AS t(key, cid, bits)`,
+        [school!.id, keys.map((k) => k.key), keys.map((k) => k.cardId), keys.map((k) => k.bits)],
+      );
+      out.push({ id: school!.id, code, students: students.map((r, i) => ({ id: r.id, card: `em4100:40:${cards[i]!.hex}` })) });
+    }
+    await c.query('COMMIT');
+    return out;
+  } finally {
+    await c.end();
+  }
+}
+
+/** `n` taps of a school's students over a morning, in seq order; `unknownRate` of them unknown cards. */
+export function makeTaps(school: SeededSchool, n: number, opts: { startSeq?: number; day?: string; unknownRate?: number } = {}): Tap[] {
+  const day = opts.day ?? '2026-11-23';
+  const start = new Date(`${day}T06:15:00+07:00`).getTime();
+  const taps: Tap[] = [];
+  for (let i = 0; i < n; i++) {
+    const student = school.students[i % school.students.length]!;
+    const unknown = opts.unknownRate && (i * 7919) % 1000 < opts.unknownRate * 1000;
+    taps.push({
+      id: newTapId(),
+      terminal: 'gate-1',
+      card: unknown ? `em4100:40:FF${(i % 0xffffffff).toString(16).toUpperCase().padStart(8, '0')}` : student.card,
+      raw: 'bench',
+      at: toRfc3339(new Date(start + Math.floor((i * 45 * 60_000) / n)), 'Asia/Ho_Chi_Minh'),
+      seq: (opts.startSeq ?? 0) + i,
+      direction: 'in',
+    });
+  }
+  return taps;
+}
+
+export async function connectGateway(url: string, username: string, password: string, clientId = username): Promise<MqttClient> {
+  const client = mqtt.connect(url, { username, password, clientId, clean: true, reconnectPeriod: 1000, protocolVersion: 4 });
+  await new Promise<void>((resolve, reject) => {
+    client.once('connect', () => resolve());
+    client.once('error', reject);
+  });
+  return client;
+}
+
+/** Publish `taps` in messages of `batch`, resolve when every id came back on …/acks. */
+export async function publishAndAwaitAcks(
+  client: MqttClient,
+  schoolId: string,
+  gatewayId: string,
+  taps: Tap[],
+  batch: number,
+  opts: { window?: number } = {},
+): Promise<{ ms: number; acked: number }> {
+  const pending = new Set(taps.map((t) => t.id));
+  const ackTopic = topicFor(schoolId, gatewayId, 'acks');
+  const tapTopic = topicFor(schoolId, gatewayId, 'taps');
+  await client.subscribeAsync(ackTopic, { qos: 1 });
+  const started = performance.now();
+  let resolveAll!: () => void;
+  const all = new Promise<void>((r) => (resolveAll = r));
+  let windowWaiter: (() => void) | null = null;
+  const onMessage = (topic: string, payload: Buffer) => {
+    if (topic !== ackTopic) return;
+    for (const id of (JSON.parse(payload.toString()) as { ids: string[] }).ids) pending.delete(id);
+    windowWaiter?.();
+    if (pending.size === 0) resolveAll();
+  };
+  client.on('message', onMessage);
+  // Like a gateway draining: bounded taps in flight (window of messages awaiting their ack).
+  const window = (opts.window ?? 8) * batch;
+  for (let i = 0; i < taps.length; i += batch) {
+    while (i - (taps.length - pending.size) >= window) {
+      await new Promise<void>((r) => (windowWaiter = r));
+      windowWaiter = null;
+    }
+    client.publish(tapTopic, JSON.stringify({ taps: taps.slice(i, i + batch) }), { qos: 1 });
+  }
+  await all;
+  client.off('message', onMessage);
+  return { ms: performance.now() - started, acked: taps.length };
+}
+
+export function isReachable(host: string, port: number, timeoutMs = 500): Promise<boolean> {
+  return import('node:net').then(
+    ({ connect }) =>
+      new Promise<boolean>((resolve) => {
+        const s = connect({ host, port });
+        const done = (ok: boolean) => {
+          s.destroy();
+          resolve(ok);
+        };
+        s.setTimeout(timeoutMs, () => done(false));
+        s.once('connect', () => done(true));
+        s.once('error', () => done(false));
+      }),
+  );
+}

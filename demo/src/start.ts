@@ -1,0 +1,165 @@
+/**
+ * `npm start`: the whole system on one machine, with nothing installed but Node and npm.
+ *
+ *   server (child: embedded PostgreSQL + embedded MQTT broker + web)   ← seeded over its own API
+ *   one gateway per demo school (child processes, as on the schools' edge boxes)
+ *   simulated gate terminals (in this process, TCP like a serial-device server) playing an
+ *   accelerated morning rush of the sample students, in a loop
+ *
+ * Environment: HTTP_PORT (3000), MQTT_PORT (1883), DATA_DIR (./data), ADMIN_PASSWORD,
+ * DATABASE_URL / MQTT_URL (external services instead of the embedded ones), DEMO_SPEED (10: plan
+ * minutes per real minute), DEMO_MINUTES (20: length of one rush). A second start reuses the data.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { createTerminal, loadRosterCsv, morningRush, runPlan, type SimulatedTerminal } from '@rfid/firmware-sim';
+import { ApiClient, waitFor } from './api-client.js';
+import { loadOrCreateCredentials, type DemoCredentials } from './credentials.js';
+import { seedDemo, type SeededSchool } from './seed.js';
+import { Supervisor } from './supervisor.js';
+
+const root = path.resolve(import.meta.dirname, '..', '..');
+const samplesDir = path.join(root, 'demo', 'samples');
+
+const EnvSchema = z.object({
+  HTTP_PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  MQTT_PORT: z.coerce.number().int().min(1).max(65535).default(1883),
+  DATA_DIR: z.string().default('./data'),
+  ADMIN_PASSWORD: z.string().min(8).optional(),
+  DATABASE_URL: z.string().url().optional(),
+  MQTT_URL: z.string().url().optional(),
+  DEMO_SPEED: z.coerce.number().positive().default(10),
+  DEMO_MINUTES: z.coerce.number().positive().default(20),
+  LOG_LEVEL: z.string().default('warn'),
+});
+
+function parseEnv(): z.infer<typeof EnvSchema> {
+  const r = EnvSchema.safeParse(process.env);
+  if (!r.success) {
+    for (const i of r.error.issues) process.stderr.write(`demo: ${i.path.join('.')}: ${i.message}\n`);
+    process.exit(2);
+  }
+  return r.data;
+}
+
+function banner(httpUrl: string, creds: DemoCredentials, adminPassword: string, schools: SeededSchool[]): string {
+  const rows = [
+    ['admin', 'admin', adminPassword, 'the whole province'],
+    ...creds.users.map((u) => [u.role, u.username, u.password, u.scope]),
+  ];
+  const width = (i: number) => Math.max(...rows.map((r) => r[i]!.length));
+  return [
+    '',
+    'Hệ thống Thẻ Điểm danh thông minh — demo is running',
+    `  Web: ${httpUrl}/`,
+    `  API: ${httpUrl}/api/docs`,
+    `  Schools: ${schools.map((s) => `${s.code} ${s.name}`).join(', ')}`,
+    '  Logins (role, username, password, sees):',
+    ...rows.map((r) => `  login ${r[0]!.padEnd(width(0))}  ${r[1]!.padEnd(width(1))}  ${r[2]!.padEnd(width(2))}  ${r[3]}`),
+    '  Ctrl-C stops everything.',
+    '',
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  const env = parseEnv();
+  const dataDir = path.resolve(env.DATA_DIR);
+  const demoDir = path.join(dataDir, 'demo');
+  mkdirSync(path.join(demoDir, 'gateways'), { recursive: true });
+  const creds = loadOrCreateCredentials(path.join(demoDir, 'credentials.json'));
+  const adminPassword = env.ADMIN_PASSWORD ?? creds.adminPassword;
+  const httpUrl = `http://localhost:${env.HTTP_PORT}`;
+  const mqttUrl = env.MQTT_URL ?? `mqtt://127.0.0.1:${env.MQTT_PORT}`;
+
+  const supervisor = new Supervisor();
+  const abort = new AbortController();
+  const terminals: SimulatedTerminal[] = [];
+  let stopping = false;
+  const stop = async (code: number): Promise<never> => {
+    if (!stopping) {
+      stopping = true;
+      process.stderr.write('[demo] stopping …\n');
+      abort.abort();
+      await Promise.allSettled(terminals.map((t) => t.close()));
+      await supervisor.stopAll();
+      process.stderr.write('[demo] stopped\n');
+    }
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void stop(0));
+  process.on('SIGTERM', () => void stop(0));
+
+  const server = supervisor.start('server', path.join(root, 'server/dist/main.js'), [], {
+    HTTP_PORT: String(env.HTTP_PORT),
+    MQTT_PORT: String(env.MQTT_PORT),
+    DATA_DIR: dataDir,
+    ADMIN_PASSWORD: adminPassword,
+    JWT_SECRET: creds.jwtSecret,
+    LOG_LEVEL: env.LOG_LEVEL,
+    DATABASE_URL: env.DATABASE_URL,
+    MQTT_URL: env.MQTT_URL,
+  });
+  void server.exited.then((code) => {
+    if (!stopping) void stop(code ?? 1);
+  });
+
+  const api = new ApiClient(httpUrl);
+  await waitFor(async () => (await fetch(`${httpUrl}/readyz`)).ok, 120_000, `the server at ${httpUrl}/readyz`);
+  await api.login('admin', adminPassword);
+  const seeded = await seedDemo(api, samplesDir, creds, path.join(demoDir, 'credentials.json'));
+
+  for (const school of seeded) {
+    const gates = await Promise.all([
+      createTerminal({ id: 'cong-chinh', kind: 'smart', link: { type: 'tcp', host: '127.0.0.1', port: 0 } }),
+      createTerminal({ id: 'cong-phu', kind: 'rdm6300', link: { type: 'tcp', host: '127.0.0.1', port: 0 }, holdMs: 200 }),
+    ]);
+    terminals.push(...gates);
+    const configPath = path.join(demoDir, 'gateways', `${school.code}.json`);
+    writeFileSync(
+      configPath,
+      JSON.stringify(
+        {
+          schoolId: school.id,
+          gatewayId: school.gateway.gatewayId,
+          mqtt: { url: mqttUrl, username: school.gateway.mqttUsername, password: school.gateway.mqttPassword },
+          dataDir: path.join(demoDir, 'gateways', school.code),
+          timeZone: school.timeZone,
+          terminals: gates.map((g) => ({ ...g.gatewayConfig(), direction: 'in' })),
+          logLevel: 'warn',
+        },
+        null,
+        2,
+      ),
+      { mode: 0o600 },
+    );
+    supervisor.start(`gateway ${school.code}`, path.join(root, 'gateway/dist/cli.js'), ['run', '--config', configPath], {});
+    void rushForever(school, gates, env.DEMO_MINUTES, env.DEMO_SPEED, abort.signal);
+  }
+
+  process.stdout.write(`${banner(httpUrl, creds, adminPassword, seeded)}\n`);
+}
+
+/** The school's students arrive at its gates, rush after rush, until the demo stops. */
+async function rushForever(
+  school: SeededSchool,
+  gates: SimulatedTerminal[],
+  minutes: number,
+  speed: number,
+  signal: AbortSignal,
+): Promise<void> {
+  const { students } = await loadRosterCsv(path.join(samplesDir, 'students.csv'), { schoolId: school.code });
+  await Promise.all(gates.map((g) => g.waitForGateway(60_000)));
+  for (let round = 1; !signal.aborted; round++) {
+    const plan = morningRush({ seed: round, students, minutes, terminals: gates.length });
+    const result = await runPlan(plan, gates, { speed, signal });
+    process.stderr.write(
+      `[demo] ${school.code} rush ${round}: ${result.done}/${result.total} taps ${JSON.stringify(result.results)}\n`,
+    );
+  }
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`demo failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.kill(process.pid, 'SIGTERM');
+});
