@@ -360,6 +360,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
   });
   handle.stopHandlers.push(async () => {
     await Promise.all(terminals.map((t) => t.stop()));
+    intake.flush(); // taps read before the links closed are committed before the queue closes
   });
   return handle;
 }

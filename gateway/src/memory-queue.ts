@@ -26,6 +26,15 @@ export class MemoryTapQueue implements TapQueue {
     return { ...tap };
   }
 
+  appendMany(taps: readonly NewTap[]): StoredTap[] {
+    const ids = new Set<string>();
+    for (const t of taps) {
+      if (this.byId.has(t.id) || ids.has(t.id)) throw new Error(`tap ${t.id} is already stored`);
+      ids.add(t.id);
+    }
+    return taps.map((t) => this.append(t));
+  }
+
   pending(afterSeq: number, limit: number): StoredTap[] {
     const out: StoredTap[] = [];
     for (const t of this.taps.values()) {

@@ -56,6 +56,11 @@ export class RepeatFilter {
     if (!s || s.acceptedAtMs < acceptedAtMs) this.seen.set(key, { acceptedAtMs, lastReadMs: acceptedAtMs });
   }
 
+  /** Forget a card's state on a terminal (its tap could not be stored). */
+  forget(terminal: string, card: string): void {
+    this.seen.delete(`${terminal}\u0000${card}`);
+  }
+
   /** Forget cards not seen for longer than both windows (bounded memory). */
   prune(nowMs: number): void {
     const keep = Math.max(this.windowMs, this.fieldGapMs);

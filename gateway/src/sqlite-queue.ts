@@ -118,7 +118,7 @@ const ACK_CHUNK = 500;
 export class SqliteTapQueue implements TapQueue {
   private readonly db: Database.Database;
   private readonly stmts: Statements;
-  private readonly appendTx: (input: NewTap) => StoredTap;
+  private readonly appendTx: (inputs: readonly NewTap[]) => StoredTap[];
   private pendingCount: number;
   private pendingBytes: number;
 
@@ -133,28 +133,37 @@ export class SqliteTapQueue implements TapQueue {
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
     this.stmts = prepareStatements(this.db);
-    this.appendTx = this.db.transaction((input: NewTap) => {
-      const seq = this.stmts.nextSeq.get()!.value;
-      const tap: StoredTap = { ...input, seq, acked: false };
-      this.stmts.insert.run({
-        ...input,
-        seq,
-        direction: input.direction ?? null,
-        terminalSeq: input.terminalSeq ?? null,
-        size: wireSize(tap),
-      });
-      return tap;
-    });
+    this.appendTx = this.db.transaction((inputs: readonly NewTap[]) =>
+      inputs.map((input) => {
+        const seq = this.stmts.nextSeq.get()!.value;
+        const tap: StoredTap = { ...input, seq, acked: false };
+        this.stmts.insert.run({
+          ...input,
+          seq,
+          direction: input.direction ?? null,
+          terminalSeq: input.terminalSeq ?? null,
+          size: wireSize(tap),
+        });
+        return tap;
+      }),
+    );
     const totals = this.stmts.totals.get()!;
     this.pendingCount = totals.n;
     this.pendingBytes = totals.bytes ?? 0;
   }
 
   append(input: NewTap): StoredTap {
-    const tap = this.appendTx(input);
-    this.pendingCount++;
-    this.pendingBytes += wireSize(tap);
-    return tap;
+    return this.appendMany([input])[0]!;
+  }
+
+  appendMany(inputs: readonly NewTap[]): StoredTap[] {
+    if (inputs.length === 0) return [];
+    const taps = this.appendTx(inputs);
+    for (const t of taps) {
+      this.pendingCount++;
+      this.pendingBytes += wireSize(t);
+    }
+    return taps;
   }
 
   pending(afterSeq: number, limit: number): StoredTap[] {

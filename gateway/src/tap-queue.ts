@@ -41,6 +41,8 @@ export interface QueueLimits {
 export interface TapQueue {
   /** Store a new tap and assign its seq; durable when this returns. */
   append(tap: NewTap): StoredTap;
+  /** Store several taps atomically (one commit: group commit), seqs in the given order. */
+  appendMany(taps: readonly NewTap[]): StoredTap[];
   /** Unacked taps with seq > afterSeq, ascending by seq, at most `limit`. */
   pending(afterSeq: number, limit: number): StoredTap[];
   /** Mark taps acked by the server (unknown ids are ignored); returns how many were pending. */

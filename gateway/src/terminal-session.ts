@@ -100,14 +100,15 @@ export class TerminalSession {
     };
     switch (event.kind) {
       case 'read':
-        this.intake.read(terminal, event.card, event.raw);
+        void this.intake.read(terminal, event.card, event.raw);
         return;
-      case 'tap': {
-        const ack = this.intake.smartTap(terminal, event.seq, event.card, event.raw);
-        this.link.write(encodeSmartAck(ack));
-        this.metrics.terminalAckLatency.observe((performance.now() - started) / 1000);
+      case 'tap':
+        // Resolves once the tap is committed (never rejects: a failed store answers ERR).
+        void this.intake.smartTap(terminal, event.seq, event.card, event.raw).then((ack) => {
+          this.link.write(encodeSmartAck(ack));
+          this.metrics.terminalAckLatency.observe((performance.now() - started) / 1000);
+        });
         return;
-      }
       case 'heartbeat':
         this.firmware = event.firmware;
         return;

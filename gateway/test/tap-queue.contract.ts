@@ -49,6 +49,17 @@ export function describeTapQueueContract(name: string, factory: QueueFactory): v
       expect(q.depth()).toBe(2);
     });
 
+    it('stores several taps in one commit, all or none', () => {
+      const [a, b] = q.appendMany([newTap({ raw: 'a' }), newTap({ raw: 'b' })]);
+      expect(b!.seq).toBe(a!.seq + 1);
+      expect(q.appendMany([])).toEqual([]);
+      const dupe = newTap({ raw: 'c' });
+      expect(() => q.appendMany([newTap({ raw: 'x' }), dupe, dupe])).toThrow();
+      expect(q.pending(0, 10).map((t) => t.raw)).toEqual(['a', 'b']);
+      expect(q.depth()).toBe(2);
+      expect(q.append(newTap()).seq).toBeGreaterThan(b!.seq);
+    });
+
     it('refuses a second tap with the same id', () => {
       const t = newTap();
       q.append(t);
