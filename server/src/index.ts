@@ -6,3 +6,4 @@ export { startEmbeddedPostgres } from './db/embedded-postgres.js';
 export { runMigrations } from './db/data-source.js';
 export { dataSourceOptions } from './db/data-source.js';
 export { freePort } from './db/embedded-postgres.js';
+export { hashGatewaySecret } from './devices/gateway-secret.js';
