@@ -6,6 +6,8 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { INestApplication } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { systemClock, type Clock } from '@rfid/protocol';
@@ -54,6 +56,7 @@ export async function createServer(input: Partial<ServerConfig> = {}, deps: Serv
       bodyParser: true,
     });
     app.setGlobalPrefix('api/v1', { exclude: ['healthz', 'readyz', 'metrics'] });
+    serveWeb(app, logger);
     app.useGlobalFilters(new DomainErrorFilter());
     await app.listen(config.httpPort, config.httpHost);
     const { port: httpPort } = app.getHttpServer().address() as AddressInfo;
@@ -79,6 +82,16 @@ export async function createServer(input: Partial<ServerConfig> = {}, deps: Serv
     await embedded?.stop().catch(() => undefined);
     throw e;
   }
+}
+
+/** The dashboard (`web/dist`, built by `npm run build`) at `/`, next to the API. */
+function serveWeb(app: INestApplication, logger: Logger): void {
+  const webDist = path.resolve(import.meta.dirname, '..', '..', 'web', 'dist');
+  if (!existsSync(path.join(webDist, 'index.html'))) {
+    logger.warn({ webDist }, 'web dashboard not built (npm run build): / serves nothing');
+    return;
+  }
+  (app as NestExpressApplication).useStaticAssets(webDist, { index: 'index.html', maxAge: '1h' });
 }
 
 function brokerAddress(app: INestApplication, config: ServerConfig): { mqttUrl: string; mqttPort: number | null } {
