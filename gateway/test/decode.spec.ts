@@ -1,8 +1,10 @@
 /** `decode` turns the known-answer vectors of protocol/ into the right JSON lines. */
 import { spawn } from 'node:child_process';
+import net, { type AddressInfo } from 'node:net';
 import { decodeBytes, type DecodedLine } from '../src/decode.js';
 import { loadFrameFixtures } from '../../protocol/test/fixtures.js';
 import { CLI, ensureGatewayBuilt } from './build.js';
+import { waitFor } from './helpers.js';
 
 const fixtures = loadFrameFixtures();
 
@@ -75,6 +77,36 @@ describe('rfid-gateway decode (CLI on stdin)', () => {
       expect(summary(lines)).toEqual(mine.flatMap((f) => f.expected));
     }
   }, 60_000);
+
+  it('reads from a terminal source (tcp://) until interrupted', async () => {
+    const f = fixtures.find((x) => x.name === 'bad/rdm6300-noise-then-good')!;
+    const server = net.createServer((socket) => socket.write(f.bytes));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    const port = (server.address() as AddressInfo).port;
+    const child = spawn(process.execPath, [
+      CLI,
+      'decode',
+      '--format',
+      'rdm6300',
+      '--source',
+      `tcp://127.0.0.1:${port}`,
+    ]);
+    let stdout = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      await waitFor(() => stdout.includes('em4100:40:0415AB36C1'), 'the read from the source');
+    } finally {
+      child.kill('SIGINT');
+      expect(await exit).toBe(0);
+      server.close();
+    }
+    const lines = stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as DecodedLine);
+    expect(summary(lines)).toEqual(f.expected);
+  });
 
   it('refuses an unknown format with a clear message and prints help', async () => {
     const bad = await runCli(['decode', '--format', 'nfc'], Buffer.alloc(0));

@@ -209,6 +209,22 @@ describe.each(brokers)('gateway flow (%s)', (_name, url) => {
     });
   });
 
+  it('reopens a serial terminal after its cable is pulled and plugged back', async () => {
+    const { pty, standIn, gateway } = rig;
+    if (!pty) return console.warn('socat not installed: pty test skipped');
+    const rdm = () => gateway.status().terminals.find((t) => t.id === 'gate-rdm')!;
+    await pty.stop(); // the pty disappears, as a USB adapter does
+    await waitFor(() => !rdm().linkOpen, 'link noticed as lost');
+    expect(rdm().online).toBe(false);
+    await pty.start();
+    await waitFor(() => rdm().linkOpen, 'link reopened', 10_000);
+    const fd = openSync(pty.terminalSide, 'w');
+    writeSync(fd, encodeRdm6300(parseCardText('em4100:40:0ABCDEF099')));
+    closeSync(fd);
+    await waitFor(() => standIn.taps.some((t) => t.card === 'em4100:40:0ABCDEF099'), 'tap after replug');
+    expect(rdm().online).toBe(true);
+  });
+
   it('reopens a terminal link after the device server drops it', async () => {
     const { smart } = rig;
     const before = smart.connections;
