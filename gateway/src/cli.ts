@@ -57,7 +57,7 @@ async function run(args: string[]): Promise<void> {
     throw e;
   }
   const logger = pino({ name: 'gateway', level: config.logLevel });
-  const gateway = await startGateway(config, { logger });
+  const gateway = await startGateway(config, { logger, defaultMetrics: true });
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

@@ -41,6 +41,8 @@ export interface GatewayDeps {
   terminalBackOff?: BackOff;
   /** MQTT reconnect period, ms (tests shorten it). */
   mqttReconnectMs?: number;
+  /** Add Node's process metrics (CPU, memory, event loop lag) to the registry; the CLI does. */
+  defaultMetrics?: boolean;
 }
 
 export interface GatewayStatus {
@@ -102,7 +104,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
     gatewayId: config.gatewayId,
   });
   const log = logger.child({ component: 'gateway' });
-  const metrics = new GatewayMetrics({ defaultMetrics: !deps.logger });
+  const metrics = new GatewayMetrics({ defaultMetrics: deps.defaultMetrics ?? false });
   const handle = new GatewayHandle(metrics);
   const nowMs = () => clock.now().getTime();
 
