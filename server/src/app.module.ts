@@ -14,6 +14,10 @@ import { IngestModule } from './ingest/ingest.module.js';
 import { HealthModule } from './health/health.module.js';
 import { StatusModule } from './status/status.module.js';
 import { RosterModule } from './roster/roster.module.js';
+// People, roles and data entry (#6).
+import { AuthModule } from './auth/auth.module.js';
+import { AuditModule } from './audit/audit.module.js';
+import { UsersModule } from './users/users.module.js';
 
 export interface AppModuleOptions {
   config: ServerConfig;
@@ -41,6 +45,9 @@ export class AppModule {
         StatusModule,
         RosterModule,
         HealthModule,
+        AuditModule,
+        AuthModule,
+        UsersModule,
       ],
     };
   }

@@ -1,4 +1,5 @@
 import { startTestServer, seedSchool, type TestServer } from './support/test-server.js';
+import { adminAuthHeader } from './support/api.js';
 
 describe('POST /api/v1/devices', () => {
   let server: TestServer;
@@ -13,7 +14,7 @@ describe('POST /api/v1/devices', () => {
     const { schoolId } = await seedSchool(server.directory, 1);
     const res = await fetch(`${server.httpUrl}/api/v1/devices`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...(await adminAuthHeader(server)) },
       body: JSON.stringify({ schoolId, name: 'Cổng chính' }),
     });
     expect(res.status).toBe(201);
@@ -27,12 +28,12 @@ describe('POST /api/v1/devices', () => {
   });
 
   it('answers 400 for a bad body and 404 for an unknown school, never 500', async () => {
-    const bad = await fetch(`${server.httpUrl}/api/v1/devices`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: '' }) });
+    const bad = await fetch(`${server.httpUrl}/api/v1/devices`, { method: 'POST', headers: { 'content-type': 'application/json', ...(await adminAuthHeader(server)) }, body: JSON.stringify({ name: '' }) });
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({ statusCode: 400, error: 'bad_request' });
     const missing = await fetch(`${server.httpUrl}/api/v1/devices`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...(await adminAuthHeader(server)) },
       body: JSON.stringify({ schoolId: '00000000-0000-4000-8000-000000000000', name: 'x' }),
     });
     expect(missing.status).toBe(404);

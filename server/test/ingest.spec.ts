@@ -3,6 +3,7 @@ import { ManualClock, topicFor, type LiveAttendance, type LiveTap } from '@rfid/
 import { startTestServer, seedSchool, type SeededSchool, type TestServer } from './support/test-server.js';
 import { TestGateway } from './support/test-gateway.js';
 import { pollUntil } from './support/poll.js';
+import { adminAuthHeader } from './support/api.js';
 import { Database } from '../src/db/database.service.js';
 import { IngestService } from '../src/ingest/ingest.service.js';
 
@@ -82,7 +83,8 @@ describe('ingest over the embedded broker', () => {
       const out = g2.tap(`em4100:24:${hex.slice(-6)}`, '2026-11-23T16:35:00+07:00');
       await g2.publish([late, onTime, out]);
       await g2.waitAcked([late.id, onTime.id, out.id]);
-      const res = await fetch(`${server.httpUrl}/api/v1/schools/${d2.schoolId}/attendance?date=2026-11-23`);
+      const auth = { headers: await adminAuthHeader(server) };
+      const res = await fetch(`${server.httpUrl}/api/v1/schools/${d2.schoolId}/attendance?date=2026-11-23`, auth);
       expect(res.status).toBe(200);
       const rows = (await res.json()) as { studentId: string; status: string; firstIn: string | null; lastOut: string | null }[];
       const byId = new Map(rows.map((r) => [r.studentId, r]));
@@ -91,12 +93,12 @@ describe('ingest over the embedded broker', () => {
       expect(byId.get(d2.students[1]!.id)).toMatchObject({ status: 'present', firstIn: '2026-11-23T06:59:00.000+07:00', lastOut: '2026-11-23T16:35:00.000+07:00' });
       expect(byId.get(d2.students[2]!.id)).toMatchObject({ status: 'absent', firstIn: null }); // after the 09:00 cut-off
       clock.set('2026-11-23T08:00:00+07:00');
-      const early = (await (await fetch(`${server.httpUrl}/api/v1/schools/${d2.schoolId}/attendance?date=2026-11-23`)).json()) as { studentId: string; status: string }[];
+      const early = (await (await fetch(`${server.httpUrl}/api/v1/schools/${d2.schoolId}/attendance?date=2026-11-23`, auth)).json()) as { studentId: string; status: string }[];
       expect(early.find((r) => r.studentId === d2.students[2]!.id)?.status).toBe('pending');
-      const taps = (await (await fetch(`${server.httpUrl}/api/v1/schools/${d2.schoolId}/taps?date=2026-11-23`)).json()) as { id: string; studentId: string | null; gatewayId: string }[];
+      const taps = (await (await fetch(`${server.httpUrl}/api/v1/schools/${d2.schoolId}/taps?date=2026-11-23`, auth)).json()) as { id: string; studentId: string | null; gatewayId: string }[];
       expect(taps.map((t) => t.id)).toEqual([onTime.id, late.id, out.id]);
       expect(taps[2]).toMatchObject({ studentId: d2.students[1]!.id, gatewayId: c2.gatewayId });
-      const bad = await fetch(`${server.httpUrl}/api/v1/schools/${d2.schoolId}/attendance?date=23-11-2026`);
+      const bad = await fetch(`${server.httpUrl}/api/v1/schools/${d2.schoolId}/attendance?date=23-11-2026`, auth);
       expect(bad.status).toBe(400);
     } finally {
       clock.set('2026-11-23T06:30:00+07:00');
@@ -140,7 +142,8 @@ describe('ingest over the embedded broker', () => {
   });
 
   it('pushes tap and attendance events to a client in the school room', async () => {
-    const socket: Socket = ioClient(server.httpUrl, { transports: ['websocket'] });
+    const token = (await adminAuthHeader(server)).authorization.slice('Bearer '.length);
+    const socket: Socket = ioClient(server.httpUrl, { transports: ['websocket'], auth: { token } });
     try {
       const reply = await socket.timeout(5000).emitWithAck('join', { schoolId: school.schoolId });
       expect(reply).toEqual({ ok: true, rooms: [`school:${school.schoolId}`] });

@@ -10,6 +10,7 @@ import { DataSource } from 'typeorm';
 import { createTestDatabase, type TestDatabase } from './support/test-db.js';
 import { TestGateway } from './support/test-gateway.js';
 import { pollUntil } from './support/poll.js';
+import { login } from './support/api.js';
 import { dataSourceOptions } from '../src/db/data-source.js';
 import { DirectoryService } from '../src/directory/directory.service.js';
 import { freePort } from '../src/db/embedded-postgres.js';
@@ -74,10 +75,11 @@ describe('kill -9 in the middle of a stream', () => {
       cards.push(card);
     }
     const mqttPort = await freePort();
-    const env = { DATABASE_URL: db.url, MQTT_PORT: String(mqttPort), MQTT_HOST: '127.0.0.1', HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'warn', SERVER_ID: 'kill9' };
+    const env = { DATABASE_URL: db.url, MQTT_PORT: String(mqttPort), MQTT_HOST: '127.0.0.1', HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'warn', SERVER_ID: 'kill9', ADMIN_PASSWORD: 'kill9-admin-password' };
     let run = await startChild(env);
     child = run.child;
-    const reg = await fetch(`${run.httpUrl}/api/v1/devices`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ schoolId: school.id, name: 'Cổng' }) });
+    const admin = await login(run, 'admin', 'kill9-admin-password');
+    const reg = await fetch(`${run.httpUrl}/api/v1/devices`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${admin.token}` }, body: JSON.stringify({ schoolId: school.id, name: 'Cổng' }) });
     const creds = (await reg.json()) as { gatewayId: string; mqttPassword: string };
     // Keeps reconnecting while the server is down.
     gw = await TestGateway.connect(run.mqttUrl, school.id, creds.gatewayId, creds.mqttPassword, { reconnectPeriod: 100 });

@@ -2,6 +2,7 @@ import mqtt from 'mqtt';
 import { io as ioClient } from 'socket.io-client';
 import { topicFor, type LiveGatewayStatus, type RosterMessage } from '@rfid/protocol';
 import { startTestServer, seedSchool, type TestServer } from './support/test-server.js';
+import { adminAuthHeader } from './support/api.js';
 import { TestGateway } from './support/test-gateway.js';
 import { pollUntil } from './support/poll.js';
 import { Database } from '../src/db/database.service.js';
@@ -51,7 +52,8 @@ describe('roster push and gateway status', () => {
   it('stores gateway status, marks it offline by its will, and tells the school room', async () => {
     const school = await seedSchool(server.directory, 1);
     const creds = await server.devices.register(school.schoolId, 'Cổng sau');
-    const socket = ioClient(server.httpUrl, { transports: ['websocket'] });
+    const token = (await adminAuthHeader(server)).authorization.slice('Bearer '.length);
+    const socket = ioClient(server.httpUrl, { transports: ['websocket'], auth: { token } });
     const events: LiveGatewayStatus[] = [];
     socket.on('gatewayStatus', (s: LiveGatewayStatus) => events.push(s));
     try {

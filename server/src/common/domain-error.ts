@@ -8,6 +8,11 @@ export const DOMAIN_ERROR_STATUS = {
   not_found: HttpStatus.NOT_FOUND,
   conflict: HttpStatus.CONFLICT,
   forbidden: HttpStatus.FORBIDDEN,
+  unauthorized: HttpStatus.UNAUTHORIZED,
+  too_many_requests: HttpStatus.TOO_MANY_REQUESTS,
+  bad_import: HttpStatus.UNPROCESSABLE_ENTITY,
+  /** A service the request needs (e.g. the external broker) did not answer. */
+  unavailable: HttpStatus.SERVICE_UNAVAILABLE,
 } as const;
 export type DomainErrorCode = keyof typeof DOMAIN_ERROR_STATUS;
 
@@ -17,6 +22,8 @@ export class DomainError extends Error {
   constructor(
     readonly code: DomainErrorCode,
     message: string,
+    /** Extra fields of the error body (e.g. the row errors of an import). */
+    readonly details?: Record<string, unknown>,
   ) {
     super(message);
   }
@@ -28,6 +35,6 @@ export class DomainErrorFilter implements ExceptionFilter {
   catch(e: DomainError, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<{ status(n: number): { json(b: unknown): void } }>();
     const statusCode = DOMAIN_ERROR_STATUS[e.code];
-    res.status(statusCode).json({ statusCode, message: e.message, error: e.code });
+    res.status(statusCode).json({ ...e.details, statusCode, message: e.message, error: e.code });
   }
 }

@@ -1,0 +1,181 @@
+import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { Database } from '../db/database.service.js';
+import { USER_ROLES, type UserRole } from '../db/entities/index.js';
+import { DomainError } from '../common/domain-error.js';
+import { SERVER_CONFIG, type ServerConfig } from '../config/config.js';
+import { LOGGER, type Logger } from '../logger.js';
+import { AuthService } from '../auth/auth.service.js';
+import { ScopeService } from '../auth/scope.service.js';
+import { STAFF_ROLES, type Caller } from '../auth/caller.js';
+import { AuditService } from '../audit/audit.service.js';
+
+export const NewUserSchema = z.object({
+  username: z
+    .string()
+    .trim()
+    .regex(/^[\p{L}\p{N}_.@+-]{3,64}$/u, '3–64 letters, digits or _ . @ + -'),
+  password: z.string().min(8, 'at least 8 characters').max(200),
+  role: z.enum(USER_ROLES),
+  displayName: z.string().trim().max(200).optional(),
+  districtId: z.string().uuid().optional(),
+  schoolId: z.string().uuid().optional(),
+  classIds: z.array(z.string().uuid()).max(100).optional(),
+  studentIds: z.array(z.string().uuid()).max(100).optional(),
+});
+export type NewUser = z.infer<typeof NewUserSchema>;
+
+export interface UserView {
+  id: string;
+  username: string;
+  role: UserRole;
+  displayName: string | null;
+  districtId: string | null;
+  schoolId: string | null;
+  active: boolean;
+  classIds: string[];
+  studentIds: string[];
+  createdAt: string;
+}
+
+/** Users, their roles and scope; the first admin on the first start. */
+@Injectable()
+export class UsersService implements OnApplicationBootstrap {
+  private readonly log: Logger;
+
+  constructor(
+    private readonly db: Database,
+    private readonly auth: AuthService,
+    private readonly scope: ScopeService,
+    private readonly audit: AuditService,
+    @Inject(SERVER_CONFIG) private readonly config: ServerConfig,
+    @Inject(LOGGER) logger: Logger,
+  ) {
+    this.log = logger.child({ component: 'users' });
+  }
+
+  /**
+   * First start: when no user exists, create `admin` with ADMIN_PASSWORD, or with a random password
+   * printed once to stdout as `ADMIN PASSWORD: <password>`. Safe with replicas starting together:
+   * only the instance whose INSERT wins prints.
+   */
+  async onApplicationBootstrap(): Promise<void> {
+    const [{ n } = { n: '0' }] = await this.db.query<{ n: string }>('SELECT count(*) AS n FROM users');
+    if (Number(n) > 0) return;
+    const password = this.config.adminPassword ?? randomBytes(12).toString('base64url');
+    const hash = await this.auth.hashPassword(password);
+    const rows = await this.db.query<{ id: string }>(
+      `INSERT INTO users (username, password_hash, role, display_name) SELECT 'admin', $1, 'admin', 'Administrator'
+        WHERE NOT EXISTS (SELECT 1 FROM users) ON CONFLICT (username) DO NOTHING RETURNING id`,
+      [hash],
+    );
+    if (!rows[0]) return;
+    await this.audit.record(null, { action: 'user.create', entity: 'user', entityId: rows[0].id, details: { username: 'admin', role: 'admin', firstStart: true } });
+    this.log.info({ username: 'admin', fromEnv: !!this.config.adminPassword }, 'first admin created');
+    if (!this.config.adminPassword) process.stdout.write(`ADMIN PASSWORD: ${password}\n`);
+  }
+
+  async create(caller: Caller, input: NewUser): Promise<{ id: string }> {
+    const scope = await this.checkScopeFields(caller, input);
+    const hash = await this.auth.hashPassword(input.password);
+    return this.db.transaction(async (c) => {
+      const taken = await c.query('SELECT 1 FROM users WHERE lower(username) = lower($1)', [input.username]);
+      if (taken.rowCount) throw new DomainError('conflict', `username "${input.username}" is taken`);
+      const r = await c.query<{ id: string }>(
+        'INSERT INTO users (username, password_hash, role, district_id, school_id, display_name) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id',
+        [input.username, hash, input.role, scope.districtId, scope.schoolId, input.displayName?.normalize('NFC') ?? null],
+      );
+      const id = r.rows[0]!.id;
+      if (scope.classIds.length) await c.query('INSERT INTO user_classes (user_id, class_id) SELECT $1, unnest($2::uuid[])', [id, scope.classIds]);
+      if (scope.studentIds.length) await c.query('INSERT INTO user_students (user_id, student_id) SELECT $1, unnest($2::uuid[])', [id, scope.studentIds]);
+      await this.audit.record(
+        caller,
+        { action: 'user.create', entity: 'user', entityId: id, schoolId: scope.schoolId, details: { username: input.username, role: input.role, districtId: scope.districtId, classIds: scope.classIds, studentIds: scope.studentIds } },
+        c,
+      );
+      return { id };
+    });
+  }
+
+  async list(caller: Caller): Promise<UserView[]> {
+    let cond = 'TRUE';
+    const params: unknown[] = [];
+    if (caller.role === 'district') {
+      cond = 'u.district_id = $1 OR u.school_id IN (SELECT id FROM schools WHERE district_id = $1)';
+      params.push(caller.districtId);
+    } else if (caller.role === 'school') {
+      cond = 'u.school_id = $1';
+      params.push(caller.schoolId);
+    } else if (caller.role !== 'admin') {
+      cond = 'u.id = $1';
+      params.push(caller.userId);
+    }
+    return this.db.query<UserView & Record<string, unknown>>(
+      `SELECT u.id, u.username, u.role, u.display_name AS "displayName", u.district_id AS "districtId", u.school_id AS "schoolId", u.active,
+              COALESCE((SELECT array_agg(class_id) FROM user_classes WHERE user_id = u.id), '{}') AS "classIds",
+              COALESCE((SELECT array_agg(student_id) FROM user_students WHERE user_id = u.id), '{}') AS "studentIds",
+              u.created_at AS "createdAt"
+         FROM users u WHERE ${cond} ORDER BY u.username`,
+      params,
+    );
+  }
+
+  /** Change a user's password or disable/enable it (staff, within scope; anybody for its own password). */
+  async update(caller: Caller, userId: string, patch: { password?: string; active?: boolean; displayName?: string }): Promise<void> {
+    const target = (await this.list(caller)).find((u) => u.id === userId);
+    if (!target) throw new DomainError('not_found', `user ${userId} not found`);
+    const self = userId === caller.userId;
+    if (!self && !STAFF_ROLES.includes(caller.role)) throw new DomainError('forbidden', `a ${caller.role} user may not change other users`);
+    if (self && patch.active === false) throw new DomainError('bad_request', 'you cannot disable yourself');
+    await this.db.transaction(async (c) => {
+      if (patch.password) await c.query('UPDATE users SET password_hash = $2 WHERE id = $1', [userId, await this.auth.hashPassword(patch.password)]);
+      if (patch.active !== undefined) await c.query('UPDATE users SET active = $2 WHERE id = $1', [userId, patch.active]);
+      if (patch.displayName !== undefined) await c.query('UPDATE users SET display_name = $2 WHERE id = $1', [userId, patch.displayName.normalize('NFC')]);
+      await this.audit.record(caller, { action: 'user.update', entity: 'user', entityId: userId, schoolId: target.schoolId, details: { password: patch.password ? 'changed' : undefined, active: patch.active, displayName: patch.displayName } }, c);
+    });
+  }
+
+  /** The scope columns the new user's role needs, each checked against the creator's own scope. */
+  private async checkScopeFields(caller: Caller, u: NewUser): Promise<{ districtId: string | null; schoolId: string | null; classIds: string[]; studentIds: string[] }> {
+    if (!STAFF_ROLES.includes(caller.role)) throw new DomainError('forbidden', `a ${caller.role} user may not create users`);
+    const need = (field: keyof NewUser, ok: boolean) => {
+      if (!ok) throw new DomainError('bad_request', `${field} is required for role ${u.role}`);
+    };
+    switch (u.role) {
+      case 'admin':
+        if (caller.role !== 'admin') throw new DomainError('forbidden', 'only an admin may create admins');
+        return { districtId: null, schoolId: null, classIds: [], studentIds: [] };
+      case 'district': {
+        need('districtId', !!u.districtId);
+        if (caller.role === 'school') throw new DomainError('forbidden', 'a school user may not create district users');
+        await this.scope.require(caller, 'district', u.districtId!);
+        return { districtId: u.districtId!, schoolId: null, classIds: [], studentIds: [] };
+      }
+      case 'school': {
+        need('schoolId', !!u.schoolId);
+        await this.scope.require(caller, 'school', u.schoolId!);
+        const [s] = await this.db.query<{ district_id: string }>('SELECT district_id FROM schools WHERE id = $1', [u.schoolId]);
+        return { districtId: s!.district_id, schoolId: u.schoolId!, classIds: [], studentIds: [] };
+      }
+      case 'teacher': {
+        need('classIds', !!u.classIds?.length);
+        const classIds = [...new Set(u.classIds)];
+        for (const id of classIds) await this.scope.require(caller, 'class', id);
+        const schools = await this.db.query<{ school_id: string; district_id: string }>(
+          'SELECT DISTINCT c.school_id, s.district_id FROM classes c JOIN schools s ON s.id = c.school_id WHERE c.id = ANY($1::uuid[])',
+          [classIds],
+        );
+        if (schools.length !== 1) throw new DomainError('bad_request', 'classIds: a teacher’s classes must all be in one school');
+        if (u.schoolId && u.schoolId !== schools[0]!.school_id) throw new DomainError('bad_request', 'schoolId: not the school of classIds');
+        return { districtId: schools[0]!.district_id, schoolId: schools[0]!.school_id, classIds, studentIds: [] };
+      }
+      case 'parent': {
+        need('studentIds', !!u.studentIds?.length);
+        const studentIds = [...new Set(u.studentIds)];
+        for (const id of studentIds) await this.scope.require(caller, 'student', id);
+        return { districtId: null, schoolId: null, classIds: [], studentIds };
+      }
+    }
+  }
+}
