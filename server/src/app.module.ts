@@ -18,6 +18,7 @@ import { RosterModule } from './roster/roster.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { UsersModule } from './users/users.module.js';
+import { PeopleModule } from './people/people.module.js';
 
 export interface AppModuleOptions {
   config: ServerConfig;
@@ -48,6 +49,7 @@ export class AppModule {
         AuditModule,
         AuthModule,
         UsersModule,
+        PeopleModule,
       ],
     };
   }

@@ -17,7 +17,10 @@ import { AppModule } from './app.module.js';
 import { runMigrations } from './db/data-source.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded-postgres.js';
 import { DomainErrorFilter } from './common/domain-error.js';
+import { PgErrorFilter } from './common/pg-error.filter.js';
+import { setupOpenApi } from './common/openapi.js';
 import { EmbeddedBrokerService } from './mqtt/embedded-broker.service.js';
+import { RedisIoAdapter } from './live/redis-io.adapter.js';
 
 export interface RunningServer {
   httpUrl: string;
@@ -57,7 +60,13 @@ export async function createServer(input: Partial<ServerConfig> = {}, deps: Serv
     });
     app.setGlobalPrefix('api/v1', { exclude: ['healthz', 'readyz', 'metrics'] });
     serveWeb(app, logger);
-    app.useGlobalFilters(new DomainErrorFilter());
+    if (config.redisUrl) {
+      const adapter = new RedisIoAdapter(app, config.redisUrl);
+      await adapter.connect();
+      app.useWebSocketAdapter(adapter);
+    }
+    app.useGlobalFilters(new DomainErrorFilter(), new PgErrorFilter());
+    setupOpenApi(app);
     await app.listen(config.httpPort, config.httpHost);
     const { port: httpPort } = app.getHttpServer().address() as AddressInfo;
     const { mqttUrl, mqttPort } = brokerAddress(app, config);
