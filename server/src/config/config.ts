@@ -41,6 +41,13 @@ export const ConfigSchema = z.object({
   ingestLingerMs: z.coerce.number().int().min(0).default(5),
   ingestConcurrency: z.coerce.number().int().min(1).default(2),
   ingestMaxQueued: z.coerce.number().int().min(1).default(20000),
+  /** Mosquitto dynamic security on MQTT_URL: the server creates each gateway's client and ACL. */
+  mqttDynsec: z
+    .union([z.boolean(), z.enum(['true', 'false', '1', '0', ''])])
+    .transform((v) => v === true || v === 'true' || v === '1')
+    .default(false),
+  /** Redis for Socket.IO across replicas (@socket.io/redis-adapter); absent → one instance. */
+  redisUrl: optionalUrl,
   /** Seconds to wait after a roster change before republishing (coalesces imports). */
   rosterDebounceMs: z.coerce.number().int().min(0).default(500),
 });
@@ -72,6 +79,8 @@ const ENV_NAMES: Record<keyof ServerConfig, string> = {
   ingestConcurrency: 'INGEST_CONCURRENCY',
   ingestMaxQueued: 'INGEST_MAX_QUEUED',
   rosterDebounceMs: 'ROSTER_DEBOUNCE_MS',
+  mqttDynsec: 'MQTT_DYNSEC',
+  redisUrl: 'REDIS_URL',
 };
 
 /** Validate a partial config; throws a ConfigError naming the bad variable. */

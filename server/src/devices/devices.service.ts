@@ -25,12 +25,22 @@ export interface GatewayCredentials {
 const CACHE_TTL_MS = 30_000;
 
 /**
+ * Broker accounts kept beside the registry (e.g. Mosquitto dynamic security on an external
+ * broker). A registration completes only when every hook has created the gateway's account.
+ */
+export interface GatewayAccountHook {
+  created(credentials: GatewayCredentials): Promise<void>;
+  revoked(gatewayId: string): Promise<void>;
+}
+
+/**
  * Registered gateways: registration (issuing the MQTT secret) and the cached identity lookups the
  * broker's connect path and the ingest path need on every message.
  */
 @Injectable()
 export class DevicesService {
   private readonly cache = new Map<string, { identity: GatewayIdentity | null; at: number }>();
+  private readonly accountHooks: GatewayAccountHook[] = [];
 
   constructor(
     @InjectRepository(Gateway) private readonly gateways: Repository<Gateway>,
@@ -44,12 +54,24 @@ export class DevicesService {
     const secret = newGatewaySecret();
     await this.gateways.insert({ id: gatewayId, schoolId, name: name.normalize('NFC').trim(), secretHash: hashGatewaySecret(secret) });
     this.cache.delete(gatewayId);
-    return { gatewayId, mqttUsername: gatewayId, mqttPassword: secret, schoolId };
+    const credentials = { gatewayId, mqttUsername: gatewayId, mqttPassword: secret, schoolId };
+    try {
+      for (const hook of this.accountHooks) await hook.created(credentials);
+    } catch (e) {
+      await this.gateways.delete({ id: gatewayId });
+      throw new DomainError('unavailable', `the broker did not accept gateway ${gatewayId}: ${(e as Error).message}`);
+    }
+    return credentials;
+  }
+
+  addAccountHook(hook: GatewayAccountHook): void {
+    this.accountHooks.push(hook);
   }
 
   async revoke(gatewayId: string): Promise<void> {
     await this.gateways.update({ id: gatewayId }, { revokedAt: this.clock.now() });
     this.cache.delete(gatewayId);
+    for (const hook of this.accountHooks) await hook.revoked(gatewayId);
   }
 
   async listForSchool(schoolId: string): Promise<Gateway[]> {
