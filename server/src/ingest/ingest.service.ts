@@ -47,6 +47,7 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
   private waiters: (() => void)[] = [];
   private idleWaiters: (() => void)[] = [];
   private closing = false;
+  private readonly pendingAcks = new Set<Promise<void>>();
 
   constructor(
     @Inject(SERVER_CONFIG) private readonly config: ServerConfig,
@@ -70,6 +71,7 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
   async onModuleDestroy(): Promise<void> {
     this.closing = true;
     await this.drained();
+    await Promise.all([...this.pendingAcks]);
   }
 
   /** Resolves when nothing is queued or in flight. */
@@ -162,7 +164,10 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
     for (const d of dead) this.metrics.deadLetters.inc({ code: d.code });
     const committedAt = Date.now();
     for (const t of taps) if (result.newIds.has(t.tap.id)) this.metrics.tapLagSeconds.observe(Math.max(0, committedAt - t.tap.atDate.getTime()) / 1000);
-    await this.publishAcks(batch);
+    // Not awaited: the PUBACKs of these publishes arrive on the same connection whose incoming
+    // messages may be waiting for queue room (back-pressure), so awaiting here could deadlock.
+    const acks = this.publishAcks(batch).finally(() => this.pendingAcks.delete(acks));
+    this.pendingAcks.add(acks);
     this.live.emitTaps(result.liveTaps);
     this.live.emitAttendance(result.liveAttendance);
     this.log.debug({ taps: taps.length, stored: result.newIds.size, dead: dead.length, ms: Math.round(seconds * 1000) }, 'batch committed');
