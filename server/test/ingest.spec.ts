@@ -68,6 +68,7 @@ describe('ingest over the embedded broker', () => {
     const tap = gw.tap(school.students[3]!.card, '2026-11-23T06:45:00+07:00');
     await gw.publish([tap]);
     await gw.waitAcked([tap.id]);
+    expect(await count('SELECT count(*) AS n FROM taps WHERE id = $1', [tap.id])).toBe(1);
   });
 
   it('a tap stamped 07:05 arriving at 15:00 makes the student late for that morning', async () => {

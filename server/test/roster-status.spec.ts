@@ -88,7 +88,11 @@ describe('roster push and gateway status', () => {
     try {
       await gw.publishRaw('{"online":"yes"}', topicFor(school.schoolId, creds.gatewayId, 'status'));
       const db = server.app.get(Database);
-      await pollUntil(async () => (await db.query(`SELECT 1 FROM dead_letters WHERE code = 'bad_status' AND gateway_id = $1`, [creds.gatewayId])).length === 1, { what: 'bad_status dead letter' });
+      const [dl] = await pollUntil(async () => {
+        const rows = await db.query<{ reason: string }>(`SELECT reason FROM dead_letters WHERE code = 'bad_status' AND gateway_id = $1`, [creds.gatewayId]);
+        return rows.length === 1 ? rows : null;
+      }, { what: 'bad_status dead letter' });
+      expect(dl!.reason).toMatch(/^schema:/);
     } finally {
       await gw.close();
     }

@@ -17,7 +17,7 @@ export class HealthController {
 
   @Get('readyz')
   async ready(): Promise<{ status: 'ok'; db: 'ok'; broker: 'ok' }> {
-    let db: 'ok' | 'down' = 'down';
+    let db: 'ok' | 'down';
     try {
       await Promise.race([this.db.query('SELECT 1'), new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 2000).unref())]);
       db = 'ok';

@@ -168,7 +168,7 @@ export class TapsRepository {
     await c.query(
       `INSERT INTO dead_letters (topic, school_id, gateway_id, code, reason, tap_id, payload)
        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])`,
-      [rows.map((d) => d.topic), rows.map((d) => d.schoolId), rows.map((d) => d.gatewayId), rows.map((d) => d.code), rows.map((d) => d.reason), rows.map((d) => d.tapId), rows.map((d) => d.payload.replace(/\u0000/g, ''))],
+      [rows.map((d) => d.topic), rows.map((d) => d.schoolId), rows.map((d) => d.gatewayId), rows.map((d) => d.code), rows.map((d) => d.reason), rows.map((d) => d.tapId), rows.map((d) => d.payload.replaceAll(String.fromCharCode(0), '')) /* text cannot hold NUL */],
     );
   }
 }
