@@ -107,7 +107,9 @@ async function main(): Promise<void> {
   const api = new ApiClient(httpUrl);
   await waitFor(async () => (await fetch(`${httpUrl}/readyz`)).ok, 120_000, `the server at ${httpUrl}/readyz`);
   await api.login('admin', adminPassword);
-  const seeded = await seedDemo(api, samplesDir, creds, path.join(demoDir, 'credentials.json'));
+  // The rush's bell is 75 % into the plan (firmware-sim's default), played DEMO_SPEED times faster.
+  const bellInSeconds = (env.DEMO_MINUTES * 0.75 * 60) / env.DEMO_SPEED;
+  const seeded = await seedDemo(api, samplesDir, creds, path.join(demoDir, 'credentials.json'), { bellInSeconds });
 
   for (const school of seeded) {
     const gates = await Promise.all([
