@@ -19,6 +19,7 @@ import { AuthModule } from './auth/auth.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { UsersModule } from './users/users.module.js';
 import { PeopleModule } from './people/people.module.js';
+import { ImportsModule } from './imports/imports.module.js';
 
 export interface AppModuleOptions {
   config: ServerConfig;
@@ -50,6 +51,7 @@ export class AppModule {
         AuthModule,
         UsersModule,
         PeopleModule,
+        ImportsModule,
       ],
     };
   }
