@@ -65,8 +65,16 @@ describe('roster push and gateway status', () => {
         reconnectPeriod: 0,
         will: { topic: statusTopic, payload: Buffer.from('{"online":false}'), qos: 1, retain: true },
       });
+      const commands: { type: string; serverTime?: string }[] = [];
+      gw.on('message', (t, p) => {
+        if (t.endsWith('/cmd')) commands.push(JSON.parse(p.toString()) as { type: string });
+      });
+      await gw.subscribeAsync(topicFor(school.schoolId, creds.gatewayId, 'cmd'), { qos: 1 });
       await gw.publishAsync(statusTopic, JSON.stringify({ online: true, version: '1.0.0', queue: 3, terminals: [{ id: 't1', online: true, lastSeen: '2026-11-23T06:29:00+07:00' }], at: '2026-11-23T06:30:00+07:00' }), { qos: 1, retain: true });
       await pollUntil(() => events.some((e) => e.online && e.queue === 3), { what: 'online status event' });
+      // Coming online, the gateway is told the server's time.
+      const time = await pollUntil(() => commands.find((c) => c.type === 'time'), { what: 'time command' });
+      expect(time.serverTime).toBe('2026-11-23T06:30:00.000+07:00');
       const db = server.app.get(Database);
       const [row] = await db.query<{ online: boolean; version: string; queue: number }>('SELECT online, version, queue FROM gateways WHERE id = $1', [creds.gatewayId]);
       expect(row).toEqual({ online: true, version: '1.0.0', queue: 3 });

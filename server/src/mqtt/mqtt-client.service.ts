@@ -30,7 +30,10 @@ export class MqttClientService implements OnApplicationBootstrap, BeforeApplicat
     this.log = logger.child({ component: 'mqtt-client' });
   }
 
-  /** Register the handler of one kind of gateway message (before the application starts). */
+  /**
+   * Register the handler of one kind of gateway message (before the application starts).
+   * A handler must not await `publish` (its PUBACK comes in behind the message being handled).
+   */
   handle(kind: TopicKind, handler: MqttHandler): void {
     this.handlers.set(kind, handler);
   }

@@ -13,6 +13,7 @@ import { LiveService } from '../live/live.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { deadLetterOf } from '../ingest/tap-message.js';
 import { TapsRepository } from '../ingest/taps.repository.js';
+import { GatewayCommandsService } from '../commands/gateway-commands.service.js';
 
 @Injectable()
 export class GatewayStatusService implements OnModuleInit {
@@ -27,6 +28,7 @@ export class GatewayStatusService implements OnModuleInit {
     private readonly live: LiveService,
     private readonly metrics: MetricsService,
     private readonly taps: TapsRepository,
+    private readonly commands: GatewayCommandsService,
   ) {
     this.log = logger.child({ component: 'gateway-status' });
   }
@@ -54,7 +56,8 @@ export class GatewayStatusService implements OnModuleInit {
     const live: LiveGatewayStatus = s.online
       ? { schoolId: gw.schoolId, gatewayId: gw.gatewayId, online: true, queue: s.queue, terminals: s.terminals, at: s.at }
       : { schoolId: gw.schoolId, gatewayId: gw.gatewayId, online: false, queue: null, terminals: [], at: toRfc3339(now, 'Asia/Ho_Chi_Minh') };
-    await this.db.transaction(async (c) => {
+    const wasOnline = await this.db.transaction(async (c) => {
+      const [prev] = (await c.query<{ online: boolean }>('SELECT online FROM gateways WHERE id = $1 FOR UPDATE', [gw.gatewayId])).rows;
       if (s.online) {
         await c.query(`UPDATE gateways SET online = true, version = $2, queue = $3, terminals = $4::jsonb, last_seen_at = $5 WHERE id = $1`, [gw.gatewayId, s.version, s.queue, JSON.stringify(s.terminals), now.toISOString()]);
         if (s.terminals.length) {
@@ -69,7 +72,15 @@ export class GatewayStatusService implements OnModuleInit {
         await c.query(`UPDATE gateways SET online = false, last_seen_at = $2 WHERE id = $1`, [gw.gatewayId, now.toISOString()]);
         await c.query(`UPDATE terminals SET online = false WHERE gateway_id = $1`, [gw.gatewayId]);
       }
+      return prev?.online ?? false;
     });
     this.live.emitGatewayStatus(live);
+    if (s.online) {
+      // Not awaited: this runs inside the MQTT message handler, and the PUBACK of the command
+      // arrives on the connection whose next message waits for this handler.
+      void this.commands.onGatewayStatus(gw.schoolId, gw.gatewayId, !wasOnline, s.clockOffsetMs).catch((e: unknown) => this.log.warn({ err: e, gatewayId: gw.gatewayId }, 'time command failed'));
+    } else {
+      this.commands.forget(gw.gatewayId);
+    }
   }
 }

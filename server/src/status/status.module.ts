@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { DevicesModule } from '../devices/devices.module.js';
 import { TapsRepository } from '../ingest/taps.repository.js';
 import { GatewayStatusService } from './gateway-status.service.js';
+import { CommandsModule } from '../commands/commands.module.js';
 
-@Module({ imports: [DevicesModule], providers: [GatewayStatusService, TapsRepository] })
+@Module({ imports: [DevicesModule, CommandsModule], providers: [GatewayStatusService, TapsRepository] })
 export class StatusModule {}
