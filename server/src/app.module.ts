@@ -20,6 +20,8 @@ import { AuditModule } from './audit/audit.module.js';
 import { UsersModule } from './users/users.module.js';
 import { PeopleModule } from './people/people.module.js';
 import { ImportsModule } from './imports/imports.module.js';
+import { CardsModule } from './cards/cards.module.js';
+import { ManualAttendanceModule } from './manual-attendance/manual-attendance.module.js';
 
 export interface AppModuleOptions {
   config: ServerConfig;
@@ -52,6 +54,8 @@ export class AppModule {
         UsersModule,
         PeopleModule,
         ImportsModule,
+        CardsModule,
+        ManualAttendanceModule,
       ],
     };
   }

@@ -141,11 +141,12 @@ export class DirectoryService {
   }
 
   /** Mark a card lost/replaced: its keys go, so its taps become unknown cards. */
-  async retireCard(cardId: string, status: 'lost' | 'replaced'): Promise<void> {
-    await this.ds.transaction(async (m) => {
+  async retireCard(cardId: string, status: 'lost' | 'replaced', manager?: EntityManager): Promise<void> {
+    const run = async (m: EntityManager): Promise<void> => {
       await m.getRepository(CardKey).delete({ cardId });
       await m.getRepository(Card).update({ id: cardId }, { status, retiredAt: new Date() });
-    });
+    };
+    await (manager ? run(manager) : this.ds.transaction(run));
   }
 
   private async retireActiveCard(m: EntityManager, studentId: string, status: 'lost' | 'replaced'): Promise<void> {
