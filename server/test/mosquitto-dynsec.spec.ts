@@ -31,7 +31,7 @@ describeDynsec('Mosquitto dynamic security kept in step with the device registry
     dir = mkdtempSync(path.join(tmpdir(), 'rfid-dynsec-'));
     const port = await freePort();
     const init = spawnSync('mosquitto_ctrl', ['dynsec', 'init', path.join(dir, 'dynsec.json'), 'rfid-server', 'server-secret-1'], { encoding: 'utf8' });
-    expect(init.status).toBe(0);
+    if (init.status !== 0) throw new Error(`mosquitto_ctrl dynsec init failed: ${init.stderr}`);
     // Mosquitto started as root drops to the `mosquitto` user, which must read and write the store.
     chmodSync(dir, 0o777);
     chmodSync(path.join(dir, 'dynsec.json'), 0o666);
