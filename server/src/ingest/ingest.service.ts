@@ -35,6 +35,7 @@ export interface BatchOutcome {
 }
 
 const SERIALIZATION_RETRIES = 3;
+const REFUSED_DEAD_LETTER_EVERY_MS = 60_000;
 
 @Injectable()
 export class IngestService implements OnModuleInit, OnModuleDestroy {
@@ -48,6 +49,7 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
   private idleWaiters: (() => void)[] = [];
   private closing = false;
   private readonly pendingAcks = new Set<Promise<void>>();
+  private readonly refusedAt = new Map<string, number>();
 
   constructor(
     @Inject(SERVER_CONFIG) private readonly config: ServerConfig,
@@ -89,8 +91,18 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
     if (parsed.address && (parsed.taps.length || parsed.deadTapIds.length)) {
       const gw = await this.devices.lookup(parsed.address.gatewayId);
       const refuse = (code: 'unknown_gateway' | 'school_mismatch', reason: string) => {
-        this.log.warn({ topic, gatewayId: parsed.address!.gatewayId, code }, reason);
         msg.taps = [];
+        // A refused gateway resends every 10 s forever: keep one dead letter per gateway, code and minute.
+        const key = `${parsed.address!.gatewayId}|${code}`;
+        const now = Date.now();
+        if (now - (this.refusedAt.get(key) ?? -Infinity) < REFUSED_DEAD_LETTER_EVERY_MS) {
+          msg.dead = [];
+          this.metrics.deadLetters.inc({ code: `${code}_repeat` });
+          return;
+        }
+        if (this.refusedAt.size > 10_000) this.refusedAt.clear();
+        this.refusedAt.set(key, now);
+        this.log.warn({ topic, gatewayId: parsed.address!.gatewayId, code }, reason);
         msg.dead = [deadLetterOf(topic, parsed.address, code, reason, payload.toString('utf8'))];
       };
       if (!gw || gw.revoked) refuse('unknown_gateway', `gateway ${parsed.address.gatewayId} is not registered`);
