@@ -24,6 +24,15 @@ export class Database {
   /** Run `fn` in one transaction (READ COMMITTED); rolls back when it throws. */
   async transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
+    // While a client is checked out the pool does not listen to its 'error' event. If PostgreSQL
+    // goes away mid-transaction (restart, failover) the client emits 'error', and an 'error' event
+    // without a listener crashes the whole process. The query in progress rejects with the same
+    // error, which is what callers handle; here we only note it and throw the dead client away.
+    let broken: Error | undefined;
+    const onError = (e: Error) => {
+      broken = e;
+    };
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       const result = await fn(client);
@@ -33,7 +42,8 @@ export class Database {
       await client.query('ROLLBACK').catch(() => undefined);
       throw e;
     } finally {
-      client.release();
+      client.off('error', onError);
+      client.release(broken);
     }
   }
 }
