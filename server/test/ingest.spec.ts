@@ -8,7 +8,7 @@ import { Database } from '../src/db/database.service.js';
 import { IngestService } from '../src/ingest/ingest.service.js';
 
 describe('ingest over the embedded broker', () => {
-  const clock = new ManualClock('2026-11-23T06:30:00+07:00');
+  const clock = new ManualClock('2026-11-23T07:30:00+07:00');
   let server: TestServer;
   let db: Database;
   let school: SeededSchool;
@@ -76,33 +76,44 @@ describe('ingest over the embedded broker', () => {
     const c2 = await server.devices.register(d2.schoolId, 'Cổng phụ');
     const g2 = await TestGateway.connect(server.mqttUrl, d2.schoolId, c2.gatewayId, c2.mqttPassword);
     try {
+      // A terminal fixed as the exit gate: its taps are OUT whatever the time.
+      await db.query(`INSERT INTO terminals (gateway_id, id, school_id, direction) VALUES ($1, 'exit', $2, 'out')`, [c2.gatewayId, d2.schoolId]);
       clock.set('2026-11-23T15:00:00+07:00');
       const late = g2.tap(d2.students[0]!.card, '2026-11-23T07:05:00+07:00');
       const onTime = g2.tap(d2.students[1]!.card, '2026-11-23T06:59:00+07:00');
-      // A 24-bit (Wiegand) read of the same card still resolves to the student.
+      const leftEarly = g2.tap(d2.students[0]!.card, '2026-11-23T10:15:00+07:00', { terminal: 'exit' });
+      await g2.publish([late, onTime, leftEarly]);
+      await g2.waitAcked([late.id, onTime.id, leftEarly.id]);
+      // A tap stamped 16:35 while the server says 15:00: a gateway clock gone wrong — stored, not counted.
+      const future = g2.tap(d2.students[2]!.card, '2026-11-23T16:35:00+07:00');
+      await g2.publish([future]);
+      await g2.waitAcked([future.id]);
+      expect(await count('SELECT count(*) AS n FROM attendance_days WHERE student_id = $1', [d2.students[2]!.id])).toBe(0);
+      clock.set('2026-11-23T17:00:00+07:00');
+      // A 24-bit (Wiegand) read of the same card still resolves to the student; in the check-out window it is OUT.
       const hex = d2.students[1]!.card.split(':')[2]!;
       const out = g2.tap(`em4100:24:${hex.slice(-6)}`, '2026-11-23T16:35:00+07:00');
-      await g2.publish([late, onTime, out]);
-      await g2.waitAcked([late.id, onTime.id, out.id]);
+      await g2.publish([out]);
+      await g2.waitAcked([out.id]);
       const auth = { headers: await adminAuthHeader(server) };
       const res = await fetch(`${server.httpUrl}/api/v1/schools/${d2.schoolId}/attendance?date=2026-11-23`, auth);
       expect(res.status).toBe(200);
       const rows = (await res.json()) as { studentId: string; status: string; firstIn: string | null; lastOut: string | null }[];
       const byId = new Map(rows.map((r) => [r.studentId, r]));
       expect(rows).toHaveLength(3);
-      expect(byId.get(d2.students[0]!.id)).toMatchObject({ status: 'late', firstIn: '2026-11-23T07:05:00.000+07:00' });
+      expect(byId.get(d2.students[0]!.id)).toMatchObject({ status: 'late', firstIn: '2026-11-23T07:05:00.000+07:00', lastOut: '2026-11-23T10:15:00.000+07:00' });
       expect(byId.get(d2.students[1]!.id)).toMatchObject({ status: 'present', firstIn: '2026-11-23T06:59:00.000+07:00', lastOut: '2026-11-23T16:35:00.000+07:00' });
       expect(byId.get(d2.students[2]!.id)).toMatchObject({ status: 'absent', firstIn: null }); // after the 09:00 cut-off
       clock.set('2026-11-23T08:00:00+07:00');
       const early = (await (await fetch(`${server.httpUrl}/api/v1/schools/${d2.schoolId}/attendance?date=2026-11-23`, auth)).json()) as { studentId: string; status: string }[];
       expect(early.find((r) => r.studentId === d2.students[2]!.id)?.status).toBe('pending');
       const taps = (await (await fetch(`${server.httpUrl}/api/v1/schools/${d2.schoolId}/taps?date=2026-11-23`, auth)).json()) as { id: string; studentId: string | null; gatewayId: string }[];
-      expect(taps.map((t) => t.id)).toEqual([onTime.id, late.id, out.id]);
-      expect(taps[2]).toMatchObject({ studentId: d2.students[1]!.id, gatewayId: c2.gatewayId });
+      expect(taps.map((t) => t.id)).toEqual([onTime.id, late.id, leftEarly.id, future.id, out.id]);
+      expect(taps[4]).toMatchObject({ studentId: d2.students[1]!.id, gatewayId: c2.gatewayId });
       const bad = await fetch(`${server.httpUrl}/api/v1/schools/${d2.schoolId}/attendance?date=23-11-2026`, auth);
       expect(bad.status).toBe(400);
     } finally {
-      clock.set('2026-11-23T06:30:00+07:00');
+      clock.set('2026-11-23T07:30:00+07:00');
       await g2.close();
     }
   });

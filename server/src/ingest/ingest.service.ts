@@ -36,6 +36,7 @@ export interface BatchOutcome {
 
 const SERIALIZATION_RETRIES = 3;
 const REFUSED_DEAD_LETTER_EVERY_MS = 60_000;
+const FUTURE_TAP_TOLERANCE_MS = 60 * 60_000; // beyond drift: a wrong clock or a wrong zone setting
 
 @Injectable()
 export class IngestService implements OnModuleInit, OnModuleDestroy {
@@ -282,9 +283,17 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
       const newIds = await this.repo.insertTaps(c, rows);
       const fresh = rows.filter((r) => newIds.has(r.id));
       // 3. Attendance days of the students of the new taps (earliest IN, latest OUT per student and day).
+      // A tap stamped in the future comes from a gateway with a wrong clock (no RTC after a power
+      // cut): it is stored, but it cannot make anyone present today.
+      const latest = this.clock.now().getTime() + FUTURE_TAP_TOLERANCE_MS;
       const days = new Map<string, AttendanceInput>();
       for (const r of fresh) {
         const m = r.match;
+        if (r.src.atDate.getTime() > latest) {
+          this.metrics.tapsFromTheFuture.inc();
+          this.log.warn({ tapId: r.id, gatewayId: r.gatewayId, at: r.src.at }, 'tap stamped in the future: stored, not counted for attendance');
+          continue;
+        }
         if (!m?.student_id || !m.class_id || !m.active || !r.ctx) continue;
         const key = `${m.student_id}|${r.localDate}`;
         const d = days.get(key) ?? { studentId: m.student_id, date: r.localDate, schoolId: r.schoolId, classId: m.class_id, status: 'present', firstIn: null, firstInTapId: null, lastOut: null, lastOutTapId: null, tapCount: 0 };

@@ -22,6 +22,7 @@ export class MetricsService {
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600, 86400],
     registers: [this.registry],
   });
+  readonly tapsFromTheFuture = new Counter({ name: 'rfid_taps_future_total', help: 'Taps stamped more than 1 h after the server clock (stored, not counted)', registers: [this.registry] });
   readonly ingestFailures = new Counter({ name: 'rfid_ingest_failures_total', help: 'Ingest transactions that failed (taps not acked; gateways resend)', registers: [this.registry] });
   readonly ingestQueued = new Gauge({ name: 'rfid_ingest_queued_taps', help: 'Taps waiting for a transaction', registers: [this.registry] });
   readonly brokerDenied = new Counter({ name: 'rfid_broker_denied_total', help: 'Embedded broker refusals', labelNames: ['action'], registers: [this.registry] });
