@@ -6,6 +6,7 @@ import { adminAuthHeader } from './support/api.js';
 import { TestGateway } from './support/test-gateway.js';
 import { pollUntil } from './support/poll.js';
 import { Database } from '../src/db/database.service.js';
+import { createTestDatabase } from './support/test-db.js';
 
 describe('roster push and gateway status', () => {
   let server: TestServer;
@@ -103,6 +104,38 @@ describe('roster push and gateway status', () => {
       expect(dl!.reason).toMatch(/^schema:/);
     } finally {
       await gw.close();
+    }
+  });
+});
+
+describe('roster after a restart of the embedded broker', () => {
+  it('republishes every retained roster when the server starts again', async () => {
+    const db = await createTestDatabase();
+    const first = await startTestServer({}, { db });
+    let creds: { gatewayId: string; mqttPassword: string };
+    let schoolId: string;
+    try {
+      const school = await seedSchool(first.directory, 3);
+      schoolId = school.schoolId;
+      creds = await first.devices.register(school.schoolId, 'Cổng chính');
+    } finally {
+      await first.stop();
+    }
+    const second = await startTestServer({}, { db });
+    try {
+      const gw = await mqtt.connectAsync(second.mqttUrl, { username: creds.gatewayId, password: creds.mqttPassword, reconnectPeriod: 0 });
+      try {
+        const got: RosterMessage[] = [];
+        gw.on('message', (_t, p) => got.push(JSON.parse(p.toString()) as RosterMessage));
+        await gw.subscribeAsync(topicFor(schoolId, creds.gatewayId, 'roster'), { qos: 1 });
+        const roster = await pollUntil(() => got[0], { what: 'roster after restart' });
+        expect(roster.cards).toHaveLength(3);
+      } finally {
+        await gw.endAsync(true);
+      }
+    } finally {
+      await second.stop();
+      await db.drop();
     }
   });
 });

@@ -11,6 +11,7 @@ import { SERVER_CONFIG, type ServerConfig } from '../config/config.js';
 import { LOGGER, type Logger } from '../logger.js';
 import { Database } from '../db/database.service.js';
 import { MqttClientService } from '../mqtt/mqtt-client.service.js';
+import { EmbeddedBrokerService } from '../mqtt/embedded-broker.service.js';
 
 @Injectable()
 export class RosterService implements OnApplicationBootstrap, OnModuleDestroy {
@@ -25,12 +26,35 @@ export class RosterService implements OnApplicationBootstrap, OnModuleDestroy {
     @Inject(LOGGER) logger: Logger,
     private readonly db: Database,
     private readonly mqtt: MqttClientService,
+    private readonly broker: EmbeddedBrokerService,
   ) {
     this.log = logger.child({ component: 'roster' });
   }
 
   async onApplicationBootstrap(): Promise<void> {
     await this.listen();
+    // The embedded broker keeps retained messages in memory only: after a restart every gateway
+    // would wait for the next roster change. Republish all rosters (in the background).
+    if (this.broker.enabled) {
+      const p: Promise<void> = this.publishAll()
+        .then(() => undefined)
+        .catch((e: unknown) => this.log.error({ err: e }, 'republishing rosters failed'))
+        .finally(() => this.running.delete(p));
+      this.running.add(p);
+    }
+  }
+
+  /** Publish the roster of every school that has gateways, a few schools at a time. */
+  async publishAll(concurrency = 4): Promise<number> {
+    const schools = (await this.db.query<{ school_id: string }>('SELECT DISTINCT school_id FROM gateways WHERE revoked_at IS NULL')).map((r) => r.school_id);
+    let next = 0;
+    let gateways = 0;
+    const worker = async () => {
+      while (next < schools.length && !this.closed) gateways += await this.publishSchool(schools[next++]!);
+    };
+    await Promise.all(Array.from({ length: concurrency }, worker));
+    if (schools.length) this.log.info({ schools: schools.length, gateways }, 'rosters republished');
+    return gateways;
   }
 
   private async listen(): Promise<void> {
