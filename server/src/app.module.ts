@@ -12,6 +12,7 @@ import { LiveModule } from './live/live.module.js';
 import { AttendanceModule } from './attendance/attendance.module.js';
 import { IngestModule } from './ingest/ingest.module.js';
 import { HealthModule } from './health/health.module.js';
+import { SchedulerModule } from './scheduler/scheduler.module.js';
 import { StatusModule } from './status/status.module.js';
 import { RosterModule } from './roster/roster.module.js';
 // People, roles and data entry (#6).
@@ -49,6 +50,7 @@ export class AppModule {
         StatusModule,
         RosterModule,
         HealthModule,
+        SchedulerModule,
         AuditModule,
         AuthModule,
         UsersModule,

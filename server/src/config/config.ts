@@ -46,6 +46,8 @@ export const ConfigSchema = z.object({
     .union([z.boolean(), z.enum(['true', 'false', '1', '0', ''])])
     .transform((v) => v === true || v === 'true' || v === '1')
     .default(false),
+  /** How often each replica looks for due scheduled jobs (absence marking); 0 = never. */
+  schedulerIntervalMs: z.coerce.number().int().min(0).default(60_000),
   /** Redis for Socket.IO across replicas (@socket.io/redis-adapter); absent → one instance. */
   redisUrl: optionalUrl,
   /** Seconds to wait after a roster change before republishing (coalesces imports). */
@@ -81,6 +83,7 @@ const ENV_NAMES: Record<keyof ServerConfig, string> = {
   rosterDebounceMs: 'ROSTER_DEBOUNCE_MS',
   mqttDynsec: 'MQTT_DYNSEC',
   redisUrl: 'REDIS_URL',
+  schedulerIntervalMs: 'SCHEDULER_INTERVAL_MS',
 };
 
 /** Validate a partial config; throws a ConfigError naming the bad variable. */

@@ -1,0 +1,65 @@
+/**
+ * The absence job: once a school's absence cut-off has passed on a school day, every active
+ * student without an attendance row for that day gets one with status `absent`, and their
+ * guardians an `absent` outbox row, in one transaction. A tap that comes later (a drained
+ * backlog, a late student) still turns the row into `present`/`late` through ingest.
+ */
+import { zonedTime } from '@rfid/protocol';
+import type { Database } from '../db/database.service.js';
+import { rulesFromRow, type SchoolRulesRow } from '../attendance/attendance-rules.js';
+
+export interface SchoolDayDue {
+  schoolId: string;
+  date: string;
+}
+
+interface SchoolRow extends SchoolRulesRow {
+  id: string;
+}
+
+/** ISO weekday (1 = Monday … 7 = Sunday) of a calendar date `YYYY-MM-DD`. */
+export function isoWeekday(date: string): number {
+  const d = new Date(`${date}T00:00:00Z`).getUTCDay();
+  return d === 0 ? 7 : d;
+}
+
+/** The school days whose absence cut-off has passed at `now`, each school in its own zone. */
+export async function dueSchoolDays(db: Database, now: Date): Promise<SchoolDayDue[]> {
+  const schools = await db.query<SchoolRow>(
+    `SELECT id, time_zone, school_days, to_json(holidays) AS holidays, on_time_until, late_until, absence_cutoff, checkout_from, checkout_until FROM schools`,
+  );
+  const due: SchoolDayDue[] = [];
+  for (const s of schools) {
+    const rules = rulesFromRow(s);
+    const z = zonedTime(now, rules.timeZone);
+    if (!rules.schoolDays.has(isoWeekday(z.date)) || rules.holidays.has(z.date)) continue;
+    if (z.minuteOfDay >= rules.absenceCutoff) due.push({ schoolId: s.id, date: z.date });
+  }
+  return due;
+}
+
+export async function markAbsences(db: Database, day: SchoolDayDue): Promise<{ absent: number; notifications: number }> {
+  return db.transaction(async (c) => {
+    const absent = await c.query<{ student_id: string }>(
+      `INSERT INTO attendance_days (student_id, date, school_id, class_id, status)
+       SELECT s.id, $2::date, s.school_id, s.class_id, 'absent' FROM students s WHERE s.school_id = $1 AND s.active
+       ON CONFLICT (student_id, date) DO NOTHING
+       RETURNING student_id`,
+      [day.schoolId, day.date],
+    );
+    const ids = absent.rows.map((r) => r.student_id);
+    if (ids.length === 0) return { absent: 0, notifications: 0 };
+    const outbox = await c.query(
+      `INSERT INTO notification_outbox (student_id, guardian_id, event, channel, text)
+       SELECT s.id, g.id, 'absent', ch, s.name || ' chưa đến trường ngày ' || to_char($2::date, 'DD/MM/YYYY') || '.'
+         FROM students s
+         JOIN student_guardians sg ON sg.student_id = s.id
+         JOIN guardians g ON g.id = sg.guardian_id
+         CROSS JOIN LATERAL unnest(CASE WHEN cardinality(g.channels) > 0 THEN g.channels
+                                        WHEN g.phone IS NOT NULL THEN ARRAY['sms'] ELSE ARRAY[]::text[] END) AS ch
+        WHERE s.id = ANY($1::uuid[])`,
+      [ids, day.date],
+    );
+    return { absent: ids.length, notifications: outbox.rowCount ?? 0 };
+  });
+}
