@@ -11,7 +11,7 @@ const root = path.resolve(import.meta.dirname, '..');
 const composeText = readFileSync(path.join(root, 'docker-compose.yml'), 'utf8');
 
 interface Service {
-  build?: { context: string; dockerfile: string };
+  build?: { context: string; dockerfile?: string; target?: string };
   environment?: Record<string, string>;
   volumes?: string[];
   profiles?: string[];
@@ -57,19 +57,22 @@ describe('docker-compose.yml', () => {
     expect(Object.keys(envExample())).toEqual(expect.arrayContaining([...new Set(required)]));
   });
 
-  it('builds each service from an existing context and Dockerfile whose CMD entry is built', () => {
+  it('builds each service from an existing context and a Dockerfile stage whose CMD entry is built', () => {
     const built = Object.entries(compose.services).filter(([, s]) => s.build);
     expect(built.map(([n]) => n).sort()).toEqual(['gateway', 'server']);
-    for (const [, s] of built) {
+    for (const [name, s] of built) {
       const context = path.resolve(root, s.build!.context);
-      const dockerfile = path.join(context, s.build!.dockerfile);
+      const dockerfile = path.join(context, s.build!.dockerfile ?? 'Dockerfile');
       expect(existsSync(dockerfile)).toBe(true);
       const text = readFileSync(dockerfile, 'utf8');
       for (const m of text.matchAll(/^COPY (?!--from)(.+) \S+$/gm)) {
         for (const src of m[1]!.split(/\s+/)) expect([src, existsSync(path.join(context, src))]).toEqual([src, true]);
       }
-      // CMD runs <ws>/dist/X.js: its source <ws>/src/X.ts must exist.
-      const entry = /(\w[\w-]*)\/dist\/([\w/-]+)\.js/.exec(text.split('\nFROM ').at(-1)!);
+      // The target stage exists and its CMD runs <ws>/dist/X.js whose source <ws>/src/X.ts exists.
+      const target = s.build!.target ?? name;
+      const stage = text.split(/\nFROM /).find((st) => new RegExp(`AS ${target}\\n`).test(st));
+      expect([target, stage !== undefined]).toEqual([target, true]);
+      const entry = /(\w[\w-]*)\/dist\/([\w/-]+)\.js/.exec(stage!);
       expect(entry).not.toBeNull();
       expect(existsSync(path.join(context, entry![1]!, 'src', `${entry![2]}.ts`))).toBe(true);
     }

@@ -4,31 +4,15 @@
  * A dashboard client connected to instance A gets the live events of taps that instance B
  * ingested. Skipped, saying why, where either service is missing.
  */
-import net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { io, type Socket } from 'socket.io-client';
 import type { LiveTap } from '@rfid/protocol';
 import { startTestServer, seedSchool, type TestServer } from './support/test-server.js';
 import { TestGateway } from './support/test-gateway.js';
 import { pollUntil } from './support/poll.js';
-import { externalBrokerUrl } from './support/external-broker.js';
+import { externalBrokerUrl, redisUrl } from './support/external-broker.js';
 import { adminAuthHeader } from './support/api.js';
 import { MetricsService } from '../src/metrics/metrics.service.js';
-
-async function redisUrl(): Promise<string | null> {
-  if (process.env.REDIS_URL) return process.env.REDIS_URL;
-  const open = await new Promise<boolean>((resolve) => {
-    const s = net.connect({ host: '127.0.0.1', port: 6379 });
-    const done = (ok: boolean) => {
-      s.destroy();
-      resolve(ok);
-    };
-    s.setTimeout(500, () => done(false));
-    s.once('connect', () => done(true));
-    s.once('error', () => done(false));
-  });
-  return open ? 'redis://127.0.0.1:6379' : null;
-}
 
 const mqttUrl = await externalBrokerUrl();
 const redis = await redisUrl();
