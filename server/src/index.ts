@@ -7,3 +7,6 @@ export { runMigrations } from './db/data-source.js';
 export { dataSourceOptions } from './db/data-source.js';
 export { freePort } from './db/embedded-postgres.js';
 export { hashGatewaySecret } from './devices/gateway-secret.js';
+// People, roles and data entry (#6): in-process seeding/imports and the import benchmark.
+export { ImportService, SYSTEM_CALLER, type ImportReport, type ImportOptions } from './imports/import.service.js';
+export { benchImport, benchStudentsCsv, benchSchoolsCsv, type ImportTiming } from './bench/import-bench.js';

@@ -138,10 +138,12 @@ export class ImportService {
       const [s] = (await c.query<{ id: string; code: string }>('SELECT id, code FROM schools WHERE id = $1', [opts.schoolId])).rows;
       defaultSchool = s!;
     }
+    const t0 = Date.now();
     await c.query(`CREATE TEMP TABLE import_students (
       row_no int NOT NULL, school_id uuid, student_code text NOT NULL, name text, birth_date date, gender text, ethnicity text,
       class_name text, grade smallint, guardian_name text, guardian_phone text, card_text text, card_tech text, card_bits smallint,
-      card_hex text, card_printed text, card_keys text, student_id uuid, guardian_id uuid, card_new boolean NOT NULL DEFAULT false
+      card_hex text, card_printed text, card_keys text, student_id uuid, guardian_id uuid, card_new boolean NOT NULL DEFAULT false,
+      card_id uuid NOT NULL DEFAULT gen_random_uuid()
     ) ON COMMIT DROP`);
     const schools = new Map<string, string | null>();
     const schoolOf = async (code: string): Promise<string | null> => {
@@ -207,6 +209,7 @@ export class ImportService {
       }
     }
     await stage(c, batch);
+    this.log.debug({ phase: 'staged', rows: report.rows, ms: Date.now() - t0 }, 'import phase');
     if (report.rows === 0) throw new DomainError('bad_request', 'the file has a header but no data rows');
     await c.query('ANALYZE import_students');
 
@@ -242,10 +245,13 @@ export class ImportService {
         ORDER BY i.row_no`,
     )).rows;
     for (const x of clashes) errors.add({ row: x.row_no, column: 'card', message: `card ${x.card_printed} is the active card of ${x.other_name} (${x.other_code})` });
+    this.log.debug({ phase: 'checked', ms: Date.now() - t0 }, 'import phase');
     if (errors.count) return;
 
     if (kind === 'students') await this.mergeStudents(c, report);
+    this.log.debug({ phase: 'students merged', ms: Date.now() - t0 }, 'import phase');
     await this.mergeCards(c, report);
+    this.log.debug({ phase: 'cards merged', ms: Date.now() - t0 }, 'import phase');
   }
 
   private async mergeStudents(c: pg.PoolClient, report: ImportReport): Promise<void> {
@@ -273,6 +279,7 @@ export class ImportService {
     report.updated.students = students.rows.length - report.created.students;
     report.unchanged.students = staged - students.rows.length;
     await c.query('UPDATE import_students i SET student_id = st.id FROM students st WHERE st.student_code = i.student_code');
+    await c.query('ANALYZE import_students'); // the planner must see the filled student_id (hash joins, not nested loops)
 
     // Guardians: the student's guardian with the same phone or the same name is the one in the file.
     await c.query(
@@ -308,30 +315,33 @@ export class ImportService {
           SELECT 1 FROM cards cd JOIN card_keys ck ON ck.card_id = cd.id
            WHERE cd.student_id = i.student_id AND cd.status = 'active' AND ck.key = ANY(string_to_array(i.card_keys, ',')))`,
     );
-    // Old active cards of those students, and unassigned active cards with the same number, are retired.
-    const retired = await c.query(
+    await c.query('ANALYZE import_students');
+    // The old active cards of those students, and unassigned active cards with the same number, retire; their keys go.
+    await c.query(
       `WITH old AS (
          UPDATE cards cd SET status = 'replaced', retired_at = now()
-           FROM import_students i
-          WHERE i.card_new AND cd.status = 'active'
-            AND (cd.student_id = i.student_id
-                 OR (cd.student_id IS NULL AND cd.school_id = i.school_id
-                     AND EXISTS (SELECT 1 FROM card_keys ck WHERE ck.card_id = cd.id AND ck.key = ANY(string_to_array(i.card_keys, ',')))))
-          RETURNING cd.id)
+           FROM import_students i WHERE i.card_new AND cd.student_id = i.student_id AND cd.status = 'active'
+         RETURNING cd.id)
        DELETE FROM card_keys WHERE card_id IN (SELECT id FROM old)`,
     );
-    void retired;
-    const created = await c.query(
-      `WITH nc AS (
-         INSERT INTO cards (school_id, student_id, tech, bits, hex, text, printed, status)
-         SELECT school_id, student_id, card_tech, card_bits, card_hex, card_text, card_printed, 'active' FROM import_students WHERE card_new
-         RETURNING id, school_id, student_id)
-       INSERT INTO card_keys (school_id, key, card_id, bits)
-       SELECT nc.school_id, k.key, nc.id, split_part(k.key, ':', 2)::smallint
-         FROM nc JOIN import_students i ON i.student_id = nc.student_id AND i.card_new
-         CROSS JOIN LATERAL unnest(string_to_array(i.card_keys, ',')) AS k(key)`,
+    await c.query(
+      `WITH old AS (
+         UPDATE cards cd SET status = 'replaced', retired_at = now()
+          WHERE cd.student_id IS NULL AND cd.status = 'active' AND cd.id IN (
+            SELECT ck.card_id FROM import_students i CROSS JOIN LATERAL unnest(string_to_array(i.card_keys, ',')) AS k(key)
+              JOIN card_keys ck ON ck.school_id = i.school_id AND ck.key = k.key WHERE i.card_new)
+         RETURNING cd.id)
+       DELETE FROM card_keys WHERE card_id IN (SELECT id FROM old)`,
     );
-    void created;
+    await c.query(
+      `INSERT INTO cards (id, school_id, student_id, tech, bits, hex, text, printed, status)
+       SELECT card_id, school_id, student_id, card_tech, card_bits, card_hex, card_text, card_printed, 'active' FROM import_students WHERE card_new`,
+    );
+    await c.query(
+      `INSERT INTO card_keys (school_id, key, card_id, bits)
+       SELECT i.school_id, k.key, i.card_id, split_part(k.key, ':', 2)::smallint
+         FROM import_students i CROSS JOIN LATERAL unnest(string_to_array(i.card_keys, ',')) AS k(key) WHERE i.card_new`,
+    );
     const counts = (await c.query<{ new: string; total: string }>(`SELECT count(*) FILTER (WHERE card_new) AS new, count(card_text) AS total FROM import_students`)).rows[0]!;
     report.created.cards = Number(counts.new);
     report.unchanged.cards = Number(counts.total) - Number(counts.new);
