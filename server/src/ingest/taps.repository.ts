@@ -68,6 +68,9 @@ export interface CardMatch {
   active: boolean | null;
 }
 
+/** First key of the (int, int) advisory locks that serialise writers of one attendance day. */
+const ATTENDANCE_DAY_LOCK = 0x41_54_44; // 'ATD'
+
 @Injectable()
 export class TapsRepository {
   constructor(private readonly db: Database) {}
@@ -115,6 +118,17 @@ export class TapsRepository {
     if (rows.length === 0) return [];
     const sorted = [...rows].sort((a, b) => (a.studentId + a.date < b.studentId + b.date ? -1 : 1));
     const col = <K extends keyof AttendanceInput>(k: K) => sorted.map((t) => t[k]);
+    // One writer per (student, day) at a time, until COMMIT. Without this, two concurrent batches
+    // with taps of the same student-day (two gates, a redelivery next to a live tap) both read
+    // `prev` from their statement snapshot, both see no row, and both emit check_in — the second
+    // through ON CONFLICT DO UPDATE on the row the first has just committed. The statement below
+    // takes its snapshot after the lock, so it sees the other batch's committed row. Locks are
+    // taken in one order (deadlock-free among batches); a hash collision only makes one batch wait.
+    await c.query(
+      `SELECT pg_advisory_xact_lock(${ATTENDANCE_DAY_LOCK}, h)
+         FROM (SELECT DISTINCT hashtext(s || '|' || d) AS h FROM unnest($1::text[], $2::text[]) AS t(s, d) ORDER BY h) AS k`,
+      [col('studentId'), col('date')],
+    );
     const r = await c.query<AttendanceResult>(
       `WITH input AS (
          SELECT * FROM unnest($1::uuid[], $2::date[], $3::uuid[], $4::uuid[], $5::text[], $6::timestamptz[], $7::uuid[],
