@@ -120,7 +120,7 @@ describe('kill -9 in the middle of a stream', () => {
         for (let i = 0; i < missing.length; i += 100) await gw!.publish(missing.slice(i, i + 100)).catch(() => undefined);
         return false;
       },
-      { timeoutMs: 30_000, intervalMs: 500, what: 'all taps acked after restart' },
+      { timeoutMs: 90_000, intervalMs: 500, what: 'all taps acked after restart' },
     );
     const [row] = await ds.query(`SELECT count(*)::int AS n, count(DISTINCT id)::int AS d FROM taps WHERE gateway_id = $1`, [creds.gatewayId]);
     expect(row).toEqual({ n: total, d: total });
@@ -130,5 +130,5 @@ describe('kill -9 in the middle of a stream', () => {
     // Attendance counted each tap once too.
     const [att] = await ds.query(`SELECT sum(tap_count)::int AS n FROM attendance_days WHERE school_id = $1`, [school.id]);
     expect(att.n).toBe(total);
-  }, 90_000);
+  }, 150_000);
 });

@@ -52,6 +52,25 @@ export const DEFAULT_RULES: SchoolRules = rulesFromRow({
   checkout_until: '18:30',
 });
 
+const minuteCache = new Map<string, { date: string; minuteOfDay: number }>();
+
+/**
+ * Local date and minute of an instant, cached per zone and UTC minute (Intl formatting is the
+ * costliest step of a tap; a morning's taps fall on a few hundred minutes). Zone offsets are whole
+ * minutes, so a UTC minute is one local minute.
+ */
+export function zonedMinute(at: Date, timeZone: string): { date: string; minuteOfDay: number } {
+  const key = `${timeZone}|${Math.floor(at.getTime() / 60_000)}`;
+  let hit = minuteCache.get(key);
+  if (!hit) {
+    const z = zonedTime(at, timeZone);
+    hit = { date: z.date, minuteOfDay: z.minuteOfDay };
+    if (minuteCache.size > 50_000) minuteCache.clear();
+    minuteCache.set(key, hit);
+  }
+  return hit;
+}
+
 export interface ClassifiedTap {
   /** School-local date `YYYY-MM-DD`. */
   date: string;
@@ -65,7 +84,7 @@ export interface ClassifiedTap {
  * fixed direction on the server, else by time: inside the check-out window it is OUT, else IN.
  */
 export function classifyTap(rules: SchoolRules, at: Date, tapDirection?: 'in' | 'out' | null, terminalDirection?: 'in' | 'out' | null): ClassifiedTap {
-  const z = zonedTime(at, rules.timeZone);
+  const z = zonedMinute(at, rules.timeZone);
   const direction = tapDirection ?? terminalDirection ?? (z.minuteOfDay >= rules.checkoutFrom && z.minuteOfDay <= rules.checkoutUntil ? 'out' : 'in');
   return { date: z.date, minute: z.minuteOfDay, direction };
 }

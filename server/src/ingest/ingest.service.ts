@@ -183,7 +183,7 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
     this.pendingAcks.add(acks);
     this.live.emitTaps(result.liveTaps);
     this.live.emitAttendance(result.liveAttendance);
-    this.log.debug({ taps: taps.length, stored: result.newIds.size, dead: dead.length, ms: Math.round(seconds * 1000) }, 'batch committed');
+    this.log.debug({ taps: taps.length, stored: result.newIds.size, dead: dead.length, ms: Math.round(seconds * 1000), steps: result.steps }, 'batch committed');
   }
 
   private async publishAcks(batch: PendingMessage[]): Promise<void> {
@@ -226,25 +226,31 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
   private async commit(taps: { tap: ValidTap; schoolId: string; gatewayId: string }[], dead: DeadLetterInput[]) {
     const schoolIds = [...new Set(taps.map((t) => t.schoolId))];
     const schools = await this.schools.get(schoolIds);
+    const steps: Record<string, number> = {};
+    let mark = performance.now();
+    const step = (name: string) => {
+      const now = performance.now();
+      steps[name] = Math.round((now - mark) * 10) / 10;
+      mark = now;
+    };
     return this.repo.transaction(async (c) => {
-      // 1. Resolve cards: every lookup key of every tap in one query; the longest unambiguous key wins.
-      const pairSchools: string[] = [];
-      const pairKeys: string[] = [];
+      step('begin');
+      // 1. Resolve cards in at most two indexed lookups per batch: first every distinct read by its
+      //    own form (nearly all taps hit there), then the shorter forms of the reads that missed.
+      //    The longest key that matches exactly one card wins; two cards on one key = unknown.
       const lookupKeys = taps.map((t) => cardLookupKeys(t.tap.cardId));
-      taps.forEach((t, i) => {
-        for (const k of lookupKeys[i]!) {
-          pairSchools.push(t.schoolId);
-          pairKeys.push(k);
-        }
-      });
-      const matches = await this.repo.matchCards(c, pairSchools, pairKeys);
       const byKey = new Map<string, CardMatch[]>();
-      for (const m of matches) {
-        const k = `${m.school_id}|${m.key}`;
-        const list = byKey.get(k) ?? [];
-        list.push(m);
-        byKey.set(k, list);
-      }
+      const lookUp = async (pairs: [string, string][]) => {
+        const distinct = new Map<string, [string, string]>();
+        for (const p of pairs) distinct.set(`${p[0]}|${p[1]}`, p);
+        const list = [...distinct.values()];
+        for (const k of distinct.keys()) if (!byKey.has(k)) byKey.set(k, []);
+        for (const m of await this.repo.matchCards(c, list.map((p) => p[0]), list.map((p) => p[1]))) byKey.get(`${m.school_id}|${m.key}`)?.push(m);
+      };
+      await lookUp(taps.map((t, i) => [t.schoolId, lookupKeys[i]![0]!]));
+      const missed = taps.flatMap((t, i) => (byKey.get(`${t.schoolId}|${lookupKeys[i]![0]}`)!.length === 0 ? lookupKeys[i]!.slice(1).map((k) => [t.schoolId, k] as [string, string]) : []));
+      if (missed.length) await lookUp(missed);
+      step('match');
       // 2. Rows to insert, with their school-local date and direction.
       const rows: (TapInsert & { match: CardMatch | null; minute: number; ctx: SchoolContext | undefined; tapDirection: 'in' | 'out'; src: ValidTap })[] = taps.map((t, i) => {
         let match: CardMatch | null = null;
@@ -280,7 +286,9 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
           src: t.tap,
         };
       });
+      step('prepare');
       const newIds = await this.repo.insertTaps(c, rows);
+      step('insert');
       const fresh = rows.filter((r) => newIds.has(r.id));
       // 3. Attendance days of the students of the new taps (earliest IN, latest OUT per student and day).
       // A tap stamped in the future comes from a gateway with a wrong clock (no RTC after a power
@@ -310,6 +318,7 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
         days.set(key, d);
       }
       const attendance = await this.repo.upsertAttendance(c, [...days.values()]);
+      step('attendance');
       // 4. Outbox: the first arrival and the first departure of the day, per guardian and channel.
       const names = new Map(fresh.filter((r) => r.match?.student_id).map((r) => [r.match!.student_id!, r.match!.name ?? '']));
       const events: OutboxInput[] = [];
@@ -326,6 +335,7 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
       }
       await this.repo.insertOutbox(c, events);
       await this.repo.insertDeadLetters(c, dead);
+      step('outbox');
       // What the live clients get (sent after COMMIT).
       const liveTaps: LiveTap[] = fresh.map((r) => ({
         id: r.id,
@@ -353,7 +363,8 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
         };
       });
       for (const r of fresh) if (!r.cardId) this.metrics.tapsUnknownCard.inc();
-      return { newIds, liveTaps, liveAttendance };
+      step('live');
+      return { newIds, liveTaps, liveAttendance, steps };
     });
   }
 
