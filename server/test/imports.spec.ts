@@ -9,6 +9,7 @@ import ExcelJS from 'exceljs';
 import { startTestServer, type TestServer } from './support/test-server.js';
 import { asAdmin, login, type ApiClient } from './support/api.js';
 import { Database } from '../src/db/database.service.js';
+import { benchSchoolsCsv, benchStudentsCsv } from '../src/bench/import-bench.js';
 
 const samples = path.resolve(import.meta.dirname, '../..', 'demo/samples');
 const read = (f: string) => fs.readFileSync(path.join(samples, f));
@@ -160,5 +161,17 @@ describe('imports', () => {
     );
     expect(cardsOf.map((c) => c.status)).toEqual(['replaced', 'active']);
     expect(await count(`SELECT count(*) AS n FROM card_keys k JOIN cards c ON c.id = k.card_id WHERE c.status <> 'active'`)).toBe(0);
+  });
+
+  it('streams progress lines for a large file when asked for NDJSON', async () => {
+    const s = benchSchoolsCsv(3);
+    await admin.post('/imports/districts', s.districtsCsv, CSV);
+    await admin.post('/imports/schools', s.schoolsCsv, CSV);
+    const body = Buffer.concat([...benchStudentsCsv(12_000, s.codes, { codeBase: 5_000_000_000 })]);
+    const res = await fetch(`${server.httpUrl}/api/v1/imports/students?dryRun=true`, { method: 'POST', headers: { ...CSV, accept: 'application/x-ndjson', authorization: `Bearer ${admin.token}` }, body });
+    expect(res.headers.get('content-type')).toContain('application/x-ndjson');
+    const lines = (await res.text()).trim().split('\n').map((l) => JSON.parse(l) as { progress?: { rows: number }; report?: { rows: number; created: { students: number } } });
+    expect(lines.filter((l) => l.progress).map((l) => l.progress!.rows)).toEqual([5000, 10000]);
+    expect(lines.at(-1)!.report).toMatchObject({ rows: 12_000, created: { students: 12_000 } });
   });
 });

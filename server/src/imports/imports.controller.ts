@@ -1,15 +1,23 @@
-import { Controller, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
+import { Controller, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import busboy from 'busboy';
 import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
-import { DomainError } from '../common/domain-error.js';
+import { DOMAIN_ERROR_STATUS, DomainError } from '../common/domain-error.js';
 import { CurrentCaller, Roles } from '../auth/decorators.js';
 import { isUuid } from '../auth/scope.service.js';
 import type { Caller } from '../auth/caller.js';
 import { IMPORT_KINDS, type ImportKind } from './columns.js';
 import { XLSX_MIME } from './import-source.js';
 import { ImportService, type ImportReport } from './import.service.js';
+
+interface ImportResponse {
+  status(n: number): ImportResponse;
+  json(body: unknown): void;
+  setHeader(name: string, value: string): void;
+  write(chunk: string): boolean;
+  end(): void;
+}
 
 interface Upload {
   stream: AsyncIterable<Buffer>;
@@ -33,6 +41,7 @@ export class ImportsController {
       '`?dryRun=true` → 200 with the report of what would change (created/updated/unchanged, errors with row numbers), nothing written. ' +
       'Without dryRun: 200 with the report when applied; 422 `bad_import` with the same report (and nothing written) when any row is wrong. ' +
       'students columns: Mã trường, Mã định danh, Họ và tên, Ngày sinh, Giới tính, Dân tộc, Lớp, Họ tên cha/mẹ/người giám hộ, Số điện thoại, Số in trên thẻ (or English names). ' +
+      'With `Accept: application/x-ndjson` the answer streams one JSON line per 5,000 rows read (`{"progress":{"rows","errors"}}`) and ends with `{"report":…}` or `{"error":{statusCode,message,error,…}}`. ' +
       'cards columns: Mã định danh, Số in trên thẻ. schools: Mã trường, Tên trường, Phòng GD&ĐT (name or code), Cấp học, Giờ vào học, Múi giờ. districts: Mã phòng, Tên phòng giáo dục.',
   })
   @ApiParam({ name: 'kind', enum: IMPORT_KINDS })
@@ -46,17 +55,30 @@ export class ImportsController {
     @Query('dryRun') dryRun: string | undefined,
     @Query('schoolId') schoolId: string | undefined,
     @Req() req: IncomingMessage,
-  ): Promise<ImportReport> {
+    @Res() res: ImportResponse,
+  ): Promise<void> {
     if (!(IMPORT_KINDS as string[]).includes(kind)) throw new DomainError('not_found', `no import of "${kind}" (${IMPORT_KINDS.join(', ')})`);
     if (dryRun !== undefined && !['true', 'false', '1', '0', ''].includes(dryRun)) throw new DomainError('bad_request', 'dryRun: true or false');
     if (schoolId !== undefined && !isUuid(schoolId)) throw new DomainError('bad_request', 'schoolId: not a UUID');
     const upload = await uploadOf(req);
-    return this.imports.importFile(caller, kind as ImportKind, upload.stream, {
-      dryRun: dryRun === 'true' || dryRun === '1' || dryRun === '',
-      schoolId,
-      filename: upload.filename,
-      mimeType: upload.mimeType,
-    });
+    const opts = { dryRun: dryRun === 'true' || dryRun === '1' || dryRun === '', schoolId, filename: upload.filename, mimeType: upload.mimeType };
+    if (!String(req.headers.accept ?? '').includes('application/x-ndjson')) {
+      const report: ImportReport = await this.imports.importFile(caller, kind as ImportKind, upload.stream, opts);
+      res.status(200).json(report);
+      return;
+    }
+    // Progress lines while the rows stream in; the status is 200 from the start, the last line tells the outcome.
+    res.status(200).setHeader('content-type', 'application/x-ndjson; charset=utf-8');
+    const line = (o: unknown) => res.write(`${JSON.stringify(o)}\n`);
+    try {
+      const report = await this.imports.importFile(caller, kind as ImportKind, upload.stream, { ...opts, onProgress: (p) => line({ progress: p }) });
+      line({ report });
+    } catch (e) {
+      line({
+        error: e instanceof DomainError ? { ...e.details, statusCode: DOMAIN_ERROR_STATUS[e.code], message: e.message, error: e.code } : { statusCode: 500, message: 'internal error', error: 'internal' },
+      });
+    }
+    res.end();
   }
 }
 

@@ -3,6 +3,7 @@
  *   const admin = await asAdmin(server);
  *   const { status, body } = await admin.get('/schools');
  */
+/* eslint-disable @typescript-eslint/no-explicit-any -- answers are checked with expect(), not with types; `any` keeps the tests readable */
 import { TEST_ADMIN_PASSWORD, type TestServer } from './test-server.js';
 
 export interface ApiResponse<T = any> {
