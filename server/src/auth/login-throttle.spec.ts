@@ -27,4 +27,11 @@ describe('LoginThrottle', () => {
     t.failed('a', 'ip');
     expect(t.retryAfterMs('a', 'ip')).toBe(0);
   });
+
+  it('locks an address that sprays many usernames', () => {
+    const t = new LoginThrottle(() => 0);
+    for (let i = 0; i < 50; i++) t.failed(`user${i}`, '9.9.9.9');
+    expect(t.retryAfterMs('someone-else', '9.9.9.9')).toBe(60_000);
+    expect(t.retryAfterMs('someone-else', '1.1.1.1')).toBe(0);
+  });
 });

@@ -10,6 +10,8 @@ const PERSONAL_DATA_READS: { pattern: RegExp; action: string }[] = [
   { pattern: /\/schools\/:schoolId\/taps$/, action: 'export.taps' },
   { pattern: /\/districts\/:districtId\/reports\/daily$/, action: 'export.report' },
   { pattern: /\/students\/:studentId\/notifications$/, action: 'export.notifications' },
+  { pattern: /\/schools\/:schoolId\/students$/, action: 'export.students' },
+  { pattern: /\/classes\/:classId\/students$/, action: 'export.students' },
 ];
 
 type HttpRequest = ScopedRequest & { method: string; route?: { path?: string }; params: Record<string, string>; query: Record<string, unknown>; originalUrl: string };
@@ -50,7 +52,7 @@ export class ScopeInterceptor implements NestInterceptor {
     await this.audit.record(caller, {
       action: read.action,
       entity: route.replace(/^\/api\/v1\//, ''),
-      entityId: req.params.schoolId ?? req.params.districtId ?? req.params.studentId ?? null,
+      entityId: req.params.schoolId ?? req.params.classId ?? req.params.districtId ?? req.params.studentId ?? null,
       schoolId: req.params.schoolId ?? null,
       details: { url: req.originalUrl, rows: Array.isArray(body) ? body.length : undefined },
     });
