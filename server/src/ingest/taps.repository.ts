@@ -70,6 +70,8 @@ export interface CardMatch {
 
 /** First key of the (int, int) advisory locks that serialise writers of one attendance day. */
 const ATTENDANCE_DAY_LOCK = 0x41_54_44; // 'ATD'
+/** Advisory locks per batch at most (a power of two). */
+const ATTENDANCE_DAY_BUCKETS = 1024;
 
 @Injectable()
 export class TapsRepository {
@@ -123,10 +125,13 @@ export class TapsRepository {
     // `prev` from their statement snapshot, both see no row, and both emit check_in — the second
     // through ON CONFLICT DO UPDATE on the row the first has just committed. The statement below
     // takes its snapshot after the lock, so it sees the other batch's committed row. Locks are
-    // taken in one order (deadlock-free among batches); a hash collision only makes one batch wait.
+    // taken in one order (deadlock-free among batches). Keys are hashed into ATTENDANCE_DAY_BUCKETS
+    // so a batch holds at most that many locks (PostgreSQL's lock table is shared and bounded:
+    // max_locks_per_transaction × max_connections); a collision only makes one batch wait.
     await c.query(
       `SELECT pg_advisory_xact_lock(${ATTENDANCE_DAY_LOCK}, h)
-         FROM (SELECT DISTINCT hashtext(s || '|' || d) AS h FROM unnest($1::text[], $2::text[]) AS t(s, d) ORDER BY h) AS k`,
+         FROM (SELECT DISTINCT hashtext(s || '|' || d) & ${ATTENDANCE_DAY_BUCKETS - 1} AS h
+                 FROM unnest($1::text[], $2::text[]) AS t(s, d) ORDER BY h) AS k`,
       [col('studentId'), col('date')],
     );
     const r = await c.query<AttendanceResult>(
