@@ -52,7 +52,7 @@ describeExternal('two server instances on an external broker', () => {
         for (let i = 0; i < missing.length; i += 50) await gw.publish(missing.slice(i, i + 50));
         return false;
       },
-      { timeoutMs: 30_000, intervalMs: 1000, what: 'all 2,000 taps acked' },
+      { timeoutMs: 60_000, intervalMs: 1000, what: 'all 2,000 taps acked' },
     );
     const db = a.app.get(Database);
     const [row] = await db.query<{ n: string; d: string }>('SELECT count(*) AS n, count(DISTINCT id) AS d FROM taps WHERE gateway_id = $1', [gatewayId]);
