@@ -163,6 +163,21 @@ describe('imports', () => {
     expect(await count(`SELECT count(*) AS n FROM card_keys k JOIN cards c ON c.id = k.card_id WHERE c.status <> 'active'`)).toBe(0);
   });
 
+  it('moves a student to another school with its card, and reports a blank school code', async () => {
+    const moved = await admin.post('/imports/students', Buffer.from('Mã trường,Mã định danh,Họ và tên,Lớp\nKT0003,8200000057,Dương Hữu Huy,7A\n,8200000058,Ai Đó,7A\n'), CSV);
+    expect(moved.status).toBe(422);
+    expect(moved.body.errors).toEqual([{ row: 3, column: 'schoolCode', message: 'the school code (Mã trường) is empty' }]);
+    const ok = await admin.post('/imports/students', Buffer.from('Mã trường,Mã định danh,Họ và tên,Lớp\nKT0003,8200000057,Dương Hữu Huy,7A\n'), CSV);
+    expect(ok.body).toMatchObject({ applied: true, updated: { students: 1 } });
+    const [row] = await db.query<{ school: string; card_school: string; key_schools: string[] }>(
+      `SELECT s.code AS school, cs.code AS card_school, (SELECT array_agg(DISTINCT k.school_id::text) FROM card_keys k WHERE k.card_id = c.id) AS key_schools
+         FROM students st JOIN schools s ON s.id = st.school_id JOIN cards c ON c.student_id = st.id AND c.status = 'active' JOIN schools cs ON cs.id = c.school_id
+        WHERE st.student_code = '8200000057'`,
+    );
+    const [kt3] = await db.query<{ id: string }>(`SELECT id FROM schools WHERE code = 'KT0003'`);
+    expect(row).toEqual({ school: 'KT0003', card_school: 'KT0003', key_schools: [kt3!.id] });
+  });
+
   it('streams progress lines for a large file when asked for NDJSON', async () => {
     const s = benchSchoolsCsv(3);
     await admin.post('/imports/districts', s.districtsCsv, CSV);

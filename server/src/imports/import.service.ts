@@ -171,6 +171,10 @@ export class ImportService {
       const r = parsed.ok;
       let schoolId: string | null = null;
       if (kind === 'students') {
+        if (!r.schoolCode && !defaultSchool) {
+          errors.add({ row, column: 'schoolCode', message: 'the school code (Mã trường) is empty' });
+          continue;
+        }
         const code = r.schoolCode ?? defaultSchool!.code.toUpperCase();
         if (defaultSchool && code !== defaultSchool.code.toUpperCase()) {
           errors.add({ row, column: 'schoolCode', message: `school ${code} is not the school of this import (${defaultSchool.code})` });
@@ -279,7 +283,15 @@ export class ImportService {
     report.updated.students = students.rows.length - report.created.students;
     report.unchanged.students = staged - students.rows.length;
     await c.query('UPDATE import_students i SET student_id = st.id FROM students st WHERE st.student_code = i.student_code');
-    await c.query('ANALYZE import_students'); // the planner must see the filled student_id (hash joins, not nested loops)
+    await c.query('ANALYZE import_students');
+    // A student who moved school keeps its card: the card (and its match keys) move with it.
+    await c.query(
+      `WITH moved AS (
+         UPDATE cards cd SET school_id = i.school_id FROM import_students i
+          WHERE cd.student_id = i.student_id AND cd.status = 'active' AND cd.school_id <> i.school_id
+         RETURNING cd.id, cd.school_id)
+       UPDATE card_keys ck SET school_id = moved.school_id FROM moved WHERE ck.card_id = moved.id`,
+    ); // the planner must see the filled student_id (hash joins, not nested loops)
 
     // Guardians: the student's guardian with the same phone or the same name is the one in the file.
     await c.query(
