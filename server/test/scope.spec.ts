@@ -105,6 +105,17 @@ describe('scope of each role', () => {
     expect((await parent.get('/users')).body.map((u: { username: string }) => u.username)).toEqual(['parent.a0']);
   });
 
+  it('a parent linked through its guardian row sees every child of that guardian, and only them', async () => {
+    const g = await server.directory.addGuardian(a.students[1]!.id, { name: 'Phụ huynh', phone: '0911111111' });
+    const r = await school.post('/users', { username: 'guardian.a1', password: 'guardian-password', role: 'parent', guardianIds: [g.id] });
+    expect(r.status).toBe(201);
+    const p = await login(server, 'guardian.a1', 'guardian-password');
+    expect((await p.get('/auth/me')).body.studentIds).toEqual([a.students[1]!.id]);
+    expect((await p.get(`/students/${a.students[2]!.id}`)).status).toBe(404);
+    const gb = await server.directory.addGuardian(b.students[0]!.id, { name: 'Khác', phone: '0922222222' });
+    expect((await school.post('/users', { username: 'guardian.b0', password: 'guardian-password', role: 'parent', guardianIds: [gb.id] })).status).toBe(404);
+  });
+
   it('writes an audit row when admin or district staff read a school’s attendance', async () => {
     const db = server.app.get(Database);
     const before = await db.query<{ n: string }>(`SELECT count(*) AS n FROM audit_log WHERE action = 'export.attendance' AND actor = 'user:district.a'`);

@@ -22,7 +22,7 @@ export class UsersController {
   @Post()
   @HttpCode(201)
   @ApiOperation({
-    summary: 'Create a user → `{id}`. Scope fields by role: district → districtId; school → schoolId; teacher → classIds (one school); parent → studentIds. By an admin, or by district/school users inside their own scope.',
+    summary: 'Create a user → `{id}`. Scope fields by role: district → districtId; school → schoolId; teacher → classIds (one school); parent → studentIds and/or guardianIds (the guardian rows the parent is: all their children follow). By an admin, or by district/school users inside their own scope.',
   })
   @ZodBody(NewUserSchema)
   async create(@CurrentCaller() caller: Caller, @Body() body: unknown): Promise<{ id: string }> {

@@ -23,6 +23,8 @@ export const NewUserSchema = z.object({
   schoolId: z.string().uuid().optional(),
   classIds: z.array(z.string().uuid()).max(100).optional(),
   studentIds: z.array(z.string().uuid()).max(100).optional(),
+  /** Parent: guardians (of students in the creator's scope) this user is; their children follow. */
+  guardianIds: z.array(z.string().uuid()).max(20).optional(),
 });
 export type NewUser = z.infer<typeof NewUserSchema>;
 
@@ -89,9 +91,13 @@ export class UsersService implements OnApplicationBootstrap {
       const id = r.rows[0]!.id;
       if (scope.classIds.length) await c.query('INSERT INTO user_classes (user_id, class_id) SELECT $1, unnest($2::uuid[])', [id, scope.classIds]);
       if (scope.studentIds.length) await c.query('INSERT INTO user_students (user_id, student_id) SELECT $1, unnest($2::uuid[])', [id, scope.studentIds]);
+      if (scope.guardianIds?.length) {
+        const linked = await c.query('UPDATE guardians SET user_id = $1 WHERE id = ANY($2::uuid[]) AND user_id IS NULL', [id, scope.guardianIds]);
+        if (linked.rowCount !== scope.guardianIds.length) throw new DomainError('conflict', 'a guardian already has a user');
+      }
       await this.audit.record(
         caller,
-        { action: 'user.create', entity: 'user', entityId: id, schoolId: scope.schoolId, details: { username: input.username, role: input.role, districtId: scope.districtId, classIds: scope.classIds, studentIds: scope.studentIds } },
+        { action: 'user.create', entity: 'user', entityId: id, schoolId: scope.schoolId, details: { username: input.username, role: input.role, districtId: scope.districtId, classIds: scope.classIds, studentIds: scope.studentIds, guardianIds: scope.guardianIds } },
         c,
       );
       return { id };
@@ -137,7 +143,7 @@ export class UsersService implements OnApplicationBootstrap {
   }
 
   /** The scope columns the new user's role needs, each checked against the creator's own scope. */
-  private async checkScopeFields(caller: Caller, u: NewUser): Promise<{ districtId: string | null; schoolId: string | null; classIds: string[]; studentIds: string[] }> {
+  private async checkScopeFields(caller: Caller, u: NewUser): Promise<{ districtId: string | null; schoolId: string | null; classIds: string[]; studentIds: string[]; guardianIds?: string[] }> {
     if (!STAFF_ROLES.includes(caller.role)) throw new DomainError('forbidden', `a ${caller.role} user may not create users`);
     const need = (field: keyof NewUser, ok: boolean) => {
       if (!ok) throw new DomainError('bad_request', `${field} is required for role ${u.role}`);
@@ -171,10 +177,17 @@ export class UsersService implements OnApplicationBootstrap {
         return { districtId: schools[0]!.district_id, schoolId: schools[0]!.school_id, classIds, studentIds: [] };
       }
       case 'parent': {
-        need('studentIds', !!u.studentIds?.length);
-        const studentIds = [...new Set(u.studentIds)];
+        need('studentIds', !!u.studentIds?.length || !!u.guardianIds?.length);
+        const studentIds = [...new Set(u.studentIds ?? [])];
         for (const id of studentIds) await this.scope.require(caller, 'student', id);
-        return { districtId: null, schoolId: null, classIds: [], studentIds };
+        const guardianIds = [...new Set(u.guardianIds ?? [])];
+        for (const id of guardianIds) {
+          const children = await this.db.query<{ student_id: string }>('SELECT student_id FROM student_guardians WHERE guardian_id = $1', [id]);
+          let visible = children.length > 0;
+          for (const ch of children) if ((await this.scope.access(caller, 'student', ch.student_id)) !== 'full') visible = false;
+          if (!visible) throw new DomainError('not_found', `guardian ${id} not found`);
+        }
+        return { districtId: null, schoolId: null, classIds: [], studentIds, guardianIds };
       }
     }
   }
