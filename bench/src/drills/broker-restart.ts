@@ -15,7 +15,13 @@ export async function drillBrokerRestart(ctx: DrillContext): Promise<DrillResult
       const broker = rig.broker!;
       if (k % 2 === 1) await broker.kill9();
       else await broker.stop();
-      await waitFor(async () => (await Promise.all(rig.gateways.map((g) => g.metrics()))).every((m) => m && !m.mqttConnected), 'gateways to notice the broker is gone', 30_000, 50);
+      await waitFor(
+        async () =>
+          (await Promise.all(rig.gateways.map((g) => g.metrics()))).every((m) => m && !m.mqttConnected),
+        'gateways to notice the broker is gone',
+        30_000,
+        50,
+      );
       await broker.start();
     }),
   );

@@ -45,18 +45,31 @@ export function rigOptions(ctx: DrillContext, name: string, extra: Partial<RigOp
  * Applies `fault` `n` times, the k-th once k/(n+1) of the rush's taps have been answered (or the
  * rush is over), so the faults land spread over the rush while taps flow.
  */
-export async function paceFaults(rig: DrillRig, n: number, fault: (k: number) => Promise<void>): Promise<number> {
+export async function paceFaults(
+  rig: DrillRig,
+  n: number,
+  fault: (k: number) => Promise<void>,
+): Promise<number> {
   const planned = rig.plan.taps.length;
   for (let k = 1; k <= n; k++) {
     const target = Math.floor((planned * k) / (n + 1));
-    await waitFor(() => rig.answered >= target || rig.rushDone, `rush progress ${target}/${planned}`, 600_000, 20);
+    await waitFor(
+      () => rig.answered >= target || rig.rushDone,
+      `rush progress ${target}/${planned}`,
+      600_000,
+      20,
+    );
     await fault(k);
   }
   return n;
 }
 
 /** Runs a drill on a rig: start, faults (while the rush runs), settle, count, stop. */
-export async function withRig(ctx: DrillContext, options: RigOptions, faults: (rig: DrillRig) => Promise<number>): Promise<DrillResult> {
+export async function withRig(
+  ctx: DrillContext,
+  options: RigOptions,
+  faults: (rig: DrillRig) => Promise<number>,
+): Promise<DrillResult> {
   const rig = new DrillRig(options);
   try {
     await rig.start();
@@ -74,7 +87,10 @@ export async function withRig(ctx: DrillContext, options: RigOptions, faults: (r
     try {
       drain = await rig.quiesce(ctx.drainTimeoutMs ?? 120_000);
     } catch (e) {
-      ctx.log.error({ gateways: await rig.gatewayState() }, `${options.name}: ${(e as Error).message}\n${rig.tails()}`);
+      ctx.log.error(
+        { gateways: await rig.gatewayState() },
+        `${options.name}: ${(e as Error).message}\n${rig.tails()}`,
+      );
       const r = await rig.verify(applied, NaN);
       return { ...r, ok: false, error: (e as Error).message };
     }

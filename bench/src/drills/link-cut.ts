@@ -14,12 +14,29 @@ export function drillLinkCut(ctx: DrillContext): Promise<DrillResult> {
     for (let k = 0; k < Math.max(1, ctx.faults); k++) {
       rig.proxy!.cut();
       faults++;
-      await waitFor(async () => (await Promise.all(rig.gateways.map((g) => g.metrics()))).every((m) => m && !m.mqttConnected), 'gateways offline', 30_000, 20);
+      await waitFor(
+        async () =>
+          (await Promise.all(rig.gateways.map((g) => g.metrics()))).every((m) => m && !m.mqttConnected),
+        'gateways offline',
+        30_000,
+        20,
+      );
       // The first cut lasts the whole rush; more cuts (k ≥ 1) hit the drain after it.
       if (k === 0) await waitFor(() => rig.rushDone, 'the rush to end', 600_000, 50);
-      else await waitFor(async () => (await Promise.all(rig.gateways.map((g) => g.metrics()))).some((m) => m && m.acked > 0), 'drain under way', 60_000, 20);
+      else
+        await waitFor(
+          async () => (await Promise.all(rig.gateways.map((g) => g.metrics()))).some((m) => m && m.acked > 0),
+          'drain under way',
+          60_000,
+          20,
+        );
       rig.proxy!.restore();
-      await waitFor(async () => (await Promise.all(rig.gateways.map((g) => g.metrics()))).every((m) => m?.mqttConnected), 'gateways back online', 60_000, 50);
+      await waitFor(
+        async () => (await Promise.all(rig.gateways.map((g) => g.metrics()))).every((m) => m?.mqttConnected),
+        'gateways back online',
+        60_000,
+        50,
+      );
     }
     return faults;
   });

@@ -16,7 +16,9 @@ export function drillPostgresRestart(ctx: DrillContext): Promise<DrillResult> {
         let last = '';
         await waitFor(
           async () => {
-            const res = await fetch(`${rig.server.httpUrl}/readyz`, { signal: AbortSignal.timeout(5000) }).catch((e: Error) => e);
+            const res = await fetch(`${rig.server.httpUrl}/readyz`, {
+              signal: AbortSignal.timeout(5000),
+            }).catch((e: Error) => e);
             last = res instanceof Error ? res.message : `${res.status} ${await res.text()}`;
             return !(res instanceof Error) && res.status === 503;
           },
@@ -29,7 +31,12 @@ export function drillPostgresRestart(ctx: DrillContext): Promise<DrillResult> {
       } finally {
         await ctx.pg.start();
       }
-      await waitFor(async () => (await fetch(`${rig.server.httpUrl}/readyz`).catch(() => null))?.status === 200, 'the server to report ready again', 60_000, 100);
+      await waitFor(
+        async () => (await fetch(`${rig.server.httpUrl}/readyz`).catch(() => null))?.status === 200,
+        'the server to report ready again',
+        60_000,
+        100,
+      );
     }),
   );
 }

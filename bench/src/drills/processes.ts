@@ -10,14 +10,25 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import type { Logger } from 'pino';
-import { runMigrations, startEmbeddedPostgres } from '@rfid/server';
+import type { startEmbeddedPostgres } from '@rfid/server';
+
+/**
+ * `@rfid/server` (its built `dist`) is loaded when first needed, not at import: the drill spec
+ * builds server and gateway in its `beforeAll`, before anything here runs.
+ */
+const serverLib = () => import('@rfid/server');
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const SERVER_MAIN = path.join(root, 'server/dist/main.js');
 export const GATEWAY_CLI = path.join(root, 'gateway/dist/cli.js');
 
 /** Poll `check` every `everyMs` until it is truthy; reject naming `what` after `timeoutMs`. */
-export async function waitFor<T>(check: () => T | Promise<T>, what: string, timeoutMs: number, everyMs = 100): Promise<NonNullable<T>> {
+export async function waitFor<T>(
+  check: () => T | Promise<T>,
+  what: string,
+  timeoutMs: number,
+  everyMs = 100,
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await check();
@@ -73,7 +84,10 @@ export class Child {
   /** Starts the process; `onLine` sees every stdout line (e.g. to notice readiness). */
   spawn(onLine?: (line: string) => void): ChildProcess {
     if (this.running) throw new Error(`${this.name} is already running`);
-    const proc = spawn(this.command, this.args, { env: childEnv(this.env), stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(this.command, this.args, {
+      env: childEnv(this.env),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.proc = proc;
     this.starts++;
     const keep = (chunk: Buffer) => {
@@ -142,7 +156,9 @@ export class ServerProcess extends Child {
       DATA_DIR: opts.dataDir,
       LOG_LEVEL: opts.logLevel,
       ROSTER_DEBOUNCE_MS: '500',
-      ...('url' in opts.mqtt ? { MQTT_URL: opts.mqtt.url } : { MQTT_PORT: String(opts.mqtt.port), MQTT_HOST: '127.0.0.1' }),
+      ...('url' in opts.mqtt
+        ? { MQTT_URL: opts.mqtt.url }
+        : { MQTT_PORT: String(opts.mqtt.port), MQTT_HOST: '127.0.0.1' }),
     });
     this.httpUrl = `http://127.0.0.1:${opts.httpPort}`;
   }
@@ -159,7 +175,10 @@ export class ServerProcess extends Child {
     });
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`server did not start within ${timeoutMs} ms:\n${this.tail()}`)), timeoutMs);
+      timer = setTimeout(
+        () => reject(new Error(`server did not start within ${timeoutMs} ms:\n${this.tail()}`)),
+        timeoutMs,
+      );
     });
     try {
       await Promise.race([listening, exited, timeout]);
@@ -226,12 +245,15 @@ export class GatewayProcess extends Child {
 
   async metrics(): Promise<GatewayMetricsSnapshot | null> {
     try {
-      const res = await fetch(`http://127.0.0.1:${this.metricsPort}/metrics`, { signal: AbortSignal.timeout(2000) });
+      const res = await fetch(`http://127.0.0.1:${this.metricsPort}/metrics`, {
+        signal: AbortSignal.timeout(2000),
+      });
       if (!res.ok) return null;
       const text = await res.text();
       const value = (name: string): number => {
         let sum = 0;
-        for (const m of text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'gm'))) sum += Number(m[1]);
+        for (const m of text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'gm')))
+          sum += Number(m[1]);
         return sum;
       };
       return {
@@ -249,11 +271,23 @@ export class GatewayProcess extends Child {
 /** A Mosquitto on a fixed port with a temporary config (anonymous, no persistence: a restart forgets everything). */
 export class MosquittoProcess extends Child {
   static available(): boolean {
-    return ['/usr/sbin/mosquitto', '/usr/bin/mosquitto', '/usr/local/sbin/mosquitto', '/usr/local/bin/mosquitto'].some((p) => existsSync(p));
+    return [
+      '/usr/sbin/mosquitto',
+      '/usr/bin/mosquitto',
+      '/usr/local/sbin/mosquitto',
+      '/usr/local/bin/mosquitto',
+    ].some((p) => existsSync(p));
   }
 
   static binary(): string {
-    return ['/usr/sbin/mosquitto', '/usr/bin/mosquitto', '/usr/local/sbin/mosquitto', '/usr/local/bin/mosquitto'].find((p) => existsSync(p)) ?? 'mosquitto';
+    return (
+      [
+        '/usr/sbin/mosquitto',
+        '/usr/bin/mosquitto',
+        '/usr/local/sbin/mosquitto',
+        '/usr/local/bin/mosquitto',
+      ].find((p) => existsSync(p)) ?? 'mosquitto'
+    );
   }
 
   readonly url: string;
@@ -388,6 +422,7 @@ export class DrillPostgres {
 
   async start(): Promise<void> {
     if (!this.port) this.port = await freePort();
+    const { startEmbeddedPostgres } = await serverLib();
     this.handle = await startEmbeddedPostgres({ dir: this.dir, log: this.log, port: this.port });
     this.adminUrl = this.handle.adminUrl;
   }
@@ -430,6 +465,7 @@ export class DrillPostgres {
     this.created.push(name);
     const u = new URL(this.adminUrl);
     u.pathname = `/${name}`;
+    const { runMigrations } = await serverLib();
     await runMigrations(u.toString());
     return u.toString();
   }

@@ -22,7 +22,15 @@ import {
   type SimulatedTerminal,
   type TapOutcome,
 } from '@rfid/firmware-sim';
-import { DrillPostgres, freePort, GatewayProcess, LinkProxy, MosquittoProcess, ServerProcess, waitFor } from './processes.js';
+import {
+  DrillPostgres,
+  freePort,
+  GatewayProcess,
+  LinkProxy,
+  MosquittoProcess,
+  ServerProcess,
+  waitFor,
+} from './processes.js';
 
 export interface RigOptions {
   name: string;
@@ -104,7 +112,8 @@ function guardiansOf(i: number): { channels: string[]; phone: string | null }[] 
   return out;
 }
 
-const channelCount = (g: { channels: string[]; phone: string | null }) => (g.channels.length > 0 ? g.channels.length : g.phone ? 1 : 0);
+const channelCount = (g: { channels: string[]; phone: string | null }) =>
+  g.channels.length > 0 ? g.channels.length : g.phone ? 1 : 0;
 
 export class DrillRig {
   server!: ServerProcess;
@@ -124,6 +133,10 @@ export class DrillRig {
   private running: Promise<RunResult> | null = null;
   private readonly started = performance.now();
   rushDone = false;
+  /** Figures a drill adds to its result (e.g. restart times). */
+  readonly extra: Record<string, unknown> = {};
+  private setupSeconds = 0;
+  private rushSeconds = 0;
 
   constructor(readonly opts: RigOptions) {}
 
@@ -172,11 +185,20 @@ export class DrillRig {
 
     for (let s = 0; s < o.schools; s++) {
       const school = this.schools[s]!;
-      const creds = await this.server.api<{ gatewayId: string; mqttUsername: string; mqttPassword: string }>('POST', '/devices', {
-        schoolId: school.id,
-        name: `Drill gateway ${s}`,
-      });
-      const terminals = [...inTerminals.slice(s * o.gatesIn, (s + 1) * o.gatesIn).map((t) => ({ ...t.gatewayConfig(), direction: 'in' })), { ...outTerminals[s]!.gatewayConfig(), direction: 'out' }];
+      const creds = await this.server.api<{ gatewayId: string; mqttUsername: string; mqttPassword: string }>(
+        'POST',
+        '/devices',
+        {
+          schoolId: school.id,
+          name: `Drill gateway ${s}`,
+        },
+      );
+      const terminals = [
+        ...inTerminals
+          .slice(s * o.gatesIn, (s + 1) * o.gatesIn)
+          .map((t) => ({ ...t.gatewayConfig(), direction: 'in' })),
+        { ...outTerminals[s]!.gatewayConfig(), direction: 'out' },
+      ];
       const dir = path.join(o.workDir, `gw-${s}`);
       mkdirSync(dir, { recursive: true });
       const metricsPort = await freePort();
@@ -196,8 +218,13 @@ export class DrillRig {
     }
     await Promise.all(this.gateways.map((g) => g.start()));
     await Promise.all(this.terminals.map((t) => t.waitForGateway(30_000)));
-    await waitFor(async () => (await Promise.all(this.gateways.map((g) => g.metrics()))).every((m) => m?.mqttConnected), 'gateways connected to the broker', 30_000);
+    await waitFor(
+      async () => (await Promise.all(this.gateways.map((g) => g.metrics()))).every((m) => m?.mqttConnected),
+      'gateways connected to the broker',
+      30_000,
+    );
     this.plan = this.makePlan();
+    this.setupSeconds = (performance.now() - this.started) / 1000;
   }
 
   private terminal(id: string, logger: Logger): Promise<SimulatedTerminal> {
@@ -220,27 +247,39 @@ export class DrillRig {
       await c.query('BEGIN');
       const {
         rows: [district],
-      } = await c.query<{ id: string }>(`INSERT INTO districts (code, name) VALUES ('DRILL', 'Phòng GD&ĐT Diễn tập') RETURNING id`);
+      } = await c.query<{ id: string }>(
+        `INSERT INTO districts (code, name) VALUES ('DRILL', 'Phòng GD&ĐT Diễn tập') RETURNING id`,
+      );
       for (let s = 0; s < o.schools; s++) {
         const {
           rows: [school],
-        } = await c.query<{ id: string }>(`INSERT INTO schools (district_id, code, name) VALUES ($1, $2, $3) RETURNING id`, [district!.id, `DRILL${s}`, `THCS Diễn tập ${s}`]);
+        } = await c.query<{ id: string }>(
+          `INSERT INTO schools (district_id, code, name) VALUES ($1, $2, $3) RETURNING id`,
+          [district!.id, `DRILL${s}`, `THCS Diễn tập ${s}`],
+        );
         const {
           rows: [klass],
-        } = await c.query<{ id: string }>(`INSERT INTO classes (school_id, name, grade) VALUES ($1, '6A', 6) RETURNING id`, [school!.id]);
+        } = await c.query<{ id: string }>(
+          `INSERT INTO classes (school_id, name, grade) VALUES ($1, '6A', 6) RETURNING id`,
+          [school!.id],
+        );
         const names = Array.from({ length: perSchool }, (_, i) => `Y Liên ${s}-${i}`);
         const { rows: students } = await c.query<{ id: string }>(
           `INSERT INTO students (school_id, class_id, student_code, name)
            SELECT $1, $2, code, name FROM unnest($3::text[], $4::text[]) WITH ORDINALITY AS t(code, name, n) ORDER BY n RETURNING id`,
           [school!.id, klass!.id, names.map((_, i) => `DRILL${s}-${i}`), names],
         );
-        const cards = students.map((_, i) => makeCardId('em4100', 40, (SCHOOL_CARD_BASE + s * 0x01000000 + i).toString(16)));
+        const cards = students.map((_, i) =>
+          makeCardId('em4100', 40, (SCHOOL_CARD_BASE + s * 0x01000000 + i).toString(16)),
+        );
         const { rows: cardRows } = await c.query<{ id: string }>(
           `INSERT INTO cards (school_id, student_id, tech, bits, hex, text)
            SELECT $1, sid, 'em4100', 40, hex, 'em4100:40:' || hex FROM unnest($2::uuid[], $3::text[]) WITH ORDINALITY AS t(sid, hex, n) ORDER BY n RETURNING id`,
           [school!.id, students.map((r) => r.id), cards.map((k) => k.hex)],
         );
-        const keys = cards.flatMap((k, i) => cardMatchKeys(k).map((key) => ({ key, cardId: cardRows[i]!.id, bits: Number(key.split(':')[1]) })));
+        const keys = cards.flatMap((k, i) =>
+          cardMatchKeys(k).map((key) => ({ key, cardId: cardRows[i]!.id, bits: Number(key.split(':')[1]) })),
+        );
         await c.query(
           `INSERT INTO card_keys (school_id, key, card_id, bits) SELECT $1, key, cid, bits FROM unnest($2::text[], $3::uuid[], $4::int[]) AS t(key, cid, bits)`,
           [school!.id, keys.map((k) => k.key), keys.map((k) => k.cardId), keys.map((k) => k.bits)],
@@ -263,11 +302,10 @@ export class DrillRig {
            SELECT 'Phụ huynh', phone, ch::text[] FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(phone, ch, n) ORDER BY n RETURNING id`,
           [gPhone, gChannels],
         );
-        await c.query(`INSERT INTO student_guardians (student_id, guardian_id, relation) SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[])`, [
-          gStudent,
-          guardians.map((g) => g.id),
-          gStudent.map(() => 'mẹ'),
-        ]);
+        await c.query(
+          `INSERT INTO student_guardians (student_id, guardian_id, relation) SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[])`,
+          [gStudent, guardians.map((g) => g.id), gStudent.map(() => 'mẹ')],
+        );
         gStudent.forEach((sid, k) => {
           const list = this.outboxTargets.get(sid) ?? [];
           const channels = gChannels[k]!.slice(1, -1).split(',').filter(Boolean);
@@ -276,7 +314,10 @@ export class DrillRig {
           if (gCount[k] !== effective.length) throw new Error('guardian channel bookkeeping is off');
           this.outboxTargets.set(sid, list);
         });
-        this.schools.push({ id: school!.id, students: students.map((r, i) => ({ id: r.id, card: cards[i]! })) });
+        this.schools.push({
+          id: school!.id,
+          students: students.map((r, i) => ({ id: r.id, card: cards[i]! })),
+        });
       }
       await c.query('COMMIT');
     } finally {
@@ -295,11 +336,12 @@ export class DrillRig {
     const specs = this.schools.map((school, s) => ({
       id: `s${s}`,
       terminals: o.gatesIn,
-      students: school.students.map(
-        (st, i): RushStudent => ({
-          card: i % unknownEvery === unknownEvery - 1 ? makeCardId('em4100', 40, (0xff00000000 + s * 0x01000000 + i).toString(16)) : st.card,
-        }),
-      ),
+      students: school.students.map((st, i): RushStudent => ({
+        card:
+          i % unknownEvery === unknownEvery - 1
+            ? makeCardId('em4100', 40, (0xff00000000 + s * 0x01000000 + i).toString(16))
+            : st.card,
+      })),
     }));
     const rush = multiSchoolRush({ seed: o.seed ?? 8, schools: specs, minutes: 20 });
     const extra: RushTap[] = [];
@@ -309,10 +351,24 @@ export class DrillRig {
       const s = t.schoolIndex ?? 0;
       const h = (t.studentIndex * 2654435761 + s * 97) % 100;
       const local = t.terminalIndex - rush.schools[s]!.firstTerminal;
-      if (h < 12) extra.push({ ...t, atMs: t.atMs + 30_000 + (h % 7) * 5_000, terminalIndex: outBase + s, kind: 'tap' });
-      else if (h < 15 && o.gatesIn > 1) extra.push({ ...t, atMs: t.atMs + 8_000, terminalIndex: rush.schools[s]!.firstTerminal + ((local + 1) % o.gatesIn), kind: 'tap' });
+      if (h < 12)
+        extra.push({
+          ...t,
+          atMs: t.atMs + 30_000 + (h % 7) * 5_000,
+          terminalIndex: outBase + s,
+          kind: 'tap',
+        });
+      else if (h < 15 && o.gatesIn > 1)
+        extra.push({
+          ...t,
+          atMs: t.atMs + 8_000,
+          terminalIndex: rush.schools[s]!.firstTerminal + ((local + 1) % o.gatesIn),
+          kind: 'tap',
+        });
     }
-    const taps = [...rush.taps, ...extra].sort((a, b) => a.atMs - b.atMs || a.terminalIndex - b.terminalIndex).slice(0, o.taps);
+    const taps = [...rush.taps, ...extra]
+      .sort((a, b) => a.atMs - b.atMs || a.terminalIndex - b.terminalIndex)
+      .slice(0, o.taps);
     return { ...rush, taps, terminals: this.terminals.length };
   }
 
@@ -320,11 +376,13 @@ export class DrillRig {
   startRush(): Promise<RunResult> {
     const span = this.plan.taps.at(-1)?.atMs ?? 1;
     const speed = this.opts.rushSeconds > 0 ? span / (this.opts.rushSeconds * 1000) : Infinity;
+    const t0 = performance.now();
     this.running = runPlan(this.plan, this.terminals, {
       speed,
       onTap: (tap, outcome) => this.record(tap, outcome),
     }).finally(() => {
       this.rushDone = true;
+      this.rushSeconds = (performance.now() - t0) / 1000;
     });
     return this.running;
   }
@@ -379,17 +437,37 @@ export class DrillRig {
 
   /** Status of the gateways, for a timeout's report. */
   async gatewayState(): Promise<unknown[]> {
-    return Promise.all(this.gateways.map(async (g) => ({ gateway: g.gatewayId, running: g.running, metrics: await g.metrics() })));
+    return Promise.all(
+      this.gateways.map(async (g) => ({
+        gateway: g.gatewayId,
+        running: g.running,
+        metrics: await g.metrics(),
+      })),
+    );
   }
 
   async verify(faults: number, drainSeconds: number): Promise<DrillResult> {
     const c = new pg.Client({ connectionString: this.databaseUrl });
     await c.connect();
     try {
-      const { rows: taps } = await c.query<{ id: string; gateway_id: string; terminal: string; card: string; raw: string; at: Date; student_id: string | null; local_date: string; direction: string | null }>(
-        `SELECT id, gateway_id, terminal, card, raw, at, student_id, local_date::text, direction FROM taps`,
-      );
-      const { rows: outbox } = await c.query<{ student_id: string; guardian_id: string | null; channel: string; event: string; local_date: string | null }>(
+      const { rows: taps } = await c.query<{
+        id: string;
+        gateway_id: string;
+        terminal: string;
+        card: string;
+        raw: string;
+        at: Date;
+        student_id: string | null;
+        local_date: string;
+        direction: string | null;
+      }>(`SELECT id, gateway_id, terminal, card, raw, at, student_id, local_date::text, direction FROM taps`);
+      const { rows: outbox } = await c.query<{
+        student_id: string;
+        guardian_id: string | null;
+        channel: string;
+        event: string;
+        local_date: string | null;
+      }>(
         `SELECT o.student_id, o.guardian_id, o.channel, o.event, t.local_date::text AS local_date
            FROM notification_outbox o LEFT JOIN taps t ON t.id = o.tap_id`,
       );
@@ -417,7 +495,8 @@ export class DrillRig {
       for (const t of taps) {
         if (!t.student_id) continue;
         const event = t.direction === 'out' ? 'check_out' : 'check_in';
-        for (const target of this.outboxTargets.get(t.student_id) ?? []) due.add(`${t.student_id}|${t.local_date}|${event}|${target}`);
+        for (const target of this.outboxTargets.get(t.student_id) ?? [])
+          due.add(`${t.student_id}|${t.local_date}|${event}|${target}`);
       }
       const rows = new Map<string, number>();
       for (const r of outbox) {
@@ -429,7 +508,14 @@ export class DrillRig {
       const outboxDuplicates = [...rows.values()].reduce((a, n) => a + n - 1, 0);
 
       const lost = lostKeys.length;
-      const ok = lost === 0 && duplicates === 0 && splitTaps === 0 && unexpected.length === 0 && outboxMissing === 0 && outboxDuplicates === 0 && outboxUnexpected === 0;
+      const ok =
+        lost === 0 &&
+        duplicates === 0 &&
+        splitTaps === 0 &&
+        unexpected.length === 0 &&
+        outboxMissing === 0 &&
+        outboxDuplicates === 0 &&
+        outboxUnexpected === 0;
       const result: DrillResult = {
         name: `drill_${this.opts.name}`,
         value: lost,
@@ -451,11 +537,29 @@ export class DrillRig {
         outbox_missing: outboxMissing,
         outbox_duplicates: outboxDuplicates,
         outbox_unexpected: outboxUnexpected,
-        notifications: 'no sender exists yet: notifications sent = due is checked as outbox rows = due, each (student, day, event, guardian, channel) exactly once',
+        notifications:
+          'no sender exists yet: notifications sent = due is checked as outbox rows = due, each (student, day, event, guardian, channel) exactly once',
         faults,
         seconds: Math.round((performance.now() - this.started) / 100) / 10,
+        setup_seconds: Math.round(this.setupSeconds * 10) / 10,
+        rush_seconds: Math.round(this.rushSeconds * 10) / 10,
         drain_seconds: Math.round(drainSeconds * 10) / 10,
       };
+      Object.assign(result, this.extra);
+      if (outboxDuplicates) {
+        // Which student-days got a notification twice, with their taps: the evidence for a report.
+        const doubled = [...rows].filter(([, n]) => n > 1).slice(0, 3);
+        result.outbox_duplicate_examples = doubled.map(([k, n]) => {
+          const [studentId, date, event] = k.split('|');
+          return {
+            event,
+            rows: n,
+            taps: taps
+              .filter((t) => t.student_id === studentId && t.local_date === date)
+              .map((t) => `${t.terminal} ${t.direction} ${t.at.toISOString()} ${t.raw.split(',')[1]}`),
+          };
+        });
+      }
       if (lost) result.lost_examples = lostKeys.slice(0, 5);
       if (unexpected.length) result.unexpected_examples = unexpected.slice(0, 5);
       return result;

@@ -37,7 +37,8 @@ const QUICK = { taps: 1_000, faults: 1, rushSeconds: 3 };
 
 const log = pino({ level: values['log-level'] }, pino.destination(2));
 const names = (values.only?.split(',') ?? Object.keys(DRILLS)) as DrillName[];
-for (const n of names) if (!(n in DRILLS)) throw new Error(`unknown drill ${n}; known: ${Object.keys(DRILLS).join(', ')}`);
+for (const n of names)
+  if (!(n in DRILLS)) throw new Error(`unknown drill ${n}; known: ${Object.keys(DRILLS).join(', ')}`);
 
 const base = mkdtempSync(path.join(tmpdir(), 'rfid-drills-'));
 chmodSync(base, 0o755); // as root, PostgreSQL runs as `postgres` and must reach its data dir
@@ -59,16 +60,22 @@ try {
     try {
       const r = await DRILLS[name](ctx);
       if (!r) {
-        process.stdout.write(`${JSON.stringify({ name: `drill_${name}`, skipped: 'mosquitto is not installed (apt-get install mosquitto)' })}\n`);
+        process.stdout.write(
+          `${JSON.stringify({ name: `drill_${name}`, skipped: 'mosquitto is not installed (apt-get install mosquitto)' })}\n`,
+        );
         continue;
       }
       process.stdout.write(`${JSON.stringify(r)}\n`);
-      process.stdout.write(`${JSON.stringify({ name: `drill_${name}_duplicates`, value: r.duplicates + r.split_taps, unit: 'duplicates' })}\n`);
+      process.stdout.write(
+        `${JSON.stringify({ name: `drill_${name}_duplicates`, value: r.duplicates + r.split_taps, unit: 'duplicates' })}\n`,
+      );
       if (!r.ok) failed++;
     } catch (e) {
       failed++;
       process.stderr.write(`drill ${name} failed: ${(e as Error).stack ?? String(e)}\n`);
-      process.stdout.write(`${JSON.stringify({ name: `drill_${name}`, ok: false, error: (e as Error).message })}\n`);
+      process.stdout.write(
+        `${JSON.stringify({ name: `drill_${name}`, ok: false, error: (e as Error).message })}\n`,
+      );
     }
   }
 } finally {

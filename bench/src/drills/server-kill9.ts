@@ -7,10 +7,15 @@ import { paceFaults, rigOptions, withRig, type DrillContext } from './drill.js';
 import type { DrillResult } from './rig.js';
 
 export function drillServerKill9(ctx: DrillContext): Promise<DrillResult> {
-  return withRig(ctx, rigOptions(ctx, 'server_kill9'), (rig) =>
-    paceFaults(rig, ctx.faults, async () => {
+  const downtimes: number[] = [];
+  return withRig(ctx, rigOptions(ctx, 'server_kill9'), async (rig) => {
+    const n = await paceFaults(rig, ctx.faults, async () => {
+      const t0 = performance.now();
       await rig.server.kill9();
       await rig.server.start();
-    }),
-  );
+      downtimes.push((performance.now() - t0) / 1000);
+    });
+    rig.extra.server_down_seconds_max = Math.round(Math.max(...downtimes) * 10) / 10;
+    return n;
+  });
 }

@@ -1,0 +1,97 @@
+/**
+ * The fault drills, short: each one plays a small rush through real processes (the server CLI and
+ * gateway CLIs as children, simulated smart terminals over TCP, the embedded PostgreSQL, aedes or
+ * Mosquitto), applies its fault once and counts: every tap a terminal was told OK/UNKNOWN stored
+ * exactly once, and the notification outbox holding exactly the rows due. The full versions (a
+ * 50,000-tap rush, several faults) are `node bench/dist/drills/run-drills.js`.
+ */
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pino } from 'pino';
+import { DRILLS, type DrillName } from '../src/drills/index.js';
+import { DrillPostgres, MosquittoProcess } from '../src/drills/processes.js';
+import type { DrillResult } from '../src/drills/rig.js';
+
+const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
+const log = pino({ level: process.env.LOG_LEVEL ?? 'error' }, pino.destination(2));
+
+/** The drills run the real CLIs: build server and gateway (incremental, quick when up to date). */
+function ensureBuilt(): void {
+  execFileSync(
+    process.execPath,
+    [path.join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-b', 'server', 'gateway'],
+    {
+      cwd: REPO_ROOT,
+      stdio: 'pipe',
+      timeout: 180_000,
+    },
+  );
+}
+
+function expectExact(r: DrillResult): void {
+  if (!r.ok) console.error(JSON.stringify(r));
+  expect(r.taps_sent).toBeGreaterThan(300);
+  expect(r.lost).toBe(0);
+  expect(r.duplicates).toBe(0);
+  expect(r.split_taps).toBe(0);
+  expect(r.unexpected).toBe(0);
+  // Stored = what the terminals were told OK/UNKNOWN, plus taps whose ACK never reached a terminal.
+  expect(r.taps_stored).toBe(r.taps_sent + r.no_ack_stored);
+  expect(r.outbox_due).toBeGreaterThan(0);
+  expect(r.outbox_rows).toBe(r.outbox_due);
+  expect(r.outbox_missing + r.outbox_duplicates + r.outbox_unexpected).toBe(0);
+  expect(r.faults).toBeGreaterThanOrEqual(1);
+  expect(r.ok).toBe(true);
+}
+
+describe('fault drills (short versions)', () => {
+  let base: string;
+  let pg: DrillPostgres;
+
+  beforeAll(async () => {
+    ensureBuilt();
+    base = mkdtempSync(path.join(tmpdir(), 'rfid-drills-test-'));
+    chmodSync(base, 0o755); // as root, PostgreSQL runs as `postgres` and must reach its data dir
+    pg = new DrillPostgres(path.join(base, 'pg', 'data'), log);
+    await pg.start();
+  }, 240_000);
+
+  afterAll(async () => {
+    await pg?.close();
+    if (base) rmSync(base, { recursive: true, force: true });
+  }, 60_000);
+
+  const run = async (name: DrillName): Promise<DrillResult | null> =>
+    DRILLS[name]({
+      pg,
+      workDir: path.join(base, name),
+      log,
+      taps: 400,
+      faults: 1,
+      rushSeconds: 2,
+      schools: 2,
+      gatesIn: 2,
+      drainTimeoutMs: 40_000,
+    });
+
+  it.each<DrillName>(['server_kill9', 'postgres_restart', 'gateway_kill9', 'link_cut'])(
+    '%s: nothing lost, nothing doubled, outbox exact',
+    async (name) => {
+      expectExact((await run(name))!);
+    },
+    90_000,
+  );
+
+  const withMosquitto = MosquittoProcess.available() ? it : it.skip;
+  if (!MosquittoProcess.available())
+    console.warn('broker_restart drill skipped: mosquitto is not installed (apt-get install mosquitto)');
+  withMosquitto(
+    'broker_restart (Mosquitto): nothing lost, nothing doubled, outbox exact',
+    async () => {
+      expectExact((await run('broker_restart'))!);
+    },
+    90_000,
+  );
+});
