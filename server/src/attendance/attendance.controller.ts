@@ -1,7 +1,7 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { z } from 'zod';
 import { parseBody } from '../common/validation.js';
-import { AttendanceService, type AttendanceRow, type SchoolTap, type UnknownCard } from './attendance.service.js';
+import { AttendanceService, type AttendanceRow, type SchoolTap } from './attendance.service.js';
 
 const DayQuery = z.object({
   schoolId: z.string().uuid(),
@@ -26,12 +26,5 @@ export class AttendanceController {
   async tapsOfDay(@Param('schoolId') schoolId: string, @Query('date') date: string): Promise<SchoolTap[]> {
     const q = parseBody(DayQuery, { schoolId, date });
     return this.attendance.schoolTaps(q.schoolId, q.date);
-  }
-
-  /** Cards read but not enrolled (last `days`, default 7): what the enrolment screen offers. */
-  @Get('unknown-cards')
-  async unknownCards(@Param('schoolId') schoolId: string, @Query('days') days?: string): Promise<UnknownCard[]> {
-    const q = parseBody(z.object({ schoolId: z.string().uuid(), days: z.coerce.number().int().min(1).max(90).default(7) }), { schoolId, days });
-    return this.attendance.unknownCards(q.schoolId, q.days);
   }
 }

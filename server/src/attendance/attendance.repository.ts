@@ -53,15 +53,4 @@ export class AttendanceRepository {
       [schoolId, from.toISOString(), to.toISOString(), date],
     );
   }
-
-  /** Cards read at the school and not enrolled (active), newest first: candidates for enrolment. */
-  async unknownCards(schoolId: string, since: Date, limit: number): Promise<{ card: string; taps: string; last_at: Date; terminal: string; gateway_id: string }[]> {
-    return this.db.query(
-      `SELECT DISTINCT ON (card) card, count(*) OVER (PARTITION BY card) AS taps, at AS last_at, terminal, gateway_id
-         FROM taps
-        WHERE school_id = $1 AND card_id IS NULL AND at >= $2
-        ORDER BY card, at DESC`,
-      [schoolId, since.toISOString()],
-    ).then((rows) => (rows as { card: string; taps: string; last_at: Date; terminal: string; gateway_id: string }[]).sort((a, b) => b.last_at.getTime() - a.last_at.getTime()).slice(0, limit));
-  }
 }

@@ -16,14 +16,6 @@ export interface AttendanceRow {
   lastOut: string | null;
 }
 
-export interface UnknownCard {
-  card: string;
-  taps: number;
-  lastAt: string;
-  terminal: string;
-  gatewayId: string;
-}
-
 export interface SchoolTap {
   id: string;
   card: string;
@@ -70,13 +62,5 @@ export class AttendanceService {
     const midnightUtc = Date.parse(`${date}T00:00:00Z`);
     const rows = await this.repo.schoolTaps(schoolId, date, new Date(midnightUtc - 86_400_000), new Date(midnightUtc + 2 * 86_400_000));
     return rows.map((r) => ({ id: r.id, card: r.card, terminal: r.terminal, gatewayId: r.gateway_id, at: toRfc3339(r.at, rules.timeZone), studentId: r.student_id, direction: r.direction }));
-  }
-
-  /** Unknown cards read in the last `days` days (for enrolment), newest first. */
-  async unknownCards(schoolId: string, days = 7, limit = 200): Promise<UnknownCard[]> {
-    const { rules } = await this.context(schoolId);
-    const since = new Date(this.clock.now().getTime() - days * 86_400_000);
-    const rows = await this.repo.unknownCards(schoolId, since, limit);
-    return rows.map((r) => ({ card: r.card, taps: Number(r.taps), lastAt: toRfc3339(r.last_at, rules.timeZone), terminal: r.terminal, gatewayId: r.gateway_id }));
   }
 }
