@@ -40,6 +40,10 @@ export class Api {
     return this.request('GET', '/api/v1/schools');
   }
 
+  classes(schoolId: string): Promise<{ id: string; name: string }[]> {
+    return this.request('GET', `/api/v1/schools/${encodeURIComponent(schoolId)}/classes`);
+  }
+
   attendance(schoolId: string, date: string): Promise<AttendanceRow[]> {
     return this.request('GET', `/api/v1/schools/${encodeURIComponent(schoolId)}/attendance?date=${date}`);
   }

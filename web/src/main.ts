@@ -66,7 +66,15 @@ async function loadAttendance(): Promise<void> {
   for (const r of list) rows.set(r.studentId, r);
   $('#attendance tbody').replaceChildren(...list.map((r) => renderRow(r)));
   renderCounts();
-  socket?.emit('join', { schoolId: school.id }, () => undefined);
+  await joinLive(school);
+}
+
+/** School staff join the school's room; a teacher is let into its classes' rooms only. */
+async function joinLive(school: School): Promise<void> {
+  if (!socket?.connected) return;
+  const reply = await socket.timeout(5000).emitWithAck('join', { schoolId: school.id }).catch(() => null);
+  if (reply?.ok) return;
+  for (const c of await api.classes(school.id)) socket.emit('join', { classId: c.id }, () => undefined);
 }
 
 function onAttendance(a: LiveAttendance): void {
@@ -93,7 +101,7 @@ function connectLive(): void {
   socket.on('connect', () => {
     $('#live').className = 'live on';
     const school = currentSchool();
-    if (school) socket?.emit('join', { schoolId: school.id }, () => undefined);
+    if (school) void joinLive(school);
   });
   socket.on('disconnect', () => ($('#live').className = 'live off'));
   socket.on('tap', onTap);
