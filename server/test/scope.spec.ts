@@ -130,6 +130,9 @@ describe('scope of each role', () => {
     const res = await fetch(`${server.httpUrl}/api/docs-json`);
     expect(res.status).toBe(200);
     const doc = (await res.json()) as { paths: Record<string, unknown> };
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/auth/login', '/api/v1/users', '/api/v1/schools', '/api/v1/devices']));
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/auth/login', '/api/v1/users', '/api/v1/schools', '/api/v1/devices', '/api/v1/imports/{kind}', '/api/v1/audit']));
+    const ui = await fetch(`${server.httpUrl}/api/docs`);
+    expect(ui.status).toBe(200);
+    expect(await ui.text()).toContain('swagger');
   });
 });
