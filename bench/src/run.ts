@@ -3,7 +3,7 @@
  * the next), passes its JSON lines through, and ends with a summary line. Figures that compare
  * against a baseline measure both in the same process, side by side, because this machine is
  * shared and noisy: ratios, not absolute times.
- *   npm run bench [-- --only ingest,drain] [-- --quick]
+ *   npm run bench [-- --only ingest,drain] [-- --quick] [-- --drills]
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -12,7 +12,10 @@ import { parseArgs } from 'node:util';
 
 const here = import.meta.dirname;
 const root = path.resolve(here, '..', '..');
-const { values } = parseArgs({ options: { only: { type: 'string' }, quick: { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: { only: { type: 'string' }, quick: { type: 'boolean', default: false }, drills: { type: 'boolean', default: false } },
+});
+const quick = values.quick ? ['--quick'] : [];
 
 interface Bench {
   name: string;
@@ -23,17 +26,14 @@ interface Bench {
 }
 
 const benches: Bench[] = [
-  {
-    name: 'fuzz',
-    script: path.join(root, 'protocol/dist/fuzz/fuzz.js'),
-    args: ['--chunks', values.quick ? '100000' : '1000000'],
-    timeoutS: 120,
-  },
-  { name: 'ingest', script: path.join(here, 'ingest.bench.js'), timeoutS: 180 },
-  { name: 'latency', script: path.join(here, 'latency.bench.js'), timeoutS: 150 },
-  { name: 'drain', script: path.join(here, 'drain.bench.js'), timeoutS: 120 },
-  { name: 'import', script: path.join(here, 'import.bench.js'), timeoutS: 90 },
-  { name: 'memory', script: path.join(here, 'memory.bench.js'), timeoutS: 120 },
+  { name: 'fuzz', script: path.join(root, 'protocol/dist/fuzz/fuzz.js'), args: ['--chunks', values.quick ? '100000' : '1000000'], timeoutS: 120 },
+  { name: 'ingest', script: path.join(here, 'ingest.bench.js'), args: quick, timeoutS: 180 },
+  { name: 'latency', script: path.join(here, 'latency.bench.js'), args: quick, timeoutS: 150 },
+  { name: 'drain', script: path.join(here, 'drain.bench.js'), args: quick, timeoutS: 120 },
+  { name: 'import', script: path.join(root, 'server/dist/bench/import.bench.js'), args: ['--rows', values.quick ? '10000' : '50000'], timeoutS: 120 },
+  { name: 'memory', script: path.join(here, 'memory.bench.js'), args: quick, timeoutS: 150 },
+  // The fault drills take minutes; `npm run drills` runs them alone, `--drills` adds them here.
+  ...(values.drills ? [{ name: 'drills', script: path.join(here, 'drills/run-drills.js'), args: values.quick ? ['--taps', '2000'] : [], timeoutS: 420 }] : []),
 ];
 
 const only = values.only?.split(',');
@@ -47,7 +47,7 @@ for (const b of benches) {
   }
   process.stderr.write(`bench: ${b.name} …\n`);
   const code = await new Promise<number | null>((resolve) => {
-    const child = spawn(process.execPath, [b.script, ...(b.args ?? []), ...(values.quick ? ['--quick'] : [])], {
+    const child = spawn(process.execPath, [b.script, ...(b.args ?? [])], {
       stdio: ['ignore', 'inherit', 'inherit'],
       env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
     });
