@@ -215,6 +215,8 @@ export interface GatewayMetricsSnapshot {
   mqttConnected: boolean;
   stored: number;
   acked: number;
+  /** Taps published again for want of an ack. */
+  resent: number;
 }
 
 /** `node gateway/dist/cli.js run --config …` with a metrics port to watch its queue. */
@@ -261,6 +263,7 @@ export class GatewayProcess extends Child {
         mqttConnected: value('gateway_mqtt_connected') === 1,
         stored: value('gateway_taps_stored_total'),
         acked: value('gateway_taps_acked_total'),
+        resent: value('gateway_taps_published_total\\{lane="resend"\\}'),
       };
     } catch {
       return null;
@@ -343,13 +346,17 @@ export function isListening(port: number): Promise<boolean> {
 }
 
 /**
- * A TCP proxy in front of the broker: `cut()` resets every connection and refuses new ones (the
- * school's internet link is down), `restore()` lets them through again.
+ * A TCP proxy in front of the broker. `cut()` resets every connection and refuses new ones (the
+ * school's internet link is down); `stall()` keeps the connections open but holds every byte
+ * (a link that stops delivering without closing: packets queued in a modem); `restore()` lets
+ * new connections through and delivers what a stall held back, in order.
  */
 export class LinkProxy {
   private server: net.Server | null = null;
   private readonly sockets = new Set<net.Socket>();
   private down = false;
+  private stalled = false;
+  private readonly held: (() => void)[] = [];
   refused = 0;
 
   constructor(
@@ -379,8 +386,16 @@ export class LinkProxy {
       };
       client.on('error', close).on('close', close);
       up.on('error', close).on('close', close);
-      client.pipe(up);
-      up.pipe(client);
+      const forward = (from: net.Socket, to: net.Socket) =>
+        from.on('data', (chunk: Buffer) => {
+          const write = () => {
+            if (!to.destroyed) to.write(chunk);
+          };
+          if (this.stalled) this.held.push(write);
+          else write();
+        });
+      forward(client, up);
+      forward(up, client);
     });
     await new Promise<void>((resolve, reject) => {
       this.server!.once('error', reject);
@@ -390,12 +405,19 @@ export class LinkProxy {
 
   cut(): void {
     this.down = true;
+    this.held.length = 0;
     for (const s of this.sockets) s.resetAndDestroy();
     this.sockets.clear();
   }
 
+  stall(): void {
+    this.stalled = true;
+  }
+
   restore(): void {
     this.down = false;
+    this.stalled = false;
+    for (const write of this.held.splice(0)) write();
   }
 
   async close(): Promise<void> {

@@ -425,6 +425,11 @@ export class DrillRig {
     return (performance.now() - t0) / 1000;
   }
 
+  /** Rows in `taps` now. */
+  storedCount(): Promise<number> {
+    return this.count();
+  }
+
   private async count(): Promise<number> {
     const c = new pg.Client({ connectionString: this.databaseUrl });
     await c.connect();

@@ -31,7 +31,7 @@ const FULL: Record<DrillName, { taps: number; faults: number; rushSeconds: numbe
   broker_restart: { taps: 20_000, faults: 2, rushSeconds: 12 },
   postgres_restart: { taps: 20_000, faults: 2, rushSeconds: 12 },
   gateway_kill9: { taps: 20_000, faults: 2, rushSeconds: 12 },
-  link_cut: { taps: 20_000, faults: 1, rushSeconds: 0 },
+  link_cut: { taps: 20_000, faults: 2, rushSeconds: 0 },
 };
 const QUICK = { taps: 1_000, faults: 1, rushSeconds: 3 };
 
