@@ -5,7 +5,7 @@
  * per-process internal credential and may use every topic.
  */
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { Aedes, type Client } from 'aedes';
+import { Aedes, type AedesPublishPacket, type Client } from 'aedes';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import net from 'node:net';
 import { gatewayTopicPrefix } from '@rfid/protocol';
@@ -106,6 +106,43 @@ export class EmbeddedBrokerService implements OnModuleInit, OnApplicationShutdow
     this.server = server;
     this.boundPort = (server.address() as net.AddressInfo).port;
     this.log.info({ port: this.boundPort, host: this.config.mqttHost }, 'embedded MQTT broker listening');
+  }
+
+  /**
+   * In-process subscription (no TCP hop, no second MQTT parse). The publisher's PUBACK waits for
+   * `deliver` to settle, so a slow consumer slows the gateways instead of queueing in memory.
+   */
+  subscribe(topic: string, deliver: (packet: AedesPublishPacket) => Promise<void>): Promise<void> {
+    const broker = this.broker;
+    if (!broker) return Promise.reject(new Error('embedded broker not started'));
+    return new Promise((resolve) =>
+      broker.subscribe(
+        topic,
+        (packet, done) => {
+          deliver(packet).then(
+            () => done(),
+            (e: unknown) => {
+              this.log.error({ err: e, topic: packet.topic }, 'in-process delivery failed');
+              done();
+            },
+          );
+        },
+        () => resolve(),
+      ),
+    );
+  }
+
+  /** In-process QoS 1 publish (retained when asked); resolves once the broker has routed it. */
+  publish(topic: string, payload: Buffer, retain: boolean): Promise<void> {
+    const broker = this.broker;
+    if (!broker) return Promise.reject(new Error('embedded broker not started'));
+    return new Promise((resolve, reject) =>
+      broker.publish({ cmd: 'publish', topic, payload, qos: 1, retain, dup: false }, (err) => (err ? reject(err) : resolve())),
+    );
+  }
+
+  get running(): boolean {
+    return this.broker !== null && !this.broker.closed;
   }
 
   private async authenticate(client: Client, username: string | undefined, password: Buffer | undefined): Promise<boolean> {

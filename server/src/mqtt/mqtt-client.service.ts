@@ -1,6 +1,6 @@
 /**
- * The server's MQTT client: the one owner of MQTT I/O. Connects to the embedded broker (internal
- * credential) or to MQTT_URL (MQTT 5). Taps are subscribed as a shared subscription on an external
+ * The server's MQTT client: the one owner of MQTT I/O. On the embedded broker it subscribes and
+ * publishes in-process (no loopback TCP, no second parse); with MQTT_URL it is an MQTT 5 client. Taps are subscribed as a shared subscription on an external
  * broker (`$share/{group}/rfid/v1/+/+/taps`) so several instances split the stream; status
  * messages go to every instance (each has its own Socket.IO clients).
  *
@@ -19,6 +19,7 @@ export type MqttHandler = (topic: string, payload: Buffer) => Promise<void>;
 @Injectable()
 export class MqttClientService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private client: MqttClient | null = null;
+  private inProcess = false;
   private readonly handlers = new Map<TopicKind, MqttHandler>();
   private readonly log: Logger;
 
@@ -39,6 +40,7 @@ export class MqttClientService implements OnApplicationBootstrap, BeforeApplicat
   }
 
   get connected(): boolean {
+    if (this.inProcess) return this.broker.running;
     return this.client?.connected ?? false;
   }
 
@@ -49,6 +51,14 @@ export class MqttClientService implements OnApplicationBootstrap, BeforeApplicat
 
   async onApplicationBootstrap(): Promise<void> {
     const external = Boolean(this.config.mqttUrl);
+    if (!external) {
+      this.inProcess = true;
+      for (const [kind, handler] of this.handlers) {
+        await this.broker.subscribe(allGatewaysTopic(kind), (packet) => handler(packet.topic, Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload)));
+      }
+      this.log.info({ kinds: [...this.handlers.keys()] }, 'subscribed in-process to the embedded broker');
+      return;
+    }
     const url = external ? this.config.mqttUrl! : this.broker.url!;
     const opts: IClientOptions = {
       clientId: `rfid-server-${this.config.serverId}`,
@@ -103,6 +113,7 @@ export class MqttClientService implements OnApplicationBootstrap, BeforeApplicat
 
   /** QoS 1 publish; resolves when the broker has it (or rejects when offline too long). */
   async publish(topic: string, payload: unknown, opts: { retain?: boolean } = {}): Promise<void> {
+    if (this.inProcess) return this.broker.publish(topic, Buffer.from(JSON.stringify(payload)), opts.retain ?? false);
     const client = this.client;
     if (!client) throw new Error('MQTT client not started');
     await client.publishAsync(topic, JSON.stringify(payload), { qos: 1, retain: opts.retain ?? false });
