@@ -22,7 +22,7 @@ try {
   const url = await db.create();
   const [school] = await seedBulk(url, 1, 2_500);
   const server = await createServer(
-    { databaseUrl: url, httpPort: 0, httpHost: '127.0.0.1', mqttHost: '127.0.0.1', mqttPort: await freePort(), logLevel: 'warn', dataDir: mkdtempSync(path.join(tmpdir(), 'rfid-bench-')) },
+    { databaseUrl: url, httpPort: 0, httpHost: '127.0.0.1', mqttHost: '127.0.0.1', mqttPort: await freePort(), logLevel: 'warn', adminPassword: 'bench-admin-password', dataDir: mkdtempSync(path.join(tmpdir(), 'rfid-bench-')) },
     { logger: benchLogger },
   );
   try {

@@ -112,7 +112,7 @@ try {
   const url = await db.create();
   const schools = await seedBulk(url, SCHOOLS, PER_SCHOOL);
   const server = await createServer(
-    { databaseUrl: url, httpPort: 0, httpHost: '127.0.0.1', mqttHost: '127.0.0.1', mqttPort: await freePort(), logLevel: 'warn', dataDir: mkdtempSync(path.join(tmpdir(), 'rfid-bench-')) },
+    { databaseUrl: url, httpPort: 0, httpHost: '127.0.0.1', mqttHost: '127.0.0.1', mqttPort: await freePort(), logLevel: 'warn', adminPassword: 'bench-admin-password', dataDir: mkdtempSync(path.join(tmpdir(), 'rfid-bench-')) },
     { logger: benchLogger },
   );
   let ingest500 = 0;
@@ -137,7 +137,7 @@ try {
     const url2 = await db.create();
     const schools2 = await seedBulk(url2, SCHOOLS, PER_SCHOOL);
     const server2 = await createServer(
-      { databaseUrl: url2, mqttUrl: external, httpPort: 0, httpHost: '127.0.0.1', logLevel: 'warn', dataDir: mkdtempSync(path.join(tmpdir(), 'rfid-bench-')) },
+      { databaseUrl: url2, mqttUrl: external, httpPort: 0, httpHost: '127.0.0.1', logLevel: 'warn', adminPassword: 'bench-admin-password', dataDir: mkdtempSync(path.join(tmpdir(), 'rfid-bench-')) },
       { logger: benchLogger },
     );
     try {
