@@ -59,17 +59,16 @@ export class MqttClientService implements OnApplicationBootstrap, BeforeApplicat
       this.log.info({ kinds: [...this.handlers.keys()] }, 'subscribed in-process to the embedded broker');
       return;
     }
-    const url = external ? this.config.mqttUrl! : this.broker.url!;
+    const url = this.config.mqttUrl!;
     const opts: IClientOptions = {
       clientId: `rfid-server-${this.config.serverId}`,
-      protocolVersion: external ? 5 : 4,
+      protocolVersion: 5,
       clean: true,
       reconnectPeriod: 1000,
       connectTimeout: 10_000,
       keepalive: 30,
-      ...(external
-        ? { username: this.config.mqttUsername, password: this.config.mqttPassword }
-        : { username: this.broker.internalUsername, password: this.broker.internalPassword }),
+      username: this.config.mqttUsername,
+      password: this.config.mqttPassword,
     };
     const client = mqtt.connect(url, opts);
     this.client = client;
@@ -91,7 +90,7 @@ export class MqttClientService implements OnApplicationBootstrap, BeforeApplicat
       const subs: Record<string, { qos: 1 }> = {};
       for (const kind of this.handlers.keys()) {
         const topic = allGatewaysTopic(kind);
-        subs[external && kind === 'taps' ? sharedTopic(this.config.mqttShareGroup, topic) : topic] = { qos: 1 };
+        subs[kind === 'taps' ? sharedTopic(this.config.mqttShareGroup, topic) : topic] = { qos: 1 };
       }
       if (Object.keys(subs).length === 0) return;
       client.subscribe(subs, (err) => {
@@ -108,7 +107,7 @@ export class MqttClientService implements OnApplicationBootstrap, BeforeApplicat
         resolve();
       });
     });
-    this.log.info({ url, external }, 'mqtt client connected');
+    this.log.info({ url }, 'mqtt client connected');
   }
 
   /** QoS 1 publish; resolves when the broker has it (or rejects when offline too long). */
