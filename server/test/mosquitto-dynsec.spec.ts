@@ -81,7 +81,7 @@ describeDynsec('Mosquitto dynamic security kept in step with the device registry
     const school = await seedSchool(server.directory, 1);
     const creds = await server.devices.register(school.schoolId, 'old box');
     const client = await mqtt.connectAsync(url, { username: creds.gatewayId, password: creds.mqttPassword, reconnectPeriod: 0 });
-    const closed = new Promise((r) => client.once('close', r));
+    const closed = new Promise<void>((r) => client.once('close', () => r()));
     await server.devices.revoke(creds.gatewayId);
     await closed;
     await expect(mqtt.connectAsync(url, { username: creds.gatewayId, password: creds.mqttPassword, reconnectPeriod: 0 })).rejects.toThrow(/Not authorized|Bad username/i);
