@@ -472,8 +472,12 @@ export class DrillRig {
         channel: string;
         event: string;
         local_date: string | null;
+        tap_id: string | null;
+        created_at: Date;
+        received_at: Date | null;
       }>(
-        `SELECT o.student_id, o.guardian_id, o.channel, o.event, t.local_date::text AS local_date
+        `SELECT o.student_id, o.guardian_id, o.channel, o.event, t.local_date::text AS local_date,
+                o.tap_id, o.created_at, t.received_at
            FROM notification_outbox o LEFT JOIN taps t ON t.id = o.tap_id`,
       );
       // Taps.
@@ -559,9 +563,18 @@ export class DrillRig {
           return {
             event,
             rows: n,
+            outbox: outbox
+              .filter((o) => `${o.student_id}|${o.local_date}|${o.event}|${o.guardian_id}|${o.channel}` === k)
+              .map(
+                (o) =>
+                  `tap ${o.tap_id} written ${o.created_at.toISOString()}, tap received ${o.received_at?.toISOString()}`,
+              ),
             taps: taps
               .filter((t) => t.student_id === studentId && t.local_date === date)
-              .map((t) => `${t.terminal} ${t.direction} ${t.at.toISOString()} ${t.raw.split(',')[1]}`),
+              .map(
+                (t) =>
+                  `${t.id} ${t.terminal} ${t.direction} ${t.at.toISOString()} seq ${t.raw.split(',')[1]}`,
+              ),
           };
         });
       }
