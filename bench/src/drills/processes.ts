@@ -58,6 +58,14 @@ function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   return { ...env, ...extra };
 }
 
+/** Every child process a drill has running, for `killAllChildren` on an interrupted run. */
+const liveChildren = new Set<ChildProcess>();
+
+/** SIGKILL every child still running (Ctrl-C of run-drills: no server or gateway left behind). */
+export function killAllChildren(): void {
+  for (const c of liveChildren) c.kill('SIGKILL');
+}
+
 /** A child process that can be started again after it exits or is killed. */
 export class Child {
   private proc: ChildProcess | null = null;
@@ -103,7 +111,13 @@ export class Child {
       for (const l of lines) onLine(l);
     });
     proc.stderr!.on('data', keep);
-    this.exit = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+    liveChildren.add(proc);
+    this.exit = new Promise<void>((resolve) =>
+      proc.once('exit', () => {
+        liveChildren.delete(proc);
+        resolve();
+      }),
+    );
     return proc;
   }
 

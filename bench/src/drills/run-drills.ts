@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
-import { DrillPostgres } from './processes.js';
+import { DrillPostgres, killAllChildren } from './processes.js';
 import { DRILLS, type DrillName } from './index.js';
 import type { DrillContext } from './drill.js';
 
@@ -44,6 +44,18 @@ const base = mkdtempSync(path.join(tmpdir(), 'rfid-drills-'));
 chmodSync(base, 0o755); // as root, PostgreSQL runs as `postgres` and must reach its data dir
 const pgDb = new DrillPostgres(path.join(base, 'pg', 'data'), log);
 let failed = 0;
+// A reader that stops early (`| head`) must not kill the run before it cleans up.
+process.stdout.on('error', () => undefined);
+const interrupted = (signal: NodeJS.Signals) => {
+  process.stderr.write(`drills: ${signal}, stopping children and PostgreSQL\n`);
+  killAllChildren();
+  void pgDb.close().finally(() => {
+    rmSync(base, { recursive: true, force: true });
+    process.exit(130);
+  });
+};
+process.once('SIGINT', interrupted);
+process.once('SIGTERM', interrupted);
 try {
   await pgDb.start();
   for (const name of names) {
