@@ -18,6 +18,19 @@ function freePort() {
   });
 }
 
+/**
+ * As root PostgreSQL runs as `postgres`, which must walk down to the binaries in node_modules: a
+ * clone under a private (0700) directory blocks that. Grant search (o+x) on such ancestors, as
+ * `grantTraversal` in src/db/embedded-postgres.ts does for the server (this file is plain JS).
+ */
+async function letPostgresReach(target) {
+  for (let d = path.dirname(path.resolve(target)); ; d = path.dirname(d)) {
+    const st = await fs.stat(d).catch(() => null);
+    if (st && (st.mode & 0o001) === 0) await fs.chmod(d, (st.mode & 0o7777) | 0o001);
+    if (path.dirname(d) === d) return;
+  }
+}
+
 export default async function globalSetup() {
   const external = process.env.TEST_DATABASE_URL || process.env.DATABASE_URL;
   if (external) {
@@ -26,6 +39,11 @@ export default async function globalSetup() {
   }
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'rfid-server-test-'));
   await fs.chmod(dir, 0o755); // the postgres user must reach its data dir inside
+  if (process.getuid?.() === 0) {
+    const { postgres } = await import(`@embedded-postgres/${process.platform}-${process.arch}`);
+    await letPostgresReach(postgres);
+    await letPostgresReach(dir);
+  }
   const port = await freePort();
   const password = 'test';
   const pg = new EmbeddedPostgres({
