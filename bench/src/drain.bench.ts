@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { createServer, DevicesService, freePort } from '@rfid/server';
+import { DevicesService } from '@rfid/server';
 import { parseGatewayConfig, SqliteTapQueue, startGateway, type NewTap } from '@rfid/gateway';
-import { makeTaps, benchLogger, seedBulk, startBenchDatabase } from './support.js';
+import { makeTaps, benchLogger, seedBulk, startBenchDatabase, startBenchServer } from './support.js';
 import { report, round } from './figure.js';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
@@ -21,10 +21,7 @@ const db = await startBenchDatabase();
 try {
   const url = await db.create();
   const [school] = await seedBulk(url, 1, 2_500);
-  const server = await createServer(
-    { databaseUrl: url, httpPort: 0, httpHost: '127.0.0.1', mqttHost: '127.0.0.1', mqttPort: await freePort(), logLevel: 'warn', adminPassword: 'bench-admin-password', dataDir: mkdtempSync(path.join(tmpdir(), 'rfid-bench-')) },
-    { logger: benchLogger },
-  );
+  const server = await startBenchServer(url);
   try {
     const creds = await server.app.get(DevicesService).register(school!.id, 'drain bench');
     const dataDir = mkdtempSync(path.join(tmpdir(), 'rfid-bench-gw-'));

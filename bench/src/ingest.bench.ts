@@ -5,18 +5,15 @@
  * rows (`ingest_vs_copy`) and one TypeORM `save()` per tap (`ingest_vs_naive`).
  */
 import { parseArgs } from 'node:util';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { DataSource } from 'typeorm';
-import { createServer, DevicesService, dataSourceOptions, freePort, type RunningServer } from '@rfid/server';
+import { DevicesService, dataSourceOptions, type RunningServer } from '@rfid/server';
 import { newTapId, zonedTime, type Tap } from '@rfid/protocol';
 import { report, round } from './figure.js';
-import { benchLogger, connectGateway, isReachable, makeTaps, publishAndAwaitAcks, seedBulk, startBenchDatabase, type SeededSchool } from './support.js';
+import { connectGateway, isReachable, makeTaps, publishAndAwaitAcks, seedBulk, startBenchDatabase, type SeededSchool, startBenchServer } from './support.js';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
 const TAPS_500 = values.quick ? 20_000 : 100_000;
@@ -111,10 +108,7 @@ const db = await startBenchDatabase();
 try {
   const url = await db.create();
   const schools = await seedBulk(url, SCHOOLS, PER_SCHOOL);
-  const server = await createServer(
-    { databaseUrl: url, httpPort: 0, httpHost: '127.0.0.1', mqttHost: '127.0.0.1', mqttPort: await freePort(), logLevel: 'warn', adminPassword: 'bench-admin-password', dataDir: mkdtempSync(path.join(tmpdir(), 'rfid-bench-')) },
-    { logger: benchLogger },
-  );
+  const server = await startBenchServer(url);
   let ingest500 = 0;
   try {
     ingest500 = await measureIngest(server, schools, TAPS_500, 500);
@@ -136,10 +130,7 @@ try {
   if (external) {
     const url2 = await db.create();
     const schools2 = await seedBulk(url2, SCHOOLS, PER_SCHOOL);
-    const server2 = await createServer(
-      { databaseUrl: url2, mqttUrl: external, httpPort: 0, httpHost: '127.0.0.1', logLevel: 'warn', adminPassword: 'bench-admin-password', dataDir: mkdtempSync(path.join(tmpdir(), 'rfid-bench-')) },
-      { logger: benchLogger },
-    );
+    const server2 = await startBenchServer(url2, { mqttUrl: external });
     try {
       // Gateways log in to the external broker as the broker allows (here: anonymous Mosquitto).
       const rate = await measureIngest(server2, schools2, TAPS_500, 500);

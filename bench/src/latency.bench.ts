@@ -11,17 +11,16 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { io, type Socket } from 'socket.io-client';
-import { createServer, DevicesService, freePort } from '@rfid/server';
+import { DevicesService } from '@rfid/server';
 import { parseGatewayConfig, startGateway } from '@rfid/gateway';
 import { createTerminal, type SentEvent, type SimulatedTerminal } from '@rfid/firmware-sim';
 import { cardToText, parseCardText, type LiveTap } from '@rfid/protocol';
-import { benchLogger, seedBulk, startBenchDatabase, type SeededStudent } from './support.js';
+import { benchLogger, seedBulk, startBenchDatabase, type SeededStudent, startBenchServer, adminToken } from './support.js';
 import { percentile, report, round } from './figure.js';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
 const PHASE_S = values.quick ? 2 : 4;
 const TERMINALS = 16;
-const ADMIN_PASSWORD = 'bench-admin-password';
 
 interface PhaseResult {
   offered: number;
@@ -34,14 +33,7 @@ interface PhaseResult {
 }
 
 async function dashboardClient(httpUrl: string, schoolId: string): Promise<Socket> {
-  let token: string | undefined;
-  const res = await fetch(`${httpUrl}/api/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
-  }).catch(() => null);
-  if (res?.ok) token = ((await res.json()) as { accessToken: string }).accessToken;
-  const socket = io(httpUrl, { transports: ['websocket'], auth: token ? { token } : {} });
+  const socket = io(httpUrl, { transports: ['websocket'], auth: { token: await adminToken(httpUrl) } });
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', () => resolve());
     socket.once('connect_error', reject);
@@ -103,10 +95,7 @@ const db = await startBenchDatabase();
 try {
   const url = await db.create();
   const [school] = await seedBulk(url, 1, 40_000);
-  const server = await createServer(
-    { databaseUrl: url, httpPort: 0, httpHost: '127.0.0.1', mqttHost: '127.0.0.1', mqttPort: await freePort(), logLevel: 'warn', adminPassword: ADMIN_PASSWORD, dataDir: mkdtempSync(path.join(tmpdir(), 'rfid-bench-')) },
-    { logger: benchLogger },
-  );
+  const server = await startBenchServer(url);
   const terminals = await Promise.all(
     Array.from({ length: TERMINALS }, (_, i) =>
       createTerminal({ id: `gate-${i}`, kind: 'smart', link: { type: 'tcp', host: '127.0.0.1', port: 0 }, maxInFlight: 16, heartbeatMs: 0, logger: benchLogger }),

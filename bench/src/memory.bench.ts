@@ -12,13 +12,12 @@ import mqtt, { type MqttClient } from 'mqtt';
 import pg from 'pg';
 import { io, type Socket } from 'socket.io-client';
 import { freePort, hashGatewaySecret } from '@rfid/server';
-import { seedBulk, startBenchDatabase } from './support.js';
+import { seedBulk, startBenchDatabase, BENCH_ADMIN_PASSWORD, adminToken } from './support.js';
 import { report, round } from './figure.js';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
 const GATEWAYS = values.quick ? 1_000 : 10_000;
 const DASHBOARDS = values.quick ? 200 : 2_000;
-const ADMIN_PASSWORD = 'bench-admin-password';
 const root = path.resolve(import.meta.dirname, '..', '..');
 
 function rssMb(pid: number): number {
@@ -54,7 +53,7 @@ try {
   const httpPort = await freePort();
   const mqttPort = await freePort();
   const child = spawn(process.execPath, [path.join(root, 'server/dist/main.js')], {
-    env: { ...process.env, DATABASE_URL: url, HTTP_PORT: String(httpPort), MQTT_PORT: String(mqttPort), LOG_LEVEL: 'warn', ADMIN_PASSWORD, DATA_DIR: mkdtempSync(path.join(tmpdir(), 'rfid-bench-')) },
+    env: { ...process.env, DATABASE_URL: url, HTTP_PORT: String(httpPort), MQTT_PORT: String(mqttPort), LOG_LEVEL: 'warn', ADMIN_PASSWORD: BENCH_ADMIN_PASSWORD, DATA_DIR: mkdtempSync(path.join(tmpdir(), 'rfid-bench-')) },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const httpUrl = `http://127.0.0.1:${httpPort}`;
@@ -82,15 +81,10 @@ try {
     await settle();
     const withGateways = rssMb(child.pid!);
 
-    const login = await fetch(`${httpUrl}/api/v1/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
-    });
-    const token = login.ok ? ((await login.json()) as { accessToken: string }).accessToken : undefined;
+    const token = await adminToken(httpUrl);
     sockets.push(
       ...(await inWaves(DASHBOARDS, 200, async (i) => {
-        const s = io(httpUrl, { transports: ['websocket'], auth: token ? { token } : {}, reconnection: false, forceNew: true });
+        const s = io(httpUrl, { transports: ['websocket'], auth: { token }, reconnection: false, forceNew: true });
         await new Promise<void>((resolve, reject) => {
           s.once('connect', () => resolve());
           s.once('connect_error', reject);

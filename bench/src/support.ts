@@ -11,9 +11,40 @@ import mqtt, { type MqttClient } from 'mqtt';
 import pg from 'pg';
 import { pino } from 'pino';
 import { cardMatchKeys, makeCardId, newTapId, toRfc3339, topicFor, type Tap } from '@rfid/protocol';
-import { runMigrations, startEmbeddedPostgres } from '@rfid/server';
+import { createServer, freePort, runMigrations, startEmbeddedPostgres, type RunningServer, type ServerConfig } from '@rfid/server';
 
 export const benchLogger = pino({ level: process.env.LOG_LEVEL ?? 'warn' }, pino.destination(2));
+
+export const BENCH_ADMIN_PASSWORD = 'bench-admin-password';
+
+/** The whole server in this process on free ports (embedded broker unless `mqttUrl` is given). */
+export async function startBenchServer(databaseUrl: string, extra: Partial<ServerConfig> = {}): Promise<RunningServer> {
+  return createServer(
+    {
+      databaseUrl,
+      httpPort: 0,
+      httpHost: '127.0.0.1',
+      mqttHost: '127.0.0.1',
+      mqttPort: extra.mqttUrl ? undefined : await freePort(),
+      logLevel: 'warn',
+      adminPassword: BENCH_ADMIN_PASSWORD,
+      dataDir: mkdtempSync(path.join(tmpdir(), 'rfid-bench-')),
+      ...extra,
+    },
+    { logger: benchLogger },
+  );
+}
+
+/** A bearer token of the bench's admin (a dashboard's login). */
+export async function adminToken(httpUrl: string): Promise<string> {
+  const res = await fetch(`${httpUrl}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'admin', password: BENCH_ADMIN_PASSWORD }),
+  });
+  if (!res.ok) throw new Error(`admin login failed: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { accessToken: string }).accessToken;
+}
 
 export interface BenchDatabase {
   /** A fresh, migrated database; dropped by `stop()`. */
