@@ -28,6 +28,10 @@ export interface SchoolRulesRow {
   checkout_until: string;
 }
 
+/** The columns of `schools` that make a `SchoolRulesRow`. */
+export const SCHOOL_RULES_COLUMNS =
+  'time_zone, school_days, to_json(holidays) AS holidays, on_time_until, late_until, absence_cutoff, checkout_from, checkout_until';
+
 export function rulesFromRow(r: SchoolRulesRow): SchoolRules {
   return {
     timeZone: r.time_zone,

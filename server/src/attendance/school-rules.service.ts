@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Database, type SqlClient } from '../db/database.service.js';
-import { rulesFromRow, type SchoolRules, type SchoolRulesRow } from './attendance-rules.js';
+import { rulesFromRow, SCHOOL_RULES_COLUMNS, type SchoolRules, type SchoolRulesRow } from './attendance-rules.js';
 
 export interface SchoolContext {
   schoolId: string;
@@ -35,7 +35,7 @@ export class SchoolRulesService {
     if (missing.length) {
       const q = client ?? this.db.pool;
       const schools = await q.query<SchoolRulesRow & { id: string }>(
-        `SELECT id, time_zone, school_days, to_json(holidays) AS holidays, on_time_until, late_until, absence_cutoff, checkout_from, checkout_until
+        `SELECT id, ${SCHOOL_RULES_COLUMNS}
            FROM schools WHERE id = ANY($1::uuid[])`,
         [missing],
       );

@@ -6,7 +6,7 @@
  */
 import { zonedTime } from '@rfid/protocol';
 import type { Database } from '../db/database.service.js';
-import { rulesFromRow, type SchoolRulesRow } from '../attendance/attendance-rules.js';
+import { rulesFromRow, SCHOOL_RULES_COLUMNS, type SchoolRulesRow } from '../attendance/attendance-rules.js';
 
 export interface SchoolDayDue {
   schoolId: string;
@@ -26,7 +26,7 @@ export function isoWeekday(date: string): number {
 /** The school days whose absence cut-off has passed at `now`, each school in its own zone. */
 export async function dueSchoolDays(db: Database, now: Date): Promise<SchoolDayDue[]> {
   const schools = await db.query<SchoolRow>(
-    `SELECT id, time_zone, school_days, to_json(holidays) AS holidays, on_time_until, late_until, absence_cutoff, checkout_from, checkout_until FROM schools`,
+    `SELECT id, ${SCHOOL_RULES_COLUMNS} FROM schools`,
   );
   const due: SchoolDayDue[] = [];
   for (const s of schools) {
