@@ -43,6 +43,53 @@ export function isValidTimeZone(timeZone: string): boolean {
 }
 
 export function zonedTime(instant: Date, timeZone: string): ZonedTime {
+  const ms = instant.getTime();
+  if (ms < FAST_FROM_MS || !Number.isFinite(ms)) return zonedTimeByIntl(instant, timeZone);
+  const offsetMinutes = offsetAt(ms, timeZone);
+  const local = new Date(ms + offsetMinutes * 60_000);
+  const hour = local.getUTCHours();
+  const minute = local.getUTCMinutes();
+  return {
+    date: `${local.getUTCFullYear()}-${pad2(local.getUTCMonth() + 1)}-${pad2(local.getUTCDate())}`,
+    time: `${pad2(hour)}:${pad2(minute)}:${pad2(local.getUTCSeconds())}`,
+    minuteOfDay: hour * 60 + minute,
+    offsetMinutes,
+  };
+}
+
+/**
+ * Offsets by zone and UTC minute. Every zone's offset since 2000 is a whole number of minutes and
+ * changes only at whole UTC minutes, so the offset at a minute's start holds for the whole minute;
+ * asking Intl once per minute instead of once per call is what makes this cheap on the ingest path
+ * (a morning rush spans a few dozen minutes).
+ */
+const FAST_FROM_MS = Date.UTC(2000, 0, 1);
+const offsets = new Map<string, Map<number, number>>();
+const MAX_MINUTES_PER_ZONE = 10_000;
+
+function offsetAt(ms: number, timeZone: string): number {
+  let zone = offsets.get(timeZone);
+  if (!zone) {
+    formatterFor(timeZone); // throws RangeError for an unknown zone, before anything is cached
+    zone = new Map();
+    offsets.set(timeZone, zone);
+  }
+  const minute = Math.floor(ms / 60_000);
+  let off = zone.get(minute);
+  if (off === undefined) {
+    off = zonedTimeByIntl(new Date(minute * 60_000), timeZone).offsetMinutes;
+    if (zone.size >= MAX_MINUTES_PER_ZONE) zone.clear();
+    zone.set(minute, off);
+  }
+  return off;
+}
+
+function pad2(n: number): string {
+  return n < 10 ? `0${n}` : String(n);
+}
+
+/** The reference: Intl's reading of the instant in the zone (any date, any offset). */
+export function zonedTimeByIntl(instant: Date, timeZone: string): ZonedTime {
   const parts: Record<string, string> = {};
   for (const p of formatterFor(timeZone).formatToParts(instant)) parts[p.type] = p.value;
   const { year, month, day, hour, minute, second } = parts as Record<string, string>;
