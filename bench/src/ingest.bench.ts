@@ -13,7 +13,7 @@ import { DataSource } from 'typeorm';
 import { DevicesService, dataSourceOptions, type RunningServer } from '@rfid/server';
 import { newTapId, zonedTime, type Tap } from '@rfid/protocol';
 import { report, round } from './figure.js';
-import { connectGateway, isReachable, makeTaps, publishAndAwaitAcks, seedBulk, startBenchDatabase, type SeededSchool, startBenchServer } from './support.js';
+import { connectGateway, isReachable, makeTaps, publishAndAwaitAcks, seedBulk, settle, startBenchDatabase, type SeededSchool, startBenchServer } from './support.js';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
 const TAPS_500 = values.quick ? 20_000 : 100_000;
@@ -23,7 +23,13 @@ const COPY_ROWS = TAPS_500;
 const SCHOOLS = 4;
 const PER_SCHOOL = 2_500;
 
-async function measureIngest(server: RunningServer, schools: SeededSchool[], total: number, batch: number): Promise<number> {
+/**
+ * `repeat`: the morning as in the other figures, each student tapping about ten times (the first
+ * tap of a day writes its attendance row and notifications, the later ones only the tap).
+ * `first`: every tap is its student's first of a day (ten school days of one school in a row):
+ * each writes a tap, an attendance row and its guardians' outbox rows, the heaviest case.
+ */
+async function measureIngest(server: RunningServer, schools: SeededSchool[], total: number, batch: number, mode: 'repeat' | 'first' = 'repeat'): Promise<number> {
   const devices = server.app.get(DevicesService);
   // One gateway per school, all publishing at once (a province's morning, compressed).
   const gateways = await Promise.all(
@@ -35,13 +41,18 @@ async function measureIngest(server: RunningServer, schools: SeededSchool[], tot
   );
   const perGateway = Math.ceil(total / gateways.length);
   const day = `2026-11-${String(10 + batch % 17).padStart(2, '0')}`; // a fresh day per run: attendance rows are new
+  // The taps exist before the clock starts: making them is the gateways' work, not the server's.
+  const taps = gateways.map((g) => {
+    if (mode === 'repeat') return makeTaps(g.school, perGateway, { day, unknownRate: 0.02 });
+    const perDay = g.school.students.length;
+    return Array.from({ length: Math.ceil(perGateway / perDay) }, (_, d) =>
+      makeTaps(g.school, perDay, { day: `2026-10-${String(d + 1).padStart(2, '0')}`, startSeq: d * perDay }),
+    ).flat().slice(0, perGateway);
+  });
+  await settle(server.databaseUrl);
   const started = performance.now();
   await Promise.all(
-    gateways.map((g) =>
-      publishAndAwaitAcks(g.client, g.school.id, g.creds.gatewayId, makeTaps(g.school, perGateway, { day, unknownRate: 0.02 }), batch, {
-        window: batch === 1 ? 256 : 8,
-      }),
-    ),
+    gateways.map((g, i) => publishAndAwaitAcks(g.client, g.school.id, g.creds.gatewayId, taps[i]!, batch, { window: batch === 1 ? 256 : 8 })),
   );
   const seconds = (performance.now() - started) / 1000;
   await Promise.all(gateways.map((g) => g.client.endAsync()));
@@ -49,8 +60,8 @@ async function measureIngest(server: RunningServer, schools: SeededSchool[], tot
 }
 
 /** The same rows ingest writes to `taps`, by COPY, in one transaction. */
-async function measureCopy(url: string, school: SeededSchool, rows: number): Promise<number> {
-  const taps = makeTaps(school, rows, { day: '2026-11-30' });
+async function measureCopy(url: string, school: SeededSchool, rows: number, day: string): Promise<number> {
+  const taps = makeTaps(school, rows, { day });
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
@@ -59,6 +70,7 @@ async function measureCopy(url: string, school: SeededSchool, rows: number): Pro
       const local = zonedTime(new Date(t.at), 'Asia/Ho_Chi_Minh').date;
       return `${t.id}\t${t.at}\t${school.id}\tgw-copy\t${t.terminal}\t${t.card}\t${t.raw}\t${t.seq}\tin\t\\N\t${student.id}\t${local}\n`;
     });
+    await settle(url);
     const started = performance.now();
     await client.query('BEGIN');
     const sink = client.query(
@@ -111,14 +123,18 @@ try {
   const server = await startBenchServer(url);
   let ingest500 = 0;
   try {
+    // COPY before and after ingest, the faster of the two as the baseline (the stricter ratio).
+    const copyBefore = await measureCopy(url, schools[0]!, COPY_ROWS, '2026-11-29');
     ingest500 = await measureIngest(server, schools, TAPS_500, 500);
     const ingest1 = await measureIngest(server, schools, TAPS_1, 1);
-    const copy = await measureCopy(url, schools[0]!, COPY_ROWS);
+    const ingestFirst = await measureIngest(server, schools, TAPS_500, 500, 'first');
+    const copy = Math.max(copyBefore, await measureCopy(url, schools[0]!, COPY_ROWS, '2026-11-30'));
     const naive = await measureNaive(url, schools[0]!, NAIVE);
     const machine = { broker: 'embedded aedes', db: process.env.DATABASE_URL ? 'DATABASE_URL' : 'embedded PostgreSQL 18' };
     report({ name: 'ingest', value: Math.round(ingest500), unit: 'taps/s', batch: 500, taps: TAPS_500, ...machine });
+    report({ name: 'ingest_first_taps', value: Math.round(ingestFirst), unit: 'taps/s', batch: 500, taps: TAPS_500, vs_copy: round(ingestFirst / copy, 3), note: 'every tap a first arrival: attendance row + outbox rows each', ...machine });
     report({ name: 'ingest_batch1', value: Math.round(ingest1), unit: 'taps/s', batch: 1, taps: TAPS_1, ...machine });
-    report({ name: 'copy', value: Math.round(copy), unit: 'rows/s', rows: COPY_ROWS, note: 'raw COPY into taps, one transaction' });
+    report({ name: 'copy', value: Math.round(copy), unit: 'rows/s', rows: COPY_ROWS, note: 'raw COPY into taps, one transaction; the faster of a run before and one after ingest' });
     report({ name: 'naive_save', value: Math.round(naive), unit: 'taps/s', rows: NAIVE, note: 'one TypeORM save() per tap' });
     report({ name: 'ingest_vs_copy', value: round(ingest500 / copy, 3), unit: 'ratio', goal: '>= 0.25' });
     report({ name: 'ingest_vs_naive', value: round(ingest500 / naive, 1), unit: 'ratio', goal: '>= 20' });

@@ -37,8 +37,8 @@ describe('ingest over the embedded broker', () => {
       await pollUntil(() => gw.ackMessages.filter((ids) => ids.includes(tap.id)).length === i, { what: `ack ${i}` });
     }
     expect(await count('SELECT count(*) AS n FROM taps WHERE id = $1', [tap.id])).toBe(1);
-    const [day] = await db.query<{ status: string; tap_count: number }>('SELECT status, tap_count FROM attendance_days WHERE student_id = $1', [school.students[0]!.id]);
-    expect(day).toEqual({ status: 'present', tap_count: 1 });
+    const [day] = await db.query<{ status: string; first_in_tap_id: string }>('SELECT status, first_in_tap_id FROM attendance_days WHERE student_id = $1', [school.students[0]!.id]);
+    expect(day).toEqual({ status: 'present', first_in_tap_id: tap.id });
     // One check-in per guardian channel, not three.
     const outbox = await db.query<{ channel: string; event: string; text: string }>('SELECT channel, event, text FROM notification_outbox WHERE student_id = $1 ORDER BY channel', [school.students[0]!.id]);
     expect(outbox.map((o) => `${o.event}/${o.channel}`)).toEqual(['check_in/sms', 'check_in/zalo']);

@@ -17,7 +17,9 @@ import { LiveService } from '../live/live.service.js';
 import { SchoolRulesService, type SchoolContext } from '../attendance/school-rules.service.js';
 import { classifyTap, localClock, statusForArrival, vnDate } from '../attendance/attendance-rules.js';
 import { deadLetterOf, parseTapsMessage, type DeadLetterInput, type ValidTap } from './tap-message.js';
-import { TapsRepository, type AttendanceInput, type CardMatch, type OutboxInput, type TapInsert } from './taps.repository.js';
+import { TapsRepository, type AttendanceInput, type OutboxInput, type TapInsert } from './taps.repository.js';
+import { CardDirectory, type CardMatch } from './card-directory.js';
+import { KnownDays } from './known-days.js';
 
 interface PendingMessage {
   schoolId: string | null;
@@ -51,12 +53,14 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
   private closing = false;
   private readonly pendingAcks = new Set<Promise<void>>();
   private readonly refusedAt = new Map<string, number>();
+  private readonly knownDays = new KnownDays();
 
   constructor(
     @Inject(SERVER_CONFIG) private readonly config: ServerConfig,
     @Inject(LOGGER) logger: Logger,
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly repo: TapsRepository,
+    private readonly cards: CardDirectory,
     private readonly devices: DevicesService,
     private readonly schools: SchoolRulesService,
     private readonly mqtt: MqttClientService,
@@ -233,35 +237,14 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
       steps[name] = Math.round((now - mark) * 10) / 10;
       mark = now;
     };
-    return this.repo.transaction(async (c) => {
+    const result = await this.repo.transaction(async (c) => {
       step('begin');
-      // 1. Resolve cards in at most two indexed lookups per batch: first every distinct read by its
-      //    own form (nearly all taps hit there), then the shorter forms of the reads that missed.
-      //    The longest key that matches exactly one card wins; two cards on one key = unknown.
-      const lookupKeys = taps.map((t) => cardLookupKeys(t.tap.cardId));
-      const byKey = new Map<string, CardMatch[]>();
-      const lookUp = async (pairs: [string, string][]) => {
-        const distinct = new Map<string, [string, string]>();
-        for (const p of pairs) distinct.set(`${p[0]}|${p[1]}`, p);
-        const list = [...distinct.values()];
-        for (const k of distinct.keys()) if (!byKey.has(k)) byKey.set(k, []);
-        for (const m of await this.repo.matchCards(c, list.map((p) => p[0]), list.map((p) => p[1]))) byKey.get(`${m.school_id}|${m.key}`)?.push(m);
-      };
-      await lookUp(taps.map((t, i) => [t.schoolId, lookupKeys[i]![0]!]));
-      const missed = taps.flatMap((t, i) => (byKey.get(`${t.schoolId}|${lookupKeys[i]![0]}`)!.length === 0 ? lookupKeys[i]!.slice(1).map((k) => [t.schoolId, k] as [string, string]) : []));
-      if (missed.length) await lookUp(missed);
+      // 1. Cards: each school's keys from memory, checked against its roster version (one query).
+      const directory = await this.cards.forSchools(c, schoolIds);
       step('match');
       // 2. Rows to insert, with their school-local date and direction.
-      const rows: (TapInsert & { match: CardMatch | null; minute: number; ctx: SchoolContext | undefined; tapDirection: 'in' | 'out'; src: ValidTap })[] = taps.map((t, i) => {
-        let match: CardMatch | null = null;
-        for (const k of lookupKeys[i]!) {
-          const hits = byKey.get(`${t.schoolId}|${k}`);
-          if (hits && hits.length === 1) {
-            match = hits[0]!;
-            break;
-          }
-          if (hits && hits.length > 1) break; // ambiguous (two cards share these low bits): unknown
-        }
+      const rows: (TapInsert & { match: CardMatch | null; minute: number; ctx: SchoolContext | undefined; tapDirection: 'in' | 'out'; src: ValidTap })[] = taps.map((t) => {
+        const match = CardDirectory.match(directory.get(t.schoolId), cardLookupKeys(t.tap.cardId));
         const ctx = schools.get(t.schoolId);
         const cls = ctx
           ? classifyTap(ctx.rules, t.tap.atDate, t.tap.direction, ctx.terminalDirections.get(`${t.gatewayId}/${t.tap.terminal}`))
@@ -292,7 +275,8 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
       const fresh = rows.filter((r) => newIds.has(r.id));
       // 3. Attendance days of the students of the new taps (earliest IN, latest OUT per student and day).
       // A tap stamped in the future comes from a gateway with a wrong clock (no RTC after a power
-      // cut): it is stored, but it cannot make anyone present today.
+      // cut): it is stored, but it cannot make anyone present today. A tap that cannot change its
+      // day (a later IN, an earlier OUT than this process has seen committed) leaves the day alone.
       const latest = this.clock.now().getTime() + FUTURE_TAP_TOLERANCE_MS;
       const days = new Map<string, AttendanceInput>();
       for (const r of fresh) {
@@ -303,9 +287,9 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
           continue;
         }
         if (!m?.student_id || !m.class_id || !m.active || !r.ctx) continue;
+        if (!this.knownDays.mayChange(m.student_id, r.localDate, r.tapDirection, r.src.atDate.getTime())) continue;
         const key = `${m.student_id}|${r.localDate}`;
-        const d = days.get(key) ?? { studentId: m.student_id, date: r.localDate, schoolId: r.schoolId, classId: m.class_id, status: 'present', firstIn: null, firstInTapId: null, lastOut: null, lastOutTapId: null, tapCount: 0 };
-        d.tapCount++;
+        const d = days.get(key) ?? { studentId: m.student_id, date: r.localDate, schoolId: r.schoolId, classId: m.class_id, status: 'present', firstIn: null, firstInTapId: null, lastOut: null, lastOutTapId: null };
         if (r.tapDirection === 'in' && (d.firstIn === null || r.at < d.firstIn)) {
           d.firstIn = r.at;
           d.firstInTapId = r.id;
@@ -364,8 +348,12 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
       });
       for (const r of fresh) if (!r.cardId) this.metrics.tapsUnknownCard.inc();
       step('live');
-      return { newIds, liveTaps, liveAttendance, steps };
+      return { newIds, liveTaps, liveAttendance, steps, days: [...days.values()] };
     });
+    // Committed: what the days now hold at least (an input that wrote nothing met a day that
+    // already had an earlier IN / a later OUT).
+    for (const d of result.days) this.knownDays.learn(d.studentId, d.date, d.firstIn === null ? null : Date.parse(d.firstIn), d.lastOut === null ? null : Date.parse(d.lastOut));
+    return result;
   }
 
   /** For tests and benchmarks: the clock ingest would use. */

@@ -34,7 +34,6 @@ export interface AttendanceInput {
   firstInTapId: string | null;
   lastOut: string | null;
   lastOutTapId: string | null;
-  tapCount: number;
 }
 
 export interface AttendanceResult {
@@ -58,16 +57,6 @@ export interface OutboxInput {
   text: string;
 }
 
-export interface CardMatch {
-  school_id: string;
-  key: string;
-  card_id: string;
-  student_id: string | null;
-  class_id: string | null;
-  name: string | null;
-  active: boolean | null;
-}
-
 /** First key of the (int, int) advisory locks that serialise writers of one attendance day. */
 const ATTENDANCE_DAY_LOCK = 0x41_54_44; // 'ATD'
 /** Advisory locks per batch at most (a power of two). */
@@ -79,20 +68,6 @@ export class TapsRepository {
 
   transaction<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
     return this.db.transaction(fn);
-  }
-
-  /** Every active card matching any of the (school, key) pairs: one indexed lookup per batch. */
-  async matchCards(c: pg.PoolClient, schoolIds: string[], keys: string[]): Promise<CardMatch[]> {
-    if (keys.length === 0) return [];
-    const r = await c.query<CardMatch>(
-      `SELECT k.school_id, k.key, k.card_id, c.student_id, s.class_id, s.name, s.active
-         FROM card_keys k
-         JOIN cards c ON c.id = k.card_id
-         LEFT JOIN students s ON s.id = c.student_id
-        WHERE (k.school_id, k.key) IN (SELECT * FROM unnest($1::uuid[], $2::text[]))`,
-      [schoolIds, keys],
-    );
-    return r.rows;
   }
 
   /** Inserts the taps not stored yet; returns the ids that are new. */
@@ -113,8 +88,9 @@ export class TapsRepository {
 
   /**
    * Upsert attendance days: the earliest IN and the latest OUT win; the status follows the
-   * earliest IN unless a person set it (`source = 'manual'`). Returns each row with its values
-   * from before the statement (to tell a first arrival from a later one).
+   * earliest IN unless a person set it (`source = 'manual'`). A day the input does not change is
+   * not written. Returns the rows inserted or changed, each with its values from before the
+   * statement (to tell a first arrival from a later one).
    */
   async upsertAttendance(c: pg.PoolClient, rows: AttendanceInput[]): Promise<AttendanceResult[]> {
     if (rows.length === 0) return [];
@@ -137,13 +113,13 @@ export class TapsRepository {
     const r = await c.query<AttendanceResult>(
       `WITH input AS (
          SELECT * FROM unnest($1::uuid[], $2::date[], $3::uuid[], $4::uuid[], $5::text[], $6::timestamptz[], $7::uuid[],
-                              $8::timestamptz[], $9::uuid[], $10::int[])
-           AS t(student_id, date, school_id, class_id, status, first_in, first_in_tap_id, last_out, last_out_tap_id, tap_count)
+                              $8::timestamptz[], $9::uuid[])
+           AS t(student_id, date, school_id, class_id, status, first_in, first_in_tap_id, last_out, last_out_tap_id)
        ), prev AS (
          SELECT a.student_id, a.date, a.first_in, a.last_out FROM attendance_days a JOIN input i USING (student_id, date)
        ), up AS (
-         INSERT INTO attendance_days AS a (student_id, date, school_id, class_id, status, first_in, first_in_tap_id, last_out, last_out_tap_id, tap_count, updated_at)
-         SELECT student_id, date, school_id, class_id, status, first_in, first_in_tap_id, last_out, last_out_tap_id, tap_count, now() FROM input
+         INSERT INTO attendance_days AS a (student_id, date, school_id, class_id, status, first_in, first_in_tap_id, last_out, last_out_tap_id, updated_at)
+         SELECT student_id, date, school_id, class_id, status, first_in, first_in_tap_id, last_out, last_out_tap_id, now() FROM input
          ON CONFLICT (student_id, date) DO UPDATE SET
            status = CASE WHEN a.source = 'manual' THEN a.status
                          WHEN EXCLUDED.first_in IS NOT NULL AND (a.first_in IS NULL OR EXCLUDED.first_in < a.first_in) THEN EXCLUDED.status
@@ -154,14 +130,15 @@ export class TapsRepository {
            last_out_tap_id = CASE WHEN EXCLUDED.last_out IS NOT NULL AND (a.last_out IS NULL OR EXCLUDED.last_out > a.last_out)
                                   THEN EXCLUDED.last_out_tap_id ELSE a.last_out_tap_id END,
            last_out = GREATEST(a.last_out, EXCLUDED.last_out),
-           tap_count = a.tap_count + EXCLUDED.tap_count,
            updated_at = now()
+         WHERE (EXCLUDED.first_in IS NOT NULL AND (a.first_in IS NULL OR EXCLUDED.first_in < a.first_in))
+            OR (EXCLUDED.last_out IS NOT NULL AND (a.last_out IS NULL OR EXCLUDED.last_out > a.last_out))
          RETURNING a.student_id, a.date, a.school_id, a.class_id, a.status, a.first_in, a.first_in_tap_id, a.last_out, a.last_out_tap_id
        )
        SELECT up.student_id, up.date::text AS date, up.school_id, up.class_id, up.status, up.first_in, up.first_in_tap_id,
               up.last_out, up.last_out_tap_id, prev.first_in AS prev_first_in, prev.last_out AS prev_last_out
          FROM up LEFT JOIN prev USING (student_id, date)`,
-      [col('studentId'), col('date'), col('schoolId'), col('classId'), col('status'), col('firstIn'), col('firstInTapId'), col('lastOut'), col('lastOutTapId'), col('tapCount')],
+      [col('studentId'), col('date'), col('schoolId'), col('classId'), col('status'), col('firstIn'), col('firstInTapId'), col('lastOut'), col('lastOutTapId')],
     );
     return r.rows;
   }

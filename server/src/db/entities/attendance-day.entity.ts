@@ -16,7 +16,6 @@ export class AttendanceDay {
   @Column('uuid', { name: 'first_in_tap_id', nullable: true }) firstInTapId!: string | null;
   @Column('timestamptz', { name: 'last_out', nullable: true }) lastOut!: Date | null;
   @Column('uuid', { name: 'last_out_tap_id', nullable: true }) lastOutTapId!: string | null;
-  @Column('integer', { name: 'tap_count', default: 0 }) tapCount!: number;
   /** `tap`: from taps; `manual`: set by a person (taps then update times, never the status). */
   @Column('text', { default: 'tap' }) source!: 'tap' | 'manual';
   @Column('text', { nullable: true }) note!: string | null;

@@ -1,0 +1,107 @@
+/**
+ * The lean ingest path keeps each school's card keys and the days it has seen in memory. These
+ * check that what it leaves out is only what could not change anything: a card change is seen by
+ * the very next batch, and a tap that arrives out of order still moves the day.
+ */
+import { ManualClock, type LiveAttendance } from '@rfid/protocol';
+import { io as ioClient } from 'socket.io-client';
+import { startTestServer, seedSchool, type SeededSchool, type TestServer } from './support/test-server.js';
+import { TestGateway } from './support/test-gateway.js';
+import { adminAuthHeader } from './support/api.js';
+import { pollUntil } from './support/poll.js';
+import { Database } from '../src/db/database.service.js';
+
+describe('lean ingest: in-memory cards and days', () => {
+  const clock = new ManualClock('2026-11-24T15:00:00+07:00');
+  let server: TestServer;
+  let db: Database;
+  let school: SeededSchool;
+  let gw: TestGateway;
+
+  beforeAll(async () => {
+    server = await startTestServer({}, { clock });
+    db = server.app.get(Database);
+    school = await seedSchool(server.directory, 3);
+    await server.directory.addGuardian(school.students[0]!.id, { name: 'Y Liên', phone: '0912000111', channels: ['zalo'] });
+    const creds = await server.devices.register(school.schoolId, 'Cổng chính');
+    gw = await TestGateway.connect(server.mqttUrl, school.schoolId, creds.gatewayId, creds.mqttPassword);
+  });
+  afterAll(async () => {
+    await gw?.close();
+    await server?.stop();
+  });
+
+  const tapRow = async (id: string) => (await db.query<{ card_id: string | null; student_id: string | null }>('SELECT card_id, student_id FROM taps WHERE id = $1', [id]))[0];
+  const send = async (card: string, at: string, extra = {}) => {
+    const t = gw.tap(card, at, extra);
+    await gw.publish([t]);
+    await gw.waitAcked([t.id]);
+    return t;
+  };
+
+  it('sees a card enrolled, its keys removed and the card retired at the very next tap', async () => {
+    const card = 'em4100:40:07A1B2C3D4';
+    const before = await send(card, '2026-11-24T06:40:00+07:00');
+    expect(await tapRow(before.id)).toEqual({ card_id: null, student_id: null }); // unknown: the school's keys are now in memory
+    const student = await server.directory.createStudent({ schoolId: school.schoolId, classId: school.classId, studentCode: 'LEAN-1', name: 'A Sang' });
+    const enrolled = await server.directory.enrolCard({ schoolId: school.schoolId, studentId: student.id, card });
+    const after = await send(card, '2026-11-24T06:41:00+07:00');
+    expect(await tapRow(after.id)).toEqual({ card_id: enrolled.id, student_id: student.id });
+    // A 32-bit read matches through the card's shorter keys, until those alone are removed by hand.
+    const short = `em4100:32:${card.split(':')[2]!.slice(2)}`;
+    expect((await tapRow((await send(short, '2026-11-24T06:42:00+07:00')).id))?.student_id).toBe(student.id);
+    await db.query(`DELETE FROM card_keys WHERE card_id = $1 AND bits < 40`, [enrolled.id]);
+    expect((await tapRow((await send(short, '2026-11-24T06:43:00+07:00')).id))?.student_id).toBeNull();
+    await server.directory.retireCard(enrolled.id, 'lost');
+    expect(await tapRow((await send(card, '2026-11-24T06:44:00+07:00')).id)).toEqual({ card_id: null, student_id: null });
+  });
+
+  it('a student made inactive stops counting at the next tap', async () => {
+    const s = school.students[2]!;
+    await db.query('UPDATE students SET active = false WHERE id = $1', [s.id]);
+    try {
+      const t = await send(s.card, '2026-11-25T06:50:00+07:00');
+      expect((await tapRow(t.id))?.student_id).toBe(s.id); // the tap still names the student
+      const days = await db.query('SELECT 1 FROM attendance_days WHERE student_id = $1 AND date = $2', [s.id, '2026-11-25']);
+      expect(days).toHaveLength(0);
+    } finally {
+      await db.query('UPDATE students SET active = true WHERE id = $1', [s.id]);
+    }
+  });
+
+  it('a later IN leaves the day untouched; an earlier IN arriving late still moves arrival and status, with one check-in', async () => {
+    const s = school.students[0]!;
+    const auth = await adminAuthHeader(server);
+    const live = ioClient(server.httpUrl, { transports: ['websocket'], auth: { token: auth.authorization.replace(/^Bearer /, '') } });
+    const events: LiveAttendance[] = [];
+    live.on('attendance', (a: LiveAttendance) => {
+      if (a.studentId === s.id) events.push(a);
+    });
+    try {
+      expect(await live.timeout(5000).emitWithAck('join', { schoolId: school.schoolId })).toMatchObject({ ok: true });
+      const day = async () =>
+        (await db.query<{ status: string; first_in_tap_id: string; updated_at: Date }>('SELECT status, first_in_tap_id, updated_at FROM attendance_days WHERE student_id = $1 AND date = $2', [s.id, '2026-11-24']))[0]!;
+      const late = await send(s.card, '2026-11-24T07:10:00+07:00');
+      const first = await day();
+      expect(first).toMatchObject({ status: 'late', first_in_tap_id: late.id });
+      const again = await send(s.card, '2026-11-24T07:20:00+07:00');
+      expect((await tapRow(again.id))?.student_id).toBe(s.id); // stored and matched …
+      expect(await day()).toEqual(first); // … and the day not written at all
+      const offline = await send(s.card, '2026-11-24T06:50:00+07:00'); // from a gate that was offline
+      expect(await day()).toMatchObject({ status: 'present', first_in_tap_id: offline.id });
+      const outbox = await db.query<{ event: string; tap_id: string }>('SELECT event, tap_id FROM notification_outbox WHERE student_id = $1', [s.id]);
+      expect(outbox).toEqual([{ event: 'check_in', tap_id: late.id }]);
+      await pollUntil(() => events.length >= 2, { what: 'two attendance events' });
+      expect(events.map((e) => [e.status, e.firstIn])).toEqual([
+        ['late', '2026-11-24T07:10:00.000+07:00'],
+        ['present', '2026-11-24T06:50:00.000+07:00'],
+      ]);
+      // And the count of the day's taps is read from the taps themselves.
+      const res = await fetch(`${server.httpUrl}/api/v1/students/${s.id}/attendance?from=2026-11-24&to=2026-11-24`, { headers: auth });
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as { tapCount: number }[])[0]?.tapCount).toBe(3);
+    } finally {
+      live.close();
+    }
+  });
+});
