@@ -10,6 +10,7 @@ import { TestGateway } from './support/test-gateway.js';
 import { adminAuthHeader } from './support/api.js';
 import { pollUntil } from './support/poll.js';
 import { Database } from '../src/db/database.service.js';
+import { TapsRepository, type AttendanceInput } from '../src/ingest/taps.repository.js';
 
 describe('lean ingest: in-memory cards and days', () => {
   const clock = new ManualClock('2026-11-24T15:00:00+07:00');
@@ -102,6 +103,40 @@ describe('lean ingest: in-memory cards and days', () => {
       expect(((await res.json()) as { tapCount: number }[])[0]?.tapCount).toBe(3);
     } finally {
       live.close();
+    }
+  });
+
+  it('two batches taking the same first arrival at once: the earliest IN wins and the check-in is written once', async () => {
+    // The race the outbox's unique day key is for: batch B's statement starts while A's insert of
+    // the day is uncommitted, so B waits, updates A's committed row, and from its own snapshot
+    // also takes its tap for the first arrival.
+    const repo = server.app.get(TapsRepository, { strict: false });
+    const s = school.students[0]!;
+    const date = '2026-11-26';
+    const day = (at: string, tapId: string): AttendanceInput => ({ studentId: s.id, date, schoolId: school.schoolId, classId: school.classId, status: 'present', firstIn: at, firstInTapId: tapId, lastOut: null, lastOutTapId: null });
+    const a = await db.pool.connect();
+    const b = await db.pool.connect();
+    try {
+      const tapA = crypto.randomUUID();
+      const tapB = crypto.randomUUID();
+      await a.query('BEGIN');
+      await b.query('BEGIN');
+      const [rowA] = await repo.upsertAttendance(a, [day('2026-11-25T23:50:00.000Z', tapA)]);
+      expect(rowA?.prev_first_in).toBeNull();
+      const pendingB = repo.upsertAttendance(b, [day('2026-11-25T23:45:00.000Z', tapB)]); // an earlier IN from another gate: waits for A
+      await repo.insertOutbox(a, [{ studentId: s.id, date, tapId: tapA, event: 'check_in', text: 'A' }]);
+      await a.query('COMMIT');
+      const [rowB] = await pendingB;
+      expect(rowB).toMatchObject({ prev_first_in: null, first_in_tap_id: tapB }); // the earliest IN wins; B thinks it is first too …
+      expect(await repo.insertOutbox(b, [{ studentId: s.id, date, tapId: tapB, event: 'check_in', text: 'B' }])).toBe(0); // … and writes nothing
+      await b.query('COMMIT');
+      const outbox = await db.query<{ text: string }>(`SELECT text FROM notification_outbox WHERE student_id = $1 AND day = $2 AND event = 'check_in'`, [s.id, date]);
+      expect(outbox).toEqual([{ text: 'A' }]);
+    } finally {
+      await a.query('ROLLBACK').catch(() => undefined);
+      await b.query('ROLLBACK').catch(() => undefined);
+      a.release();
+      b.release();
     }
   });
 });

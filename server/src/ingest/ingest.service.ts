@@ -311,10 +311,10 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
         const name = names.get(a.student_id) ?? '';
         if (a.prev_first_in === null && a.first_in && a.first_in_tap_id && newIds.has(a.first_in_tap_id)) {
           const late = a.status === 'late' ? ' (đi muộn)' : '';
-          events.push({ studentId: a.student_id, tapId: a.first_in_tap_id, event: 'check_in', text: `${name} đã đến trường lúc ${localClock(a.first_in, tz)} ngày ${vnDate(a.date)}${late}.` });
+          events.push({ studentId: a.student_id, date: a.date, tapId: a.first_in_tap_id, event: 'check_in', text: `${name} đã đến trường lúc ${localClock(a.first_in, tz)} ngày ${vnDate(a.date)}${late}.` });
         }
         if (a.prev_last_out === null && a.last_out && a.last_out_tap_id && newIds.has(a.last_out_tap_id)) {
-          events.push({ studentId: a.student_id, tapId: a.last_out_tap_id, event: 'check_out', text: `${name} đã ra về lúc ${localClock(a.last_out, tz)} ngày ${vnDate(a.date)}.` });
+          events.push({ studentId: a.student_id, date: a.date, tapId: a.last_out_tap_id, event: 'check_out', text: `${name} đã ra về lúc ${localClock(a.last_out, tz)} ngày ${vnDate(a.date)}.` });
         }
       }
       await this.repo.insertOutbox(c, events);

@@ -52,15 +52,12 @@ export interface AttendanceResult {
 
 export interface OutboxInput {
   studentId: string;
+  /** The school-local day the event is about: one event of a kind per day, guardian and channel. */
+  date: string;
   tapId: string;
   event: 'check_in' | 'check_out';
   text: string;
 }
-
-/** First key of the (int, int) advisory locks that serialise writers of one attendance day. */
-const ATTENDANCE_DAY_LOCK = 0x41_54_44; // 'ATD'
-/** Advisory locks per batch at most (a power of two). */
-const ATTENDANCE_DAY_BUCKETS = 1024;
 
 @Injectable()
 export class TapsRepository {
@@ -96,20 +93,10 @@ export class TapsRepository {
     if (rows.length === 0) return [];
     const sorted = [...rows].sort((a, b) => (a.studentId + a.date < b.studentId + b.date ? -1 : 1));
     const col = <K extends keyof AttendanceInput>(k: K) => sorted.map((t) => t[k]);
-    // One writer per (student, day) at a time, until COMMIT. Without this, two concurrent batches
-    // with taps of the same student-day (two gates, a redelivery next to a live tap) both read
-    // `prev` from their statement snapshot, both see no row, and both emit check_in — the second
-    // through ON CONFLICT DO UPDATE on the row the first has just committed. The statement below
-    // takes its snapshot after the lock, so it sees the other batch's committed row. Locks are
-    // taken in one order (deadlock-free among batches). Keys are hashed into ATTENDANCE_DAY_BUCKETS
-    // so a batch holds at most that many locks (PostgreSQL's lock table is shared and bounded:
-    // max_locks_per_transaction × max_connections); a collision only makes one batch wait.
-    await c.query(
-      `SELECT pg_advisory_xact_lock(${ATTENDANCE_DAY_LOCK}, h)
-         FROM (SELECT DISTINCT hashtext(s || '|' || d) & ${ATTENDANCE_DAY_BUCKETS - 1} AS h
-                 FROM unnest($1::text[], $2::text[]) AS t(s, d) ORDER BY h) AS k`,
-      [col('studentId'), col('date')],
-    );
+    // No lock: a concurrent batch's insert of the same day makes ON CONFLICT wait for its COMMIT
+    // and update the committed row (LEAST/GREATEST, so the order does not matter). `prev` is this
+    // statement's snapshot: a first arrival both batches take for theirs is told once, by the
+    // outbox's unique day key. Rows go in one order (no deadlock between batches).
     const r = await c.query<AttendanceResult>(
       `WITH input AS (
          SELECT * FROM unnest($1::uuid[], $2::date[], $3::uuid[], $4::uuid[], $5::text[], $6::timestamptz[], $7::uuid[],
@@ -143,18 +130,24 @@ export class TapsRepository {
     return r.rows;
   }
 
-  /** One outbox row per event × guardian × channel (the guardian's channels, else SMS when there is a phone). */
+  /**
+   * One outbox row per event × guardian × channel (the guardian's channels, else SMS when there is
+   * a phone), unless that day's event is already there.
+   */
   async insertOutbox(c: pg.PoolClient, events: OutboxInput[]): Promise<number> {
     if (events.length === 0) return 0;
+    const sorted = [...events].sort((a, b) => (a.studentId + a.date + a.event < b.studentId + b.date + b.event ? -1 : 1));
     const r = await c.query(
-      `INSERT INTO notification_outbox (student_id, guardian_id, tap_id, event, channel, text)
-       SELECT e.student_id, g.id, e.tap_id, e.event, ch, e.text
-         FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[]) AS e(student_id, tap_id, event, text)
+      `INSERT INTO notification_outbox (student_id, day, guardian_id, tap_id, event, channel, text)
+       SELECT e.student_id, e.day, g.id, e.tap_id, e.event, ch, e.text
+         FROM unnest($1::uuid[], $2::date[], $3::uuid[], $4::text[], $5::text[]) WITH ORDINALITY AS e(student_id, day, tap_id, event, text, n)
          JOIN student_guardians sg ON sg.student_id = e.student_id
          JOIN guardians g ON g.id = sg.guardian_id
          CROSS JOIN LATERAL unnest(CASE WHEN cardinality(g.channels) > 0 THEN g.channels
-                                        WHEN g.phone IS NOT NULL THEN ARRAY['sms'] ELSE ARRAY[]::text[] END) AS ch`,
-      [events.map((e) => e.studentId), events.map((e) => e.tapId), events.map((e) => e.event), events.map((e) => e.text)],
+                                        WHEN g.phone IS NOT NULL THEN ARRAY['sms'] ELSE ARRAY[]::text[] END) AS ch
+        ORDER BY e.n, g.id, ch
+       ON CONFLICT (student_id, day, event, guardian_id, channel) DO NOTHING`,
+      [sorted.map((e) => e.studentId), sorted.map((e) => e.date), sorted.map((e) => e.tapId), sorted.map((e) => e.event), sorted.map((e) => e.text)],
     );
     return r.rowCount ?? 0;
   }

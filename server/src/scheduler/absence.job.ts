@@ -50,14 +50,15 @@ export async function markAbsences(db: Database, day: SchoolDayDue): Promise<{ a
     const ids = absent.rows.map((r) => r.student_id);
     if (ids.length === 0) return { absent: 0, notifications: 0 };
     const outbox = await c.query(
-      `INSERT INTO notification_outbox (student_id, guardian_id, event, channel, text)
-       SELECT s.id, g.id, 'absent', ch, s.name || ' chưa đến trường ngày ' || to_char($2::date, 'DD/MM/YYYY') || '.'
+      `INSERT INTO notification_outbox (student_id, day, guardian_id, event, channel, text)
+       SELECT s.id, $2::date, g.id, 'absent', ch, s.name || ' chưa đến trường ngày ' || to_char($2::date, 'DD/MM/YYYY') || '.'
          FROM students s
          JOIN student_guardians sg ON sg.student_id = s.id
          JOIN guardians g ON g.id = sg.guardian_id
          CROSS JOIN LATERAL unnest(CASE WHEN cardinality(g.channels) > 0 THEN g.channels
                                         WHEN g.phone IS NOT NULL THEN ARRAY['sms'] ELSE ARRAY[]::text[] END) AS ch
-        WHERE s.id = ANY($1::uuid[])`,
+        WHERE s.id = ANY($1::uuid[])
+       ON CONFLICT (student_id, day, event, guardian_id, channel) DO NOTHING`,
       [ids, day.date],
     );
     return { absent: ids.length, notifications: outbox.rowCount ?? 0 };

@@ -13,6 +13,8 @@ export class NotificationOutbox {
   @Column('uuid', { name: 'student_id' }) studentId!: string;
   @Column('uuid', { name: 'guardian_id', nullable: true }) guardianId!: string | null;
   @Column('uuid', { name: 'tap_id', nullable: true }) tapId!: string | null;
+  /** The school-local day a day's event is about; one such event per day, guardian and channel. */
+  @Column('date', { nullable: true }) day!: string | null;
   /** `check_in`, `check_out`, `absent`, … */
   @Column('text') event!: string;
   @Column('text') channel!: string;
