@@ -11,6 +11,8 @@ import { adminAuthHeader } from './support/api.js';
 import { pollUntil } from './support/poll.js';
 import { Database } from '../src/db/database.service.js';
 import { TapsRepository, type AttendanceInput } from '../src/ingest/taps.repository.js';
+import { CardDirectory } from '../src/ingest/card-directory.js';
+import { MetricsService } from '../src/metrics/metrics.service.js';
 
 describe('lean ingest: in-memory cards and days', () => {
   const clock = new ManualClock('2026-11-24T15:00:00+07:00');
@@ -37,6 +39,9 @@ describe('lean ingest: in-memory cards and days', () => {
     const t = gw.tap(card, at, extra);
     await gw.publish([t]);
     await gw.waitAcked([t.id]);
+    // The school's keys are (re)read in the background after a batch found them missing or old;
+    // waiting for that makes the next tap take the in-memory path, the one under test.
+    await server.app.get(CardDirectory, { strict: false }).idle();
     return t;
   };
 
@@ -137,6 +142,35 @@ describe('lean ingest: in-memory cards and days', () => {
       await b.query('ROLLBACK').catch(() => undefined);
       a.release();
       b.release();
+    }
+  });
+
+  it("matches by lookup while a school's keys are not in memory, and from memory once they are read", async () => {
+    const other = await seedSchool(server.directory, 2);
+    const creds = await server.devices.register(other.schoolId, 'Cổng');
+    const g = await TestGateway.connect(server.mqttUrl, other.schoolId, creds.gatewayId, creds.mqttPassword);
+    const metrics = server.app.get(MetricsService, { strict: false });
+    const counts = async () => {
+      const byPath = Object.fromEntries((await metrics.cardMatches.get()).values.map((v) => [v.labels.path, v.value]));
+      return { memory: byPath.memory ?? 0, lookup: byPath.lookup ?? 0, loads: (await metrics.cardKeyLoads.get()).values[0]?.value ?? 0 };
+    };
+    try {
+      const before = await counts();
+      const first = g.tap(other.students[0]!.card, '2026-11-24T06:30:00+07:00');
+      await g.publish([first]);
+      await g.waitAcked([first.id]);
+      await server.app.get(CardDirectory, { strict: false }).idle();
+      expect((await tapRow(first.id))?.student_id).toBe(other.students[0]!.id);
+      const afterFirst = await counts();
+      expect({ lookup: afterFirst.lookup - before.lookup, memory: afterFirst.memory - before.memory, loads: afterFirst.loads - before.loads }).toEqual({ lookup: 1, memory: 0, loads: 1 });
+      const second = g.tap(other.students[1]!.card, '2026-11-24T06:31:00+07:00');
+      await g.publish([second]);
+      await g.waitAcked([second.id]);
+      expect((await tapRow(second.id))?.student_id).toBe(other.students[1]!.id);
+      const afterSecond = await counts();
+      expect({ lookup: afterSecond.lookup - afterFirst.lookup, memory: afterSecond.memory - afterFirst.memory }).toEqual({ lookup: 0, memory: 1 });
+    } finally {
+      await g.close();
     }
   });
 });

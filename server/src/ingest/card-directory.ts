@@ -1,12 +1,19 @@
 /**
- * Each school's card keys in memory, for matching taps without a lookup per batch. A school's
- * keys are read whole the first time one of its taps arrives and read again whenever its
- * `roster_version` has moved: every change to cards, card keys, students or classes bumps that
- * version in the same transaction (triggers), so checking it costs one small query per batch and
- * a match is never older than the batch's own transaction could see.
+ * Each school's card keys in memory, for matching taps without a lookup per batch. Every change to
+ * cards, card keys, students or classes bumps the school's `roster_version` in the same
+ * transaction (triggers), so a batch reads the versions of its schools (one small query, inside
+ * its own transaction) and uses the keys in memory only when they are at least that new.
+ *
+ * A school whose keys are missing or older is matched the way it was before the cache existed:
+ * one indexed lookup of just the batch's keys, inside the transaction. Its whole key set is read
+ * again in the background, once at a time per school, so a large school's reload (tens of
+ * thousands of keys after an import) never holds up the taps at the gate.
  */
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import type pg from 'pg';
+import { Database } from '../db/database.service.js';
+import { LOGGER, type Logger } from '../logger.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 
 export interface CardMatch {
   card_id: string;
@@ -24,55 +31,95 @@ interface Entry {
   keys: Map<string, CardMatch | 'ambiguous'>;
 }
 
+type KeyRow = CardMatch & { school_id: string; key: string };
+
 /** Schools kept at most (least recently loaded go first); a province has a few hundred. */
 const MAX_SCHOOLS = 2_000;
 
-@Injectable()
-export class CardDirectory {
-  private readonly schools = new Map<string, Entry>();
+const KEYS_SQL = `SELECT k.school_id, k.key, k.card_id, c.student_id, s.class_id, s.name, s.active
+  FROM card_keys k
+  JOIN cards c ON c.id = k.card_id
+  LEFT JOIN students s ON s.id = c.student_id`;
 
-  /** The card keys of these schools as of now (inside the caller's transaction). */
-  async forSchools(c: pg.PoolClient, schoolIds: string[]): Promise<Map<string, SchoolCards>> {
+@Injectable()
+export class CardDirectory implements OnModuleDestroy {
+  private readonly schools = new Map<string, Entry>();
+  private readonly loading = new Map<string, Promise<void>>();
+  private readonly log: Logger;
+
+  constructor(
+    private readonly db: Database,
+    private readonly metrics: MetricsService,
+    @Inject(LOGGER) logger: Logger,
+  ) {
+    this.log = logger.child({ component: 'card-directory' });
+  }
+
+  /**
+   * The cards the batch's reads can match, per school, as of the caller's transaction: `reads`
+   * holds each tap's school and lookup keys (`cardLookupKeys`, longest first).
+   */
+  async forBatch(c: pg.PoolClient, reads: { schoolId: string; keys: readonly string[] }[]): Promise<Map<string, SchoolCards>> {
     const out = new Map<string, SchoolCards>();
+    const schoolIds = [...new Set(reads.map((r) => r.schoolId))];
     if (schoolIds.length === 0) return out;
     const versions = await c.query<{ id: string; roster_version: number }>('SELECT id, roster_version FROM schools WHERE id = ANY($1::uuid[])', [schoolIds]);
-    const stale: { id: string; version: number }[] = [];
+    const stale = new Set<string>();
     for (const v of versions.rows) {
       const hit = this.schools.get(v.id);
-      if (hit && hit.version === v.roster_version) out.set(v.id, hit.keys);
-      else stale.push({ id: v.id, version: v.roster_version });
+      if (hit && hit.version >= v.roster_version) {
+        out.set(v.id, hit.keys);
+        this.metrics.cardMatches.inc({ path: 'memory' });
+      } else {
+        this.metrics.cardMatches.inc({ path: 'lookup' });
+        stale.add(v.id);
+        this.loadSoon(v.id, v.roster_version);
+      }
     }
-    if (stale.length) {
-      // Read after the versions: what is read is at least as new as the version it is stored under.
-      const r = await c.query<CardMatch & { school_id: string; key: string }>(
-        `SELECT k.school_id, k.key, k.card_id, c.student_id, s.class_id, s.name, s.active
-           FROM card_keys k
-           JOIN cards c ON c.id = k.card_id
-           LEFT JOIN students s ON s.id = c.student_id
-          WHERE k.school_id = ANY($1::uuid[])`,
-        [stale.map((s) => s.id)],
-      );
-      const loaded = new Map(stale.map((s) => [s.id, new Map<string, CardMatch | 'ambiguous'>()]));
-      const cards = new Map<string, CardMatch>(); // one object per card, shared by its keys
-      for (const row of r.rows) {
-        const keys = loaded.get(row.school_id)!;
-        let card = cards.get(row.card_id);
-        if (!card) {
-          card = { card_id: row.card_id, student_id: row.student_id, class_id: row.class_id, name: row.name, active: row.active };
-          cards.set(row.card_id, card);
-        }
-        const before = keys.get(row.key);
-        keys.set(row.key, before && before !== card ? 'ambiguous' : card);
-      }
-      for (const s of stale) {
-        const keys = loaded.get(s.id)!;
-        this.schools.delete(s.id);
-        this.schools.set(s.id, { version: s.version, keys });
-        out.set(s.id, keys);
-      }
-      while (this.schools.size > MAX_SCHOOLS) this.schools.delete(this.schools.keys().next().value!);
+    if (stale.size) {
+      const pairs = new Map<string, [string, string]>();
+      for (const r of reads) if (stale.has(r.schoolId)) for (const k of r.keys) pairs.set(`${r.schoolId}|${k}`, [r.schoolId, k]);
+      const list = [...pairs.values()];
+      const rows = await c.query<KeyRow>(`${KEYS_SQL} WHERE (k.school_id, k.key) IN (SELECT * FROM unnest($1::uuid[], $2::text[]))`, [list.map((p) => p[0]), list.map((p) => p[1])]);
+      for (const [schoolId, keys] of groupKeys(rows.rows, stale)) out.set(schoolId, keys);
     }
     return out;
+  }
+
+  /** Read a school's whole key set in the background (one load per school at a time). */
+  private loadSoon(schoolId: string, atLeast: number): void {
+    if (this.loading.has(schoolId)) return;
+    const load = (async () => {
+      const client = await this.db.pool.connect();
+      try {
+        // The version first, the keys after: what is read is at least as new as its version.
+        const v = await client.query<{ roster_version: number }>('SELECT roster_version FROM schools WHERE id = $1', [schoolId]);
+        const version = v.rows[0]?.roster_version;
+        if (version === undefined || version < atLeast) return;
+        const rows = await client.query<KeyRow>(`${KEYS_SQL} WHERE k.school_id = $1`, [schoolId]);
+        const keys = groupKeys(rows.rows, new Set([schoolId])).get(schoolId)!;
+        this.metrics.cardKeyLoads.inc();
+        const current = this.schools.get(schoolId);
+        if (current && current.version >= version) return;
+        this.schools.delete(schoolId);
+        this.schools.set(schoolId, { version, keys });
+        while (this.schools.size > MAX_SCHOOLS) this.schools.delete(this.schools.keys().next().value!);
+      } finally {
+        client.release();
+      }
+    })()
+      .catch((e: unknown) => this.log.warn({ err: e, schoolId }, 'card keys not loaded; matching by lookup until the next try'))
+      .finally(() => this.loading.delete(schoolId));
+    this.loading.set(schoolId, load);
+  }
+
+  /** Resolves when no school's keys are being read. */
+  async idle(): Promise<void> {
+    while (this.loading.size) await Promise.all([...this.loading.values()]);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.idle();
   }
 
   /**
@@ -88,4 +135,22 @@ export class CardDirectory {
     }
     return null;
   }
+}
+
+/** Key rows → per school, key → card (one object per card, shared by its keys); every school in `schoolIds` gets a map. */
+function groupKeys(rows: KeyRow[], schoolIds: Set<string>): Map<string, Map<string, CardMatch | 'ambiguous'>> {
+  const out = new Map([...schoolIds].map((id) => [id, new Map<string, CardMatch | 'ambiguous'>()]));
+  const cards = new Map<string, CardMatch>();
+  for (const row of rows) {
+    const keys = out.get(row.school_id);
+    if (!keys) continue;
+    let card = cards.get(row.card_id);
+    if (!card) {
+      card = { card_id: row.card_id, student_id: row.student_id, class_id: row.class_id, name: row.name, active: row.active };
+      cards.set(row.card_id, card);
+    }
+    const before = keys.get(row.key);
+    keys.set(row.key, before && before !== card ? 'ambiguous' : card);
+  }
+  return out;
 }

@@ -239,12 +239,14 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
     };
     const result = await this.repo.transaction(async (c) => {
       step('begin');
-      // 1. Cards: each school's keys from memory, checked against its roster version (one query).
-      const directory = await this.cards.forSchools(c, schoolIds);
+      // 1. Cards: each school's keys from memory, checked against its roster version (one query);
+      //    a school whose keys are not in memory yet is looked up for this batch's reads only.
+      const lookupKeys = taps.map((t) => cardLookupKeys(t.tap.cardId));
+      const directory = await this.cards.forBatch(c, taps.map((t, i) => ({ schoolId: t.schoolId, keys: lookupKeys[i]! })));
       step('match');
       // 2. Rows to insert, with their school-local date and direction.
-      const rows: (TapInsert & { match: CardMatch | null; minute: number; ctx: SchoolContext | undefined; tapDirection: 'in' | 'out'; src: ValidTap })[] = taps.map((t) => {
-        const match = CardDirectory.match(directory.get(t.schoolId), cardLookupKeys(t.tap.cardId));
+      const rows: (TapInsert & { match: CardMatch | null; minute: number; ctx: SchoolContext | undefined; tapDirection: 'in' | 'out'; src: ValidTap })[] = taps.map((t, i) => {
+        const match = CardDirectory.match(directory.get(t.schoolId), lookupKeys[i]!);
         const ctx = schools.get(t.schoolId);
         const cls = ctx
           ? classifyTap(ctx.rules, t.tap.atDate, t.tap.direction, ctx.terminalDirections.get(`${t.gatewayId}/${t.tap.terminal}`))
@@ -287,7 +289,10 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
           continue;
         }
         if (!m?.student_id || !m.class_id || !m.active || !r.ctx) continue;
-        if (!this.knownDays.mayChange(m.student_id, r.localDate, r.tapDirection, r.src.atDate.getTime())) continue;
+        if (!this.knownDays.mayChange(m.student_id, r.localDate, r.tapDirection, r.src.atDate.getTime())) {
+          this.metrics.daysSkipped.inc();
+          continue;
+        }
         const key = `${m.student_id}|${r.localDate}`;
         const d = days.get(key) ?? { studentId: m.student_id, date: r.localDate, schoolId: r.schoolId, classId: m.class_id, status: 'present', firstIn: null, firstInTapId: null, lastOut: null, lastOutTapId: null };
         if (r.tapDirection === 'in' && (d.firstIn === null || r.at < d.firstIn)) {

@@ -26,6 +26,9 @@ export class MetricsService {
   readonly ingestFailures = new Counter({ name: 'rfid_ingest_failures_total', help: 'Ingest transactions that failed (taps not acked; gateways resend)', registers: [this.registry] });
   readonly ingestQueued = new Gauge({ name: 'rfid_ingest_queued_taps', help: 'Taps waiting for a transaction', registers: [this.registry] });
   readonly brokerDenied = new Counter({ name: 'rfid_broker_denied_total', help: 'Embedded broker refusals', labelNames: ['action'], registers: [this.registry] });
+  readonly cardMatches = new Counter({ name: 'rfid_card_match_batches_total', help: "Schools' card matches per batch, by path: memory, or lookup while the school's keys are (re)read", labelNames: ['path'], registers: [this.registry] });
+  readonly cardKeyLoads = new Counter({ name: 'rfid_card_key_loads_total', help: "Whole reads of a school's card keys (first tap of the school, or after a roster change)", registers: [this.registry] });
+  readonly daysSkipped = new Counter({ name: 'rfid_attendance_taps_skipped_total', help: 'Taps that could not change their attendance day (a later IN or an earlier OUT than already committed): day not written', registers: [this.registry] });
   readonly liveEvents = new Counter({ name: 'rfid_live_events_total', help: 'Socket.IO events emitted', labelNames: ['event'], registers: [this.registry] });
 
   constructor() {
