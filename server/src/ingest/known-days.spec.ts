@@ -33,11 +33,17 @@ describe('known attendance days (what ingest may leave out)', () => {
     expect(k.mayChange('s1', '2026-11-23', 'in', T('06:55'))).toBe(false);
   });
 
-  it('stays bounded: the first-learned days go first', () => {
-    const k = new KnownDays(100);
+  it('stays bounded: the least recently used dates go first, and a date beyond its bound starts over', () => {
+    const k = new KnownDays(100, 2);
+    k.learn('s1', '2026-11-21', T('07:00'), null);
+    k.learn('s1', '2026-11-22', T('07:00'), null);
+    k.learn('s1', '2026-11-21', T('06:50'), null); // 21 used again: 22 is now the older
+    k.learn('s1', '2026-11-23', T('07:00'), null);
+    expect(k.mayChange('s1', '2026-11-22', 'in', T('07:30'))).toBe(true); // forgotten: asks the database again
+    expect(k.mayChange('s1', '2026-11-21', 'in', T('07:30'))).toBe(false);
+    expect(k.mayChange('s1', '2026-11-23', 'in', T('07:30'))).toBe(false);
     for (let i = 0; i < 250; i++) k.learn(`s${i}`, '2026-11-23', T('07:00'), null);
-    expect(k.size).toBeLessThanOrEqual(100);
-    expect(k.mayChange('s0', '2026-11-23', 'in', T('07:30'))).toBe(true); // forgotten: asks the database again
+    expect(k.size).toBeLessThanOrEqual(100 + 1);
     expect(k.mayChange('s249', '2026-11-23', 'in', T('07:30'))).toBe(false);
   });
 });
