@@ -10,6 +10,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { io, type Socket } from 'socket.io-client';
 import { DevicesService } from '@rfid/server';
 import { parseGatewayConfig, startGateway } from '@rfid/gateway';
@@ -30,6 +31,9 @@ interface PhaseResult {
   p95: number;
   p99: number;
   ackP99: number;
+  /** Event-loop delay p99 / max over the phase (ms): the one JS thread all of this shares. */
+  loopP99: number;
+  loopMax: number;
 }
 
 async function dashboardClient(httpUrl: string, schoolId: string): Promise<Socket> {
@@ -64,6 +68,8 @@ async function runPhase(rate: number, terminals: SimulatedTerminal[], students: 
     if (latencies.length === total) resolveDone();
   };
   socket.on('tap', onTap);
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
   const started = performance.now();
   const taps: Promise<void>[] = [];
   for (let i = 0; i < total; i++) {
@@ -78,6 +84,7 @@ async function runPhase(rate: number, terminals: SimulatedTerminal[], students: 
   }
   await Promise.all(taps);
   await Promise.race([done, new Promise((r) => setTimeout(r, 5000))]);
+  loop.disable();
   socket.off('tap', onTap);
   for (const t of terminals) t.events.off('sent', onSent);
   return {
@@ -88,6 +95,8 @@ async function runPhase(rate: number, terminals: SimulatedTerminal[], students: 
     p95: round(percentile(latencies, 95), 1),
     p99: round(percentile(latencies, 99), 1),
     ackP99: round(percentile(ackLatencies, 99), 1),
+    loopP99: round(loop.percentile(99) / 1e6, 1),
+    loopMax: round(loop.max / 1e6, 1),
   };
 }
 
