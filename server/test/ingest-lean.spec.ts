@@ -128,9 +128,11 @@ describe('lean ingest: in-memory cards and days', () => {
       await b.query('BEGIN');
       const [rowA] = await repo.upsertAttendance(a, [day('2026-11-25T23:50:00.000Z', tapA)]);
       expect(rowA?.prev_first_in).toBeNull();
-      const pendingB = repo.upsertAttendance(b, [day('2026-11-25T23:45:00.000Z', tapB)]); // an earlier IN from another gate: waits for A
       await repo.insertOutbox(a, [{ studentId: s.id, date, tapId: tapA, event: 'check_in', text: 'A' }]);
-      await a.query('COMMIT');
+      const pidB = (await b.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+      const pendingB = repo.upsertAttendance(b, [day('2026-11-25T23:45:00.000Z', tapB)]); // an earlier IN from another gate …
+      await pollUntil(async () => (await db.query(`SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = 'Lock'`, [pidB])).length === 1, { what: 'B waiting for A' });
+      await a.query('COMMIT'); // … whose statement started before A committed
       const [rowB] = await pendingB;
       expect(rowB).toMatchObject({ prev_first_in: null, first_in_tap_id: tapB }); // the earliest IN wins; B thinks it is first too …
       expect(await repo.insertOutbox(b, [{ studentId: s.id, date, tapId: tapB, event: 'check_in', text: 'B' }])).toBe(0); // … and writes nothing
@@ -152,7 +154,8 @@ describe('lean ingest: in-memory cards and days', () => {
     const metrics = server.app.get(MetricsService, { strict: false });
     const counts = async () => {
       const byPath = Object.fromEntries((await metrics.cardMatches.get()).values.map((v) => [v.labels.path, v.value]));
-      return { memory: byPath.memory ?? 0, lookup: byPath.lookup ?? 0, loads: (await metrics.cardKeyLoads.get()).values[0]?.value ?? 0 };
+      const live = (await metrics.liveEvents.get()).values.find((v) => v.labels.event === 'tap')?.value ?? 0;
+      return { memory: byPath.memory ?? 0, lookup: byPath.lookup ?? 0, loads: (await metrics.cardKeyLoads.get()).values[0]?.value ?? 0, liveTaps: live };
     };
     try {
       const before = await counts();
@@ -169,6 +172,8 @@ describe('lean ingest: in-memory cards and days', () => {
       expect((await tapRow(second.id))?.student_id).toBe(other.students[1]!.id);
       const afterSecond = await counts();
       expect({ lookup: afterSecond.lookup - afterFirst.lookup, memory: afterSecond.memory - afterFirst.memory }).toEqual({ lookup: 0, memory: 1 });
+      // Nobody has this school's dashboard open: its live events were not even encoded.
+      expect((await counts()).liveTaps).toBe(before.liveTaps);
     } finally {
       await g.close();
     }

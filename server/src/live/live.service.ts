@@ -1,7 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { Server } from 'socket.io';
 import { liveRoom, type ClientToServerEvents, type LiveAttendance, type LiveGatewayStatus, type LiveTap, type ServerToClientEvents } from '@rfid/protocol';
 import { MetricsService } from '../metrics/metrics.service.js';
+import { SERVER_CONFIG, type ServerConfig } from '../config/config.js';
 
 export type LiveServer = Server<ClientToServerEvents, ServerToClientEvents>;
 
@@ -9,29 +10,56 @@ export type LiveServer = Server<ClientToServerEvents, ServerToClientEvents>;
 @Injectable()
 export class LiveService {
   private server: LiveServer | null = null;
+  /**
+   * With the in-memory adapter every watcher is a socket of this process, so an event for rooms
+   * nobody has joined is not encoded at all (most schools have no dashboard open most of the
+   * time). With Redis the watchers may be on another replica: every event goes out.
+   */
+  private readonly localOnly: boolean;
 
-  constructor(private readonly metrics: MetricsService) {}
+  constructor(
+    private readonly metrics: MetricsService,
+    @Inject(SERVER_CONFIG) config: ServerConfig,
+  ) {
+    this.localOnly = !config.redisUrl;
+  }
 
   attach(server: LiveServer): void {
     this.server = server;
   }
 
+  /** Whether anyone may be watching one of these rooms. */
+  private watched(io: LiveServer, rooms: string[]): boolean {
+    if (!this.localOnly) return true;
+    const joined = io.sockets.adapter.rooms;
+    return rooms.some((r) => (joined.get(r)?.size ?? 0) > 0);
+  }
+
   emitTaps(taps: LiveTap[]): void {
     const io = this.server;
     if (!io) return;
+    let sent = 0;
     for (const tap of taps) {
       const rooms = [liveRoom.school(tap.schoolId)];
       if (tap.classId) rooms.push(liveRoom.class(tap.classId));
+      if (!this.watched(io, rooms)) continue;
       io.to(rooms).emit('tap', tap);
+      sent++;
     }
-    this.metrics.liveEvents.inc({ event: 'tap' }, taps.length);
+    if (sent) this.metrics.liveEvents.inc({ event: 'tap' }, sent);
   }
 
   emitAttendance(rows: LiveAttendance[]): void {
     const io = this.server;
     if (!io) return;
-    for (const row of rows) io.to([liveRoom.school(row.schoolId), liveRoom.class(row.classId)]).emit('attendance', row);
-    this.metrics.liveEvents.inc({ event: 'attendance' }, rows.length);
+    let sent = 0;
+    for (const row of rows) {
+      const rooms = [liveRoom.school(row.schoolId), liveRoom.class(row.classId)];
+      if (!this.watched(io, rooms)) continue;
+      io.to(rooms).emit('attendance', row);
+      sent++;
+    }
+    if (sent) this.metrics.liveEvents.inc({ event: 'attendance' }, sent);
   }
 
   emitGatewayStatus(status: LiveGatewayStatus): void {
