@@ -45,6 +45,7 @@ const KEYS_SQL = `SELECT k.school_id, k.key, k.card_id, c.student_id, s.class_id
 export class CardDirectory implements OnModuleDestroy {
   private readonly schools = new Map<string, Entry>();
   private readonly loading = new Map<string, Promise<void>>();
+  private queue: Promise<void> = Promise.resolve();
   private readonly log: Logger;
 
   constructor(
@@ -86,31 +87,47 @@ export class CardDirectory implements OnModuleDestroy {
     return out;
   }
 
-  /** Read a school's whole key set in the background (one load per school at a time). */
+  /**
+   * Queue a read of a school's whole key set. Reads run one after another: at a cold start every
+   * school's first tap asks for one, and they must not take the pool's connections from ingest.
+   */
   private loadSoon(schoolId: string, atLeast: number): void {
     if (this.loading.has(schoolId)) return;
-    const load = (async () => {
-      const client = await this.db.pool.connect();
-      try {
-        // The version first, the keys after: what is read is at least as new as its version.
-        const v = await client.query<{ roster_version: number }>('SELECT roster_version FROM schools WHERE id = $1', [schoolId]);
-        const version = v.rows[0]?.roster_version;
-        if (version === undefined || version < atLeast) return;
-        const rows = await client.query<KeyRow>(`${KEYS_SQL} WHERE k.school_id = $1`, [schoolId]);
-        const keys = groupKeys(rows.rows, new Set([schoolId])).get(schoolId)!;
-        this.metrics.cardKeyLoads.inc();
-        const current = this.schools.get(schoolId);
-        if (current && current.version >= version) return;
-        this.schools.delete(schoolId);
-        this.schools.set(schoolId, { version, keys });
-        while (this.schools.size > MAX_SCHOOLS) this.schools.delete(this.schools.keys().next().value!);
-      } finally {
-        client.release();
-      }
-    })()
-      .catch((e: unknown) => this.log.warn({ err: e, schoolId }, 'card keys not loaded; matching by lookup until the next try'))
+    const load = this.queue
+      .then(() => this.load(schoolId, atLeast))
+      .catch((e: unknown) => this.log.warn({ err: e, schoolId }, 'card keys not read; matching by lookup until the next try'))
       .finally(() => this.loading.delete(schoolId));
+    this.queue = load;
     this.loading.set(schoolId, load);
+  }
+
+  private async load(schoolId: string, atLeast: number): Promise<void> {
+    const client = await this.db.pool.connect();
+    try {
+      // The version first, the keys after: what is read is at least as new as its version.
+      const v = await client.query<{ roster_version: number }>('SELECT roster_version FROM schools WHERE id = $1', [schoolId]);
+      const version = v.rows[0]?.roster_version;
+      if (version === undefined || version < atLeast) return;
+      const current = this.schools.get(schoolId);
+      if (current && current.version >= version) return;
+      // Through the school's cards (cards_school_idx) rather than a scan of every card: a card's
+      // keys carry its school.
+      const rows = await client.query<KeyRow>(
+        `SELECT k.school_id, k.key, k.card_id, c.student_id, s.class_id, s.name, s.active
+           FROM cards c
+           JOIN card_keys k ON k.card_id = c.id AND k.school_id = c.school_id
+           LEFT JOIN students s ON s.id = c.student_id
+          WHERE c.school_id = $1`,
+        [schoolId],
+      );
+      const keys = groupKeys(rows.rows, new Set([schoolId])).get(schoolId)!;
+      this.metrics.cardKeyLoads.inc();
+      this.schools.delete(schoolId);
+      this.schools.set(schoolId, { version, keys });
+      while (this.schools.size > MAX_SCHOOLS) this.schools.delete(this.schools.keys().next().value!);
+    } finally {
+      client.release();
+    }
   }
 
   /** Resolves when no school's keys are being read. */
