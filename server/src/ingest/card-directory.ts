@@ -36,9 +36,10 @@ type KeyRow = CardMatch & { school_id: string; key: string };
 /** Schools kept at most (least recently loaded go first); a province has a few hundred. */
 const MAX_SCHOOLS = 2_000;
 
+/** Card keys with their card and student; a card's keys carry its school. */
 const KEYS_SQL = `SELECT k.school_id, k.key, k.card_id, c.student_id, s.class_id, s.name, s.active
-  FROM card_keys k
-  JOIN cards c ON c.id = k.card_id
+  FROM cards c
+  JOIN card_keys k ON k.card_id = c.id AND k.school_id = c.school_id
   LEFT JOIN students s ON s.id = c.student_id`;
 
 @Injectable()
@@ -110,16 +111,8 @@ export class CardDirectory implements OnModuleDestroy {
       if (version === undefined || version < atLeast) return;
       const current = this.schools.get(schoolId);
       if (current && current.version >= version) return;
-      // Through the school's cards (cards_school_idx) rather than a scan of every card: a card's
-      // keys carry its school.
-      const rows = await client.query<KeyRow>(
-        `SELECT k.school_id, k.key, k.card_id, c.student_id, s.class_id, s.name, s.active
-           FROM cards c
-           JOIN card_keys k ON k.card_id = c.id AND k.school_id = c.school_id
-           LEFT JOIN students s ON s.id = c.student_id
-          WHERE c.school_id = $1`,
-        [schoolId],
-      );
+      // By the school's cards (cards_school_idx), not a scan of every card.
+      const rows = await client.query<KeyRow>(`${KEYS_SQL} WHERE c.school_id = $1`, [schoolId]);
       const keys = groupKeys(rows.rows, new Set([schoolId])).get(schoolId)!;
       this.metrics.cardKeyLoads.inc();
       this.schools.delete(schoolId);

@@ -7,6 +7,7 @@ import { Injectable } from '@nestjs/common';
 import type pg from 'pg';
 import type { AttendanceStatus } from '@rfid/protocol';
 import { Database } from '../db/database.service.js';
+import { GUARDIAN_CHANNELS_SQL, OUTBOX_ONCE_A_DAY_SQL } from '../db/notification-outbox.sql.js';
 import type { DeadLetterInput } from './tap-message.js';
 
 export interface TapInsert {
@@ -143,10 +144,9 @@ export class TapsRepository {
          FROM unnest($1::uuid[], $2::date[], $3::uuid[], $4::text[], $5::text[]) WITH ORDINALITY AS e(student_id, day, tap_id, event, text, n)
          JOIN student_guardians sg ON sg.student_id = e.student_id
          JOIN guardians g ON g.id = sg.guardian_id
-         CROSS JOIN LATERAL unnest(CASE WHEN cardinality(g.channels) > 0 THEN g.channels
-                                        WHEN g.phone IS NOT NULL THEN ARRAY['sms'] ELSE ARRAY[]::text[] END) AS ch
+         CROSS JOIN LATERAL ${GUARDIAN_CHANNELS_SQL} AS ch
         ORDER BY e.n, g.id, ch
-       ON CONFLICT (student_id, day, event, guardian_id, channel) DO NOTHING`,
+       ${OUTBOX_ONCE_A_DAY_SQL}`,
       [sorted.map((e) => e.studentId), sorted.map((e) => e.date), sorted.map((e) => e.tapId), sorted.map((e) => e.event), sorted.map((e) => e.text)],
     );
     return r.rowCount ?? 0;

@@ -21,6 +21,11 @@ const ManualMark = z.object({
     .pipe(z.string().min(1, 'say why (e.g. "forgot card", "ốm, mẹ xin phép")').max(500)),
 });
 
+/** A day as the API shows it, from `attendance_days a` (the count of its taps read from `taps`). */
+const DAY_COLUMNS = `a.date::text AS date, a.status, a.source, a.note, a.first_in, a.last_out,
+  (SELECT count(*)::int FROM taps t WHERE t.student_id = a.student_id AND t.local_date = a.date) AS "tapCount",
+  a.updated_by AS "updatedBy", a.updated_at AS "updatedAt"`;
+
 interface DayRow {
   date: string;
   status: string;
@@ -69,7 +74,7 @@ export class ManualAttendanceController {
         `INSERT INTO attendance_days AS a (student_id, date, school_id, class_id, status, source, note, updated_by, updated_at)
          VALUES ($1, $2, $3, $4, $5, 'manual', $6, $7, $8)
          ON CONFLICT (student_id, date) DO UPDATE SET status = EXCLUDED.status, source = 'manual', note = EXCLUDED.note, updated_by = EXCLUDED.updated_by, updated_at = EXCLUDED.updated_at
-         RETURNING a.date::text AS date, a.status, a.source, a.note, a.first_in, a.last_out, (SELECT count(*)::int FROM taps t WHERE t.student_id = a.student_id AND t.local_date = a.date) AS "tapCount", a.updated_by AS "updatedBy", a.updated_at AS "updatedAt"`,
+         RETURNING ${DAY_COLUMNS}`,
         [studentId, day, student.school_id, student.class_id, input.status, input.reason, caller.userId, this.clock.now()],
       );
       await this.audit.record(
@@ -97,7 +102,7 @@ export class ManualAttendanceController {
   async days(@Param('studentId') studentId: string, @Query() query: unknown): Promise<DayRow[]> {
     const q = parseBody(z.object({ from: isoDate, to: isoDate }), query);
     const rows = await this.db.query<DayRow & { first_in: Date | null; last_out: Date | null; time_zone: string }>(
-      `SELECT a.date::text AS date, a.status, a.source, a.note, a.first_in, a.last_out, (SELECT count(*)::int FROM taps t WHERE t.student_id = a.student_id AND t.local_date = a.date) AS "tapCount", a.updated_by AS "updatedBy", a.updated_at AS "updatedAt", s.time_zone
+      `SELECT ${DAY_COLUMNS}, s.time_zone
          FROM attendance_days a JOIN schools s ON s.id = a.school_id WHERE a.student_id = $1 AND a.date BETWEEN $2 AND $3 ORDER BY a.date`,
       [studentId, q.from, q.to],
     );

@@ -6,6 +6,7 @@
  */
 import { zonedTime } from '@rfid/protocol';
 import type { Database } from '../db/database.service.js';
+import { GUARDIAN_CHANNELS_SQL, OUTBOX_ONCE_A_DAY_SQL } from '../db/notification-outbox.sql.js';
 import { rulesFromRow, SCHOOL_RULES_COLUMNS, type SchoolRulesRow } from '../attendance/attendance-rules.js';
 
 export interface SchoolDayDue {
@@ -55,10 +56,9 @@ export async function markAbsences(db: Database, day: SchoolDayDue): Promise<{ a
          FROM students s
          JOIN student_guardians sg ON sg.student_id = s.id
          JOIN guardians g ON g.id = sg.guardian_id
-         CROSS JOIN LATERAL unnest(CASE WHEN cardinality(g.channels) > 0 THEN g.channels
-                                        WHEN g.phone IS NOT NULL THEN ARRAY['sms'] ELSE ARRAY[]::text[] END) AS ch
+         CROSS JOIN LATERAL ${GUARDIAN_CHANNELS_SQL} AS ch
         WHERE s.id = ANY($1::uuid[])
-       ON CONFLICT (student_id, day, event, guardian_id, channel) DO NOTHING`,
+       ${OUTBOX_ONCE_A_DAY_SQL}`,
       [ids, day.date],
     );
     return { absent: ids.length, notifications: outbox.rowCount ?? 0 };
