@@ -234,6 +234,11 @@ export class SimulatedAdmsTerminal extends EventEmitter {
     return this.attlog.length - this.firstUnsent;
   }
 
+  /** Lines the server answered `OK` for (it promised they are on its disk). */
+  acknowledgedLines(): string[] {
+    return this.attlog.filter((l) => l.sent).map((l) => l.line);
+  }
+
   /** Every punch in the log (PIN and terminal time). */
   punches(): { pin: string; time: string }[] {
     return this.attlog.map(({ pin, time }) => ({ pin, time }));
