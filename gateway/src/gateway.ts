@@ -101,6 +101,9 @@ export class GatewayHandle extends EventEmitter<GatewayEvents> {
   }
 }
 
+/** A `display` command without `seconds` is shown this long. */
+export const DISPLAY_SECONDS_DEFAULT = 10;
+
 /** How often terminal presence is checked (status is published on change). */
 const PRESENCE_CHECK_MS = 2_000;
 
@@ -260,14 +263,21 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
         void publishStatus();
         break;
       }
-      case 'display':
-        // CONTRACT §1 has no gateway → terminal display line other than ACK; an unsolicited ACK
-        // would confuse a terminal waiting for its own seq. Logged until the contract grows one.
-        log.info(
-          { cmdId: cmd.id, terminal: cmd.terminal, text: cmd.text },
-          'display command: no terminal line for it yet, ignored',
-        );
+      case 'display': {
+        const targets = cmd.terminal === undefined
+          ? terminals.filter((t) => t.config.format === 'smart')
+          : terminals.filter((t) => t.config.id === cmd.terminal);
+        if (cmd.terminal !== undefined && targets.length === 0) {
+          log.warn({ cmdId: cmd.id, terminal: cmd.terminal }, 'display command for a terminal this gateway does not have');
+          break;
+        }
+        const seconds = cmd.seconds ?? DISPLAY_SECONDS_DEFAULT;
+        const shown: string[] = [];
+        const notShown: string[] = [];
+        for (const t of targets) (t.display(cmd.text, seconds) ? shown : notShown).push(t.config.id);
+        log.info({ cmdId: cmd.id, shown, notShown, seconds }, 'display command');
         break;
+      }
       case 'enroll':
         // Unknown cards are always queued and sent; the server does the enrolment from them.
         log.info({ cmdId: cmd.id, terminal: cmd.terminal }, 'enroll command: unknown cards are sent anyway');

@@ -11,3 +11,4 @@ export * from './codecs/wiegand.js';
 export * from './codecs/smart.js';
 export * from './codecs/decoder.js';
 export * from './codecs/adms.js';
+export * from './api/index.js';
