@@ -18,6 +18,8 @@ import {
   type GatewayOnlineStatus,
   type Tap,
 } from '@rfid/protocol';
+import { startAdms } from './adms-gateway.js';
+import type { AdmsCounters } from './adms-service.js';
 import type { GatewayConfig } from './config.js';
 import { GatewayMetrics, serveMetrics, type GatewayTotals } from './metrics.js';
 import { MqttLink } from './mqtt-link.js';
@@ -70,6 +72,10 @@ export interface GatewayEvents {
 }
 
 export class GatewayHandle extends EventEmitter<GatewayEvents> {
+  /** Ports the ADMS listeners actually listen on (in the order of their first terminal). */
+  admsPorts: number[] = [];
+  /** ADMS counters (pushes, punches stored, re-pushed, commands …), when ADMS terminals are configured. */
+  admsCounters: AdmsCounters | undefined;
   /** Set when `metrics.port` is configured: the port /metrics actually listens on. */
   metricsPort: number | undefined;
   /** @internal */ stopHandlers: (() => Promise<void> | void)[] = [];
@@ -184,31 +190,49 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
     roster: () => roster,
     metrics,
     log: logger.child({ component: 'intake' }),
-    onStored: (tap) => {
-      handle.emit('tap-stored', tap);
-      // After the store and before anything else may block: the ACK is written by the caller.
-      queueMicrotask(() => {
-        if (config.queue.maxBytes !== undefined && queue.bytes() > config.queue.maxBytes) enforceLimits();
-        updateQueueGauges();
-        publisher.onStored(tap);
-      });
-    },
+    onStored: (tap) => tapStored(tap),
   });
+  function tapStored(tap: StoredTap): void {
+    handle.emit('tap-stored', tap);
+    // After the store and before anything else may block: the ACK is written by the caller.
+    queueMicrotask(() => {
+      if (config.queue.maxBytes !== undefined && queue.bytes() > config.queue.maxBytes) enforceLimits();
+      updateQueueGauges();
+      publisher.onStored(tap);
+    });
+  }
 
-  const terminals = config.terminals.map(
-    (t) =>
-      new TerminalSession(
-        t,
-        intake,
-        metrics,
-        logger.child({ component: 'terminal', terminal: t.id }),
-        config.timeZone,
-        nowMs,
-        deps.terminalBackOff,
-      ),
+  // ZKTeco ADMS terminals: an HTTP listener of their own, the same queue and publisher.
+  const adms = await startAdms(config, {
+    queue,
+    clock,
+    roster: () => roster,
+    savedRoster: rosterStore.load(),
+    metrics,
+    log: logger.child({ component: 'adms' }),
+    onStored: tapStored,
+  });
+  if (adms) {
+    handle.admsPorts = adms.ports;
+    handle.admsCounters = adms.service.counters;
+    handle.stopHandlers.push(() => adms.close());
+  }
+
+  const terminals = config.terminals.flatMap((t) =>
+    t.format === 'adms'
+      ? []
+      : new TerminalSession(
+          t,
+          intake,
+          metrics,
+          logger.child({ component: 'terminal', terminal: t.id }),
+          config.timeZone,
+          nowMs,
+          deps.terminalBackOff,
+        ),
   );
 
-  const terminalStates = () => terminals.map((t) => t.state());
+  const terminalStates = () => [...terminals.map((t) => t.state()), ...(adms?.service.states() ?? [])];
 
   const status = (): GatewayOnlineStatus => ({
     online: true,
@@ -290,6 +314,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
         log.error({ err }, 'roster could not be saved; kept in memory');
       }
       log.info({ version: roster.version, cards: roster.size }, 'roster received');
+      adms?.service.onRoster(r.data);
       handle.emit('roster', roster.version);
     } else {
       const r = parsePayload(CommandMessageSchema, payload);
@@ -325,6 +350,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
   const housekeepingTimer = setInterval(() => {
     enforceLimits();
     queue.forgetAcked(nowMs() - intake.keepAckedMs);
+    adms?.service.housekeep();
     updateQueueGauges();
   }, 60_000);
 
