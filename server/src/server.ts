@@ -28,6 +28,10 @@ export interface RunningServer {
   /** The broker the gateways use: the embedded one (`mqtt://127.0.0.1:PORT`) or MQTT_URL. */
   mqttUrl: string;
   mqttPort: number | null;
+  /** MQTT over TLS of the embedded broker (`mqtts://localhost:PORT`), its port and the CA file gateways trust; null when off. */
+  mqttsUrl: string | null;
+  mqttsPort: number | null;
+  tlsCaPath: string | null;
   databaseUrl: string;
   config: ServerConfig;
   app: INestApplication;
@@ -69,12 +73,15 @@ export async function createServer(input: Partial<ServerConfig> = {}, deps: Serv
     setupOpenApi(app);
     await app.listen(config.httpPort, config.httpHost);
     const { port: httpPort } = app.getHttpServer().address() as AddressInfo;
-    const { mqttUrl, mqttPort } = brokerAddress(app, config);
+    const { mqttUrl, mqttPort, mqttsUrl, mqttsPort, tlsCaPath } = brokerAddress(app, config);
     const running: RunningServer = {
       httpUrl: `http://127.0.0.1:${httpPort}`,
       httpPort,
       mqttUrl,
       mqttPort,
+      mqttsUrl,
+      mqttsPort,
+      tlsCaPath,
       databaseUrl,
       config,
       app,
@@ -84,7 +91,7 @@ export async function createServer(input: Partial<ServerConfig> = {}, deps: Serv
         await embedded?.stop();
       },
     };
-    logger.info({ httpUrl: running.httpUrl, mqttUrl }, 'server ready');
+    logger.info({ httpUrl: running.httpUrl, mqttUrl, ...(mqttsUrl ? { mqttsUrl, tlsCa: tlsCaPath } : {}) }, 'server ready');
     return running;
   } catch (e) {
     await app?.close().catch(() => undefined);
@@ -103,8 +110,18 @@ function serveWeb(app: INestApplication, logger: Logger): void {
   (app as NestExpressApplication).useStaticAssets(webDist, { index: 'index.html', maxAge: '1h' });
 }
 
-function brokerAddress(app: INestApplication, config: ServerConfig): { mqttUrl: string; mqttPort: number | null } {
-  if (config.mqttUrl) return { mqttUrl: config.mqttUrl, mqttPort: null };
+function brokerAddress(
+  app: INestApplication,
+  config: ServerConfig,
+): Pick<RunningServer, 'mqttUrl' | 'mqttPort' | 'mqttsUrl' | 'mqttsPort' | 'tlsCaPath'> {
+  if (config.mqttUrl) return { mqttUrl: config.mqttUrl, mqttPort: null, mqttsUrl: null, mqttsPort: null, tlsCaPath: null };
   const broker = app.get(EmbeddedBrokerService);
-  return { mqttUrl: broker.url!, mqttPort: broker.port };
+  return {
+    // With plain MQTT off, the TLS listener is the broker's address.
+    mqttUrl: broker.url ?? broker.tlsUrl!,
+    mqttPort: broker.port,
+    mqttsUrl: broker.tlsUrl,
+    mqttsPort: broker.tlsPort,
+    tlsCaPath: broker.tlsCa?.path ?? null,
+  };
 }

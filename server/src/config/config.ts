@@ -8,6 +8,15 @@ import path from 'node:path';
 import { z } from 'zod';
 
 const port = z.coerce.number().int().min(0).max(65535);
+/** A port, or `off` (or `false`) for a listener that is not wanted: null. */
+const portOrOff = z
+  .union([z.literal('off'), z.literal(false), z.null(), port])
+  .transform((v) => (v === 'off' || v === false || v === null ? null : v));
+const optionalPath = z
+  .string()
+  .trim()
+  .transform((s) => (s === '' ? undefined : s))
+  .optional();
 const optionalUrl = z
   .string()
   .trim()
@@ -20,7 +29,19 @@ export const ConfigSchema = z.object({
   databaseUrl: optionalUrl,
   /** External MQTT broker; absent → embedded aedes broker on `mqttPort`. */
   mqttUrl: optionalUrl,
-  mqttPort: port.default(1883),
+  /** Plain MQTT of the embedded broker; `off` → TLS only. */
+  mqttPort: portOrOff.default(1883),
+  /** MQTT over TLS of the embedded broker (CONTRACT §5); `off` → plain only. */
+  mqttsPort: portOrOff.default(8883),
+  /** The broker's certificate, key and the CA gateways trust (PEM paths); absent → generated in `{dataDir}/tls/`. */
+  tlsCert: optionalPath,
+  tlsKey: optionalPath,
+  tlsCa: optionalPath,
+  /** More host names / addresses a generated server certificate covers (comma-separated): the name gateways dial. */
+  tlsNames: z
+    .union([z.array(z.string()), z.string()])
+    .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((n) => n.trim()).filter((n) => n.length > 0))
+    .default([]),
   /** Interface the embedded broker binds (all interfaces: gateways connect from the school LAN). */
   mqttHost: z.string().default('0.0.0.0'),
   httpPort: port.default(3000),
@@ -55,6 +76,8 @@ export const ConfigSchema = z.object({
 });
 
 export type ServerConfig = z.infer<typeof ConfigSchema>;
+/** What a caller (tests, `createServer`) may pass: the schema's input, before defaults. */
+export type ServerConfigInput = z.input<typeof ConfigSchema>;
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -65,6 +88,11 @@ const ENV_NAMES: Record<keyof ServerConfig, string> = {
   databaseUrl: 'DATABASE_URL',
   mqttUrl: 'MQTT_URL',
   mqttPort: 'MQTT_PORT',
+  mqttsPort: 'MQTTS_PORT',
+  tlsCert: 'TLS_CERT',
+  tlsKey: 'TLS_KEY',
+  tlsCa: 'TLS_CA',
+  tlsNames: 'TLS_NAMES',
   mqttHost: 'MQTT_HOST',
   httpPort: 'HTTP_PORT',
   httpHost: 'HTTP_HOST',
@@ -99,6 +127,10 @@ export function parseConfig(input: Partial<Record<keyof ServerConfig, unknown>>)
     throw new ConfigError(`invalid configuration: ${msg}`);
   }
   const cfg = r.data;
+  if ((cfg.tlsCert === undefined) !== (cfg.tlsKey === undefined))
+    throw new ConfigError('invalid configuration: TLS_CERT (tlsCert) and TLS_KEY (tlsKey) are given together or not at all');
+  if (!cfg.mqttUrl && cfg.mqttPort === null && cfg.mqttsPort === null)
+    throw new ConfigError('invalid configuration: MQTT_PORT and MQTTS_PORT are both off and there is no MQTT_URL');
   return { ...cfg, dataDir: path.resolve(cfg.dataDir), jwtSecret: cfg.jwtSecret ?? randomBytes(32).toString('hex') };
 }
 
