@@ -21,6 +21,8 @@ import { PgErrorFilter } from './common/pg-error.filter.js';
 import { setupOpenApi } from './common/openapi.js';
 import { EmbeddedBrokerService } from './mqtt/embedded-broker.service.js';
 import { RedisIoAdapter } from './live/redis-io.adapter.js';
+import { SecureIoAdapter } from './live/secure-io.adapter.js';
+import { applyHttpSecurity } from './security/http-security.js';
 
 export interface RunningServer {
   httpUrl: string;
@@ -63,11 +65,14 @@ export async function createServer(input: Partial<ServerConfig> = {}, deps: Serv
       bodyParser: true,
     });
     app.setGlobalPrefix('api/v1', { exclude: ['healthz', 'readyz', 'metrics'] });
+    applyHttpSecurity(app, config); // before the static files, so every page gets the headers
     serveWeb(app, logger);
     if (config.redisUrl) {
-      const adapter = new RedisIoAdapter(app, config.redisUrl);
+      const adapter = new RedisIoAdapter(app, config.redisUrl, config.corsOrigins);
       await adapter.connect();
       app.useWebSocketAdapter(adapter);
+    } else {
+      app.useWebSocketAdapter(new SecureIoAdapter(app, config.corsOrigins));
     }
     app.useGlobalFilters(new DomainErrorFilter(), new PgErrorFilter());
     setupOpenApi(app);
@@ -108,6 +113,14 @@ function serveWeb(app: INestApplication, logger: Logger): void {
     return;
   }
   (app as NestExpressApplication).useStaticAssets(webDist, { index: 'index.html', maxAge: '1h' });
+  // Deep links of the single-page app (`/schools/…`) get the app itself, with the same headers.
+  const index = path.join(webDist, 'index.html');
+  const notApp = /^\/(api|socket\.io|metrics|healthz|readyz)(\/|$)/;
+  app.use((req: { method: string; path: string; headers: { accept?: string } }, res: { sendFile(p: string): void }, next: () => void) => {
+    const wantsPage = (req.method === 'GET' || req.method === 'HEAD') && !notApp.test(req.path) && !path.extname(req.path) && (req.headers.accept ?? '').includes('text/html');
+    if (wantsPage) res.sendFile(index);
+    else next();
+  });
 }
 
 function brokerAddress(
