@@ -11,6 +11,7 @@ import {
   TOPIC_ID_PATTERN,
   isValidTimeZone,
 } from '@rfid/protocol';
+import { AdmsSettingsSchema, AdmsTerminalConfigSchema } from './adms-config.js';
 
 export type TerminalSource =
   { kind: 'serial'; path: string; baudRate: number } | { kind: 'tcp'; host: string; port: number };
@@ -78,7 +79,9 @@ export const GatewayConfigSchema = z
       .refine(isValidTimeZone, 'must be an IANA time zone such as Asia/Ho_Chi_Minh'),
     /** A card read again on the same terminal within this window is a repeat (DUP), not a new tap. */
     repeatWindowSeconds: z.number().nonnegative().default(60),
-    terminals: z.array(TerminalConfigSchema).default([]),
+    terminals: z.array(z.discriminatedUnion('format', [TerminalConfigSchema, AdmsTerminalConfigSchema])).default([]),
+    /** ADMS (ZKTeco) terminals: poll delays, PINs, clock tolerance (see adms-config.ts). */
+    adms: AdmsSettingsSchema,
     queue: z
       .object({
         maxBytes: z.number().int().positive().optional(),
@@ -103,6 +106,13 @@ export const GatewayConfigSchema = z
           message: `duplicate terminal id "${t.id}"`,
         });
       seen.add(t.id);
+    });
+    const sns = new Set<string>();
+    c.terminals.forEach((t, i) => {
+      if (t.format !== 'adms') return;
+      if (sns.has(t.sn))
+        ctx.addIssue({ code: 'custom', path: ['terminals', i, 'sn'], message: `duplicate ADMS serial number "${t.sn}"` });
+      sns.add(t.sn);
     });
   });
 
