@@ -173,13 +173,4 @@ export class PeopleController {
   addGuardian(@CurrentCaller() caller: Caller, @Param('studentId') id: string, @Body() body: unknown): Promise<Row> {
     return this.people.addGuardian(caller, id, parseBody(NewGuardianSchema, body));
   }
-
-  @Get('students/:studentId/notifications')
-  @ApiOperation({ summary: 'Messages to the student’s guardians: `{id, event, channel, status, text, createdAt}`, newest first.' })
-  @ApiQuery({ name: 'limit', required: false })
-  notifications(@Param('studentId') id: string, @Query('limit') limit?: string): Promise<Row[]> {
-    const n = limit === undefined ? 100 : Number(limit);
-    if (!Number.isInteger(n) || n < 1 || n > 1000) throw new DomainError('bad_request', 'limit: 1–1000');
-    return this.people.notifications(id, n);
-  }
 }
