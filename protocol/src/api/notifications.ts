@@ -37,6 +37,10 @@ export const NotificationSchema = z.object({
 });
 export type Notification = z.infer<typeof NotificationSchema>;
 export const NotificationListSchema = z.array(NotificationSchema);
+/** Older names (the first response schema of the student's list). */
+export const StudentNotificationSchema = NotificationSchema;
+export type StudentNotification = Notification;
+export const StudentNotificationsSchema = NotificationListSchema;
 
 /** `?limit=&cursor=` of the paged lists (§4: default and maximum 10,000; `Link: rel="next"`). */
 export const NotificationPageQuerySchema = z.object({

@@ -1,6 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { z } from 'zod';
+import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import {
   ConsentChangeSchema,
   GuardianConsentsSchema,
@@ -15,7 +14,7 @@ import {
   type Notification,
 } from '@rfid/protocol';
 import { parseBody } from '../common/validation.js';
-import { ZodBody } from '../common/openapi.js';
+import { NoContentResponse, ZodBody, ZodResponse } from '../common/openapi.js';
 import { DomainError } from '../common/domain-error.js';
 import { CurrentCaller, HandlesPartialScope, Roles, type ScopedRequest } from '../auth/decorators.js';
 import { isUuid } from '../auth/scope.service.js';
@@ -29,12 +28,6 @@ interface UrlRequest extends ScopedRequest {
   originalUrl: string;
   protocol: string;
   get(h: string): string | undefined;
-}
-
-function jsonSchema(s: z.ZodType): Record<string, unknown> {
-  const j = z.toJSONSchema(s, { io: 'output', unrepresentable: 'any' }) as Record<string, unknown>;
-  delete j.$schema;
-  return j;
 }
 
 /** `Link: <…>; rel="next"` while more remain (CONTRACT §4 paging). */
@@ -63,7 +56,7 @@ export class NotificationsController {
   @ApiOperation({ summary: 'Messages to the student’s guardians, newest first (CONTRACT §4 fields; paged: `limit`, `cursor`, `Link: rel="next"`).' })
   @ApiQuery({ name: 'limit', required: false })
   @ApiQuery({ name: 'cursor', required: false })
-  @ApiResponse({ status: 200, schema: jsonSchema(NotificationListSchema) })
+  @ZodResponse(NotificationListSchema)
   async forStudent(@Param('studentId') id: string, @Query() query: unknown, @Req() req: UrlRequest, @Res({ passthrough: true }) res: LinkResponse): Promise<Notification[]> {
     const q = parseBody(NotificationPageQuerySchema, query);
     return withLink(req, res, await this.notifications.forStudent(id, q.limit, q.cursor));
@@ -75,7 +68,7 @@ export class NotificationsController {
   @ApiQuery({ name: 'date', required: true })
   @ApiQuery({ name: 'limit', required: false })
   @ApiQuery({ name: 'cursor', required: false })
-  @ApiResponse({ status: 200, schema: jsonSchema(NotificationListSchema) })
+  @ZodResponse(NotificationListSchema)
   async forSchool(@CurrentCaller() caller: Caller, @Param('schoolId') id: string, @Query() query: unknown, @Req() req: UrlRequest, @Res({ passthrough: true }) res: LinkResponse): Promise<Notification[]> {
     const q = parseBody(SchoolNotificationsQuerySchema, query);
     return withLink(req, res, await this.notifications.forSchoolDay(caller, id, q.date, q.limit, q.cursor, req.visibleStudentIds));
@@ -85,14 +78,14 @@ export class NotificationsController {
   @HttpCode(201)
   @Roles('admin', 'district', 'school')
   @ApiOperation({ summary: 'Send a message again (a new notification, due now; audited). School staff within their scope.' })
-  @ApiResponse({ status: 201, schema: jsonSchema(ResendResponseSchema) })
+  @ZodResponse(ResendResponseSchema, { status: 201 })
   resend(@CurrentCaller() caller: Caller, @Param('notificationId') id: string) {
     return this.notifications.resend(caller, uuidParam('notificationId', id));
   }
 
   @Get('guardians/:guardianId/consents')
   @ApiOperation({ summary: 'Consent of a guardian: channels in force now, and every record (who, when, how).' })
-  @ApiResponse({ status: 200, schema: jsonSchema(GuardianConsentsSchema) })
+  @ZodResponse(GuardianConsentsSchema)
   consents(@CurrentCaller() caller: Caller, @Param('guardianId') id: string) {
     return this.notifications.consents(caller, uuidParam('guardianId', id));
   }
@@ -101,14 +94,14 @@ export class NotificationsController {
   @HttpCode(201)
   @ZodBody(ConsentChangeSchema)
   @ApiOperation({ summary: 'Record a guardian’s consent (granted) or its withdrawal for channels; a parent records their own (`parent_app`). Audited.' })
-  @ApiResponse({ status: 201, schema: jsonSchema(GuardianConsentsSchema) })
+  @ZodResponse(GuardianConsentsSchema, { status: 201 })
   changeConsent(@CurrentCaller() caller: Caller, @Param('guardianId') id: string, @Body() body: unknown) {
     return this.notifications.changeConsent(caller, uuidParam('guardianId', id), parseBody(ConsentChangeSchema, body));
   }
 
   @Get('guardians/:guardianId/notification-preferences')
   @ApiOperation({ summary: 'A guardian’s channel order and opted-out events, and the list in use (the default applied).' })
-  @ApiResponse({ status: 200, schema: jsonSchema(NotificationPreferencesResponseSchema) })
+  @ZodResponse(NotificationPreferencesResponseSchema)
   preferences(@CurrentCaller() caller: Caller, @Param('guardianId') id: string) {
     return this.notifications.preferences(caller, uuidParam('guardianId', id));
   }
@@ -116,7 +109,7 @@ export class NotificationsController {
   @Put('guardians/:guardianId/notification-preferences')
   @ZodBody(NotificationPreferencesPatchSchema)
   @ApiOperation({ summary: 'Change a guardian’s channel order and/or opted-out events (staff in scope, or the parent themself). Audited.' })
-  @ApiResponse({ status: 200, schema: jsonSchema(NotificationPreferencesResponseSchema) })
+  @ZodResponse(NotificationPreferencesResponseSchema)
   setPreferences(@CurrentCaller() caller: Caller, @Param('guardianId') id: string, @Body() body: unknown) {
     return this.notifications.setPreferences(caller, uuidParam('guardianId', id), parseBody(NotificationPreferencesPatchSchema, body));
   }
@@ -124,7 +117,7 @@ export class NotificationsController {
   @Get('schools/:schoolId/webhook')
   @Roles('admin', 'district', 'school')
   @ApiOperation({ summary: 'The school’s webhook (its secret is never shown).' })
-  @ApiResponse({ status: 200, schema: jsonSchema(WebhookResponseSchema) })
+  @ZodResponse(WebhookResponseSchema)
   webhook(@Param('schoolId') id: string) {
     return this.notifications.getWebhook(id);
   }
@@ -133,7 +126,7 @@ export class NotificationsController {
   @Roles('admin', 'district', 'school')
   @ZodBody(WebhookRegistrationSchema)
   @ApiOperation({ summary: 'Register the school’s webhook: `POST` JSON with `X-Signature: sha256=<hex HMAC-SHA256 of the body>` and `X-Notification-Id`. Audited.' })
-  @ApiResponse({ status: 200, schema: jsonSchema(WebhookResponseSchema) })
+  @ZodResponse(WebhookResponseSchema)
   setWebhook(@CurrentCaller() caller: Caller, @Param('schoolId') id: string, @Body() body: unknown) {
     const b = parseBody(WebhookRegistrationSchema, body);
     return this.notifications.setWebhook(caller, id, b.url, b.secret);
@@ -143,6 +136,7 @@ export class NotificationsController {
   @HttpCode(204)
   @Roles('admin', 'district', 'school')
   @ApiOperation({ summary: 'Remove the school’s webhook. Audited.' })
+  @NoContentResponse()
   async deleteWebhook(@CurrentCaller() caller: Caller, @Param('schoolId') id: string): Promise<void> {
     await this.notifications.deleteWebhook(caller, id);
   }
