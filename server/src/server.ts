@@ -63,6 +63,7 @@ export async function createServer(input: Partial<ServerConfig> = {}, deps: Serv
     app = await NestFactory.create(AppModule.register({ config, databaseUrl, clock, logger }), {
       logger: new PinoNestLogger(logger.child({ component: 'nest' })),
       bodyParser: true,
+      rawBody: true, // provider callbacks are verified over their exact bytes
     });
     app.setGlobalPrefix('api/v1', { exclude: ['healthz', 'readyz', 'metrics'] });
     applyHttpSecurity(app, config); // before the static files, so every page gets the headers

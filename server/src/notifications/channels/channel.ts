@@ -18,6 +18,8 @@ export interface Recipient {
   email: string | null;
   zaloId: string | null;
   schoolId: string;
+  /** The parent user linked to the guardian (in-app channel), when there is one. */
+  userId?: string | null;
 }
 
 /** One message about one event of one student for one guardian. */
