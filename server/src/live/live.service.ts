@@ -66,4 +66,12 @@ export class LiveService {
     this.server?.to(liveRoom.school(status.schoolId)).emit('gatewayStatus', status);
     this.metrics.liveEvents.inc({ event: 'gatewayStatus' });
   }
+
+  /**
+   * Close every socket in these rooms (a revoked session, a user whose rights changed), on every
+   * replica: with Redis the adapter forwards the request.
+   */
+  disconnectRooms(rooms: string[]): void {
+    if (rooms.length) this.server?.in(rooms).disconnectSockets(true);
+  }
 }
