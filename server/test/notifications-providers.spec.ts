@@ -51,8 +51,8 @@ describe('notifications through the provider stand-ins', () => {
     db = server.app.get(Database);
     notifications = server.app.get(NotificationsService);
     const admin = await asAdmin(server);
-    school = await seedSchool(server.directory, 6);
-    for (let i = 0; i < 6; i++) {
+    school = await seedSchool(server.directory, 7);
+    for (let i = 0; i < 7; i++) {
       const g = await server.directory.addGuardian(school.students[i]!.id, { name: `Phụ huynh ${i}`, phone: phone(i), channels: ['zalo', 'sms'] });
       guardians.push(g.id);
       const r = await admin.post(`/guardians/${g.id}/consents`, { channels: ['zalo', 'sms'], granted: true, method: 'paper_form' });
@@ -114,5 +114,24 @@ describe('notifications through the provider stand-ins', () => {
       expect(zalo.messages().filter((m) => m.key === r!.id)).toHaveLength(1);
     }
     expect(esms.messages()).toHaveLength(1); // still only the -118 guardian's
+  });
+
+  it('delivery reports turn sent into delivered; a forged or unknown callback is refused', async () => {
+    zalo.callbackUrl = `${server.httpUrl}/api/v1/providers/zalo/events`;
+    await gw.publish([gw.tap(school.students[6]!.card, '2026-11-23T06:44:00+07:00')]);
+    const r = await pollUntil(async () => {
+      const x = await row(school.students[6]!.id);
+      return x?.status === 'delivered' ? x : null;
+    }, { what: 'delivered' });
+    expect(r).toMatchObject({ channel: 'zalo', attempts: 1 });
+    const rec = zalo.message(r.id)!;
+    const { body } = zalo.signedEvent(rec);
+    const forged = await fetch(`${server.httpUrl}/api/v1/providers/zalo/events`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-zevent-signature': 'mac=0000' }, body });
+    expect(forged.status).toBeGreaterThanOrEqual(400);
+    expect(forged.status).toBeLessThan(500);
+    const esmsForged = await fetch(`${server.httpUrl}/api/v1/providers/esms/callback?SMSID=1&SendStatus=5&RequestId=${r.id}`);
+    expect(esmsForged.status).toBeGreaterThanOrEqual(400);
+    expect(esmsForged.status).toBeLessThan(500);
+    expect((await row(school.students[6]!.id))!.status).toBe('delivered');
   });
 });

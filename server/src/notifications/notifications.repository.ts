@@ -102,18 +102,20 @@ export class NotificationsRepository {
 
   /**
    * A provider's delivery report: `sent` (or still `pending` when the report outran our own
-   * update) becomes `delivered` or `failed`; a report about a message that is not ours changes
+   * update) becomes `delivered` or `failed`; a report about a message that is not ours, of another
+   * channel, or naming another provider message id than the one the provider gave us changes
    * nothing. Returns the ids changed.
    */
-  async recordReport(channel: ChannelName, notificationId: string, status: 'delivered' | 'failed', at: Date, error: string | null): Promise<string[]> {
+  async recordReport(channel: ChannelName, notificationId: string, status: 'delivered' | 'failed', at: Date, error: string | null, providerMessageId: string | null = null): Promise<string[]> {
     const r = await this.db.pool.query<{ id: string }>(
       `UPDATE notification_outbox SET status = $3, delivered_at = CASE WHEN $3 = 'delivered' THEN $4::timestamptz ELSE delivered_at END,
               sent_at = COALESCE(sent_at, $4::timestamptz), channel = COALESCE(channel, $2),
               last_error = CASE WHEN $3 = 'failed' THEN COALESCE($5, 'provider_reported_failure') ELSE last_error END,
               locked_by = NULL, locked_until = NULL
         WHERE id = $1::uuid AND (channel IS NULL OR channel = $2) AND status IN ('pending','sent')
+          AND ($6::text IS NULL OR provider_message_id IS NULL OR provider_message_id = $6)
         RETURNING id`,
-      [notificationId, channel, status, at.toISOString(), error],
+      [notificationId, channel, status, at.toISOString(), error, providerMessageId],
     );
     return r.rows.map((x) => x.id);
   }

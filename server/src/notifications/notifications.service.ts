@@ -287,7 +287,7 @@ export class NotificationsService implements OnApplicationBootstrap, OnApplicati
         this.metrics.notifyReports.inc({ channel: channelName, result: 'unknown' });
         continue;
       }
-      const ids = await this.repo.recordReport(channelName, r.notificationId, r.status, r.at, r.error ?? null);
+      const ids = await this.repo.recordReport(channelName, r.notificationId, r.status, this.clock.now(), r.error ?? null, r.providerMessageId ?? null);
       this.metrics.notifyReports.inc({ channel: channelName, result: ids.length ? r.status : 'unknown' });
       updated += ids.length;
     }
