@@ -78,4 +78,12 @@ export class LiveService {
     this.metrics.liveEvents.inc({ event: 'notification' });
     return here;
   }
+
+  /**
+   * Close every socket in these rooms (a revoked session, a user whose rights changed), on every
+   * replica: with Redis the adapter forwards the request.
+   */
+  disconnectRooms(rooms: string[]): void {
+    if (rooms.length) this.server?.in(rooms).disconnectSockets(true);
+  }
 }
