@@ -3,6 +3,7 @@ import { RosterOnGatewayChange1763900000001 } from './1763900000001-roster-on-ga
 import { JobRuns1763900000100 } from './1763900000100-job-runs.js';
 import { LeanIngest1763900000200 } from './1763900000200-lean-ingest.js';
 import { ZaloTokens1764150000000 } from './1764150000000-zalo-tokens.js';
+import { PushSubscriptions1764150000001 } from './1764150000001-push-subscriptions.js';
 
 /** Every migration in order. Add new ones at the end (timestamped class names). */
-export const MIGRATIONS = [InitialSchema1763900000000, RosterOnGatewayChange1763900000001, JobRuns1763900000100, LeanIngest1763900000200, ZaloTokens1764150000000];
+export const MIGRATIONS = [InitialSchema1763900000000, RosterOnGatewayChange1763900000001, JobRuns1763900000100, LeanIngest1763900000200, ZaloTokens1764150000000, PushSubscriptions1764150000001];
