@@ -18,7 +18,7 @@ import { CallbackRejected, type ChannelName, type ProviderCallback } from './cha
 import { WebhookChannel, WebhookTargets } from './channels/webhook.channel.js';
 import { InAppChannel } from './channels/in-app.channel.js';
 import { ChannelRegistry } from './channel-registry.js';
-import { CHANNEL_FACTORIES } from './channel-factories.js';
+import { providerChannels } from './channels/provider-channels.js';
 import { consentInForce, consentRecords, type ConsentMethod } from './consent.js';
 import { NotificationsRepository } from './notifications.repository.js';
 import { NotificationWorker } from './notification-worker.js';
@@ -108,10 +108,8 @@ export class NotificationsService implements OnApplicationBootstrap, OnApplicati
     this.webhookTargets = new WebhookTargets(db.pool);
     this.channels.register(new WebhookChannel(this.webhookTargets));
     this.channels.register(new InAppChannel(live));
-    for (const factory of CHANNEL_FACTORIES) {
-      const ch = factory({ config, db, log: this.log });
-      if (ch) this.channels.register(ch);
-    }
+    // The provider channels whose §6 variables are set (zalo, sms, email, push).
+    for (const ch of providerChannels(config, { pool: db.pool, serverId: config.serverId, now: () => clock.now().getTime() })) this.channels.register(ch);
     this.worker = new NotificationWorker(`${config.serverId}`, db, repo, this.channels, config, clock, metrics, logger);
   }
 
