@@ -129,6 +129,18 @@ export class NotificationsRepository {
     );
   }
 
+  /** The same consent for every guardian of a school's students (a school's collected forms). Returns the guardians. */
+  async addSchoolConsents(c: SqlClient, schoolId: string, channels: ChannelName[], granted: boolean, at: Date, recordedBy: string | null, method: ConsentMethod, note: string | null): Promise<number> {
+    const r = await c.query(
+      `INSERT INTO notification_consents (guardian_id, channel, granted, at, recorded_by, method, note)
+       SELECT g.guardian_id, ch, $3, $4, $5, $6, $7
+         FROM (SELECT DISTINCT sg.guardian_id FROM student_guardians sg JOIN students s ON s.id = sg.student_id WHERE s.school_id = $1) g
+         CROSS JOIN unnest($2::text[]) AS ch`,
+      [schoolId, channels, granted, at.toISOString(), recordedBy, method, note],
+    );
+    return Math.round((r.rowCount ?? 0) / Math.max(1, channels.length));
+  }
+
   async setPreferences(c: SqlClient, guardianId: string, patch: { channels?: ChannelName[]; optedOutEvents?: string[] }): Promise<void> {
     if (patch.channels) await c.query('UPDATE guardians SET channels = $2 WHERE id = $1', [guardianId, patch.channels]);
     if (patch.optedOutEvents) await c.query('UPDATE guardians SET opted_out_events = $2 WHERE id = $1', [guardianId, patch.optedOutEvents]);

@@ -212,6 +212,18 @@ export class NotificationsService implements OnApplicationBootstrap, OnApplicati
     return this.consents(caller, guardianId);
   }
 
+  /** Consent for every guardian of the school at once (forms collected by the school); audited. */
+  async changeSchoolConsent(caller: Caller, schoolId: string, change: { channels: ChannelName[]; granted: boolean; method: ConsentMethod; note?: string }): Promise<{ guardians: number }> {
+    if (!STAFF_ROLES.includes(caller.role)) throw new DomainError('forbidden', `a ${caller.role} user may not record consent for a school`);
+    const at = this.clock.now();
+    const guardians = await this.db.transaction(async (c) => {
+      const n = await this.repo.addSchoolConsents(c, schoolId, change.channels, change.granted, at, caller.userId, change.method, change.note ?? null);
+      await this.audit.record(caller, { action: change.granted ? 'consent.grant' : 'consent.withdraw', entity: 'school', entityId: schoolId, schoolId, details: { channels: change.channels, method: change.method, guardians: n } }, c);
+      return n;
+    });
+    return { guardians };
+  }
+
   async preferences(caller: Caller, guardianId: string) {
     const g = await this.requireGuardian(caller, guardianId, { write: false });
     return this.prefsOf(g);
