@@ -25,6 +25,7 @@ import { CardsModule } from './cards/cards.module.js';
 import { ManualAttendanceModule } from './manual-attendance/manual-attendance.module.js';
 // Parent notifications (#13).
 import { NotificationsModule } from './notifications/notifications.module.js';
+import { PushModule } from './push/push.module.js';
 
 export interface AppModuleOptions {
   config: ServerConfig;
@@ -61,6 +62,7 @@ export class AppModule {
         CardsModule,
         ManualAttendanceModule,
         NotificationsModule,
+        PushModule,
       ],
     };
   }

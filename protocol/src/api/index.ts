@@ -11,3 +11,4 @@ export * from './audit.js';
 export * from './imports.js';
 export * from './health.js';
 export * from './notifications.js';
+export * from './push.js';

@@ -4,6 +4,7 @@ import { JobRuns1763900000100 } from './1763900000100-job-runs.js';
 import { LeanIngest1763900000200 } from './1763900000200-lean-ingest.js';
 import { NotificationOutbox1764100000000 } from './1764100000000-notification-outbox.js';
 import { ZaloTokens1764150000000 } from './1764150000000-zalo-tokens.js';
+import { PushSubscriptions1764150000001 } from './1764150000001-push-subscriptions.js';
 import { Sessions1764300000000 } from './1764300000000-sessions.js';
 
 /** Every migration in order (TypeORM also orders them by the timestamp in the class name). Add new ones at the end. */
@@ -14,5 +15,6 @@ export const MIGRATIONS = [
   LeanIngest1763900000200,
   NotificationOutbox1764100000000,
   ZaloTokens1764150000000,
+  PushSubscriptions1764150000001,
   Sessions1764300000000,
 ];
