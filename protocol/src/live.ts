@@ -34,10 +34,17 @@ export interface LiveGatewayStatus {
   at: string;
 }
 
+/** A school's roster changed (students, classes or cards added, moved or retired): re-read it. */
+export interface LiveRoster {
+  schoolId: string;
+  at: string;
+}
+
 export interface ServerToClientEvents {
   tap: (tap: LiveTap) => void;
   attendance: (row: LiveAttendance) => void;
   gatewayStatus: (status: LiveGatewayStatus) => void;
+  roster: (change: LiveRoster) => void;
 }
 
 export interface JoinRequest {

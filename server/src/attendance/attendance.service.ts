@@ -14,6 +14,10 @@ export interface AttendanceRow {
   status: AttendanceStatus;
   firstIn: string | null;
   lastOut: string | null;
+  /** How the status was set: by a tap, by hand (`manual`, with `reason`), null when nothing is stored yet. */
+  source: 'tap' | 'manual' | null;
+  /** The reason given with a manual mark. */
+  reason: string | null;
 }
 
 export interface SchoolTap {
@@ -53,6 +57,8 @@ export class AttendanceService {
       status: r.status ?? statusWithoutTap(rules, date, now),
       firstIn: r.first_in ? toRfc3339(r.first_in, rules.timeZone) : null,
       lastOut: r.last_out ? toRfc3339(r.last_out, rules.timeZone) : null,
+      source: r.source ?? null,
+      reason: r.source === 'manual' ? r.note : null,
     }));
   }
 

@@ -1,0 +1,12 @@
+import { useTranslation } from 'react-i18next';
+import { Unavailable } from '../../components/ui';
+
+export default function AdminPage() {
+  const { t } = useTranslation();
+  return (
+    <div className="panel">
+      <h1>{t('app.title')}</h1>
+      <Unavailable />
+    </div>
+  );
+}
