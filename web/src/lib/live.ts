@@ -21,6 +21,8 @@ function theSocket(): LiveSocket {
     auth: (cb) => cb({ token: getSession()?.accessToken ?? '' }),
     reconnectionDelay: 500,
     reconnectionDelayMax: 4000,
+    // A link that opens but never answers (a dead network) is given up after 8 s and retried.
+    timeout: 8000,
   });
   // A disconnect the server asked for is not retried by Socket.IO itself; a dashboard must be.
   s.on('disconnect', (reason) => {

@@ -53,7 +53,7 @@ export function MarkDialog({ target, schoolId, date, future, onClose }: { target
         )}
         <label>
           {t('board.reason')}
-          <input name="reason" value={reason} maxLength={500} placeholder={t('board.reasonHint')} onChange={(e) => setReason(e.target.value)} required autoFocus />
+          <input name="reason" value={reason} maxLength={500} placeholder={t('board.reasonHint')} onChange={(e) => setReason(e.target.value)} aria-required="true" autoFocus />
         </label>
         <p className="error" role="alert">
           {error}
