@@ -21,6 +21,8 @@ import { PgErrorFilter } from './common/pg-error.filter.js';
 import { setupOpenApi } from './common/openapi.js';
 import { EmbeddedBrokerService } from './mqtt/embedded-broker.service.js';
 import { RedisIoAdapter } from './live/redis-io.adapter.js';
+import { SecureIoAdapter } from './live/secure-io.adapter.js';
+import { applyHttpSecurity } from './security/http-security.js';
 
 export interface RunningServer {
   httpUrl: string;
@@ -28,6 +30,10 @@ export interface RunningServer {
   /** The broker the gateways use: the embedded one (`mqtt://127.0.0.1:PORT`) or MQTT_URL. */
   mqttUrl: string;
   mqttPort: number | null;
+  /** MQTT over TLS of the embedded broker (`mqtts://localhost:PORT`), its port and the CA file gateways trust; null when off. */
+  mqttsUrl: string | null;
+  mqttsPort: number | null;
+  tlsCaPath: string | null;
   databaseUrl: string;
   config: ServerConfig;
   app: INestApplication;
@@ -59,22 +65,28 @@ export async function createServer(input: Partial<ServerConfig> = {}, deps: Serv
       bodyParser: true,
     });
     app.setGlobalPrefix('api/v1', { exclude: ['healthz', 'readyz', 'metrics'] });
+    applyHttpSecurity(app, config); // before the static files, so every page gets the headers
     serveWeb(app, logger);
     if (config.redisUrl) {
-      const adapter = new RedisIoAdapter(app, config.redisUrl);
+      const adapter = new RedisIoAdapter(app, config.redisUrl, config.corsOrigins);
       await adapter.connect();
       app.useWebSocketAdapter(adapter);
+    } else {
+      app.useWebSocketAdapter(new SecureIoAdapter(app, config.corsOrigins));
     }
     app.useGlobalFilters(new DomainErrorFilter(), new PgErrorFilter());
     setupOpenApi(app);
     await app.listen(config.httpPort, config.httpHost);
     const { port: httpPort } = app.getHttpServer().address() as AddressInfo;
-    const { mqttUrl, mqttPort } = brokerAddress(app, config);
+    const { mqttUrl, mqttPort, mqttsUrl, mqttsPort, tlsCaPath } = brokerAddress(app, config);
     const running: RunningServer = {
       httpUrl: `http://127.0.0.1:${httpPort}`,
       httpPort,
       mqttUrl,
       mqttPort,
+      mqttsUrl,
+      mqttsPort,
+      tlsCaPath,
       databaseUrl,
       config,
       app,
@@ -84,7 +96,7 @@ export async function createServer(input: Partial<ServerConfig> = {}, deps: Serv
         await embedded?.stop();
       },
     };
-    logger.info({ httpUrl: running.httpUrl, mqttUrl }, 'server ready');
+    logger.info({ httpUrl: running.httpUrl, mqttUrl, ...(mqttsUrl ? { mqttsUrl, tlsCa: tlsCaPath } : {}) }, 'server ready');
     return running;
   } catch (e) {
     await app?.close().catch(() => undefined);
@@ -93,7 +105,6 @@ export async function createServer(input: Partial<ServerConfig> = {}, deps: Serv
   }
 }
 
-/** Paths the single-page app never answers: the API, the live link, health and metrics. */
 interface WebRequest {
   method: string;
   path: string;
@@ -104,6 +115,7 @@ interface WebResponse {
   sendFile(file: string): void;
 }
 
+/** Paths the single-page app never answers: the API, the live link, health and metrics. */
 const NOT_WEB = /^\/(api|socket\.io|metrics|healthz|readyz)(\/|$)/;
 
 /**
@@ -127,14 +139,25 @@ function serveWeb(app: INestApplication, logger: Logger): void {
     },
   });
   express.use((req: WebRequest, res: WebResponse, next: () => void) => {
-    if ((req.method !== 'GET' && req.method !== 'HEAD') || NOT_WEB.test(req.path) || !req.accepts('html')) return next();
+    // A missing file (`/assets/old-hash.js`, `/x.png`) stays a 404; a page path gets the app.
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || NOT_WEB.test(req.path) || path.extname(req.path) || !req.accepts('html')) return next();
     res.setHeader('Cache-Control', 'no-cache');
     res.sendFile(indexHtml);
   });
 }
 
-function brokerAddress(app: INestApplication, config: ServerConfig): { mqttUrl: string; mqttPort: number | null } {
-  if (config.mqttUrl) return { mqttUrl: config.mqttUrl, mqttPort: null };
+function brokerAddress(
+  app: INestApplication,
+  config: ServerConfig,
+): Pick<RunningServer, 'mqttUrl' | 'mqttPort' | 'mqttsUrl' | 'mqttsPort' | 'tlsCaPath'> {
+  if (config.mqttUrl) return { mqttUrl: config.mqttUrl, mqttPort: null, mqttsUrl: null, mqttsPort: null, tlsCaPath: null };
   const broker = app.get(EmbeddedBrokerService);
-  return { mqttUrl: broker.url!, mqttPort: broker.port };
+  return {
+    // With plain MQTT off, the TLS listener is the broker's address.
+    mqttUrl: broker.url ?? broker.tlsUrl!,
+    mqttPort: broker.port,
+    mqttsUrl: broker.tlsUrl,
+    mqttsPort: broker.tlsPort,
+    tlsCaPath: broker.tlsCa?.path ?? null,
+  };
 }

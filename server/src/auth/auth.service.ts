@@ -4,6 +4,8 @@ import argon2 from 'argon2';
 import { Database } from '../db/database.service.js';
 import { DomainError } from '../common/domain-error.js';
 import { LOGGER, type Logger } from '../logger.js';
+import type { LoginResponse } from '@rfid/protocol';
+import type { UserRole } from '../db/entities/user.entity.js';
 import type { Caller } from './caller.js';
 import { LoginThrottle } from './login-throttle.js';
 import { ScopeService } from './scope.service.js';
@@ -38,11 +40,11 @@ export class AuthService {
     return argon2.hash(password, { type: argon2.argon2id });
   }
 
-  async login(username: string, password: string, ip: string): Promise<{ accessToken: string; expiresIn: number; role: string; userId: string }> {
+  async login(username: string, password: string, ip: string): Promise<LoginResponse> {
     const name = username.normalize('NFC').trim();
     const wait = this.throttle.retryAfterMs(name, ip);
     if (wait > 0) throw new DomainError('too_many_requests', `too many failed logins; try again in ${Math.ceil(wait / 1000)} s`);
-    const [u] = await this.db.query<{ id: string; password_hash: string; role: string; active: boolean; username: string }>(
+    const [u] = await this.db.query<{ id: string; password_hash: string; role: UserRole; active: boolean; username: string }>(
       'SELECT id, username, password_hash, role, active FROM users WHERE lower(username) = lower($1)',
       [name],
     );

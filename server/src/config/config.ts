@@ -8,6 +8,15 @@ import path from 'node:path';
 import { z } from 'zod';
 
 const port = z.coerce.number().int().min(0).max(65535);
+/** A port, or `off` (or `false`) for a listener that is not wanted: null. */
+const portOrOff = z
+  .union([z.literal('off'), z.literal(false), z.null(), port])
+  .transform((v) => (v === 'off' || v === false || v === null ? null : v));
+const optionalPath = z
+  .string()
+  .trim()
+  .transform((s) => (s === '' ? undefined : s))
+  .optional();
 const optionalUrl = z
   .string()
   .trim()
@@ -15,17 +24,36 @@ const optionalUrl = z
   .pipe(z.string().url().optional())
   .optional();
 
+/** A comma-separated list (environment) or an array (in-process). */
+const csv = z.union([z.array(z.string()), z.string()]).transform((v) =>
+  (Array.isArray(v) ? v : v.split(','))
+    .map((s) => s.trim())
+    .filter(Boolean),
+);
+
 export const ConfigSchema = z.object({
   /** External PostgreSQL; absent → embedded PostgreSQL under `${dataDir}/pg`. */
   databaseUrl: optionalUrl,
   /** External MQTT broker; absent → embedded aedes broker on `mqttPort`. */
   mqttUrl: optionalUrl,
-  mqttPort: port.default(1883),
+  /** Plain MQTT of the embedded broker; `off` → TLS only. */
+  mqttPort: portOrOff.default(1883),
+  /** MQTT over TLS of the embedded broker (CONTRACT §5); `off` → plain only. */
+  mqttsPort: portOrOff.default(8883),
+  /** The broker's certificate, key and the CA gateways trust (PEM paths); absent → generated in `{dataDir}/tls/`. */
+  tlsCert: optionalPath,
+  tlsKey: optionalPath,
+  tlsCa: optionalPath,
+  /** More host names / addresses a generated server certificate covers (comma-separated): the name gateways dial. */
+  tlsNames: z
+    .union([z.array(z.string()), z.string()])
+    .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((n) => n.trim()).filter((n) => n.length > 0))
+    .default([]),
   /** Interface the embedded broker binds (all interfaces: gateways connect from the school LAN). */
   mqttHost: z.string().default('0.0.0.0'),
   httpPort: port.default(3000),
   httpHost: z.string().default('0.0.0.0'),
-  adminPassword: z.string().min(8).optional(),
+  adminPassword: z.string().min(12, 'at least 12 characters').optional(),
   dataDir: z.string().default('./data'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   jwtSecret: z.string().min(16).optional(),
@@ -52,9 +80,34 @@ export const ConfigSchema = z.object({
   redisUrl: optionalUrl,
   /** Seconds to wait after a roster change before republishing (coalesces imports). */
   rosterDebounceMs: z.coerce.number().int().min(0).default(500),
+  /** Browser origins allowed to call the API and open Socket.IO from another site; empty = same origin only. */
+  corsOrigins: csv.default([]),
+  /** Bearer token `/metrics` requires; absent → `/metrics` answers loopback callers only. */
+  metricsToken: z.string().min(16).optional(),
+  /** Access-token lifetime (JWT); at most 15 minutes. */
+  accessTokenTtlSeconds: z.coerce.number().int().min(30).max(900).default(900),
+  /** Refresh-token lifetime: a session unused this long ends (each use rotates the token). */
+  refreshTokenTtlSeconds: z.coerce.number().int().min(60).default(7 * 24 * 3600),
+  /** `iss` and `aud` of the access tokens, checked on every request. */
+  jwtIssuer: z.string().min(1).default('rfid-attendance'),
+  jwtAudience: z.string().min(1).default('rfid-attendance-api'),
+  /** API requests per minute per client address across all replicas; 0 = no limit. */
+  apiRateLimitPerMinute: z.coerce.number().int().min(0).default(1200),
+  /** Failed logins of one username from one address before it is locked, and for how long. */
+  loginMaxFailures: z.coerce.number().int().min(1).default(5),
+  loginLockSeconds: z.coerce.number().int().min(1).default(60),
+  /** Proxy hops in front of the server whose X-Forwarded-For is trusted (0 = none; the compose nginx: 1). */
+  trustProxy: z.coerce.number().int().min(0).max(10).default(0),
+  /** Retention in days (0 = keep for ever): taps, notifications, audit log, dead letters. */
+  retentionTapsDays: z.coerce.number().int().min(0).default(400),
+  retentionNotificationsDays: z.coerce.number().int().min(0).default(90),
+  retentionAuditDays: z.coerce.number().int().min(0).default(1825),
+  retentionDeadLettersDays: z.coerce.number().int().min(0).default(30),
 });
 
 export type ServerConfig = z.infer<typeof ConfigSchema>;
+/** What a caller (tests, `createServer`) may pass: the schema's input, before defaults. */
+export type ServerConfigInput = z.input<typeof ConfigSchema>;
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -65,6 +118,11 @@ const ENV_NAMES: Record<keyof ServerConfig, string> = {
   databaseUrl: 'DATABASE_URL',
   mqttUrl: 'MQTT_URL',
   mqttPort: 'MQTT_PORT',
+  mqttsPort: 'MQTTS_PORT',
+  tlsCert: 'TLS_CERT',
+  tlsKey: 'TLS_KEY',
+  tlsCa: 'TLS_CA',
+  tlsNames: 'TLS_NAMES',
   mqttHost: 'MQTT_HOST',
   httpPort: 'HTTP_PORT',
   httpHost: 'HTTP_HOST',
@@ -84,6 +142,20 @@ const ENV_NAMES: Record<keyof ServerConfig, string> = {
   mqttDynsec: 'MQTT_DYNSEC',
   redisUrl: 'REDIS_URL',
   schedulerIntervalMs: 'SCHEDULER_INTERVAL_MS',
+  corsOrigins: 'CORS_ORIGINS',
+  metricsToken: 'METRICS_TOKEN',
+  accessTokenTtlSeconds: 'ACCESS_TOKEN_TTL_SECONDS',
+  refreshTokenTtlSeconds: 'REFRESH_TOKEN_TTL_SECONDS',
+  jwtIssuer: 'JWT_ISSUER',
+  jwtAudience: 'JWT_AUDIENCE',
+  apiRateLimitPerMinute: 'API_RATE_LIMIT_PER_MINUTE',
+  loginMaxFailures: 'LOGIN_MAX_FAILURES',
+  loginLockSeconds: 'LOGIN_LOCK_SECONDS',
+  trustProxy: 'TRUST_PROXY',
+  retentionTapsDays: 'RETENTION_TAPS_DAYS',
+  retentionNotificationsDays: 'RETENTION_NOTIFICATIONS_DAYS',
+  retentionAuditDays: 'RETENTION_AUDIT_DAYS',
+  retentionDeadLettersDays: 'RETENTION_DEAD_LETTERS_DAYS',
 };
 
 /** Validate a partial config; throws a ConfigError naming the bad variable. */
@@ -99,6 +171,10 @@ export function parseConfig(input: Partial<Record<keyof ServerConfig, unknown>>)
     throw new ConfigError(`invalid configuration: ${msg}`);
   }
   const cfg = r.data;
+  if ((cfg.tlsCert === undefined) !== (cfg.tlsKey === undefined))
+    throw new ConfigError('invalid configuration: TLS_CERT (tlsCert) and TLS_KEY (tlsKey) are given together or not at all');
+  if (!cfg.mqttUrl && cfg.mqttPort === null && cfg.mqttsPort === null)
+    throw new ConfigError('invalid configuration: MQTT_PORT and MQTTS_PORT are both off and there is no MQTT_URL');
   return { ...cfg, dataDir: path.resolve(cfg.dataDir), jwtSecret: cfg.jwtSecret ?? randomBytes(32).toString('hex') };
 }
 

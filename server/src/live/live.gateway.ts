@@ -8,8 +8,11 @@ import { LiveService, type LiveServer } from './live.service.js';
 
 const ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** Socket.IO on the HTTP port: `join({schoolId}|{classId}, reply)` → room; events from LiveService. */
-@WebSocketGateway({ cors: { origin: true } })
+/**
+ * Socket.IO on the HTTP port: `join({schoolId}|{classId}, reply)` → room; events from LiveService.
+ * Origins and CORS are the adapter's (SecureIoAdapter: same origin or CORS_ORIGINS).
+ */
+@WebSocketGateway()
 export class LiveGateway implements OnGatewayInit {
   private readonly log: Logger;
 

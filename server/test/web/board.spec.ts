@@ -11,7 +11,8 @@ import { SKIP_REASON, startRig, createUser, signIn, expectText, eventually, chec
 const describeBrowser = SKIP_REASON ? describe.skip : describe;
 if (SKIP_REASON) console.warn(`web board e2e skipped: ${SKIP_REASON}`);
 
-jest.setTimeout(90_000);
+/** Per test: a loaded 2-core CI box runs axe and Chromium slowly. */
+const T = 90_000;
 
 describeBrowser('teacher live class board (Chromium)', () => {
   let rig: Rig;
@@ -51,7 +52,7 @@ describeBrowser('teacher live class board (Chromium)', () => {
     expect(api.status).toBe(404);
     expect((await fetch(`${rig.server.httpUrl}/favicon.ico`)).status).toBe(200);
     expect((await fetch(`${rig.server.httpUrl}/healthz`)).status).toBe(200);
-  });
+  }, T);
 
   it('refuses a wrong password in words, then signs the teacher in to their class board and keeps the name across a reload', async () => {
     await page.goto('/');
@@ -71,7 +72,7 @@ describeBrowser('teacher live class board (Chromium)', () => {
     await expectText(page.locator('main h1'), 'Lớp 6A');
     await page.locator('[data-live="live"]').waitFor();
     await expect(page.locator('li.tile').count()).resolves.toBe(4);
-  });
+  }, T);
 
   it('turns a student present within 2 s of a tap on the terminal, without a reload', async () => {
     const s = rig.school.students[0]!;
@@ -83,7 +84,7 @@ describeBrowser('teacher live class board (Chromium)', () => {
     await expectText(tile(s.id), /Vào \d\d:\d\d/);
     await expectText(counter('present'), '1');
     await expectText(counter('pending'), '3');
-  });
+  }, T);
 
   it('shows a cut live link, and catches up once it is back (the snapshot is re-read)', async () => {
     cut = true;
@@ -101,7 +102,7 @@ describeBrowser('teacher live class board (Chromium)', () => {
     await page.locator('[data-live="live"]').waitFor({ timeout: 15_000 });
     await tile(s.id).and(page.locator('[data-status="present"]')).waitFor({ timeout: 5000 });
     await expectText(counter('present'), '2');
-  });
+  }, T);
 
   it('marks one student excused with a reason, shown with the manual marker', async () => {
     const s = rig.school.students[2]!;
@@ -122,7 +123,7 @@ describeBrowser('teacher live class board (Chromium)', () => {
     expect(days.body).toEqual([expect.objectContaining({ status: 'excused', source: 'manual', note: 'ốm, mẹ xin phép' })]);
     await page.reload();
     await expectText(tile(s.id).getByTestId('manual'), 'ốm, mẹ xin phép');
-  });
+  }, T);
 
   it('marks all the rest present at once, with one reason', async () => {
     await page.getByTestId('mark-rest').click();
@@ -134,7 +135,7 @@ describeBrowser('teacher live class board (Chromium)', () => {
     await expectText(counter('present'), '3');
     await expectText(tile(rig.school.students[3]!.id).getByTestId('manual'), 'quên thẻ');
     await expect(page.getByTestId('mark-rest').isDisabled()).resolves.toBe(true);
-  });
+  }, T);
 
   it("shows a student's recent days on a click on the name", async () => {
     const s = rig.school.students[2]!;
@@ -144,14 +145,14 @@ describeBrowser('teacher live class board (Chromium)', () => {
     await expectText(history, 'ốm, mẹ xin phép');
     await page.getByRole('dialog').getByRole('button', { name: 'Đóng' }).click();
     await expect(page.getByRole('dialog').count()).resolves.toBe(0);
-  });
+  }, T);
 
   it('shows a student enrolled during the day without a reload', async () => {
     const s = await rig.server.directory.createStudent({ schoolId: rig.school.schoolId, classId: rig.school.classId, studentCode: 'A-new', name: 'Lê Hoàng Phúc' });
     await tile(s.id).waitFor({ timeout: 10_000 });
     await expectText(tile(s.id), 'Chưa đến');
     await expectText(page.locator('.counter.total dd'), '5');
-  });
+  }, T);
 
   it('passes axe and is saved as screenshots (desktop and phone), with no console error', async () => {
     await checkPage(page, 'teacher-board');
@@ -162,7 +163,7 @@ describeBrowser('teacher live class board (Chromium)', () => {
     await checkPage(login, 'login');
     expect(rig.errors.get(login)).toEqual([]);
     expect(rig.errors.get(page)!.filter((e) => !e.includes('WebSocket'))).toEqual([]);
-  });
+  }, T);
 
   it("does not open another class's board by URL (nor its data over the API)", async () => {
     await page.goto(`/board/${otherClassId}`);
@@ -170,7 +171,7 @@ describeBrowser('teacher live class board (Chromium)', () => {
     await expect(page.locator('li.tile').count()).resolves.toBe(0);
     const teacher = await apiAs(rig.server, 'co.lan');
     expect((await teacher.get(`/classes/${otherClassId}/students`)).status).toBe(404);
-  });
+  }, T);
 });
 
 function today(): string {

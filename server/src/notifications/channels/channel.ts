@@ -66,6 +66,12 @@ export interface DeliveryReport {
   status: 'delivered' | 'failed';
   at: Date;
   error?: string;
+  /**
+   * The provider's message id the report names (eSMS `SMSID`, ZNS `msg_id`). For a provider that
+   * does not sign its callbacks (eSMS) the caller must refuse a report whose id is not the one the
+   * send returned for that notification.
+   */
+  providerMessageId?: string;
 }
 
 export interface NotificationChannel {
