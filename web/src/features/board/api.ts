@@ -1,43 +1,14 @@
 /** The board's server state (TanStack Query): the class, its school (zone), the day's rows, a student's recent days. */
 import { useMutation, useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
-import type { AttendanceStatus, LiveAttendance } from '@rfid/protocol';
+import type { AttendanceDay, AttendanceRow, LiveAttendance, School, SchoolClass } from '@rfid/protocol';
 import { api, enc } from '../../lib/api';
 
-export interface ClassInfo {
-  id: string;
-  schoolId: string;
-  name: string;
-  grade: number | null;
-  studentCount: number;
-}
-export interface SchoolInfo {
-  id: string;
-  name: string;
-  timeZone: string;
-  districtId: string;
-}
+export type ClassInfo = SchoolClass;
+export type SchoolInfo = School;
 /** A row of `GET /schools/{id}/attendance`. */
-export interface DayRow {
-  studentId: string;
-  name: string;
-  classId: string;
-  className?: string;
-  status: AttendanceStatus;
-  firstIn: string | null;
-  lastOut: string | null;
-  source?: 'tap' | 'manual' | null;
-  reason?: string | null;
-}
+export type DayRow = AttendanceRow;
 /** A day of `GET /students/{id}/attendance?from&to` (and the answer of the PUT). */
-export interface StudentDay {
-  date: string;
-  status: AttendanceStatus;
-  source: 'tap' | 'manual';
-  note: string | null;
-  firstIn: string | null;
-  lastOut: string | null;
-  tapCount: number;
-}
+export type StudentDay = AttendanceDay;
 
 export const boardKeys = {
   day: (schoolId: string, date: string) => ['attendance', schoolId, date] as const,

@@ -194,7 +194,7 @@ function Devices({ list, live, zone }: { list: Device[]; live: Map<string, LiveG
               <tr key={d.gatewayId} data-gateway={d.gatewayId}>
                 <th scope="row">{d.name}</th>
                 <td className={online ? 'badge-on' : 'badge-off'}>{online ? t('school.online') : t('school.offline')}</td>
-                <td>{seen ? `${timeOf(seen, zone, i18n.language)}` : '—'}</td>
+                <td>{seen ? timeOf(String(seen instanceof Date ? seen.toISOString() : seen), zone, i18n.language) : "—"}</td>
                 <td className="num">{(l ? l.queue : d.queue) ?? '—'}</td>
               </tr>,
               ...terminals.map((term) => (

@@ -1,54 +1,14 @@
 /** The school view's server state. */
 import { useQuery } from '@tanstack/react-query';
-import type { AttendanceStatus } from '@rfid/protocol';
+import type { AttendanceRow, GatewayView, School as SchoolView, SchoolClass as ClassView, SchoolTap, UnknownCard as UnknownView } from '@rfid/protocol';
 import { api, enc } from '../../lib/api';
 
-export interface School {
-  id: string;
-  name: string;
-  code: string;
-  districtId: string;
-  timeZone: string;
-}
-export interface SchoolClass {
-  id: string;
-  name: string;
-  grade: number | null;
-  studentCount: number;
-}
-export interface DayRow {
-  studentId: string;
-  name: string;
-  classId: string;
-  status: AttendanceStatus;
-  firstIn: string | null;
-}
-export interface Tap {
-  id: string;
-  card: string;
-  terminal: string;
-  gatewayId: string;
-  at: string;
-  studentId: string | null;
-  direction?: string | null;
-}
-export interface Device {
-  gatewayId: string;
-  name: string;
-  online: boolean;
-  queue: number | null;
-  lastSeenAt: string | null;
-  revokedAt: string | null;
-  terminals: { id: string; online: boolean; lastSeen: string | null }[];
-}
-export interface UnknownCard {
-  card: string;
-  taps: number;
-  lastTapId: string;
-  lastAt: string;
-  terminal: string;
-  retired: { status: string; studentId: string | null; studentName: string | null } | null;
-}
+export type School = SchoolView;
+export type SchoolClass = ClassView;
+export type DayRow = AttendanceRow;
+export type Tap = SchoolTap;
+export type Device = GatewayView;
+export type UnknownCard = UnknownView;
 
 export const schoolKeys = {
   day: (id: string, date: string) => ['attendance', id, date] as const,
