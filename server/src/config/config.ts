@@ -74,6 +74,8 @@ export const ConfigSchema = z.object({
   databaseUrl: optionalUrl,
   /** External MQTT broker; absent → embedded aedes broker on `mqttPort`. */
   mqttUrl: optionalUrl,
+  /** The broker URL gateways dial (as a school sees the server), written into generated gateway configs. */
+  gatewayMqttUrl: optionalUrl,
   /** Plain MQTT of the embedded broker; `off` → TLS only. */
   mqttPort: portOrOff.default(1883),
   /** MQTT over TLS of the embedded broker (CONTRACT §5); `off` → plain only. */
@@ -199,6 +201,7 @@ const ENV_NAMES: Record<keyof ServerConfig, string> = {
   mqttUrl: 'MQTT_URL',
   mqttPort: 'MQTT_PORT',
   mqttsPort: 'MQTTS_PORT',
+  gatewayMqttUrl: 'GATEWAY_MQTT_URL',
   tlsCert: 'TLS_CERT',
   tlsKey: 'TLS_KEY',
   tlsCa: 'TLS_CA',

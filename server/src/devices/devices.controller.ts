@@ -3,9 +3,13 @@ import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DevicesService } from './devices.service.js';
 import { parseBody } from '../common/validation.js';
 import { NoContentResponse, ZodBody, ZodResponse } from '../common/openapi.js';
-import { GatewayCredentialsSchema, GatewayViewsSchema, RegisterDeviceSchema, RotateSecretSchema, RotatedSecretSchema, toRfc3339, type GatewayCredentialsView, type GatewayView, type RotatedSecretView } from '@rfid/protocol';
+import { RegisteredGatewaySchema, type RegisteredGatewayView, GatewayViewsSchema, RegisterDeviceSchema, RotateSecretSchema, RotatedSecretSchema, toRfc3339, type GatewayView, type RotatedSecretView } from '@rfid/protocol';
 import { GatewayCommandsService } from '../commands/gateway-commands.service.js';
 import { LOGGER, type Logger } from '../logger.js';
+import { hostname } from 'node:os';
+import { SERVER_CONFIG, type ServerConfig } from '../config/config.js';
+import { EmbeddedBrokerService } from '../mqtt/embedded-broker.service.js';
+import { brokerForGateways, gatewayConfigFile } from './gateway-config-file.js';
 import { DomainError } from '../common/domain-error.js';
 import { CurrentCaller, Roles } from '../auth/decorators.js';
 import { ScopeService } from '../auth/scope.service.js';
@@ -24,20 +28,31 @@ export class DevicesController {
     private readonly audit: AuditService,
     private readonly commands: GatewayCommandsService,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(SERVER_CONFIG) private readonly config: ServerConfig,
+    private readonly broker: EmbeddedBrokerService,
   ) {}
 
-  /** Register a gateway: `{gatewayId, mqttUsername, mqttPassword}`, the password shown once. */
+  /**
+   * Register a gateway: `{gatewayId, mqttUsername, mqttPassword}`, the password shown once, and
+   * `config`: the same as a ready gateway config file (broker URL, login, CA when TLS is on).
+   */
   @Post('devices')
   @HttpCode(201)
-  @ApiOperation({ summary: 'Register a gateway of a school: `{gatewayId, mqttUsername, mqttPassword}` (the password is shown once).' })
+  @ApiOperation({
+    summary:
+      'Register a gateway of a school: `{gatewayId, mqttUsername, mqttPassword, config}` (the password is shown once; `config` is a ready gateway config file: save it as /etc/rfid/gateway.json).',
+  })
   @ZodBody(RegisterDeviceSchema)
-  @ZodResponse(GatewayCredentialsSchema, { status: 201 })
-  async register(@CurrentCaller() caller: Caller, @Body() body: unknown): Promise<GatewayCredentialsView> {
+  @ZodResponse(RegisteredGatewaySchema, { status: 201 })
+  async register(@CurrentCaller() caller: Caller, @Body() body: unknown): Promise<RegisteredGatewayView> {
     const { schoolId, name } = parseBody(RegisterDeviceSchema, body);
     await this.scope.require(caller, 'school', schoolId);
     const c = await this.devices.register(schoolId, name);
     await this.audit.record(caller, { action: 'device.register', entity: 'gateway', entityId: c.gatewayId, schoolId, details: { name } });
-    return { gatewayId: c.gatewayId, mqttUsername: c.mqttUsername, mqttPassword: c.mqttPassword };
+    const embedded = { tlsPort: this.broker.tlsPort, port: this.broker.port, ca: this.broker.tlsCa?.pem ?? null };
+    const broker = brokerForGateways(this.config, embedded, hostname());
+    const timeZone = (await this.devices.schoolTimeZone(schoolId)) ?? 'Asia/Ho_Chi_Minh';
+    return { gatewayId: c.gatewayId, mqttUsername: c.mqttUsername, mqttPassword: c.mqttPassword, config: gatewayConfigFile(c, broker, timeZone) };
   }
 
   @Get('schools/:schoolId/devices')

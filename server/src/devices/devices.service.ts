@@ -111,6 +111,10 @@ export class DevicesService {
     return { ...credentials, previousSecretValidUntil };
   }
 
+  async schoolTimeZone(schoolId: string): Promise<string | null> {
+    return (await this.schools.findOne({ where: { id: schoolId }, select: { id: true, timeZone: true } }))?.timeZone ?? null;
+  }
+
   async listForSchool(schoolId: string): Promise<Gateway[]> {
     return this.gateways.find({ where: { schoolId }, order: { createdAt: 'ASC' } });
   }
