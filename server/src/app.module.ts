@@ -17,6 +17,7 @@ import { StatusModule } from './status/status.module.js';
 import { RosterModule } from './roster/roster.module.js';
 // People, roles and data entry (#6).
 import { AuthModule } from './auth/auth.module.js';
+import { ThrottleModule } from './throttle/throttle.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { UsersModule } from './users/users.module.js';
 import { PeopleModule } from './people/people.module.js';
@@ -52,6 +53,7 @@ export class AppModule {
         HealthModule,
         SchedulerModule,
         AuditModule,
+        ThrottleModule,
         AuthModule,
         UsersModule,
         PeopleModule,
