@@ -18,6 +18,7 @@ import { RosterModule } from './roster/roster.module.js';
 // People, roles and data entry (#6).
 import { AuthModule } from './auth/auth.module.js';
 import { ThrottleModule } from './throttle/throttle.module.js';
+import { PrivacyModule } from './privacy/privacy.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { UsersModule } from './users/users.module.js';
 import { PeopleModule } from './people/people.module.js';
@@ -60,6 +61,7 @@ export class AppModule {
         ImportsModule,
         CardsModule,
         ManualAttendanceModule,
+        PrivacyModule,
       ],
     };
   }
