@@ -12,6 +12,8 @@ export interface MqttLinkOptions {
   url: string;
   username?: string;
   password?: string;
+  /** PEM of the CA the broker's certificate must chain to (mqtts://); the host name is checked too. */
+  ca?: string;
   schoolId: string;
   gatewayId: string;
   /** ms between reconnect attempts (mqtt.js retries for ever). */
@@ -32,7 +34,7 @@ export class MqttLink extends EventEmitter<MqttLinkEvents> {
   private readonly topics: Record<TopicKind, string>;
 
   constructor(
-    private readonly opts: MqttLinkOptions,
+    private opts: MqttLinkOptions,
     private readonly log: Logger,
   ) {
     super();
@@ -62,6 +64,8 @@ export class MqttLink extends EventEmitter<MqttLinkEvents> {
       queueQoSZero: false,
       ...(this.opts.username !== undefined ? { username: this.opts.username } : {}),
       ...(this.opts.password !== undefined ? { password: this.opts.password } : {}),
+      ...(this.opts.ca !== undefined ? { ca: this.opts.ca } : {}),
+      rejectUnauthorized: true,
       will: { topic: this.topics.status, payload: Buffer.from(OFFLINE_STATUS), qos: 1, retain: true },
     });
     this.client = client;
@@ -87,6 +91,19 @@ export class MqttLink extends EventEmitter<MqttLinkEvents> {
       else if (topic === this.topics.roster) this.emit('message', 'roster', payload);
       else if (topic === this.topics.cmd) this.emit('message', 'cmd', payload);
     });
+  }
+
+  /**
+   * Log in with a new password from now on (secret rotation): the session is closed and opened
+   * again with it. Taps in flight are not lost: unacked ones stay on disk and are resent.
+   */
+  async changePassword(password: string): Promise<void> {
+    this.opts.password = password;
+    const client = this.client;
+    if (!client) return;
+    this.client = undefined;
+    await client.endAsync(false); // its 'close' says offline
+    this.start();
   }
 
   /** Publish at QoS 1; resolves on PUBACK. */

@@ -25,6 +25,9 @@ import { PeopleModule } from './people/people.module.js';
 import { ImportsModule } from './imports/imports.module.js';
 import { CardsModule } from './cards/cards.module.js';
 import { ManualAttendanceModule } from './manual-attendance/manual-attendance.module.js';
+// Parent notifications (#13).
+import { NotificationsModule } from './notifications/notifications.module.js';
+import { PushModule } from './push/push.module.js';
 
 export interface AppModuleOptions {
   config: ServerConfig;
@@ -62,6 +65,8 @@ export class AppModule {
         CardsModule,
         ManualAttendanceModule,
         PrivacyModule,
+        NotificationsModule,
+        PushModule,
       ],
     };
   }

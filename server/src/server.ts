@@ -30,6 +30,10 @@ export interface RunningServer {
   /** The broker the gateways use: the embedded one (`mqtt://127.0.0.1:PORT`) or MQTT_URL. */
   mqttUrl: string;
   mqttPort: number | null;
+  /** MQTT over TLS of the embedded broker (`mqtts://localhost:PORT`), its port and the CA file gateways trust; null when off. */
+  mqttsUrl: string | null;
+  mqttsPort: number | null;
+  tlsCaPath: string | null;
   databaseUrl: string;
   config: ServerConfig;
   app: INestApplication;
@@ -59,6 +63,7 @@ export async function createServer(input: Partial<ServerConfig> = {}, deps: Serv
     app = await NestFactory.create(AppModule.register({ config, databaseUrl, clock, logger }), {
       logger: new PinoNestLogger(logger.child({ component: 'nest' })),
       bodyParser: true,
+      rawBody: true, // provider callbacks are verified over their exact bytes
     });
     app.setGlobalPrefix('api/v1', { exclude: ['healthz', 'readyz', 'metrics'] });
     applyHttpSecurity(app, config); // before the static files, so every page gets the headers
@@ -74,12 +79,15 @@ export async function createServer(input: Partial<ServerConfig> = {}, deps: Serv
     setupOpenApi(app);
     await app.listen(config.httpPort, config.httpHost);
     const { port: httpPort } = app.getHttpServer().address() as AddressInfo;
-    const { mqttUrl, mqttPort } = brokerAddress(app, config);
+    const { mqttUrl, mqttPort, mqttsUrl, mqttsPort, tlsCaPath } = brokerAddress(app, config);
     const running: RunningServer = {
       httpUrl: `http://127.0.0.1:${httpPort}`,
       httpPort,
       mqttUrl,
       mqttPort,
+      mqttsUrl,
+      mqttsPort,
+      tlsCaPath,
       databaseUrl,
       config,
       app,
@@ -89,7 +97,7 @@ export async function createServer(input: Partial<ServerConfig> = {}, deps: Serv
         await embedded?.stop();
       },
     };
-    logger.info({ httpUrl: running.httpUrl, mqttUrl }, 'server ready');
+    logger.info({ httpUrl: running.httpUrl, mqttUrl, ...(mqttsUrl ? { mqttsUrl, tlsCa: tlsCaPath } : {}) }, 'server ready');
     return running;
   } catch (e) {
     await app?.close().catch(() => undefined);
@@ -98,26 +106,59 @@ export async function createServer(input: Partial<ServerConfig> = {}, deps: Serv
   }
 }
 
-/** The dashboard (`web/dist`, built by `npm run build`) at `/`, next to the API. */
+interface WebRequest {
+  method: string;
+  path: string;
+  accepts(type: string): string | false;
+}
+interface WebResponse {
+  setHeader(name: string, value: string): void;
+  sendFile(file: string): void;
+}
+
+/** Paths the single-page app never answers: the API, the live link, health and metrics. */
+const NOT_WEB = /^\/(api|socket\.io|metrics|healthz|readyz)(\/|$)/;
+
+/**
+ * The dashboard (`web/dist`, built by `npm run build`) at `/`, next to the API. Hashed assets are
+ * cached for a year; `index.html` is revalidated on every load (a new build is seen at once) and
+ * answers every other GET that asks for HTML, so deep links (`/board/…`, `/school/…`) work.
+ */
 function serveWeb(app: INestApplication, logger: Logger): void {
   const webDist = path.resolve(import.meta.dirname, '..', '..', 'web', 'dist');
-  if (!existsSync(path.join(webDist, 'index.html'))) {
+  const indexHtml = path.join(webDist, 'index.html');
+  if (!existsSync(indexHtml)) {
     logger.warn({ webDist }, 'web dashboard not built (npm run build): / serves nothing');
     return;
   }
-  (app as NestExpressApplication).useStaticAssets(webDist, { index: 'index.html', maxAge: '1h' });
-  // Deep links of the single-page app (`/schools/…`) get the app itself, with the same headers.
-  const index = path.join(webDist, 'index.html');
-  const notApp = /^\/(api|socket\.io|metrics|healthz|readyz)(\/|$)/;
-  app.use((req: { method: string; path: string; headers: { accept?: string } }, res: { sendFile(p: string): void }, next: () => void) => {
-    const wantsPage = (req.method === 'GET' || req.method === 'HEAD') && !notApp.test(req.path) && !path.extname(req.path) && (req.headers.accept ?? '').includes('text/html');
-    if (wantsPage) res.sendFile(index);
-    else next();
+  const express = app as NestExpressApplication;
+  express.useStaticAssets(webDist, {
+    index: 'index.html',
+    setHeaders: (res: WebResponse, file: string) => {
+      if (file.includes(`${path.sep}assets${path.sep}`)) res.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
+      else res.setHeader('Cache-Control', 'no-cache');
+    },
+  });
+  express.use((req: WebRequest, res: WebResponse, next: () => void) => {
+    // A missing file (`/assets/old-hash.js`, `/x.png`) stays a 404; a page path gets the app.
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || NOT_WEB.test(req.path) || path.extname(req.path) || !req.accepts('html')) return next();
+    res.setHeader('Cache-Control', 'no-cache');
+    res.sendFile(indexHtml);
   });
 }
 
-function brokerAddress(app: INestApplication, config: ServerConfig): { mqttUrl: string; mqttPort: number | null } {
-  if (config.mqttUrl) return { mqttUrl: config.mqttUrl, mqttPort: null };
+function brokerAddress(
+  app: INestApplication,
+  config: ServerConfig,
+): Pick<RunningServer, 'mqttUrl' | 'mqttPort' | 'mqttsUrl' | 'mqttsPort' | 'tlsCaPath'> {
+  if (config.mqttUrl) return { mqttUrl: config.mqttUrl, mqttPort: null, mqttsUrl: null, mqttsPort: null, tlsCaPath: null };
   const broker = app.get(EmbeddedBrokerService);
-  return { mqttUrl: broker.url!, mqttPort: broker.port };
+  return {
+    // With plain MQTT off, the TLS listener is the broker's address.
+    mqttUrl: broker.url ?? broker.tlsUrl!,
+    mqttPort: broker.port,
+    mqttsUrl: broker.tlsUrl,
+    mqttsPort: broker.tlsPort,
+    tlsCaPath: broker.tlsCa?.path ?? null,
+  };
 }

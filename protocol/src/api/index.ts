@@ -11,3 +11,5 @@ export * from './audit.js';
 export * from './imports.js';
 export * from './health.js';
 export * from './privacy.js';
+export * from './notifications.js';
+export * from './push.js';

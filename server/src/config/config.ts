@@ -9,6 +9,15 @@ import { z } from 'zod';
 import { passwordProblem } from '../auth/password-policy.js';
 
 const port = z.coerce.number().int().min(0).max(65535);
+/** A port, or `off` (or `false`) for a listener that is not wanted: null. */
+const portOrOff = z
+  .union([z.literal('off'), z.literal(false), z.null(), port])
+  .transform((v) => (v === 'off' || v === false || v === null ? null : v));
+const optionalPath = z
+  .string()
+  .trim()
+  .transform((s) => (s === '' ? undefined : s))
+  .optional();
 const optionalUrl = z
   .string()
   .trim()
@@ -16,6 +25,44 @@ const optionalUrl = z
   .pipe(z.string().url().optional())
   .optional();
 
+const optionalString = z
+  .string()
+  .transform((s) => (s.trim() === '' ? undefined : s))
+  .optional();
+const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0'])]).transform((v) => v === true || v === 'true' || v === '1');
+/** JSON object of string → string (from the environment as text). */
+const jsonRecord = z
+  .union([z.string(), z.record(z.string(), z.string())])
+  .optional()
+  .transform((v, ctx) => {
+    if (v === undefined || v === '') return {} as Record<string, string>;
+    if (typeof v !== 'string') return v;
+    try {
+      return z.record(z.string(), z.string()).parse(JSON.parse(v));
+    } catch {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'a JSON object of strings, e.g. {"check_in":"123456"}' });
+      return z.NEVER;
+    }
+  });
+/** `HH:MM-HH:MM` → minutes of the day [start, end), or null for none. */
+export interface QuietHours {
+  start: number;
+  end: number;
+}
+const quietHours = z
+  .union([z.string(), z.object({ start: z.number(), end: z.number() }), z.null()])
+  .transform((v, ctx): QuietHours | null => {
+    if (v === null || typeof v === 'object') return v;
+    if (v.trim() === '' || v.trim() === 'none') return null;
+    const m = /^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$/.exec(v.trim());
+    const start = m ? Number(m[1]) * 60 + Number(m[2]) : NaN;
+    const end = m ? Number(m[3]) * 60 + Number(m[4]) : NaN;
+    if (!m || start >= 1440 || end > 1440 || Number(m[2]) > 59 || Number(m[4]) > 59 || start === end) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'HH:MM-HH:MM, e.g. 21:00-06:00' });
+      return z.NEVER;
+    }
+    return { start, end };
+  });
 /** A comma-separated list (environment) or an array (in-process). */
 const csv = z.union([z.array(z.string()), z.string()]).transform((v) =>
   (Array.isArray(v) ? v : v.split(','))
@@ -28,7 +75,19 @@ export const ConfigSchema = z.object({
   databaseUrl: optionalUrl,
   /** External MQTT broker; absent → embedded aedes broker on `mqttPort`. */
   mqttUrl: optionalUrl,
-  mqttPort: port.default(1883),
+  /** Plain MQTT of the embedded broker; `off` → TLS only. */
+  mqttPort: portOrOff.default(1883),
+  /** MQTT over TLS of the embedded broker (CONTRACT §5); `off` → plain only. */
+  mqttsPort: portOrOff.default(8883),
+  /** The broker's certificate, key and the CA gateways trust (PEM paths); absent → generated in `{dataDir}/tls/`. */
+  tlsCert: optionalPath,
+  tlsKey: optionalPath,
+  tlsCa: optionalPath,
+  /** More host names / addresses a generated server certificate covers (comma-separated): the name gateways dial. */
+  tlsNames: z
+    .union([z.array(z.string()), z.string()])
+    .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((n) => n.trim()).filter((n) => n.length > 0))
+    .default([]),
   /** Interface the embedded broker binds (all interfaces: gateways connect from the school LAN). */
   mqttHost: z.string().default('0.0.0.0'),
   httpPort: port.default(3000),
@@ -66,6 +125,48 @@ export const ConfigSchema = z.object({
   redisUrl: optionalUrl,
   /** Seconds to wait after a roster change before republishing (coalesces imports). */
   rosterDebounceMs: z.coerce.number().int().min(0).default(500),
+
+  // --- Parent notifications (CONTRACT §6). A channel is on when its variables are set. ---
+  /** Zalo ZNS: the OA app, its first refresh token (rotated ones are stored by the server), event → template_id. */
+  zaloAppId: optionalString,
+  zaloAppSecret: optionalString,
+  zaloRefreshToken: optionalString,
+  zaloTemplates: jsonRecord,
+  zaloZnsUrl: z.string().url().default('https://business.openapi.zalo.me'),
+  zaloOauthUrl: z.string().url().default('https://oauth.zaloapp.com'),
+  /** Brandname SMS: `esms` (the one provider spoken so far). */
+  smsProvider: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['esms']).optional()),
+  esmsApiKey: optionalString,
+  esmsSecretKey: optionalString,
+  esmsBrandname: optionalString,
+  esmsUrl: z.string().url().default('https://rest.esms.vn'),
+  /** E-mail: `smtp://user:pass@host:port` and the From address. */
+  smtpUrl: optionalUrl,
+  mailFrom: optionalString,
+  /** Web Push (VAPID). */
+  vapidPublicKey: optionalString,
+  vapidPrivateKey: optionalString,
+  vapidSubject: optionalString,
+  /** A check-in/out whose tap is older than this (minutes) when first handled is `skipped` (`stale`). */
+  notifyMaxAgeMin: z.coerce.number().int().min(1).default(120),
+  /** School-local hours when nothing goes to parents (`HH:MM-HH:MM`, may wrap midnight; `` = none). */
+  notifyQuietHours: quietHours.default({ start: 21 * 60, end: 6 * 60 }),
+  /** Whether this replica drains the notification outbox (any number of replicas may). */
+  notifyWorker: bool.default(true),
+  /** Tries of one channel before the message is `failed` (transient errors only). */
+  notifyMaxAttempts: z.coerce.number().int().min(1).default(8),
+  /** A message still retrying this many minutes after it was recorded is `failed` (`expired`). */
+  notifyGiveUpAfterMin: z.coerce.number().int().min(1).default(240),
+  /** Back-off of the n-th retry: min(max, base·2ⁿ⁻¹) with full jitter (ms). */
+  notifyBackoffBaseMs: z.coerce.number().int().min(1).default(2_000),
+  notifyBackoffMaxMs: z.coerce.number().int().min(1).default(300_000),
+  /** How long a claimed message stays leased to a worker (ms); a crashed worker's lease expires. */
+  notifyLeaseMs: z.coerce.number().int().min(1000).default(60_000),
+  /** Messages claimed per round, and a provider call's time-out (ms). */
+  notifyBatch: z.coerce.number().int().min(1).max(10_000).default(500),
+  notifySendTimeoutMs: z.coerce.number().int().min(100).default(10_000),
+  /** Fallback poll for due retries when no NOTIFY arrives (ms). */
+  notifyPollMs: z.coerce.number().int().min(10).default(1_000),
   /** Browser origins allowed to call the API and open Socket.IO from another site; empty = same origin only. */
   corsOrigins: csv.default([]),
   /** Bearer token `/metrics` requires; absent → `/metrics` answers loopback callers only. */
@@ -94,6 +195,8 @@ export const ConfigSchema = z.object({
 });
 
 export type ServerConfig = z.infer<typeof ConfigSchema>;
+/** What a caller (tests, `createServer`) may pass: the schema's input, before defaults. */
+export type ServerConfigInput = z.input<typeof ConfigSchema>;
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -104,6 +207,11 @@ const ENV_NAMES: Record<keyof ServerConfig, string> = {
   databaseUrl: 'DATABASE_URL',
   mqttUrl: 'MQTT_URL',
   mqttPort: 'MQTT_PORT',
+  mqttsPort: 'MQTTS_PORT',
+  tlsCert: 'TLS_CERT',
+  tlsKey: 'TLS_KEY',
+  tlsCa: 'TLS_CA',
+  tlsNames: 'TLS_NAMES',
   mqttHost: 'MQTT_HOST',
   httpPort: 'HTTP_PORT',
   httpHost: 'HTTP_HOST',
@@ -123,6 +231,33 @@ const ENV_NAMES: Record<keyof ServerConfig, string> = {
   mqttDynsec: 'MQTT_DYNSEC',
   redisUrl: 'REDIS_URL',
   schedulerIntervalMs: 'SCHEDULER_INTERVAL_MS',
+  zaloAppId: 'ZALO_APP_ID',
+  zaloAppSecret: 'ZALO_APP_SECRET',
+  zaloRefreshToken: 'ZALO_REFRESH_TOKEN',
+  zaloTemplates: 'ZALO_TEMPLATES',
+  zaloZnsUrl: 'ZALO_ZNS_URL',
+  zaloOauthUrl: 'ZALO_OAUTH_URL',
+  smsProvider: 'SMS_PROVIDER',
+  esmsApiKey: 'ESMS_API_KEY',
+  esmsSecretKey: 'ESMS_SECRET_KEY',
+  esmsBrandname: 'ESMS_BRANDNAME',
+  esmsUrl: 'ESMS_URL',
+  smtpUrl: 'SMTP_URL',
+  mailFrom: 'MAIL_FROM',
+  vapidPublicKey: 'VAPID_PUBLIC_KEY',
+  vapidPrivateKey: 'VAPID_PRIVATE_KEY',
+  vapidSubject: 'VAPID_SUBJECT',
+  notifyMaxAgeMin: 'NOTIFY_MAX_AGE_MIN',
+  notifyQuietHours: 'NOTIFY_QUIET_HOURS',
+  notifyWorker: 'NOTIFY_WORKER',
+  notifyMaxAttempts: 'NOTIFY_MAX_ATTEMPTS',
+  notifyGiveUpAfterMin: 'NOTIFY_GIVE_UP_AFTER_MIN',
+  notifyBackoffBaseMs: 'NOTIFY_BACKOFF_BASE_MS',
+  notifyBackoffMaxMs: 'NOTIFY_BACKOFF_MAX_MS',
+  notifyLeaseMs: 'NOTIFY_LEASE_MS',
+  notifyBatch: 'NOTIFY_BATCH',
+  notifySendTimeoutMs: 'NOTIFY_SEND_TIMEOUT_MS',
+  notifyPollMs: 'NOTIFY_POLL_MS',
   corsOrigins: 'CORS_ORIGINS',
   metricsToken: 'METRICS_TOKEN',
   accessTokenTtlSeconds: 'ACCESS_TOKEN_TTL_SECONDS',
@@ -153,6 +288,10 @@ export function parseConfig(input: Partial<Record<keyof ServerConfig, unknown>>)
     throw new ConfigError(`invalid configuration: ${msg}`);
   }
   const cfg = r.data;
+  if ((cfg.tlsCert === undefined) !== (cfg.tlsKey === undefined))
+    throw new ConfigError('invalid configuration: TLS_CERT (tlsCert) and TLS_KEY (tlsKey) are given together or not at all');
+  if (!cfg.mqttUrl && cfg.mqttPort === null && cfg.mqttsPort === null)
+    throw new ConfigError('invalid configuration: MQTT_PORT and MQTTS_PORT are both off and there is no MQTT_URL');
   return { ...cfg, dataDir: path.resolve(cfg.dataDir), jwtSecret: cfg.jwtSecret ?? randomBytes(32).toString('hex') };
 }
 

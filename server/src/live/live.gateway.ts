@@ -39,6 +39,12 @@ export class LiveGateway implements OnGatewayInit {
 
   private async join(socket: Socket, req: JoinRequest): Promise<JoinReply> {
     const rooms: string[] = [];
+    if (req?.parent === true && !req.schoolId && !req.classId) {
+      const userId = (await this.policy.parentUserId?.(socket)) ?? null;
+      if (!userId) return { ok: false, rooms: [], error: 'forbidden' };
+      await socket.join(liveRoom.parent(userId));
+      return { ok: true, rooms: [liveRoom.parent(userId)] };
+    }
     if (req?.schoolId && ID.test(req.schoolId)) rooms.push(liveRoom.school(req.schoolId));
     if (req?.classId && ID.test(req.classId)) rooms.push(liveRoom.class(req.classId));
     if (rooms.length === 0) return { ok: false, rooms: [], error: 'schoolId or classId (UUID) required' };

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Server } from 'socket.io';
-import { liveRoom, type ClientToServerEvents, type LiveAttendance, type LiveGatewayStatus, type LiveTap, type ServerToClientEvents } from '@rfid/protocol';
+import { liveRoom, type ClientToServerEvents, type LiveAttendance, type LiveGatewayStatus, type LiveNotification, type LiveTap, type ServerToClientEvents } from '@rfid/protocol';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { SERVER_CONFIG, type ServerConfig } from '../config/config.js';
 
@@ -62,9 +62,31 @@ export class LiveService {
     if (sent) this.metrics.liveEvents.inc({ event: 'attendance' }, sent);
   }
 
+  /** The school's roster changed: to the school's room and its classes' rooms (teachers re-read their class). */
+  emitRoster(schoolId: string, classIds: string[]): void {
+    const io = this.server;
+    if (!io) return;
+    const rooms = [liveRoom.school(schoolId), ...classIds.map(liveRoom.class)];
+    if (!this.watched(io, rooms)) return;
+    io.to(rooms).emit('roster', { schoolId, at: new Date().toISOString() });
+    this.metrics.liveEvents.inc({ event: 'roster' });
+  }
+
   emitGatewayStatus(status: LiveGatewayStatus): void {
     this.server?.to(liveRoom.school(status.schoolId)).emit('gatewayStatus', status);
     this.metrics.liveEvents.inc({ event: 'gatewayStatus' });
+  }
+
+  /** In-app notification to a parent user's page; true when a page of theirs is connected here. */
+  emitToParent(userId: string, n: LiveNotification): boolean {
+    const io = this.server;
+    if (!io) return false;
+    const room = liveRoom.parent(userId);
+    const here = (io.sockets.adapter.rooms.get(room)?.size ?? 0) > 0;
+    if (!here && this.localOnly) return false;
+    io.to(room).emit('notification', n);
+    this.metrics.liveEvents.inc({ event: 'notification' });
+    return here;
   }
 
   /**
