@@ -35,7 +35,7 @@ const EnvSchema = z.object({
   HTTP_PORT: z.coerce.number().int().min(1).max(65535).default(3000),
   MQTT_PORT: z.coerce.number().int().min(1).max(65535).default(1883),
   DATA_DIR: z.string().default('./data'),
-  ADMIN_PASSWORD: z.string().min(8).optional(),
+  ADMIN_PASSWORD: z.string().min(12).optional(),
   DATABASE_URL: z.string().url().optional(),
   MQTT_URL: z.string().url().optional(),
   DEMO_SPEED: z.coerce.number().positive().default(10),

@@ -17,6 +17,8 @@ import { StatusModule } from './status/status.module.js';
 import { RosterModule } from './roster/roster.module.js';
 // People, roles and data entry (#6).
 import { AuthModule } from './auth/auth.module.js';
+import { ThrottleModule } from './throttle/throttle.module.js';
+import { PrivacyModule } from './privacy/privacy.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { UsersModule } from './users/users.module.js';
 import { PeopleModule } from './people/people.module.js';
@@ -55,12 +57,14 @@ export class AppModule {
         HealthModule,
         SchedulerModule,
         AuditModule,
+        ThrottleModule,
         AuthModule,
         UsersModule,
         PeopleModule,
         ImportsModule,
         CardsModule,
         ManualAttendanceModule,
+        PrivacyModule,
         NotificationsModule,
         PushModule,
       ],

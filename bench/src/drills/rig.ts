@@ -95,7 +95,7 @@ export interface DrillResult {
   [extra: string]: unknown;
 }
 
-const ADMIN_PASSWORD = 'drill-admin-password';
+const ADMIN_PASSWORD = 'drill-province-operator';
 const SCHOOL_CARD_BASE = 0x0600000000;
 
 /** Deterministic spread of a student over guardians and channels (what the outbox must follow). */
