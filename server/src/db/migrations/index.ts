@@ -6,6 +6,7 @@ import { NotificationOutbox1764100000000 } from './1764100000000-notification-ou
 import { ZaloTokens1764150000000 } from './1764150000000-zalo-tokens.js';
 import { PushSubscriptions1764150000001 } from './1764150000001-push-subscriptions.js';
 import { Sessions1764300000000 } from './1764300000000-sessions.js';
+import { GatewaySecretRotation1764400000000 } from './1764400000000-gateway-secret-rotation.js';
 
 /** Every migration in order (TypeORM also orders them by the timestamp in the class name). Add new ones at the end. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   ZaloTokens1764150000000,
   PushSubscriptions1764150000001,
   Sessions1764300000000,
+  GatewaySecretRotation1764400000000,
 ];
