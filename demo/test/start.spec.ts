@@ -120,7 +120,7 @@ describeBuilt('npm start', () => {
   });
 
   it('runs the whole system, shows rush taps through the API, stops cleanly on Ctrl-C and restarts on the same data', async () => {
-    const env = { HTTP_PORT: String(await freePort()), MQTT_PORT: String(await freePort()), DATA_DIR: dataDir, DEMO_SPEED: '120', DEMO_MINUTES: '10', LOG_LEVEL: 'warn' };
+    const env = { HTTP_PORT: String(await freePort()), MQTT_PORT: String(await freePort()), MQTTS_PORT: String(await freePort()), DATA_DIR: dataDir, DEMO_SPEED: '120', DEMO_MINUTES: '10', LOG_LEVEL: 'warn' };
     demo = await startDemo(env);
     expect(demo.url).toBe(`http://localhost:${env.HTTP_PORT}`);
     expect([...demo.logins.keys()].sort()).toEqual(['admin', 'district', 'parent', 'school', 'teacher']);

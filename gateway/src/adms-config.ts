@@ -11,7 +11,7 @@ export interface AdmsListenAddress {
   port: number;
 }
 
-/** `adms://0.0.0.0:8081` → where to listen; throws with the reason. */
+/** `adms://0.0.0.0:8081` → where to listen (port 0: a free one, for tests); throws with the reason. */
 export function parseAdmsSource(text: string): AdmsListenAddress {
   let url: URL;
   try {
@@ -20,7 +20,7 @@ export function parseAdmsSource(text: string): AdmsListenAddress {
     throw new Error(`"${text}" is not an adms://HOST:PORT address`);
   }
   const port = Number(url.port);
-  if (url.protocol !== 'adms:' || !url.hostname || !Number.isInteger(port) || port <= 0 || port > 65535) {
+  if (url.protocol !== 'adms:' || !url.hostname || !Number.isInteger(port) || port < 0 || port > 65535 || url.port === '') {
     throw new Error(`"${text}": ADMS source must be adms://HOST:PORT (the address the gateway listens on)`);
   }
   return { host: url.hostname.replace(/^\[|\]$/g, ''), port };

@@ -62,8 +62,11 @@ export function planUserSync(
  * after the punch, so a sample is the offset minus a delay ≥ 0: the largest recent sample is the
  * best estimate. A sample above zero can only come from a fast clock and is trusted at once; a
  * slow clock looks like a delayed push (a backlog after a reconnect is hours "late"), so it is
- * trusted only when every sample of at least `minSpanMs` of pushes agrees.
+ * trusted only when every sample (at least five, over at least `minSpanMs` of pushes) agrees.
  */
+/** Pushes that must agree before a slow clock is believed. */
+const MIN_SLOW_SAMPLES = 5;
+
 export class ClockOffsetEstimator {
   private samples: { atMs: number; offsetMs: number }[] = [];
 
@@ -85,7 +88,7 @@ export class ClockOffsetEstimator {
     const span = receivedMs - this.samples[0]!.atMs;
     if (best >= this.opts.toleranceMs) this.current = best;
     else if (best <= -this.opts.toleranceMs) {
-      if (span >= this.opts.minSpanMs) this.current = best;
+      if (span >= this.opts.minSpanMs && this.samples.length >= MIN_SLOW_SAMPLES) this.current = best;
     } else this.current = 0;
     return this.current;
   }

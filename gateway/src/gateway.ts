@@ -136,6 +136,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       url: config.mqtt.url,
       ...(config.mqtt.username !== undefined ? { username: config.mqtt.username } : {}),
       ...(config.mqtt.password !== undefined ? { password: config.mqtt.password } : {}),
+      ...(config.mqtt.ca !== undefined ? { ca: config.mqtt.ca } : {}),
       schoolId: config.schoolId,
       gatewayId: config.gatewayId,
       ...(deps.mqttReconnectMs !== undefined ? { reconnectPeriodMs: deps.mqttReconnectMs } : {}),

@@ -38,6 +38,17 @@ export class AuthLiveAccessPolicy implements LiveAccessPolicy {
     return true;
   }
 
+  async parentUserId(socket: Socket): Promise<string | null> {
+    const handshake = socket.handshake;
+    const token = (handshake.auth as { token?: unknown } | undefined)?.token;
+    try {
+      const caller = await this.auth.callerOfToken(typeof token === 'string' ? token : bearerToken(handshake.headers.authorization));
+      return caller.role === 'parent' ? caller.userId : null;
+    } catch {
+      return null;
+    }
+  }
+
   private refuse(username: string, request: JoinRequest): false {
     this.log.info({ username, request }, 'live join refused');
     return false;

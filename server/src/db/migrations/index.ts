@@ -2,8 +2,9 @@ import { InitialSchema1763900000000 } from './1763900000000-initial-schema.js';
 import { RosterOnGatewayChange1763900000001 } from './1763900000001-roster-on-gateway-change.js';
 import { JobRuns1763900000100 } from './1763900000100-job-runs.js';
 import { LeanIngest1763900000200 } from './1763900000200-lean-ingest.js';
+import { NotificationOutbox1764100000000 } from './1764100000000-notification-outbox.js';
 import { ZaloTokens1764150000000 } from './1764150000000-zalo-tokens.js';
 import { PushSubscriptions1764150000001 } from './1764150000001-push-subscriptions.js';
 
 /** Every migration in order. Add new ones at the end (timestamped class names). */
-export const MIGRATIONS = [InitialSchema1763900000000, RosterOnGatewayChange1763900000001, JobRuns1763900000100, LeanIngest1763900000200, ZaloTokens1764150000000, PushSubscriptions1764150000001];
+export const MIGRATIONS = [InitialSchema1763900000000, RosterOnGatewayChange1763900000001, JobRuns1763900000100, LeanIngest1763900000200, NotificationOutbox1764100000000, ZaloTokens1764150000000, PushSubscriptions1764150000001];
