@@ -11,13 +11,22 @@
  * minutes per real minute), DEMO_MINUTES (20: length of one rush). A second start reuses the data.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import net, { type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
-import { createTerminal, loadRosterCsv, morningRush, runPlan, type SimulatedTerminal } from '@rfid/firmware-sim';
+import {
+  createTerminal,
+  loadRosterCsv,
+  morningRush,
+  runPlan,
+  SimulatedAdmsTerminal,
+  type TapTaker,
+} from '@rfid/firmware-sim';
 import { ApiClient, waitFor } from './api-client.js';
 import { loadOrCreateCredentials, type DemoCredentials } from './credentials.js';
 import { seedDemo, type SeededSchool } from './seed.js';
 import { Supervisor } from './supervisor.js';
+import { startProviderSims, type ProviderSims } from '@rfid/provider-sim';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 const samplesDir = path.join(root, 'demo', 'samples');
@@ -43,7 +52,10 @@ function parseEnv(): z.infer<typeof EnvSchema> {
   return r.data;
 }
 
-function banner(httpUrl: string, creds: DemoCredentials, adminPassword: string, schools: SeededSchool[]): string {
+/** §6 variables that switch a real provider on: when none is set, the demo runs the stand-ins. */
+const PROVIDER_VARIABLES = ['ZALO_APP_ID', 'SMS_PROVIDER', 'SMTP_URL', 'VAPID_PUBLIC_KEY'];
+
+function banner(httpUrl: string, creds: DemoCredentials, adminPassword: string, schools: SeededSchool[], inboxUrl: string | null): string {
   const rows = [
     ['admin', 'admin', adminPassword, 'the whole province'],
     ...creds.users.map((u) => [u.role, u.username, u.password, u.scope]),
@@ -54,6 +66,7 @@ function banner(httpUrl: string, creds: DemoCredentials, adminPassword: string, 
     'Hệ thống Thẻ Điểm danh thông minh — demo is running',
     `  Web: ${httpUrl}/`,
     `  API: ${httpUrl}/api/docs`,
+    inboxUrl ? `  Parents' phone inbox (provider stand-ins): ${inboxUrl}` : '  Parent notifications: the real providers of the §6 variables',
     `  Schools: ${schools.map((s) => `${s.code} ${s.name}`).join(', ')}`,
     '  Logins (role, username, password, sees):',
     ...rows.map((r) => `  login ${r[0]!.padEnd(width(0))}  ${r[1]!.padEnd(width(1))}  ${r[2]!.padEnd(width(2))}  ${r[3]}`),
@@ -72,9 +85,13 @@ async function main(): Promise<void> {
   const httpUrl = `http://localhost:${env.HTTP_PORT}`;
   const mqttUrl = env.MQTT_URL ?? `mqtt://127.0.0.1:${env.MQTT_PORT}`;
 
+  // Parent notifications: local stand-ins for Zalo, SMS, e-mail and push unless a real provider is configured.
+  let sims: ProviderSims | null = null;
+  if (!PROVIDER_VARIABLES.some((v) => process.env[v])) sims = await startProviderSims({ callbackBase: httpUrl });
+
   const supervisor = new Supervisor();
   const abort = new AbortController();
-  const terminals: SimulatedTerminal[] = [];
+  const terminals: Gate[] = [];
   let stopping = false;
   const stop = async (code: number): Promise<never> => {
     if (!stopping) {
@@ -83,6 +100,7 @@ async function main(): Promise<void> {
       abort.abort();
       await Promise.allSettled(terminals.map((t) => t.close()));
       await supervisor.stopAll();
+      await sims?.stop().catch(() => undefined);
       process.stderr.write('[demo] stopped\n');
     }
     process.exit(code);
@@ -99,6 +117,7 @@ async function main(): Promise<void> {
     LOG_LEVEL: env.LOG_LEVEL,
     DATABASE_URL: env.DATABASE_URL,
     MQTT_URL: env.MQTT_URL,
+    ...(sims?.env ?? {}),
   });
   void server.exited.then((code) => {
     if (!stopping) void stop(code ?? 1);
@@ -111,12 +130,17 @@ async function main(): Promise<void> {
   const bellInSeconds = (env.DEMO_MINUTES * 0.75 * 60) / env.DEMO_SPEED;
   const seeded = await seedDemo(api, samplesDir, creds, path.join(demoDir, 'credentials.json'), { bellInSeconds });
 
-  for (const school of seeded) {
-    const gates = await Promise.all([
+  const admsNotes: string[] = [];
+  for (const [index, school] of seeded.entries()) {
+    // The second school kept the ZKTeco terminal it bought for staff time-keeping (ADMS over HTTP).
+    const adms = index === 1 ? await admsGate(school) : undefined;
+    const gates: Gate[] = await Promise.all([
       createTerminal({ id: 'cong-chinh', kind: 'smart', link: { type: 'tcp', host: '127.0.0.1', port: 0 } }),
-      createTerminal({ id: 'cong-phu', kind: 'rdm6300', link: { type: 'tcp', host: '127.0.0.1', port: 0 }, holdMs: 200 }),
+      adms ??
+        createTerminal({ id: 'cong-phu', kind: 'rdm6300', link: { type: 'tcp', host: '127.0.0.1', port: 0 }, holdMs: 200 }),
     ]);
     terminals.push(...gates);
+    if (adms) admsNotes.push(`  ${school.code}: ZKTeco ADMS terminal ${adms.sn} → cloud server ${adms.options.server}`);
     const configPath = path.join(demoDir, 'gateways', `${school.code}.json`);
     writeFileSync(
       configPath,
@@ -128,6 +152,7 @@ async function main(): Promise<void> {
           dataDir: path.join(demoDir, 'gateways', school.code),
           timeZone: school.timeZone,
           terminals: gates.map((g) => ({ ...g.gatewayConfig(), direction: 'in' })),
+          adms: { pollSeconds: 2 }, // the ADMS terminal's user list arrives within seconds
           logLevel: 'warn',
         },
         null,
@@ -136,16 +161,37 @@ async function main(): Promise<void> {
       { mode: 0o600 },
     );
     supervisor.start(`gateway ${school.code}`, path.join(root, 'gateway/dist/cli.js'), ['run', '--config', configPath], {});
+    adms?.start();
     void rushForever(school, gates, env.DEMO_MINUTES, env.DEMO_SPEED, abort.signal);
   }
 
-  process.stdout.write(`${banner(httpUrl, creds, adminPassword, seeded)}\n`);
+  process.stdout.write(`${banner(httpUrl, creds, adminPassword, seeded, sims ? sims.inbox.url : null)}${admsNotes.join('\n')}\n`);
+}
+
+type Gate = TapTaker & { waitForGateway(timeoutMs?: number): Promise<boolean>; gatewayConfig(): object; close(): Promise<void> };
+
+/** A ZKTeco ADMS terminal for a school: its gateway listens on a free local port for it. */
+async function admsGate(school: SeededSchool): Promise<SimulatedAdmsTerminal> {
+  const port = await new Promise<number>((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port: free } = probe.address() as AddressInfo;
+      probe.close(() => resolve(free));
+    });
+  });
+  return new SimulatedAdmsTerminal({
+    id: 'cong-phu',
+    sn: `DEMO${school.code}`,
+    server: `http://127.0.0.1:${port}`,
+    timeZone: school.timeZone,
+  });
 }
 
 /** The school's students arrive at its gates, rush after rush, until the demo stops. */
 async function rushForever(
   school: SeededSchool,
-  gates: SimulatedTerminal[],
+  gates: Gate[],
   minutes: number,
   speed: number,
   signal: AbortSignal,

@@ -114,6 +114,8 @@ export class SimulatedAdmsTerminal extends EventEmitter {
   private clockOffsetMs: number;
   /** Commands to refuse (fault): their result is a negative code. */
   private refuseNext = 0;
+  /** Commands the last poll brought (-1 before the first poll). */
+  private lastPollCommands = -1;
   readonly options: Readonly<AdmsTerminalOptions>;
   readonly stats: AdmsTerminalStats = {
     punches: 0,
@@ -159,6 +161,19 @@ export class SimulatedAdmsTerminal extends EventEmitter {
     this.running = true;
     this.online = true;
     this.loops = [this.runLoop()];
+  }
+
+  /**
+   * Resolves true once the server answered the handshake and its user list has arrived (no command
+   * in the last poll), false after `timeoutMs`: before that every card would be "Unregistered".
+   */
+  async waitForGateway(timeoutMs = 10_000): Promise<boolean> {
+    const until = performance.now() + timeoutMs;
+    while (performance.now() < until) {
+      if (this.stats.handshakes > 0 && this.users.size > 0 && this.lastPollCommands === 0) return true;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return false;
   }
 
   /** Fault: the network to the server drops (nothing sent until `reconnect`). */
@@ -378,6 +393,7 @@ export class SimulatedAdmsTerminal extends EventEmitter {
     this.stats.polls++;
     if (!r || r.status !== 200) return false;
     const { commands, other } = parseAdmsCommands(r.body);
+    this.lastPollCommands = commands.length + other.length;
     for (const c of commands) {
       let returnCode = 0;
       if (this.refuseNext > 0) {

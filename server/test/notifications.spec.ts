@@ -79,14 +79,15 @@ describe('parent notifications', () => {
     admin = await asAdmin(server);
     school = await seedSchool(server.directory, 8);
     await db.query(`UPDATE students SET name = 'Y Liên' WHERE id = $1`, [school.students[0]!.id]); // a name never split
-    expect((await admin.put(`/schools/${school.schoolId}/webhook`, { url: hook.url, secret: SECRET })).status).toBe(200);
+    const reg = await admin.put(`/schools/${school.schoolId}/webhook`, { url: hook.url, secret: SECRET });
+    if (reg.status !== 200) throw new Error(`webhook registration: ${reg.status} ${JSON.stringify(reg.body)}`);
     // Guardian i of student i: webhook first; students 0–5 consented; student 6's guardian never did.
     for (let i = 0; i < 8; i++) {
       const g = await server.directory.addGuardian(school.students[i]!.id, { name: `Phụ huynh ${i}`, phone: `09120000${10 + i}`, channels: ['webhook', 'sms'] });
       guardians.push(g.id);
       if (i !== 6) {
         const r = await admin.post(`/guardians/${g.id}/consents`, { channels: ['webhook', 'sms'], granted: true, method: 'paper_form', note: 'phiếu đồng ý đầu năm học' });
-        expect(r.status).toBe(201);
+        if (r.status !== 201) throw new Error(`consent: ${r.status} ${JSON.stringify(r.body)}`);
       }
     }
     const creds = await server.devices.register(school.schoolId, 'Cổng chính');

@@ -7,6 +7,15 @@ export const RegisterDeviceSchema = z.object({ schoolId: UuidSchema, name: z.str
 export const GatewayCredentialsSchema = z.object({ gatewayId: z.string(), mqttUsername: z.string(), mqttPassword: z.string() });
 export type GatewayCredentialsView = z.infer<typeof GatewayCredentialsSchema>;
 
+/** `POST /devices/{gatewayId}/secret`: rotate the gateway's broker secret; the old one is accepted for `graceSeconds`. */
+export const RotateSecretSchema = z.object({ graceSeconds: z.number().int().min(0).max(30 * 86_400).optional() });
+/** The new secret (shown once), until when the old one works, and whether the gateway was sent it by `cmd`. */
+export const RotatedSecretSchema = GatewayCredentialsSchema.extend({
+  previousSecretValidUntil: z.string(),
+  sentToGateway: z.boolean(),
+});
+export type RotatedSecretView = z.infer<typeof RotatedSecretSchema>;
+
 /** `GET /schools/{schoolId}/devices`: gateways of a school, no secrets. */
 export const GatewayViewSchema = z.object({
   gatewayId: z.string(),

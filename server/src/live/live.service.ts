@@ -62,6 +62,16 @@ export class LiveService {
     if (sent) this.metrics.liveEvents.inc({ event: 'attendance' }, sent);
   }
 
+  /** The school's roster changed: to the school's room and its classes' rooms (teachers re-read their class). */
+  emitRoster(schoolId: string, classIds: string[]): void {
+    const io = this.server;
+    if (!io) return;
+    const rooms = [liveRoom.school(schoolId), ...classIds.map(liveRoom.class)];
+    if (!this.watched(io, rooms)) return;
+    io.to(rooms).emit('roster', { schoolId, at: new Date().toISOString() });
+    this.metrics.liveEvents.inc({ event: 'roster' });
+  }
+
   emitGatewayStatus(status: LiveGatewayStatus): void {
     this.server?.to(liveRoom.school(status.schoolId)).emit('gatewayStatus', status);
     this.metrics.liveEvents.inc({ event: 'gatewayStatus' });
@@ -77,5 +87,13 @@ export class LiveService {
     io.to(room).emit('notification', n);
     this.metrics.liveEvents.inc({ event: 'notification' });
     return here;
+  }
+
+  /**
+   * Close every socket in these rooms (a revoked session, a user whose rights changed), on every
+   * replica: with Redis the adapter forwards the request.
+   */
+  disconnectRooms(rooms: string[]): void {
+    if (rooms.length) this.server?.in(rooms).disconnectSockets(true);
   }
 }
