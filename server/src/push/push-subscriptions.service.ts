@@ -19,7 +19,7 @@ export class PushSubscriptionsService {
 
   /** `VAPID_PUBLIC_KEY` when Web Push is configured (§6), else null. */
   vapidPublicKey(): string | null {
-    const c = this.config as ServerConfig & { vapidPublicKey?: string; vapidPrivateKey?: string; vapidSubject?: string };
+    const c = this.config;
     return c.vapidPublicKey && c.vapidPrivateKey && c.vapidSubject ? c.vapidPublicKey : null;
   }
 
