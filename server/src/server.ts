@@ -108,11 +108,13 @@ export async function createServer(input: Partial<ServerConfig> = {}, deps: Serv
 interface WebRequest {
   method: string;
   path: string;
+  headers: Record<string, string | string[] | undefined>;
   accepts(type: string): string | false;
 }
 interface WebResponse {
   setHeader(name: string, value: string): void;
   sendFile(file: string): void;
+  type(type: string): unknown;
 }
 
 /** Paths the single-page app never answers: the API, the live link, health and metrics. */
@@ -131,6 +133,17 @@ function serveWeb(app: INestApplication, logger: Logger): void {
     return;
   }
   const express = app as NestExpressApplication;
+  // Scripts and styles go gzipped when the build made a `.gz` beside them (web/vite.config.ts) and the browser takes it.
+  express.use((req: WebRequest, res: WebResponse, next: () => void) => {
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || !req.path.startsWith('/assets/') || !/\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) return next();
+    const file = path.join(webDist, path.normalize(req.path));
+    if (!file.startsWith(webDist + path.sep) || !existsSync(`${file}.gz`)) return next();
+    res.setHeader('Content-Encoding', 'gzip');
+    res.setHeader('Vary', 'Accept-Encoding');
+    res.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
+    res.type(path.extname(file));
+    res.sendFile(`${file}.gz`);
+  });
   express.useStaticAssets(webDist, {
     index: 'index.html',
     setHeaders: (res: WebResponse, file: string) => {
