@@ -133,17 +133,6 @@ function serveWeb(app: INestApplication, logger: Logger): void {
     return;
   }
   const express = app as NestExpressApplication;
-  // Scripts and styles go gzipped when the build made a `.gz` beside them (web/vite.config.ts) and the browser takes it.
-  express.use((req: WebRequest, res: WebResponse, next: () => void) => {
-    if ((req.method !== 'GET' && req.method !== 'HEAD') || !req.path.startsWith('/assets/') || !/\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) return next();
-    const file = path.join(webDist, path.normalize(req.path));
-    if (!file.startsWith(webDist + path.sep) || !existsSync(`${file}.gz`)) return next();
-    res.setHeader('Content-Encoding', 'gzip');
-    res.setHeader('Vary', 'Accept-Encoding');
-    res.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
-    res.type(path.extname(file));
-    res.sendFile(`${file}.gz`);
-  });
   express.useStaticAssets(webDist, {
     index: 'index.html',
     setHeaders: (res: WebResponse, file: string) => {
