@@ -33,6 +33,7 @@ const benches: Bench[] = [
   { name: 'import', script: path.join(root, 'server/dist/bench/import.bench.js'), args: ['--rows', values.quick ? '10000' : '50000'], timeoutS: 120 },
   { name: 'adms', script: path.join(here, 'adms.bench.js'), args: quick, timeoutS: 240 },
   { name: 'memory', script: path.join(here, 'memory.bench.js'), args: quick, timeoutS: 150 },
+  { name: 'web', script: path.join(here, 'web.bench.js'), timeoutS: 150 },
   // The fault drills take minutes; `npm run drills` runs them alone, `--drills` adds them here.
   ...(values.drills ? [{ name: 'drills', script: path.join(here, 'drills/run-drills.js'), args: values.quick ? ['--taps', '2000'] : [], timeoutS: 420 }] : []),
 ];

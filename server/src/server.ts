@@ -109,11 +109,13 @@ export async function createServer(input: Partial<ServerConfig> = {}, deps: Serv
 interface WebRequest {
   method: string;
   path: string;
+  headers: Record<string, string | string[] | undefined>;
   accepts(type: string): string | false;
 }
 interface WebResponse {
   setHeader(name: string, value: string): void;
   sendFile(file: string): void;
+  type(type: string): unknown;
 }
 
 /** Paths the single-page app never answers: the API, the live link, health and metrics. */
