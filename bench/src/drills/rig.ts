@@ -633,6 +633,16 @@ export class DrillRig {
           };
         });
       }
+      if (outboxMissing) {
+        result.outbox_missing_examples = [...due]
+          .filter((k) => !rows.has(k))
+          .slice(0, 4)
+          .map((k) => {
+            const [studentId, date, event] = k.split('|');
+            const theirs = taps.filter((t) => t.student_id === studentId && t.local_date === date);
+            return { event, taps: theirs.map((t) => `${t.terminal} ${t.direction} ${t.at.toISOString()} ${t.id}`), outbox: outbox.filter((o) => o.student_id === studentId).map((o) => `${o.event} ${o.channel} ${o.tap_id}`) };
+          });
+      }
       if (lost) result.lost_examples = lostKeys.slice(0, 5);
       if (unexpected.length) result.unexpected_examples = unexpected.slice(0, 5);
       return result;
