@@ -10,6 +10,8 @@ export interface RosterDayRow {
   status: AttendanceStatus | null;
   first_in: Date | null;
   last_out: Date | null;
+  source: 'tap' | 'manual' | null;
+  note: string | null;
 }
 
 export interface TapDayRow {
@@ -33,7 +35,7 @@ export class AttendanceRepository {
   /** Every active student of the school with their attendance row of `date` (if any). */
   async schoolDay(schoolId: string, date: string): Promise<RosterDayRow[]> {
     return this.db.query<RosterDayRow>(
-      `SELECT s.id AS student_id, s.name, s.class_id, c.name AS class_name, a.status, a.first_in, a.last_out
+      `SELECT s.id AS student_id, s.name, s.class_id, c.name AS class_name, a.status, a.first_in, a.last_out, a.source, a.note
          FROM students s
          JOIN classes c ON c.id = s.class_id
          LEFT JOIN attendance_days a ON a.student_id = s.id AND a.date = $2::date

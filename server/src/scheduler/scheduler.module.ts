@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { SchedulerService } from './scheduler.service.js';
+import { RetentionRepository } from '../privacy/retention.repository.js';
 
 /** Scheduled jobs that run once across replicas (claims in `job_runs`). */
-@Module({ providers: [SchedulerService], exports: [SchedulerService] })
+@Module({ providers: [SchedulerService, RetentionRepository], exports: [SchedulerService] })
 export class SchedulerModule {}

@@ -11,6 +11,8 @@ import { LOGGER, type Logger } from '../logger.js';
 import { Database } from '../db/database.service.js';
 import { JobLock } from './job-lock.js';
 import { dueSchoolDays, markAbsences } from './absence.job.js';
+import { runRetention } from '../privacy/retention.job.js';
+import { RetentionRepository } from '../privacy/retention.repository.js';
 
 export interface JobOutcome {
   job: string;
@@ -30,6 +32,7 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(LOGGER) logger: Logger,
     private readonly db: Database,
+    private readonly retention: RetentionRepository,
   ) {
     this.log = logger.child({ component: 'scheduler' });
     this.lock = new JobLock(db, config.serverId);
@@ -67,6 +70,25 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
         this.log.error({ err: e, job: 'absence', ...day }, 'absence job failed; it will be retried');
       }
     }
+    const retention = await this.retentionOnce();
+    if (retention) ran.push(retention);
     return ran;
+  }
+
+  /** The retention job, once a (UTC) day across replicas. */
+  private async retentionOnce(): Promise<JobOutcome | null> {
+    const now = this.clock.now();
+    const key = now.toISOString().slice(0, 10);
+    if (!(await this.lock.claim('retention', key))) return null;
+    try {
+      const result = await runRetention(this.retention, this.config, now);
+      await this.lock.finish('retention', key, result);
+      this.log.info({ job: 'retention', key, ...result }, 'retention run');
+      return { job: 'retention', key, result };
+    } catch (e) {
+      await this.lock.release('retention', key);
+      this.log.error({ err: e, job: 'retention', key }, 'retention job failed; it will be retried');
+      return null;
+    }
   }
 }
