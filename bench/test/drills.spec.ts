@@ -1,6 +1,7 @@
 /**
  * The fault drills, short: each one plays a small rush through real processes (the server CLI and
- * gateway CLIs as children, simulated smart terminals over TCP, the embedded PostgreSQL, aedes or
+ * gateway CLIs as children, simulated smart terminals over TCP and ZKTeco ADMS terminals over
+ * HTTP (the second school), the embedded PostgreSQL, aedes or
  * Mosquitto), applies its fault once and counts: every tap a terminal was told OK/UNKNOWN stored
  * exactly once, and the notification outbox holding exactly the rows due. The full versions (a
  * 50,000-tap rush, several faults) are `node bench/dist/drills/run-drills.js`.
@@ -49,6 +50,9 @@ function expectExact(r: DrillResult): void {
   expect(r.outbox_rows).toBe(r.outbox_due);
   expect(r.outbox_missing + r.outbox_duplicates + r.outbox_unexpected).toBe(0);
   expect(r.faults).toBeGreaterThanOrEqual(1);
+  // The second school's gates are ZKTeco ADMS terminals: their punches are counted the same way.
+  expect(r.adms_terminals).toBeGreaterThan(0);
+  expect(r.adms_punches).toBeGreaterThan(50);
   expect(r.ok).toBe(true);
 }
 

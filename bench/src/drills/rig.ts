@@ -2,7 +2,8 @@
  * A fault drill's whole system: its own migrated database on the drill PostgreSQL (schools,
  * students with cards, guardians with notification channels), the server CLI as a child process on
  * fixed ports, one gateway CLI child per school with its smart terminals (simulated, TCP) at
- * several gates in and one gate out, and the morning rush they play. After the drill's faults,
+ * several gates in and one gate out — the last school's gates in are ZKTeco ADMS terminals
+ * instead (simulated, HTTP push to their gateway) — and the morning rush they play. After the drill's faults,
  * `quiesce()` waits until every gateway's queue is empty and the stored rows are stable, and
  * `verify()` counts: what the terminals were told against what PostgreSQL holds.
  */
@@ -14,6 +15,7 @@ import { cardMatchKeys, cardToText, makeCardId, type CardId } from '@rfid/protoc
 import {
   createTerminal,
   multiSchoolRush,
+  SimulatedAdmsTerminal,
   runPlan,
   type RunResult,
   type RushPlan,
@@ -48,6 +50,8 @@ export interface RigOptions {
   seed?: number;
   /** Gateway `resendAfterSeconds` (default 3: the drills wait for resends; production default 10). */
   resendAfterSeconds?: number;
+  /** Schools (the last ones) whose gates are ZKTeco ADMS terminals (default 1 when there are two or more). */
+  admsSchools?: number;
   /** Smart terminals' TAPs in flight at once (default 1: one card at a time at a gate). */
   terminalInFlight?: number;
   pg: DrillPostgres;
@@ -120,7 +124,9 @@ export class DrillRig {
   broker: MosquittoProcess | null = null;
   proxy: LinkProxy | null = null;
   gateways: GatewayProcess[] = [];
-  terminals: SimulatedTerminal[] = [];
+  terminals: Gate[] = [];
+  /** The ADMS terminals among `terminals`. */
+  admsTerminals: SimulatedAdmsTerminal[] = [];
   plan!: RushPlan;
   databaseUrl = '';
   private schools: SeededSchool[] = [];
@@ -129,6 +135,9 @@ export class DrillRig {
   private acked = new Set<string>();
   private noAck = new Set<string>();
   private dupAnswers = 0;
+  /** ADMS punches logged by the terminals / cards they refused as unregistered. */
+  private admsPunches = 0;
+  private admsUnregistered = 0;
   private errAnswers = 0;
   private running: Promise<RunResult> | null = null;
   private readonly started = performance.now();
@@ -174,11 +183,18 @@ export class DrillRig {
     }
 
     // Terminals: per school `gatesIn` gates in, then (after all schools' gates in) one gate out each.
-    const inTerminals: SimulatedTerminal[] = [];
-    const outTerminals: SimulatedTerminal[] = [];
+    const inTerminals: Gate[] = [];
+    const outTerminals: Gate[] = [];
     const termLog = o.log.child({ component: 'terminal' });
+    const admsFrom = o.schools - (o.admsSchools ?? (o.schools > 1 ? 1 : 0));
     for (let s = 0; s < o.schools; s++) {
-      for (let g = 0; g < o.gatesIn; g++) inTerminals.push(await this.terminal(`s${s}-in${g}`, termLog));
+      // An ADMS school's terminals all push to one port its gateway listens on (kept across restarts).
+      const admsPort = s >= admsFrom ? await freePort() : 0;
+      const make = (id: string) => (admsPort ? Promise.resolve(this.admsTerminal(id, admsPort, termLog)) : this.terminal(id, termLog));
+      for (let g = 0; g < o.gatesIn; g++) inTerminals.push(await make(`s${s}-in${g}`));
+      // The gate out stays a smart reader: the rush is played hundreds of times faster than a
+      // morning, and an ADMS punch's time is whole seconds, so a departure would share its
+      // arrival's second and not count as one (a real day has hours between them).
       outTerminals.push(await this.terminal(`s${s}-out`, termLog));
     }
     this.terminals = [...inTerminals, ...outTerminals];
@@ -213,10 +229,25 @@ export class DrillRig {
           statusIntervalSeconds: 30,
           metrics: { port: metricsPort, host: '127.0.0.1' },
           terminals,
+          adms: { pollSeconds: 1 },
         }),
       );
     }
     await Promise.all(this.gateways.map((g) => g.start()));
+    for (const t of this.admsTerminals) t.start();
+    if (this.admsTerminals.length) {
+      // The roster (as any card change publishes it) fills the ADMS terminals' user lists.
+      const c = new pg.Client({ connectionString: this.databaseUrl });
+      await c.connect();
+      for (let s = admsFrom; s < o.schools; s++) await c.query(`SELECT pg_notify('roster_changed', $1)`, [this.schools[s]!.id]);
+      await c.end();
+      const enrolled = this.schools[admsFrom]!.students.length;
+      await waitFor(
+        () => Promise.resolve(this.admsTerminals.every((t) => t.users.size >= enrolled)),
+        'ADMS terminals filled with their school roster',
+        60_000,
+      );
+    }
     await Promise.all(this.terminals.map((t) => t.waitForGateway(30_000)));
     await waitFor(
       async () => (await Promise.all(this.gateways.map((g) => g.metrics()))).every((m) => m?.mqttConnected),
@@ -225,6 +256,20 @@ export class DrillRig {
     );
     this.plan = this.makePlan();
     this.setupSeconds = (performance.now() - this.started) / 1000;
+  }
+
+  private admsTerminal(id: string, port: number, logger: Logger): SimulatedAdmsTerminal {
+    const t = new SimulatedAdmsTerminal({
+      id,
+      sn: `DRILL${id.replace(/[^A-Za-z0-9]/g, '').toUpperCase()}`,
+      server: `http://127.0.0.1:${port}`,
+      pushEveryMs: 100,
+      pollEveryMs: 500,
+      errorDelayMs: 250,
+      logger,
+    });
+    this.admsTerminals.push(t);
+    return t;
   }
 
   private terminal(id: string, logger: Logger): Promise<SimulatedTerminal> {
@@ -388,6 +433,8 @@ export class DrillRig {
   }
 
   private record(tap: RushTap, outcome: TapOutcome): void {
+    if (outcome.result === 'SENT') this.admsPunches++; // ADMS: in the terminal's log, pushed until OK
+    if (outcome.result === 'DROPPED') this.admsUnregistered++; // ADMS: a card it does not hold
     if (!('seq' in outcome)) return;
     const key = `${this.terminals[tap.terminalIndex]!.id}#${outcome.seq}`;
     if (outcome.result === 'OK' || outcome.result === 'UNKNOWN') this.acked.add(key);
@@ -398,7 +445,7 @@ export class DrillRig {
 
   /** Taps answered so far (for pacing faults). */
   get answered(): number {
-    return this.acked.size + this.noAck.size + this.dupAnswers + this.errAnswers;
+    return this.acked.size + this.noAck.size + this.dupAnswers + this.errAnswers + this.admsPunches + this.admsUnregistered;
   }
 
   /**
@@ -411,6 +458,8 @@ export class DrillRig {
     let last = -1;
     await waitFor(
       async () => {
+        // ADMS terminals first: a line not yet answered OK is not in any queue.
+        if (this.admsTerminals.some((t) => t.unsent > 0)) return false;
         const m = await Promise.all(this.gateways.map((g) => g.metrics()));
         if (!m.every((x) => x && x.mqttConnected && x.depth === 0)) return false;
         const n = await this.count();
@@ -481,6 +530,9 @@ export class DrillRig {
            FROM notification_outbox o LEFT JOIN taps t ON t.id = o.tap_id`,
       );
       // Taps.
+      // ADMS taps are known by their ATTLOG line (PIN, terminal time), smart taps by their TAP seq.
+      const admsIds = new Set(this.admsTerminals.map((t) => t.id));
+      for (const t of this.admsTerminals) for (const line of t.acknowledgedLines()) this.acked.add(`${t.id}#${line}`);
       const natural = new Map<string, number>();
       const bySeq = new Map<string, number>();
       const ids = new Set<string>();
@@ -488,8 +540,7 @@ export class DrillRig {
         ids.add(t.id);
         const nk = `${t.gateway_id}|${t.terminal}|${t.card}|${t.at.toISOString()}`;
         natural.set(nk, (natural.get(nk) ?? 0) + 1);
-        const seq = t.raw.split(',')[1];
-        const sk = `${t.terminal}#${seq}`;
+        const sk = admsIds.has(t.terminal) ? `${t.terminal}#${t.raw}` : `${t.terminal}#${t.raw.split(',')[1]}`;
         bySeq.set(sk, (bySeq.get(sk) ?? 0) + 1);
       }
       const duplicates = taps.length - natural.size + (taps.length - ids.size);
@@ -553,6 +604,10 @@ export class DrillRig {
         setup_seconds: Math.round(this.setupSeconds * 10) / 10,
         rush_seconds: Math.round(this.rushSeconds * 10) / 10,
         drain_seconds: Math.round(drainSeconds * 10) / 10,
+        adms_terminals: this.admsTerminals.length,
+        adms_punches: this.admsPunches,
+        adms_unregistered: this.admsUnregistered,
+        adms_lines_repushed_or_retried: this.admsTerminals.reduce((a, t) => a + t.stats.pushFailures, 0),
       };
       Object.assign(result, this.extra);
       if (outboxDuplicates) {
@@ -578,6 +633,16 @@ export class DrillRig {
           };
         });
       }
+      if (outboxMissing) {
+        result.outbox_missing_examples = [...due]
+          .filter((k) => !rows.has(k))
+          .slice(0, 4)
+          .map((k) => {
+            const [studentId, date, event] = k.split('|');
+            const theirs = taps.filter((t) => t.student_id === studentId && t.local_date === date);
+            return { event, taps: theirs.map((t) => `${t.terminal} ${t.direction} ${t.at.toISOString()} ${t.id}`), outbox: outbox.filter((o) => o.student_id === studentId).map((o) => `${o.event} ${o.channel} ${o.tap_id}`) };
+          });
+      }
       if (lost) result.lost_examples = lostKeys.slice(0, 5);
       if (unexpected.length) result.unexpected_examples = unexpected.slice(0, 5);
       return result;
@@ -602,5 +667,8 @@ export class DrillRig {
       .join('\n');
   }
 }
+
+/** A gate: a smart terminal on a TCP link or a ZKTeco ADMS terminal pushing over HTTP. */
+type Gate = SimulatedTerminal | SimulatedAdmsTerminal;
 
 export { cardToText };
