@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /**
  * `rfid-gateway run --config gateway.json` — the gateway process.
+ * `rfid-gateway detect --source … [--printed N]` — which format a new reader speaks, and its config entry.
  * `rfid-gateway decode --format rdm6300 [--tech em4100|mifare] [--byte-order msb-first|reversed]
  *   [--source serial:PATH?baud=N | tcp://HOST:PORT]` — raw bytes (stdin by default) → JSON lines.
  */
@@ -16,6 +17,7 @@ import {
 } from '@rfid/protocol';
 import { ConfigError, loadGatewayConfig, parseTerminalSource } from './config.js';
 import { decodeStream } from './decode.js';
+import { detectFormat, terminalConfigEntry } from './detect.js';
 import { startGateway } from './gateway.js';
 import { TerminalLink } from './terminal-link.js';
 
@@ -32,14 +34,43 @@ Usage:
         {"card":"…","seq":17,"raw":"…"}                  a smart terminal TAP
         {"heartbeat":"1.2.0","raw":"…"}                  a smart terminal HB
         {"error":"…","code":"checksum","raw":"…"}        a rejected frame
-      With --source the command runs until interrupted (Ctrl-C).
+      With --source the command runs until interrupted (Ctrl-C); a source that cannot be
+      opened is reported at once (exit 3).
+
+  rfid-gateway detect --source <serial:PATH?baud=N|tcp://HOST:PORT> [--printed <number on the card>]
+                      [--id <terminal id>] [--timeout <seconds, default 30>]
+      Listen to a new reader, present a card, and it says which format the reader speaks (for a
+      decimal wedge reader: which technology and byte order give the number printed on the card),
+      the card it read, and the terminal's entry for gateway.json, ready to paste. Exit 4 when
+      nothing readable arrives before the timeout, 3 when the source cannot be opened.
 
   rfid-gateway --help
 `;
 
-function fail(message: string): never {
+function fail(message: string, code = 2): never {
   process.stderr.write(`rfid-gateway: ${message}\n`);
-  process.exit(2);
+  process.exit(code);
+}
+
+/** Exit codes beside 2 (bad usage): the source cannot be opened; nothing arrived in time. */
+const EXIT_SOURCE = 3;
+const EXIT_TIMEOUT = 4;
+
+/** Open a terminal source once for a tool; a failed open ends the command with the reason. */
+function openToolSource(text: string): TerminalLink {
+  let source;
+  try {
+    source = parseTerminalSource(text);
+  } catch (e) {
+    fail((e as Error).message);
+  }
+  const link = new TerminalLink(source, pino({ level: 'silent' }));
+  link.on('open-failed', (reason) => {
+    void link.stop();
+    fail(`cannot open ${text}: ${reason}`, EXIT_SOURCE);
+  });
+  link.start();
+  return link;
 }
 
 async function run(args: string[]): Promise<void> {
@@ -103,25 +134,74 @@ async function decode(args: string[]): Promise<void> {
   }
   let input: Readable = process.stdin;
   if (values.source) {
-    let source;
-    try {
-      source = parseTerminalSource(values.source);
-    } catch (e) {
-      fail((e as Error).message);
-    }
-    const link = new TerminalLink(source, pino({ level: 'warn' }, pino.destination(2)));
+    const link = openToolSource(values.source);
+    link.on('close', (reason) => process.stderr.write(`rfid-gateway: ${values.source} closed (${reason}); reopening\n`));
     const stream = new Readable({ read() {} });
     link.on('data', (chunk) => stream.push(chunk));
     process.on('SIGINT', () => {
       void link.stop().then(() => stream.push(null));
     });
-    link.start();
     input = stream;
   }
   const summary = await decodeStream(input, process.stdout, format, opts);
   process.stderr.write(
     `decoded ${summary.frames} frame(s), rejected ${summary.rejects}, ${summary.bytes} byte(s)\n`,
   );
+}
+
+async function detect(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      source: { type: 'string', short: 's' },
+      printed: { type: 'string', short: 'p' },
+      id: { type: 'string' },
+      timeout: { type: 'string', short: 't' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) return void process.stdout.write(HELP);
+  if (!values.source) fail('detect needs --source <serial:PATH?baud=N|tcp://HOST:PORT>');
+  const timeoutS = Number(values.timeout ?? '30');
+  if (!Number.isFinite(timeoutS) || timeoutS <= 0) fail('--timeout must be a positive number of seconds');
+  const source = values.source;
+  const link = openToolSource(source);
+  link.on('open', () => process.stderr.write(`listening on ${source}: present a card to the reader …\n`));
+  const chunks: Buffer[] = [];
+  const bytes = () => Buffer.concat(chunks);
+  // Read until a decoder reads a card, then a moment more (a frame split over chunks, a repeat).
+  const detection = await new Promise<Awaited<ReturnType<typeof detectFormat>> | undefined>((resolve) => {
+    let settle: NodeJS.Timeout | undefined;
+    const deadline = setTimeout(() => resolve(undefined), timeoutS * 1000);
+    link.on('data', (chunk) => {
+      chunks.push(chunk);
+      if (settle) return;
+      void detectFormat(bytes(), values.printed).then((d) => {
+        if (!d.best || settle) return;
+        settle = setTimeout(() => {
+          clearTimeout(deadline);
+          void detectFormat(bytes(), values.printed).then(resolve);
+        }, 300);
+      });
+    });
+  });
+  await link.stop();
+  if (!detection?.best) {
+    const got = bytes();
+    fail(
+      got.length === 0
+        ? `nothing arrived from ${source} in ${timeoutS} s: check the cable, the baud rate and the reader's power, and present a card`
+        : `${got.length} byte(s) arrived from ${source} but no decoder reads them (${JSON.stringify(got.subarray(0, 40).toString('latin1'))}): check the baud rate`,
+      EXIT_TIMEOUT,
+    );
+  }
+  const { best, notes } = detection;
+  const how = best.format === 'decimal10' ? ` (tech ${best.options.tech}${best.options.tech === 'mifare' ? `, byte order ${best.options.byteOrder}` : ''})` : '';
+  process.stdout.write(`format: ${best.format}${how}\n`);
+  process.stdout.write(`card:   ${[...new Set(best.cards)].join(', ')}\n`);
+  for (const n of notes) process.stdout.write(`note:   ${n}\n`);
+  const entry = terminalConfigEntry(values.id ?? 'gate-1', source, best);
+  process.stdout.write(`config entry for "terminals" in gateway.json:\n${JSON.stringify(entry)}\n`);
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -131,6 +211,8 @@ async function main(argv: string[]): Promise<void> {
       return run(rest);
     case 'decode':
       return decode(rest);
+    case 'detect':
+      return detect(rest);
     case undefined:
     case '--help':
     case '-h':

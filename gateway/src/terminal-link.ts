@@ -13,6 +13,8 @@ export interface TerminalLinkEvents {
   open: [];
   close: [reason: string];
   data: [chunk: Buffer];
+  /** An attempt to open the source failed (it is retried with back-off). */
+  'open-failed': [reason: string];
 }
 
 export interface BackOff {
@@ -30,6 +32,9 @@ export class TerminalLink extends EventEmitter<TerminalLinkEvents> {
   private delayMs: number;
   private stopped = false;
   private connected = false;
+  /** Failed opens since the link was last open: the first is a warning, the rest are counted. */
+  private failures = 0;
+  private lastFailure = '';
 
   constructor(
     readonly source: TerminalSource,
@@ -88,8 +93,12 @@ export class TerminalLink extends EventEmitter<TerminalLinkEvents> {
     socket.setKeepAlive(true, 5_000);
     socket.on('connect', () => this.onOpen());
     socket.on('data', (chunk: Buffer) => this.emit('data', chunk));
-    socket.on('error', (err) => this.log.debug({ err: err.message }, 'terminal socket error'));
-    socket.on('close', () => this.onClose(socket.readyState === 'closed' ? 'socket closed' : 'socket error'));
+    let error = '';
+    socket.on('error', (err) => {
+      error = err.message;
+      this.log.debug({ err: err.message }, 'terminal socket error');
+    });
+    socket.on('close', () => this.onClose(error || 'socket closed'));
   }
 
   private openSerial(path: string, baudRate: number): void {
@@ -111,7 +120,9 @@ export class TerminalLink extends EventEmitter<TerminalLinkEvents> {
   private onOpen(): void {
     this.connected = true;
     this.delayMs = this.backOff.initialMs;
-    this.log.info({ source: this.source }, 'terminal link open');
+    if (this.failures > 0) this.log.info({ source: this.source, failedAttempts: this.failures, lastError: this.lastFailure }, 'terminal link open again');
+    else this.log.info({ source: this.source }, 'terminal link open');
+    this.failures = 0;
     this.emit('open');
   }
 
@@ -122,6 +133,12 @@ export class TerminalLink extends EventEmitter<TerminalLinkEvents> {
     if (wasOpen) {
       this.log.warn({ reason }, 'terminal link lost');
       this.emit('close', reason);
+    } else if (!this.stopped) {
+      // Once per run of failures a warning; the count and last reason go with the recovery line.
+      this.failures++;
+      this.lastFailure = reason;
+      if (this.failures === 1) this.log.warn({ source: this.source, reason }, 'terminal source cannot be opened; retrying with back-off');
+      this.emit('open-failed', reason);
     }
     if (this.stopped || this.retryTimer) return;
     const delay = this.delayMs;
