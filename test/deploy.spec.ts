@@ -91,4 +91,21 @@ describe('docker-compose.yml', () => {
     const env = compose.services.server!.environment!;
     for (const name of ['DATABASE_URL', 'MQTT_URL', 'HTTP_PORT', 'ADMIN_PASSWORD']) expect(env[name]).toBeTruthy();
   });
+
+  it('serves HTTPS through nginx with HSTS; plain HTTP only redirects; /metrics is not public', () => {
+    const lb = compose.services.lb as Service & { ports?: string[] };
+    expect(lb.ports).toEqual(expect.arrayContaining(['80:80', '443:443']));
+    expect(lb.volumes).toEqual(expect.arrayContaining(['./deploy/nginx/certs:/etc/nginx/certs:ro']));
+    const nginx = readFileSync(path.join(root, 'deploy/nginx/nginx.conf'), 'utf8');
+    expect(nginx).toMatch(/listen 443 ssl;/);
+    expect(nginx).toMatch(/ssl_protocols TLSv1\.2 TLSv1\.3;/);
+    expect(nginx).toMatch(/add_header Strict-Transport-Security "max-age=\d{8,}; includeSubDomains" always;/);
+    const plain = /server \{\s*listen 80;([\s\S]*?)\n  \}/.exec(nginx)![1]!;
+    expect(plain).toContain('return 301 https://');
+    expect(plain).not.toContain('proxy_pass');
+    expect(nginx).toMatch(/location = \/metrics \{\s*return 404;/);
+    const env = compose.services.server!.environment!;
+    expect(env.TRUST_PROXY).toBe('1');
+    expect(env.METRICS_TOKEN).toBeTruthy();
+  });
 });
