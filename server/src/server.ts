@@ -65,7 +65,7 @@ export async function createServer(input: Partial<ServerConfig> = {}, deps: Serv
       await adapter.connect();
       app.useWebSocketAdapter(adapter);
     }
-    app.useGlobalFilters(new DomainErrorFilter(), new PgErrorFilter());
+    app.useGlobalFilters(new DomainErrorFilter(), new PgErrorFilter(logger));
     setupOpenApi(app);
     await app.listen(config.httpPort, config.httpHost);
     const { port: httpPort } = app.getHttpServer().address() as AddressInfo;

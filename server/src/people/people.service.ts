@@ -7,6 +7,7 @@ import { Injectable } from '@nestjs/common';
 import type { z } from 'zod';
 import type { District, Guardian, School, SchoolClass, Student, StudentNotification, StudentSummary } from '@rfid/protocol';
 import { Database, type SqlClient } from '../db/database.service.js';
+import { channelsForNewGuardian } from '../notifications/guardian-channels.js';
 import { DomainError } from '../common/domain-error.js';
 import { ScopeService } from '../auth/scope.service.js';
 import type { Caller } from '../auth/caller.js';
@@ -223,7 +224,7 @@ export class PeopleService {
   async addGuardian(caller: Caller, studentId: string, input: z.infer<typeof NewGuardianSchema>): Promise<Guardian> {
     const student = await this.getStudent(studentId);
     return this.db.transaction(async (c) => {
-      const channels = input.channels ?? (input.phone ? ['sms'] : []);
+      const channels = channelsForNewGuardian(input.channels, input.phone);
       const r = await c.query<{ id: string }>('INSERT INTO guardians (name, phone, email, zalo_id, channels) VALUES ($1, $2, $3, $4, $5) RETURNING id', [
         input.name,
         input.phone ?? null,
