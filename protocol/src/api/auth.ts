@@ -6,9 +6,12 @@ export const UserRoleSchema = z.enum(USER_ROLES);
 
 export const LoginBodySchema = z.object({ username: z.string().trim().min(1).max(100), password: z.string().min(1).max(200) });
 
-/** `POST /auth/login`. */
+/**
+ * `POST /auth/login` and `POST /auth/refresh`: a short access token (JWT, `expiresIn` seconds,
+ * ≤ 900) and the session's refresh token (opaque, spent by its one use).
+ */
 export const LoginResponseSchema = z
-  .object({ accessToken: z.string(), expiresIn: z.number().int(), role: UserRoleSchema, userId: UuidSchema })
+  .object({ accessToken: z.string(), refreshToken: z.string(), expiresIn: z.number().int(), role: UserRoleSchema, userId: UuidSchema, sessionId: UuidSchema })
   .passthrough();
 export type LoginResponse = z.infer<typeof LoginResponseSchema>;
 
@@ -21,6 +24,7 @@ export const CallerSchema = z.object({
   schoolId: UuidSchema.nullable(),
   classIds: z.array(UuidSchema),
   studentIds: z.array(UuidSchema),
+  sessionId: UuidSchema.optional(),
 });
 export type CallerView = z.infer<typeof CallerSchema>;
 
@@ -42,3 +46,19 @@ export const UserViewsSchema = z.array(UserViewSchema);
 
 /** `POST /users`, `POST /districts`, …: the id of what was made. */
 export const CreatedIdSchema = z.object({ id: UuidSchema });
+
+/** `POST /auth/refresh` and `POST /auth/logout`. */
+export const RefreshBodySchema = z.object({ refreshToken: z.string().min(20).max(200) });
+export const LogoutBodySchema = z.object({ refreshToken: z.string().min(20).max(200).optional() });
+
+/** `GET /auth/sessions`: the caller's open sessions (`current` is the one of this request). */
+export const SessionViewSchema = z.object({
+  id: UuidSchema,
+  createdAt: z.union([InstantSchema, z.date()]),
+  lastUsedAt: z.union([InstantSchema, z.date()]),
+  expiresAt: z.union([InstantSchema, z.date()]),
+  userAgent: z.string().nullable(),
+  current: z.boolean(),
+});
+export type SessionView = z.infer<typeof SessionViewSchema>;
+export const SessionViewsSchema = z.array(SessionViewSchema);

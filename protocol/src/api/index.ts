@@ -10,3 +10,4 @@ export * from './auth.js';
 export * from './audit.js';
 export * from './imports.js';
 export * from './health.js';
+export * from './notifications.js';

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { InstantSchema, UuidSchema } from './common.js';
 import { StudentCardSchema } from './cards.js';
 
-export const GUARDIAN_CHANNELS = ['sms', 'zalo', 'email', 'push'] as const;
+export const GUARDIAN_CHANNELS = ['sms', 'zalo', 'email', 'push', 'webhook', 'in_app'] as const;
 export const GuardianChannelSchema = z.enum(GUARDIAN_CHANNELS);
 
 export const GuardianSchema = z.object({
@@ -40,18 +40,4 @@ export const StudentSchema = StudentSummarySchema.omit({ card: true }).extend({
 });
 export type Student = z.infer<typeof StudentSchema>;
 
-/** `GET /students/{studentId}/notifications`. */
-export const StudentNotificationSchema = z
-  .object({
-    id: UuidSchema,
-    event: z.string(),
-    channel: z.string(),
-    status: z.string(),
-    text: z.string(),
-    createdAt: InstantSchema,
-    sentAt: InstantSchema.nullable(),
-    guardianId: UuidSchema.nullable(),
-  })
-  .passthrough();
-export type StudentNotification = z.infer<typeof StudentNotificationSchema>;
-export const StudentNotificationsSchema = z.array(StudentNotificationSchema);
+// `GET /students/{studentId}/notifications`: see ./notifications.ts (NotificationSchema).

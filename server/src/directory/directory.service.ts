@@ -7,8 +7,8 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { cardMatchKeys, cardToText, isValidTimeZone, parseClock, parsePrintedCard, type CardId, type CardTech } from '@rfid/protocol';
 import { Card, CardKey, District, Guardian, School, SchoolClass, Student, StudentGuardian, type NotificationChannel } from '../db/entities/index.js';
-import { channelsForNewGuardian } from '../notifications/guardian-channels.js';
 import { DomainError } from '../common/domain-error.js';
+import { defaultChannels } from '../notifications/preferences.js';
 
 export interface SchoolRulesInput {
   timeZone?: string;
@@ -101,7 +101,7 @@ export class DirectoryService {
         phone: input.phone ?? null,
         email: input.email ?? null,
         zaloId: input.zaloId ?? null,
-        channels: channelsForNewGuardian(input.channels, input.phone),
+        channels: input.channels ?? defaultChannels(input.phone),
       });
       await m.getRepository(StudentGuardian).save({ studentId, guardianId: g.id, relation: input.relation ?? null });
       return g;

@@ -8,7 +8,7 @@
 import { Injectable } from '@nestjs/common';
 import { cardToText } from '@rfid/protocol';
 import type { SqlClient } from '../db/database.service.js';
-import { channelsAfterPhoneSql, defaultChannelsSql } from '../notifications/guardian-channels.js';
+import { defaultChannelsSql } from '../notifications/preferences.js';
 import { cardKeysOf, type StudentRow } from './student-row.js';
 
 export type StagedRow = StudentRow & { schoolId: string | null };
@@ -155,7 +155,7 @@ export class ImportRepository {
     );
     const gUpdated = await c.query(
       `UPDATE guardians g SET name = i.guardian_name, phone = COALESCE(i.guardian_phone, g.phone),
-              channels = ${channelsAfterPhoneSql('i.guardian_phone')}
+              channels = CASE WHEN cardinality(g.channels) = 0 THEN ${defaultChannelsSql('i.guardian_phone')} ELSE g.channels END
          FROM import_students i
         WHERE g.id = i.guardian_id AND (g.name, g.phone) IS DISTINCT FROM (i.guardian_name, COALESCE(i.guardian_phone, g.phone))`,
     );

@@ -11,7 +11,6 @@ import {
   SchoolClassesSchema,
   SchoolSchema,
   SchoolsSchema,
-  StudentNotificationsSchema,
   StudentSchema,
   StudentSummariesSchema,
   type District,
@@ -19,10 +18,8 @@ import {
   type School,
   type SchoolClass,
   type Student,
-  type StudentNotification,
   type StudentSummary,
 } from '@rfid/protocol';
-import { DomainError } from '../common/domain-error.js';
 import { CurrentCaller, HandlesPartialScope, Roles } from '../auth/decorators.js';
 import { ScopeService } from '../auth/scope.service.js';
 import type { Caller } from '../auth/caller.js';
@@ -207,15 +204,5 @@ export class PeopleController {
   @ZodResponse(GuardianSchema, { status: 201 })
   addGuardian(@CurrentCaller() caller: Caller, @Param('studentId') id: string, @Body() body: unknown): Promise<Guardian> {
     return this.people.addGuardian(caller, id, parseBody(NewGuardianSchema, body));
-  }
-
-  @Get('students/:studentId/notifications')
-  @ApiOperation({ summary: 'Messages to the student’s guardians: `{id, event, channel, status, text, createdAt}`, newest first.' })
-  @ApiQuery({ name: 'limit', required: false })
-  @ZodResponse(StudentNotificationsSchema)
-  notifications(@Param('studentId') id: string, @Query('limit') limit?: string): Promise<StudentNotification[]> {
-    const n = limit === undefined ? 100 : Number(limit);
-    if (!Number.isInteger(n) || n < 1 || n > 1000) throw new DomainError('bad_request', 'limit: 1–1000');
-    return this.people.notifications(id, n);
   }
 }

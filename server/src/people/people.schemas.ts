@@ -60,7 +60,7 @@ export const NewGuardianSchema = z.object({
     }),
   email: z.string().email().nullable().optional(),
   zaloId: z.string().trim().max(100).nullable().optional(),
-  channels: z.array(z.enum(['sms', 'zalo', 'email', 'push'])).optional(),
+  channels: z.array(z.enum(['sms', 'zalo', 'email', 'push', 'webhook', 'in_app'])).optional(),
   relation: z.string().trim().max(50).nullable().optional(),
 });
 

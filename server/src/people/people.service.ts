@@ -5,14 +5,14 @@
  */
 import { Injectable } from '@nestjs/common';
 import type { z } from 'zod';
-import type { District, Guardian, School, SchoolClass, Student, StudentNotification, StudentSummary } from '@rfid/protocol';
+import type { District, Guardian, School, SchoolClass, Student, StudentSummary } from '@rfid/protocol';
 import { Database, type SqlClient } from '../db/database.service.js';
-import { channelsForNewGuardian } from '../notifications/guardian-channels.js';
 import { DomainError } from '../common/domain-error.js';
 import { ScopeService } from '../auth/scope.service.js';
 import type { Caller } from '../auth/caller.js';
 import { AuditService } from '../audit/audit.service.js';
 import { gradeOfClass, type ClassPatchSchema, type DistrictPatchSchema, type NewClassSchema, type NewDistrictSchema, type NewGuardianSchema, type NewSchoolSchema, type NewStudentSchema, type SchoolPatchSchema, type StudentPatchSchema } from './people.schemas.js';
+import { defaultChannels } from '../notifications/preferences.js';
 
 export const SCHOOL_COLUMNS = `s.id, s.code, s.name, s.district_id AS "districtId", s.level, s.time_zone AS "timeZone", s.school_days::int[] AS "schoolDays",
   s.holidays::text[] AS holidays, s.on_time_until AS "onTimeUntil", s.late_until AS "lateUntil", s.absence_cutoff AS "absenceCutoff",
@@ -224,7 +224,7 @@ export class PeopleService {
   async addGuardian(caller: Caller, studentId: string, input: z.infer<typeof NewGuardianSchema>): Promise<Guardian> {
     const student = await this.getStudent(studentId);
     return this.db.transaction(async (c) => {
-      const channels = channelsForNewGuardian(input.channels, input.phone);
+      const channels = input.channels ?? defaultChannels(input.phone);
       const r = await c.query<{ id: string }>('INSERT INTO guardians (name, phone, email, zalo_id, channels) VALUES ($1, $2, $3, $4, $5) RETURNING id', [
         input.name,
         input.phone ?? null,
@@ -237,14 +237,6 @@ export class PeopleService {
       await this.audit.record(caller, { action: 'guardian.create', entity: 'guardian', entityId: id, schoolId: student.schoolId, details: { studentId, ...input } }, c);
       return { id, name: input.name, phone: input.phone ?? null, email: input.email ?? null, zaloId: input.zaloId ?? null, channels, relation: input.relation ?? null };
     });
-  }
-
-  async notifications(studentId: string, limit: number): Promise<StudentNotification[]> {
-    return this.db.query<StudentNotification>(
-      `SELECT id, event, channel, status, text, created_at AS "createdAt", sent_at AS "sentAt", guardian_id AS "guardianId"
-         FROM notification_outbox WHERE student_id = $1 ORDER BY created_at DESC LIMIT $2`,
-      [studentId, limit],
-    );
   }
 
   private async assertFree(c: SqlClient, sql: string, params: unknown[], message: string): Promise<void> {

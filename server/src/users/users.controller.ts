@@ -1,6 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { z } from 'zod';
 import { parseBody } from '../common/validation.js';
 import { NoContentResponse, ZodBody, ZodResponse } from '../common/openapi.js';
 import { CreatedIdSchema, UserViewsSchema } from '@rfid/protocol';
@@ -8,11 +7,9 @@ import { DomainError } from '../common/domain-error.js';
 import { CurrentCaller } from '../auth/decorators.js';
 import { isUuid } from '../auth/scope.service.js';
 import type { Caller } from '../auth/caller.js';
-import { NewUserSchema, UsersService, type UserView } from './users.service.js';
+import { NewUserSchema, UserPatchSchema, UsersService, type UserView } from './users.service.js';
 
-const UserPatch = z
-  .object({ password: z.string().min(8).max(200).optional(), active: z.boolean().optional(), displayName: z.string().trim().max(200).optional() })
-  .refine((p) => Object.keys(p).length > 0, 'nothing to change');
+const UserPatch = UserPatchSchema;
 
 @ApiTags('users')
 @ApiBearerAuth()
@@ -40,7 +37,7 @@ export class UsersController {
 
   @Patch(':userId')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Change password / display name / active (staff within scope; anybody their own password).' })
+  @ApiOperation({ summary: 'Change password / display name / active / role / scope (staff within scope, to a role and scope they could create; anybody their own password and name). A password change ends the user’s other sessions; deactivation and a role or scope change end all of them, live connections included.' })
   @ZodBody(UserPatch)
   @NoContentResponse()
   async update(@CurrentCaller() caller: Caller, @Param('userId') userId: string, @Body() body: unknown): Promise<void> {
