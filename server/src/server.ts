@@ -75,7 +75,7 @@ export async function createServer(input: Partial<ServerConfig> = {}, deps: Serv
     } else {
       app.useWebSocketAdapter(new SecureIoAdapter(app, config.corsOrigins));
     }
-    app.useGlobalFilters(new DomainErrorFilter(), new PgErrorFilter());
+    app.useGlobalFilters(new DomainErrorFilter(), new PgErrorFilter(logger));
     setupOpenApi(app);
     await app.listen(config.httpPort, config.httpHost);
     const { port: httpPort } = app.getHttpServer().address() as AddressInfo;

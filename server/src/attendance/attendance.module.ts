@@ -7,6 +7,6 @@ import { SchoolRulesService } from './school-rules.service.js';
 @Module({
   controllers: [AttendanceController],
   providers: [AttendanceService, AttendanceRepository, SchoolRulesService],
-  exports: [AttendanceService, SchoolRulesService],
+  exports: [AttendanceService, SchoolRulesService, AttendanceRepository],
 })
 export class AttendanceModule {}

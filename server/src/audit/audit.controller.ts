@@ -15,7 +15,12 @@ const AuditQuery = z.object({
   schoolId: z.string().uuid().optional(),
   since: z.string().datetime({ offset: true }).optional(),
   until: z.string().datetime({ offset: true }).optional(),
-  beforeId: z.string().regex(/^\d+$/).optional(),
+  /** An audit id (bigint): digits, at most 2^63 − 1. */
+  beforeId: z
+    .string()
+    .regex(/^\d{1,19}$/, 'an audit id (digits)')
+    .refine((v) => BigInt(v) <= 9223372036854775807n, 'not an audit id (too large)')
+    .optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
 
