@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import net, { type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { Aedes } from 'aedes';
+import { Aedes, type AuthorizeSubscribeHandler } from 'aedes';
 import mqtt, { type MqttClient } from 'mqtt';
 import {
   TapsMessageSchema,
@@ -41,10 +41,13 @@ export class TestBroker {
   private server: net.Server | undefined;
   port = 0;
   /** Logins seen: username and password of every CONNECT, accepted or not. */
-  readonly logins: { username: string | undefined; password: string | undefined; ok: boolean }[] = [];
+  readonly logins: { username: string | undefined; password: string | undefined; ok: boolean; at: number }[] = [];
 
   /** `accept(username, password)`: a broker with logins (absent: anyone may connect). */
-  constructor(private readonly accept?: (username: string | undefined, password: string | undefined) => boolean) {}
+  constructor(
+    private readonly accept?: (username: string | undefined, password: string | undefined) => boolean,
+    private readonly rules: { authorizeSubscribe?: (topic: string) => boolean } = {},
+  ) {}
 
   async start(): Promise<this> {
     const accept = this.accept;
@@ -53,10 +56,16 @@ export class TestBroker {
         ? {
             authenticate: (_client, username, password, done) => {
               const ok = accept(username, password?.toString());
-              this.logins.push({ username, password: password?.toString(), ok });
+              this.logins.push({ username, password: password?.toString(), ok, at: Date.now() });
               if (ok) done(null, true);
               else done(Object.assign(new Error('bad login'), { returnCode: 4 }) as never, false);
             },
+            ...(this.rules.authorizeSubscribe
+              ? {
+                  authorizeSubscribe: ((_client, sub, done) =>
+                    this.rules.authorizeSubscribe!(sub.topic) ? done(null, sub) : done(new Error('topic not allowed'), null)) as AuthorizeSubscribeHandler,
+                }
+              : {}),
           }
         : {},
     );
