@@ -100,7 +100,7 @@ describe('docker-compose.yml', () => {
     expect(nginx).toMatch(/listen 443 ssl;/);
     expect(nginx).toMatch(/ssl_protocols TLSv1\.2 TLSv1\.3;/);
     expect(nginx).toMatch(/add_header Strict-Transport-Security "max-age=\d{8,}; includeSubDomains" always;/);
-    const plain = /server \{\s*listen 80;([\s\S]*?)\n  \}/.exec(nginx)![1]!;
+    const plain = /server \{\s*listen 80;([\s\S]*?)\n {2}\}/.exec(nginx)![1]!;
     expect(plain).toContain('return 301 https://');
     expect(plain).not.toContain('proxy_pass');
     expect(nginx).toMatch(/location = \/metrics \{\s*return 404;/);
