@@ -10,3 +10,4 @@ export * from './codecs/decimal10.js';
 export * from './codecs/wiegand.js';
 export * from './codecs/smart.js';
 export * from './codecs/decoder.js';
+export * from './api/reports.js';

@@ -23,6 +23,7 @@ import { PeopleModule } from './people/people.module.js';
 import { ImportsModule } from './imports/imports.module.js';
 import { CardsModule } from './cards/cards.module.js';
 import { ManualAttendanceModule } from './manual-attendance/manual-attendance.module.js';
+import { ReportsModule } from './reports/reports.module.js';
 
 export interface AppModuleOptions {
   config: ServerConfig;
@@ -58,6 +59,7 @@ export class AppModule {
         ImportsModule,
         CardsModule,
         ManualAttendanceModule,
+        ReportsModule,
       ],
     };
   }

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { SchedulerService } from './scheduler.service.js';
+import { ReportsModule } from '../reports/reports.module.js';
 
 /** Scheduled jobs that run once across replicas (claims in `job_runs`). */
-@Module({ providers: [SchedulerService], exports: [SchedulerService] })
+@Module({ imports: [ReportsModule], providers: [SchedulerService], exports: [SchedulerService] })
 export class SchedulerModule {}
