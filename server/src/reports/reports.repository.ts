@@ -256,8 +256,8 @@ export class ReportsRepository {
               count(*) FILTER (WHERE ps.amended)::int AS amended,
               sum(ps.offline_terminals)::int AS offline_terminals
          FROM per_school ps JOIN districts d ON d.id = ps.district_id
-        GROUP BY GROUPING SETS ((d.id, d.name), ())
-        ORDER BY GROUPING(d.id), d.name`,
+        GROUP BY GROUPING SETS ((d.id, d.code, d.name), ())
+        ORDER BY GROUPING(d.id), d.code`,
       [date, now.toISOString()],
     );
   }
@@ -373,6 +373,9 @@ export class ReportsRepository {
     // For a class the student rows also count the school year's absences (promotion rule), so the
     // day range starts at the school year's first day and the period is a filter on it.
     const start = q.level === 'class' ? 'LEAST($1::date, $5::date)' : '$1::date';
+    // A student is counted once per row of the report: per school (district), per class (school,
+    // so a class change splits the student between the two classes), per student (class).
+    const groupCol = q.level === 'district' ? 'sd.school_id' : 'sd.class_id';
     const perStudent = `
       WITH sc AS (SELECT s.* FROM schools s WHERE ${schoolCond}),
       days AS (
@@ -384,14 +387,14 @@ export class ReportsRepository {
           FROM days JOIN enrolments e ON e.school_id = days.school_id AND ${enrolledOn('e', 'days.d')} ${enrolCond}
           LEFT JOIN attendance_days a ON a.student_id = e.student_id AND a.date = days.d),
       ps AS (
-        SELECT sd.student_id, max(sd.class_id::text) FILTER (WHERE sd.d >= $1::date)::uuid AS class_id, max(sd.school_id::text)::uuid AS school_id,
+        SELECT sd.student_id, ${groupCol} AS group_id,
                count(*) FILTER (WHERE sd.d >= $1::date)::int AS days,
                count(*) FILTER (WHERE sd.d >= $1::date AND sd.status = 'present')::int AS present,
                count(*) FILTER (WHERE sd.d >= $1::date AND sd.status = 'late')::int AS late,
                count(*) FILTER (WHERE sd.d >= $1::date AND sd.status = 'excused')::int AS absent_excused,
                count(*) FILTER (WHERE sd.d >= $1::date AND (sd.status IS NULL OR sd.status IN ('absent','pending')))::int AS absent_unexcused,
                count(*) FILTER (WHERE sd.d >= $5::date AND (sd.status IS NULL OR sd.status IN ('absent','pending','excused')))::int AS absent_in_year
-          FROM sd GROUP BY sd.student_id),
+          FROM sd GROUP BY sd.student_id, ${groupCol}),
       pc AS (SELECT ps.*, (ps.days > 0 AND (ps.absent_excused + ps.absent_unexcused) * 10 >= ps.days) AS chronic FROM ps WHERE ps.days > 0)`;
     const sums = `count(*)::int AS students, sum(pc.days)::int AS days, sum(pc.present)::int AS present, sum(pc.late)::int AS late,
       sum(pc.absent_excused)::int AS absent_excused, sum(pc.absent_unexcused)::int AS absent_unexcused, count(*) FILTER (WHERE pc.chronic)::int AS chronic`;
@@ -400,7 +403,7 @@ export class ReportsRepository {
       return this.db.query<PeriodDbRow & Record<string, unknown>>(
         `${perStudent}
          SELECT * FROM (
-           SELECT p.id, p.name, pc.class_id, 1 AS students, pc.days, pc.present, pc.late, pc.absent_excused, pc.absent_unexcused, pc.chronic::int AS chronic, pc.absent_in_year
+           SELECT p.id, p.name, pc.group_id AS class_id, 1 AS students, pc.days, pc.present, pc.late, pc.absent_excused, pc.absent_unexcused, pc.chronic::int AS chronic, pc.absent_in_year
              FROM pc JOIN students p ON p.id = pc.student_id
            UNION ALL
            SELECT NULL, NULL, NULL, ${sums}, NULL FROM pc) x
@@ -408,11 +411,11 @@ export class ReportsRepository {
         params,
       );
     }
-    const group = q.level === 'district' ? { key: 'pc.school_id', table: 'schools' } : { key: 'pc.class_id', table: 'classes' };
+    const table = q.level === 'district' ? 'schools' : 'classes';
     return this.db.query<PeriodDbRow & Record<string, unknown>>(
       `${perStudent}
        SELECT g.id, g.name, ${sums}
-         FROM pc JOIN ${group.table} g ON g.id = ${group.key}
+         FROM pc JOIN ${table} g ON g.id = pc.group_id
         GROUP BY GROUPING SETS ((g.id, g.name), ())
         ORDER BY GROUPING(g.id), g.name`,
       params,
