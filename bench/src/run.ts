@@ -32,6 +32,7 @@ const benches: Bench[] = [
   { name: 'drain', script: path.join(here, 'drain.bench.js'), args: quick, timeoutS: 120 },
   { name: 'import', script: path.join(root, 'server/dist/bench/import.bench.js'), args: ['--rows', values.quick ? '10000' : '50000'], timeoutS: 120 },
   { name: 'memory', script: path.join(here, 'memory.bench.js'), args: quick, timeoutS: 150 },
+  { name: 'reports', script: path.join(here, 'reports.bench.js'), args: quick, timeoutS: 600 },
   // The fault drills take minutes; `npm run drills` runs them alone, `--drills` adds them here.
   ...(values.drills ? [{ name: 'drills', script: path.join(here, 'drills/run-drills.js'), args: values.quick ? ['--taps', '2000'] : [], timeoutS: 420 }] : []),
 ];

@@ -42,7 +42,6 @@ CREATE TABLE enrolments (
   CHECK (from_date < to_date)
 );
 CREATE INDEX enrolments_school_idx ON enrolments (school_id, from_date) INCLUDE (to_date, class_id, student_id);
-CREATE INDEX enrolments_class_idx ON enrolments (class_id, from_date) INCLUDE (to_date, student_id);
 CREATE INDEX enrolments_student_idx ON enrolments (student_id, from_date);
 CREATE UNIQUE INDEX enrolments_one_open ON enrolments (student_id) WHERE to_date = 'infinity';
 INSERT INTO enrolments (student_id, school_id, class_id) SELECT id, school_id, class_id FROM students WHERE active;
