@@ -7,6 +7,7 @@ RUN apt-get update && apt-get install -y --no-install-recommends python3 make g+
 COPY package.json package-lock.json tsconfig.base.json ./
 COPY protocol/package.json protocol/
 COPY firmware-sim/package.json firmware-sim/
+COPY provider-sim/package.json provider-sim/
 COPY gateway/package.json gateway/
 COPY server/package.json server/
 COPY web/package.json web/

@@ -13,7 +13,7 @@ export default tseslint.config(
     files: ['**/*.ts'],
     languageOptions: {
       parserOptions: {
-        project: ['./test/tsconfig.json', './web/tsconfig.json', './bench/tsconfig.spec.json', './demo/tsconfig.spec.json', './protocol/tsconfig.spec.json', './firmware-sim/tsconfig.spec.json', './gateway/tsconfig.spec.json', './server/tsconfig.spec.json'],
+        project: ['./test/tsconfig.json', './web/tsconfig.json', './bench/tsconfig.spec.json', './demo/tsconfig.spec.json', './protocol/tsconfig.spec.json', './firmware-sim/tsconfig.spec.json', './provider-sim/tsconfig.spec.json', './gateway/tsconfig.spec.json', './server/tsconfig.spec.json'],
         tsconfigRootDir: import.meta.dirname,
       },
     },

@@ -15,6 +15,7 @@ export function preset(dir, extra = {}) {
     moduleNameMapper: {
       '^@rfid/protocol$': path.join(root, 'protocol/src/index.ts'),
       '^@rfid/firmware-sim$': path.join(root, 'firmware-sim/src/index.ts'),
+      '^@rfid/provider-sim$': path.join(root, 'provider-sim/src/index.ts'),
       '^@rfid/gateway$': path.join(root, 'gateway/src/index.ts'),
       '^(\\.{1,2}/.*)\\.js$': '$1',
     },

@@ -53,7 +53,7 @@ try {
   const httpPort = await freePort();
   const mqttPort = await freePort();
   const child = spawn(process.execPath, [path.join(root, 'server/dist/main.js')], {
-    env: { ...process.env, DATABASE_URL: url, HTTP_PORT: String(httpPort), MQTT_PORT: String(mqttPort), LOG_LEVEL: 'warn', ADMIN_PASSWORD: BENCH_ADMIN_PASSWORD, DATA_DIR: mkdtempSync(path.join(tmpdir(), 'rfid-bench-')) },
+    env: { ...process.env, DATABASE_URL: url, HTTP_PORT: String(httpPort), MQTT_PORT: String(mqttPort), MQTTS_PORT: 'off', LOG_LEVEL: 'warn', ADMIN_PASSWORD: BENCH_ADMIN_PASSWORD, DATA_DIR: mkdtempSync(path.join(tmpdir(), 'rfid-bench-')) },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const httpUrl = `http://127.0.0.1:${httpPort}`;

@@ -26,6 +26,7 @@ export async function startBenchServer(databaseUrl: string, extra: Partial<Serve
       httpHost: '127.0.0.1',
       mqttHost: '127.0.0.1',
       mqttPort: extra.mqttUrl ? undefined : await freePort(),
+      mqttsPort: null, // TLS is measured by its own tests, not the benches
       logLevel: 'warn',
       adminPassword: BENCH_ADMIN_PASSWORD,
       dataDir: mkdtempSync(path.join(tmpdir(), 'rfid-bench-')),

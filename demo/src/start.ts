@@ -11,9 +11,17 @@
  * minutes per real minute), DEMO_MINUTES (20: length of one rush). A second start reuses the data.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import net, { type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
-import { createTerminal, loadRosterCsv, morningRush, runPlan, type SimulatedTerminal } from '@rfid/firmware-sim';
+import {
+  createTerminal,
+  loadRosterCsv,
+  morningRush,
+  runPlan,
+  SimulatedAdmsTerminal,
+  type TapTaker,
+} from '@rfid/firmware-sim';
 import { ApiClient, waitFor } from './api-client.js';
 import { loadOrCreateCredentials, type DemoCredentials } from './credentials.js';
 import { seedDemo, type SeededSchool } from './seed.js';
@@ -74,7 +82,7 @@ async function main(): Promise<void> {
 
   const supervisor = new Supervisor();
   const abort = new AbortController();
-  const terminals: SimulatedTerminal[] = [];
+  const terminals: Gate[] = [];
   let stopping = false;
   const stop = async (code: number): Promise<never> => {
     if (!stopping) {
@@ -111,12 +119,17 @@ async function main(): Promise<void> {
   const bellInSeconds = (env.DEMO_MINUTES * 0.75 * 60) / env.DEMO_SPEED;
   const seeded = await seedDemo(api, samplesDir, creds, path.join(demoDir, 'credentials.json'), { bellInSeconds });
 
-  for (const school of seeded) {
-    const gates = await Promise.all([
+  const admsNotes: string[] = [];
+  for (const [index, school] of seeded.entries()) {
+    // The second school kept the ZKTeco terminal it bought for staff time-keeping (ADMS over HTTP).
+    const adms = index === 1 ? await admsGate(school) : undefined;
+    const gates: Gate[] = await Promise.all([
       createTerminal({ id: 'cong-chinh', kind: 'smart', link: { type: 'tcp', host: '127.0.0.1', port: 0 } }),
-      createTerminal({ id: 'cong-phu', kind: 'rdm6300', link: { type: 'tcp', host: '127.0.0.1', port: 0 }, holdMs: 200 }),
+      adms ??
+        createTerminal({ id: 'cong-phu', kind: 'rdm6300', link: { type: 'tcp', host: '127.0.0.1', port: 0 }, holdMs: 200 }),
     ]);
     terminals.push(...gates);
+    if (adms) admsNotes.push(`  ${school.code}: ZKTeco ADMS terminal ${adms.sn} → cloud server ${adms.options.server}`);
     const configPath = path.join(demoDir, 'gateways', `${school.code}.json`);
     writeFileSync(
       configPath,
@@ -128,6 +141,7 @@ async function main(): Promise<void> {
           dataDir: path.join(demoDir, 'gateways', school.code),
           timeZone: school.timeZone,
           terminals: gates.map((g) => ({ ...g.gatewayConfig(), direction: 'in' })),
+          adms: { pollSeconds: 2 }, // the ADMS terminal's user list arrives within seconds
           logLevel: 'warn',
         },
         null,
@@ -136,16 +150,37 @@ async function main(): Promise<void> {
       { mode: 0o600 },
     );
     supervisor.start(`gateway ${school.code}`, path.join(root, 'gateway/dist/cli.js'), ['run', '--config', configPath], {});
+    adms?.start();
     void rushForever(school, gates, env.DEMO_MINUTES, env.DEMO_SPEED, abort.signal);
   }
 
-  process.stdout.write(`${banner(httpUrl, creds, adminPassword, seeded)}\n`);
+  process.stdout.write(`${banner(httpUrl, creds, adminPassword, seeded)}${admsNotes.join('\n')}\n`);
+}
+
+type Gate = TapTaker & { waitForGateway(timeoutMs?: number): Promise<boolean>; gatewayConfig(): object; close(): Promise<void> };
+
+/** A ZKTeco ADMS terminal for a school: its gateway listens on a free local port for it. */
+async function admsGate(school: SeededSchool): Promise<SimulatedAdmsTerminal> {
+  const port = await new Promise<number>((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port: free } = probe.address() as AddressInfo;
+      probe.close(() => resolve(free));
+    });
+  });
+  return new SimulatedAdmsTerminal({
+    id: 'cong-phu',
+    sn: `DEMO${school.code}`,
+    server: `http://127.0.0.1:${port}`,
+    timeZone: school.timeZone,
+  });
 }
 
 /** The school's students arrive at its gates, rush after rush, until the demo stops. */
 async function rushForever(
   school: SeededSchool,
-  gates: SimulatedTerminal[],
+  gates: Gate[],
   minutes: number,
   speed: number,
   signal: AbortSignal,

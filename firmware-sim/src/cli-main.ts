@@ -180,7 +180,8 @@ async function openTerminals(o: CliOptions, ids: string[], logger: Logger, io: C
 
 function printDisplays(terminal: SimulatedTerminal, io: CliIo): void {
   terminal.events.on('display', (d: DisplayEvent) => {
-    io.stderr.write(`[${d.terminal} ${d.clock}] display "${d.text}"  buzzer: ${d.buzzer}\n`);
+    const what = d.result === 'MSG' ? `message for ${d.seconds ?? '?'} s` : 'display';
+    io.stderr.write(`[${d.terminal} ${d.clock}] ${what} "${d.text}"  buzzer: ${d.buzzer}\n`);
   });
 }
 

@@ -39,6 +39,13 @@ export {
   type RushTap,
   type SchoolRushSpec,
 } from './rush.js';
-export { runPlan, type RunOptions, type RunProgress, type RunResult } from './run-plan.js';
+export { runPlan, type RunOptions, type RunProgress, type RunResult, type TapTaker } from './run-plan.js';
+export {
+  SimulatedAdmsTerminal,
+  type AdmsGatewayTerminalConfig,
+  type AdmsTerminalOptions,
+  type AdmsTerminalStats,
+  type AdmsUserEntry,
+} from './adms-terminal.js';
 export { deriveSeed, SeededRandom } from './rng.js';
 export { SimError, type SimErrorCode } from './errors.js';

@@ -43,7 +43,10 @@ function quantile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? 0;
 }
 
-export async function runPlan(plan: RushPlan, terminals: readonly SimulatedTerminal[], options: RunOptions = {}): Promise<RunResult> {
+/** What a plan needs of a terminal: serial (`SimulatedTerminal`) and ADMS terminals both take taps. */
+export type TapTaker = Pick<SimulatedTerminal, 'tap'>;
+
+export async function runPlan(plan: RushPlan, terminals: readonly TapTaker[], options: RunOptions = {}): Promise<RunResult> {
   const speed = options.speed ?? 1;
   if (!(speed > 0)) throw new SimError('bad_option', `speed must be > 0, got ${speed}`);
   if (terminals.length === 0) throw new SimError('bad_option', 'runPlan needs at least one terminal');

@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import { ReadlineParser } from 'serialport';
 import {
   cardToText,
-  decodeSmartAckLine,
+  decodeSmartGatewayLine,
   SMART_SEQ_MODULO,
   systemClock,
   zonedTime,
@@ -131,7 +131,9 @@ export interface DisplayEvent {
   terminal: string;
   text: string;
   buzzer: Buzzer;
-  result: AckResult | 'NO_ACK';
+  /** `MSG`: an unasked text from the gateway (a `display` command), shown for `seconds`. */
+  result: AckResult | 'NO_ACK' | 'MSG';
+  seconds?: number;
   /** The terminal's own clock, `HH:MM` (wrong when a `clock` fault is injected). */
   clock: string;
 }
@@ -158,6 +160,8 @@ export interface TerminalStats {
   noAck: number;
   lateAcks: number;
   badLines: number;
+  /** `MSG` display lines received. */
+  messages: number;
   gatewayConnects: number;
   /** Taps waiting for the reader right now. */
   queued: number;
@@ -182,6 +186,7 @@ export class SimulatedTerminal extends EventEmitter {
     noAck: 0,
     lateAcks: 0,
     badLines: 0,
+    messages: 0,
     gatewayConnects: 0,
     queued: 0,
     inFlight: 0,
@@ -388,14 +393,20 @@ export class SimulatedTerminal extends EventEmitter {
   private onGatewayLine(raw: string): void {
     const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
     if (line.length === 0) return;
-    let ack;
+    let decoded;
     try {
-      ack = decodeSmartAckLine(line);
+      decoded = decodeSmartGatewayLine(line);
     } catch (err) {
       this.stats.badLines++;
       this.log.warn({ err, line: line.slice(0, 80) }, 'unreadable line from gateway');
       return;
     }
+    if (decoded.type === 'msg') {
+      this.stats.messages++;
+      this.show(decoded.text, 'beep', 'MSG', decoded.seconds);
+      return;
+    }
+    const ack = { seq: decoded.seq, result: decoded.result, text: decoded.text };
     const resolve = this.pendingAcks.get(ack.seq);
     if (resolve) {
       this.pendingAcks.delete(ack.seq);
@@ -408,9 +419,9 @@ export class SimulatedTerminal extends EventEmitter {
     this.emit('ack', event);
   }
 
-  private show(text: string, buzzer: Buzzer, result: DisplayEvent['result']): void {
+  private show(text: string, buzzer: Buzzer, result: DisplayEvent['result'], seconds?: number): void {
     const clock = zonedTime(this.terminalTime(), this.timeZone).time.slice(0, 5);
-    const event: DisplayEvent = { terminal: this.id, text, buzzer, result, clock };
+    const event: DisplayEvent = { terminal: this.id, text, buzzer, result, clock, ...(seconds !== undefined ? { seconds } : {}) };
     this.log.debug(event, 'display');
     this.emit('display', event);
   }

@@ -76,6 +76,17 @@ describe('smart terminal: ACK, resend, give up', () => {
     expect(await terminal.tap(card)).toMatchObject({ result: 'UNKNOWN', tries: 1 });
   });
 
+  it('shows an unasked MSG line for its seconds while a tap still gets its own ACK', async () => {
+    await setUp({ ack: { result: 'OK', text: 'Nguyen Van An 06:52' } });
+    const displays: DisplayEvent[] = [];
+    terminal.events.on('display', (d: DisplayEvent) => displays.push(d));
+    gateway!.send('MSG,20,Hop phu huynh 17:00\r\nMSG,0,bad seconds\r\n');
+    await pollUntil(() => terminal.stats.messages === 1 && terminal.stats.badLines === 1, 'MSG shown, bad MSG counted');
+    expect(displays).toEqual([{ terminal: 'gate-1', text: 'Hop phu huynh 17:00', buzzer: 'beep', result: 'MSG', seconds: 20, clock: '06:52' }]);
+    expect(await terminal.tap(card)).toMatchObject({ result: 'OK', tries: 1 });
+    expect(terminal.stats.lateAcks).toBe(0);
+  });
+
   it('wraps the sequence number at 65535', async () => {
     await setUp({}, { firstSeq: 65535 });
     expect(await terminal.tap(card)).toMatchObject({ seq: 65535 });

@@ -1,3 +1,5 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { ConfigError, loadGatewayConfig, parseGatewayConfig, parseTerminalSource } from './config.js';
 
@@ -13,6 +15,19 @@ describe('gateway config', () => {
       logLevel: 'info',
     });
     expect(c.terminals.map((t) => t.format)).toEqual(['rdm6300', 'smart', 'decimal10']);
+  });
+
+  it('takes mqtt.ca as PEM text or as a file path relative to the config file', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'gw-ca-'));
+    const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+    writeFileSync(path.join(dir, 'ca.crt'), pem);
+    const base = { schoolId: 's', gatewayId: 'g', dataDir: dir };
+    writeFileSync(path.join(dir, 'gateway.json'), JSON.stringify({ ...base, mqtt: { url: 'mqtts://h:8883', ca: 'ca.crt' } }));
+    expect(loadGatewayConfig(path.join(dir, 'gateway.json')).mqtt.ca).toBe(pem);
+    expect(parseGatewayConfig({ ...base, mqtt: { url: 'mqtts://h:8883', ca: pem } }).mqtt.ca).toBe(pem);
+    expect(() => parseGatewayConfig({ ...base, mqtt: { url: 'mqtts://h:8883', ca: 'missing.crt' } }, 'gw.json', dir)).toThrow(
+      /gw\.json: mqtt\.ca: .*missing\.crt cannot be read/,
+    );
   });
 
   it('parses terminal sources', () => {

@@ -3,6 +3,7 @@
  * into a typed object. Nothing else in the gateway reads files or the environment for settings.
  */
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { z } from 'zod';
 import {
   CARD_TECHS,
@@ -11,6 +12,7 @@ import {
   TOPIC_ID_PATTERN,
   isValidTimeZone,
 } from '@rfid/protocol';
+import { AdmsSettingsSchema, AdmsTerminalConfigSchema } from './adms-config.js';
 
 export type TerminalSource =
   { kind: 'serial'; path: string; baudRate: number } | { kind: 'tcp'; host: string; port: number };
@@ -69,6 +71,11 @@ export const GatewayConfigSchema = z
         .regex(/^(mqtts?|tcp|tls|wss?):\/\//, 'must be an mqtt://, mqtts://, tcp://, tls:// or ws(s):// URL'),
       username: z.string().optional(),
       password: z.string().optional(),
+      /**
+       * The CA that signed the broker's certificate (`mqtts://`): PEM text, or the path of a PEM
+       * file (relative to the config file). Absent: the system's public CAs.
+       */
+      ca: z.string().min(1).optional(),
     }),
     /** Directory of the SQLite queue and the saved roster; created if missing. */
     dataDir: z.string().min(1),
@@ -78,7 +85,9 @@ export const GatewayConfigSchema = z
       .refine(isValidTimeZone, 'must be an IANA time zone such as Asia/Ho_Chi_Minh'),
     /** A card read again on the same terminal within this window is a repeat (DUP), not a new tap. */
     repeatWindowSeconds: z.number().nonnegative().default(60),
-    terminals: z.array(TerminalConfigSchema).default([]),
+    terminals: z.array(z.discriminatedUnion('format', [TerminalConfigSchema, AdmsTerminalConfigSchema])).default([]),
+    /** ADMS (ZKTeco) terminals: poll delays, PINs, clock tolerance (see adms-config.ts). */
+    adms: AdmsSettingsSchema,
     queue: z
       .object({
         maxBytes: z.number().int().positive().optional(),
@@ -104,6 +113,13 @@ export const GatewayConfigSchema = z
         });
       seen.add(t.id);
     });
+    const sns = new Set<string>();
+    c.terminals.forEach((t, i) => {
+      if (t.format !== 'adms') return;
+      if (sns.has(t.sn))
+        ctx.addIssue({ code: 'custom', path: ['terminals', i, 'sn'], message: `duplicate ADMS serial number "${t.sn}"` });
+      sns.add(t.sn);
+    });
   });
 
 /** What the caller writes (defaults optional). */
@@ -116,23 +132,40 @@ export class ConfigError extends Error {
   readonly code = 'bad_config';
 }
 
-/** Validate a config object; the error names every bad field by its path. */
-export function parseGatewayConfig(input: unknown, origin = 'config'): GatewayConfig {
+const PEM_START = '-----BEGIN ';
+
+/**
+ * Validate a config object; the error names every bad field by its path. A `mqtt.ca` given as a
+ * path is read here (relative to `baseDir`), so the rest of the gateway only sees PEM text.
+ */
+export function parseGatewayConfig(input: unknown, origin = 'config', baseDir = process.cwd()): GatewayConfig {
   const r = GatewayConfigSchema.safeParse(input);
   if (!r.success) {
     const issues = r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
     throw new ConfigError(`${origin}: ${issues}`);
   }
+  const ca = r.data.mqtt.ca;
+  if (ca !== undefined && !ca.trimStart().startsWith(PEM_START)) {
+    const file = path.resolve(baseDir, ca);
+    let pem: string;
+    try {
+      pem = readFileSync(file, 'utf8');
+    } catch (e) {
+      throw new ConfigError(`${origin}: mqtt.ca: ${file} cannot be read (${(e as Error).message})`);
+    }
+    if (!pem.includes(PEM_START)) throw new ConfigError(`${origin}: mqtt.ca: ${file} is not a PEM certificate`);
+    r.data.mqtt.ca = pem;
+  }
   return r.data;
 }
 
 /** Read and validate a JSON config file. */
-export function loadGatewayConfig(path: string): GatewayConfig {
+export function loadGatewayConfig(file: string): GatewayConfig {
   let json: unknown;
   try {
-    json = JSON.parse(readFileSync(path, 'utf8'));
+    json = JSON.parse(readFileSync(file, 'utf8'));
   } catch (e) {
-    throw new ConfigError(`${path}: ${(e as Error).message}`);
+    throw new ConfigError(`${file}: ${(e as Error).message}`);
   }
-  return parseGatewayConfig(json, path);
+  return parseGatewayConfig(json, file, path.dirname(path.resolve(file)));
 }

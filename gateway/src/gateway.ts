@@ -18,6 +18,8 @@ import {
   type GatewayOnlineStatus,
   type Tap,
 } from '@rfid/protocol';
+import { startAdms } from './adms-gateway.js';
+import type { AdmsCounters } from './adms-service.js';
 import type { GatewayConfig } from './config.js';
 import { GatewayMetrics, serveMetrics, type GatewayTotals } from './metrics.js';
 import { MqttLink } from './mqtt-link.js';
@@ -70,6 +72,10 @@ export interface GatewayEvents {
 }
 
 export class GatewayHandle extends EventEmitter<GatewayEvents> {
+  /** Ports the ADMS listeners actually listen on (in the order of their first terminal). */
+  admsPorts: number[] = [];
+  /** ADMS counters (pushes, punches stored, re-pushed, commands …), when ADMS terminals are configured. */
+  admsCounters: AdmsCounters | undefined;
   /** Set when `metrics.port` is configured: the port /metrics actually listens on. */
   metricsPort: number | undefined;
   /** @internal */ stopHandlers: (() => Promise<void> | void)[] = [];
@@ -94,6 +100,9 @@ export class GatewayHandle extends EventEmitter<GatewayEvents> {
     return this.stopping;
   }
 }
+
+/** A `display` command without `seconds` is shown this long. */
+export const DISPLAY_SECONDS_DEFAULT = 10;
 
 /** How often terminal presence is checked (status is published on change). */
 const PRESENCE_CHECK_MS = 2_000;
@@ -127,6 +136,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       url: config.mqtt.url,
       ...(config.mqtt.username !== undefined ? { username: config.mqtt.username } : {}),
       ...(config.mqtt.password !== undefined ? { password: config.mqtt.password } : {}),
+      ...(config.mqtt.ca !== undefined ? { ca: config.mqtt.ca } : {}),
       schoolId: config.schoolId,
       gatewayId: config.gatewayId,
       ...(deps.mqttReconnectMs !== undefined ? { reconnectPeriodMs: deps.mqttReconnectMs } : {}),
@@ -180,31 +190,49 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
     roster: () => roster,
     metrics,
     log: logger.child({ component: 'intake' }),
-    onStored: (tap) => {
-      handle.emit('tap-stored', tap);
-      // After the store and before anything else may block: the ACK is written by the caller.
-      queueMicrotask(() => {
-        if (config.queue.maxBytes !== undefined && queue.bytes() > config.queue.maxBytes) enforceLimits();
-        updateQueueGauges();
-        publisher.onStored(tap);
-      });
-    },
+    onStored: (tap) => tapStored(tap),
   });
+  function tapStored(tap: StoredTap): void {
+    handle.emit('tap-stored', tap);
+    // After the store and before anything else may block: the ACK is written by the caller.
+    queueMicrotask(() => {
+      if (config.queue.maxBytes !== undefined && queue.bytes() > config.queue.maxBytes) enforceLimits();
+      updateQueueGauges();
+      publisher.onStored(tap);
+    });
+  }
 
-  const terminals = config.terminals.map(
-    (t) =>
-      new TerminalSession(
-        t,
-        intake,
-        metrics,
-        logger.child({ component: 'terminal', terminal: t.id }),
-        config.timeZone,
-        nowMs,
-        deps.terminalBackOff,
-      ),
+  // ZKTeco ADMS terminals: an HTTP listener of their own, the same queue and publisher.
+  const adms = await startAdms(config, {
+    queue,
+    clock,
+    roster: () => roster,
+    savedRoster: rosterStore.load(),
+    metrics,
+    log: logger.child({ component: 'adms' }),
+    onStored: tapStored,
+  });
+  if (adms) {
+    handle.admsPorts = adms.ports;
+    handle.admsCounters = adms.service.counters;
+    handle.stopHandlers.push(() => adms.close());
+  }
+
+  const terminals = config.terminals.flatMap((t) =>
+    t.format === 'adms'
+      ? []
+      : new TerminalSession(
+          t,
+          intake,
+          metrics,
+          logger.child({ component: 'terminal', terminal: t.id }),
+          config.timeZone,
+          nowMs,
+          deps.terminalBackOff,
+        ),
   );
 
-  const terminalStates = () => terminals.map((t) => t.state());
+  const terminalStates = () => [...terminals.map((t) => t.state()), ...(adms?.service.states() ?? [])];
 
   const status = (): GatewayOnlineStatus => ({
     online: true,
@@ -236,14 +264,21 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
         void publishStatus();
         break;
       }
-      case 'display':
-        // CONTRACT §1 has no gateway → terminal display line other than ACK; an unsolicited ACK
-        // would confuse a terminal waiting for its own seq. Logged until the contract grows one.
-        log.info(
-          { cmdId: cmd.id, terminal: cmd.terminal, text: cmd.text },
-          'display command: no terminal line for it yet, ignored',
-        );
+      case 'display': {
+        const targets = cmd.terminal === undefined
+          ? terminals.filter((t) => t.config.format === 'smart')
+          : terminals.filter((t) => t.config.id === cmd.terminal);
+        if (cmd.terminal !== undefined && targets.length === 0) {
+          log.warn({ cmdId: cmd.id, terminal: cmd.terminal }, 'display command for a terminal this gateway does not have');
+          break;
+        }
+        const seconds = cmd.seconds ?? DISPLAY_SECONDS_DEFAULT;
+        const shown: string[] = [];
+        const notShown: string[] = [];
+        for (const t of targets) (t.display(cmd.text, seconds) ? shown : notShown).push(t.config.id);
+        log.info({ cmdId: cmd.id, shown, notShown, seconds }, 'display command');
         break;
+      }
       case 'enroll':
         // Unknown cards are always queued and sent; the server does the enrolment from them.
         log.info({ cmdId: cmd.id, terminal: cmd.terminal }, 'enroll command: unknown cards are sent anyway');
@@ -279,6 +314,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
         log.error({ err }, 'roster could not be saved; kept in memory');
       }
       log.info({ version: roster.version, cards: roster.size }, 'roster received');
+      adms?.service.onRoster(r.data);
       handle.emit('roster', roster.version);
     } else {
       const r = parsePayload(CommandMessageSchema, payload);
@@ -314,6 +350,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
   const housekeepingTimer = setInterval(() => {
     enforceLimits();
     queue.forgetAcked(nowMs() - intake.keepAckedMs);
+    adms?.service.housekeep();
     updateQueueGauges();
   }, 60_000);
 

@@ -3,6 +3,7 @@ import {
   DAY_MS,
   wireSize,
   type NewTap,
+  type OnceItem,
   type QueueLimits,
   type StoredTap,
   type TapQueue,
@@ -15,6 +16,7 @@ export class MemoryTapQueue implements TapQueue {
   private pendingCount = 0;
   private pendingBytes = 0;
   private dropped = 0;
+  private readonly keys = new Map<string, number>();
 
   append(input: NewTap): StoredTap {
     if (this.byId.has(input.id)) throw new Error(`tap ${input.id} is already stored`);
@@ -117,6 +119,29 @@ export class MemoryTapQueue implements TapQueue {
         n++;
       }
     }
+    return n;
+  }
+
+  appendOnce(items: readonly OnceItem[], nowMs: number): { stored: StoredTap[]; seen: number } {
+    const fresh: NewTap[] = [];
+    let seen = 0;
+    for (const item of items) {
+      if (this.keys.has(item.key)) seen++;
+      else {
+        this.keys.set(item.key, nowMs);
+        if (item.tap) fresh.push(item.tap);
+      }
+    }
+    return { stored: this.appendMany(fresh), seen };
+  }
+
+  forgetKeys(beforeMs: number): number {
+    let n = 0;
+    for (const [key, at] of this.keys)
+      if (at < beforeMs) {
+        this.keys.delete(key);
+        n++;
+      }
     return n;
   }
 

@@ -12,6 +12,8 @@ export interface MqttLinkOptions {
   url: string;
   username?: string;
   password?: string;
+  /** PEM of the CA the broker's certificate must chain to (mqtts://); the host name is checked too. */
+  ca?: string;
   schoolId: string;
   gatewayId: string;
   /** ms between reconnect attempts (mqtt.js retries for ever). */
@@ -62,6 +64,8 @@ export class MqttLink extends EventEmitter<MqttLinkEvents> {
       queueQoSZero: false,
       ...(this.opts.username !== undefined ? { username: this.opts.username } : {}),
       ...(this.opts.password !== undefined ? { password: this.opts.password } : {}),
+      ...(this.opts.ca !== undefined ? { ca: this.opts.ca } : {}),
+      rejectUnauthorized: true,
       will: { topic: this.topics.status, payload: Buffer.from(OFFLINE_STATUS), qos: 1, retain: true },
     });
     this.client = client;

@@ -15,6 +15,7 @@ import {
   DAY_MS,
   wireSize,
   type NewTap,
+  type OnceItem,
   type QueueLimits,
   type StoredTap,
   type TapQueue,
@@ -39,6 +40,8 @@ CREATE TABLE IF NOT EXISTS taps (
 CREATE INDEX IF NOT EXISTS taps_pending ON taps (seq) WHERE acked = 0;
 CREATE INDEX IF NOT EXISTS taps_terminal_seq ON taps (terminal, terminal_seq);
 CREATE INDEX IF NOT EXISTS taps_stored_at ON taps (stored_at);
+CREATE TABLE IF NOT EXISTS source_keys (key TEXT PRIMARY KEY, seen_at INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS source_keys_seen_at ON source_keys (seen_at);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 INSERT OR IGNORE INTO meta (key, value) VALUES ('last_seq', 0), ('dropped', 0);
 `;
@@ -105,6 +108,8 @@ function prepareStatements(db: Database.Database) {
     addDropped: db.prepare<[number]>(`UPDATE meta SET value = value + ? WHERE key = 'dropped'`),
     dropped: db.prepare<[], { value: number }>(`SELECT value FROM meta WHERE key = 'dropped'`),
     forgetAcked: db.prepare<[number]>(`DELETE FROM taps WHERE acked = 1 AND stored_at < ?`),
+    rememberKey: db.prepare<[string, number]>(`INSERT OR IGNORE INTO source_keys (key, seen_at) VALUES (?, ?)`),
+    forgetKeys: db.prepare<[number]>(`DELETE FROM source_keys WHERE seen_at < ?`),
     totals: db.prepare<[], { n: number; bytes: number | null }>(
       `SELECT count(*) AS n, sum(size) AS bytes FROM taps WHERE acked = 0`,
     ),
@@ -119,6 +124,7 @@ export class SqliteTapQueue implements TapQueue {
   private readonly db: Database.Database;
   private readonly stmts: Statements;
   private readonly appendTx: (inputs: readonly NewTap[]) => StoredTap[];
+  private readonly appendOnceTx: (items: readonly OnceItem[], nowMs: number) => { stored: StoredTap[]; seen: number };
   private pendingCount: number;
   private pendingBytes: number;
 
@@ -147,6 +153,16 @@ export class SqliteTapQueue implements TapQueue {
         return tap;
       }),
     );
+    // The key and its tap commit together: a crash leaves both or neither.
+    this.appendOnceTx = this.db.transaction((items: readonly OnceItem[], nowMs: number) => {
+      const fresh: NewTap[] = [];
+      let seen = 0;
+      for (const item of items) {
+        if (this.stmts.rememberKey.run(item.key, nowMs).changes === 0) seen++;
+        else if (item.tap) fresh.push(item.tap);
+      }
+      return { stored: this.appendTx(fresh), seen };
+    });
     const totals = this.stmts.totals.get()!;
     this.pendingCount = totals.n;
     this.pendingBytes = totals.bytes ?? 0;
@@ -254,6 +270,19 @@ export class SqliteTapQueue implements TapQueue {
 
   forgetAcked(beforeMs: number): number {
     return this.stmts.forgetAcked.run(beforeMs).changes;
+  }
+
+  appendOnce(items: readonly OnceItem[], nowMs: number): { stored: StoredTap[]; seen: number } {
+    const r = this.appendOnceTx(items, nowMs);
+    for (const t of r.stored) {
+      this.pendingCount++;
+      this.pendingBytes += wireSize(t);
+    }
+    return r;
+  }
+
+  forgetKeys(beforeMs: number): number {
+    return this.stmts.forgetKeys.run(beforeMs).changes;
   }
 
   close(): void {

@@ -66,7 +66,21 @@ export interface TapQueue {
   droppedTotal(): number;
   /** Forget acked taps stored before `beforeMs` (they were kept only for retries/repeats). */
   forgetAcked(beforeMs: number): number;
+  /**
+   * Taps from a source that pushes its own records again (ADMS terminals): each item's `key` names
+   * the record at its source. In one commit, stores the taps whose key was never seen and
+   * remembers every key (an item without a tap only marks its key seen). Returns the stored taps
+   * and how many items were seen before.
+   */
+  appendOnce(items: readonly OnceItem[], nowMs: number): { stored: StoredTap[]; seen: number };
+  /** Forget source keys remembered before `beforeMs` (a record older than that may come again). */
+  forgetKeys(beforeMs: number): number;
   close(): void;
+}
+
+export interface OnceItem {
+  key: string;
+  tap?: NewTap;
 }
 
 /** The tap as it goes on the wire (CONTRACT §3). */

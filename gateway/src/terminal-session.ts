@@ -6,6 +6,7 @@
 import {
   createFrameDecoder,
   encodeSmartAck,
+  encodeSmartMessage,
   toRfc3339,
   type AnyFrameDecoder,
   type FrameEvent,
@@ -55,6 +56,15 @@ export class TerminalSession {
   async stop(): Promise<void> {
     await this.link.stop();
     this.dropDecoder();
+  }
+
+  /**
+   * Show a text on a smart terminal's display (`MSG` line). False when this terminal has no
+   * display or its link is down: the line is not kept for later, a gate text is of the moment.
+   */
+  display(text: string, seconds: number): boolean {
+    if (this.config.format !== 'smart') return false;
+    return this.link.write(encodeSmartMessage({ seconds, text }));
   }
 
   state(): TerminalState {

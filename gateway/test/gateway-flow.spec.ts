@@ -257,6 +257,30 @@ describe.each(brokers)('gateway flow (%s)', (_name, url) => {
     expect(last.terminals.find((t) => t.id === 'gate-smart')!.online).toBe(true);
   });
 
+  it('shows a display command on the smart terminal as a MSG line, named or to all', async () => {
+    const { standIn, smart, gateway, gatewayId } = rig;
+    const commands: string[] = [];
+    gateway.on('command', (c) => commands.push(c.type));
+    await standIn.publishCommand(SCHOOL, gatewayId, {
+      id: newTapId(),
+      type: 'display',
+      terminal: 'gate-smart',
+      text: 'Họp phụ huynh 17:00, hội trường',
+      seconds: 30,
+    });
+    await waitFor(() => smart.messages.length === 1, 'MSG line at the terminal');
+    expect(smart.messages[0]).toEqual({ seconds: 30, text: 'Hop phu huynh 17:00  hoi truong' });
+    await standIn.publishCommand(SCHOOL, gatewayId, { id: newTapId(), type: 'display', text: 'Nghỉ học thứ Bảy' });
+    await waitFor(() => smart.messages.length === 2, 'MSG to every smart terminal');
+    expect(smart.messages[1]).toEqual({ seconds: 10, text: 'Nghi hoc thu Bay' });
+    // A terminal this gateway does not have: nothing is written, and the gateway goes on.
+    await standIn.publishCommand(SCHOOL, gatewayId, { id: newTapId(), type: 'display', terminal: 'nope', text: 'x' });
+    await waitFor(() => commands.length === 3, 'third command handled');
+    const seq = smart.tap(an);
+    await waitFor(() => smart.acks.has(seq), 'ACK after the messages');
+    expect(smart.messages).toHaveLength(2);
+  });
+
   it('serves Prometheus metrics', async () => {
     await waitFor(() => rig.gateway.status().queue.depth === 0, 'queue empty');
     const text = await new Promise<string>((resolve, reject) =>
@@ -316,6 +340,11 @@ describe('broker outage (aedes)', () => {
     await waitFor(() => smart.unacked === 0, 'terminal ACKs with the link down');
     expect(seqs.every((s) => smart.acks.get(s)!.result === 'OK')).toBe(true);
     expect(gateway.status().queue.depth).toBe(30);
+    // The gate still greets by name from the stored roster while the link is down.
+    const greeted = smart.tap(an);
+    await waitFor(() => smart.acks.has(greeted), 'ACK for a roster card with the link down');
+    expect(smart.acks.get(greeted)!.text).toMatch(/^Nguyen Van An \d\d:\d\d$/);
+    expect(gateway.status().queue.depth).toBe(31);
 
     await broker!.start(); // same port
     rig.standIn = await new ServerStandIn(broker!.url).start();
@@ -325,7 +354,7 @@ describe('broker outage (aedes)', () => {
       15_000,
     );
     const ids = new Set(rig.standIn.taps.map((t) => t.id));
-    expect(ids.size).toBe(30);
+    expect(ids.size).toBe(31);
     const seqsAtServer = [...rig.standIn.byId.values()].map((t) => t.seq);
     expect(seqsAtServer).toEqual([...seqsAtServer].sort((a, b) => a - b));
   });

@@ -9,7 +9,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import {
   TapsMessageSchema,
   allGatewaysTopic,
-  decodeSmartAckLine,
+  decodeSmartGatewayLine,
   encodeSmartTap,
   parsePayload,
   parseTopic,
@@ -17,6 +17,7 @@ import {
   type CardId,
   type RosterMessage,
   type SmartAck,
+  type SmartDisplayMessage,
   type Tap,
 } from '@rfid/protocol';
 
@@ -157,6 +158,8 @@ export class ServerStandIn {
 export class SmartTerminalSim {
   readonly acks = new Map<number, SmartAck>();
   readonly ackTimes = new Map<number, number>();
+  /** `MSG` lines the gateway sent (a `display` command). */
+  readonly messages: SmartDisplayMessage[] = [];
   private readonly sentAt = new Map<number, number>();
   private readonly pending = new Map<number, string>();
   private server: net.Server | undefined;
@@ -234,7 +237,12 @@ export class SmartTerminalSim {
     while ((i = this.buffer.indexOf('\n')) >= 0) {
       const line = this.buffer.slice(0, i).replace(/\r$/, '');
       this.buffer = this.buffer.slice(i + 1);
-      const ack = decodeSmartAckLine(line);
+      const decoded = decodeSmartGatewayLine(line);
+      if (decoded.type === 'msg') {
+        this.messages.push({ seconds: decoded.seconds, text: decoded.text });
+        continue;
+      }
+      const ack: SmartAck = { seq: decoded.seq, result: decoded.result, text: decoded.text };
       if (!this.acks.has(ack.seq)) this.ackTimes.set(ack.seq, performance.now());
       this.acks.set(ack.seq, ack);
       this.pending.delete(ack.seq);

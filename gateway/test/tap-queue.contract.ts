@@ -122,8 +122,41 @@ export function describeTapQueueContract(name: string, factory: QueueFactory): v
       expect(q.pending(0, 10).map((t) => t.raw)).toEqual(['new']);
     });
 
+    it('stores a record pushed again by its source once, and counts the repeats', () => {
+      const first = q.appendOnce(
+        [
+          { key: 'SN1|1001|2026-11-23 06:50:00', tap: newTap({ raw: 'p1' }) },
+          { key: 'SN1|9|2026-11-23 06:50:01' }, // no tap: only remembered
+          { key: 'SN1|1001|2026-11-23 06:50:00', tap: newTap({ raw: 'p1 again in the same push' }) },
+        ],
+        T0,
+      );
+      expect(first.stored.map((t) => t.raw)).toEqual(['p1']);
+      expect(first.seen).toBe(1);
+      const again = q.appendOnce(
+        [
+          { key: 'SN1|1001|2026-11-23 06:50:00', tap: newTap({ raw: 'p1 re-pushed' }) },
+          { key: 'SN1|9|2026-11-23 06:50:01', tap: newTap({ raw: 'now with a card' }) },
+          { key: 'SN1|1002|2026-11-23 06:50:02', tap: newTap({ raw: 'p2' }) },
+        ],
+        T0 + 1000,
+      );
+      expect(again.stored.map((t) => t.raw)).toEqual(['p2']);
+      expect(again.seen).toBe(2);
+      expect(q.depth()).toBe(2);
+      expect(q.forgetKeys(T0 + 1)).toBe(2);
+      expect(q.appendOnce([{ key: 'SN1|1001|2026-11-23 06:50:00', tap: newTap({ raw: 'p1 after forget' }) }], T0 + 2000).stored).toHaveLength(1);
+    });
+
     if (factory.reopen) {
       const reopen = factory.reopen;
+      it('remembers source keys across a restart', () => {
+        q.appendOnce([{ key: 'k1', tap: newTap({ raw: 'k1' }) }], T0);
+        q = reopen(q);
+        expect(q.appendOnce([{ key: 'k1', tap: newTap({ raw: 'k1 again' }) }], T0).seen).toBe(1);
+        expect(q.depth()).toBe(1);
+      });
+
       it('keeps pending taps, seq and dropped count across a restart', () => {
         const a = q.append(newTap({ raw: 'a' }));
         const b = q.append(newTap({ raw: 'b', terminalSeq: 9 }));

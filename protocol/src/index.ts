@@ -10,4 +10,5 @@ export * from './codecs/decimal10.js';
 export * from './codecs/wiegand.js';
 export * from './codecs/smart.js';
 export * from './codecs/decoder.js';
-export * from './api/reports.js';
+export * from './codecs/adms.js';
+export * from './api/index.js';

@@ -1,4 +1,5 @@
 /** Typed Socket.IO events (CONTRACT §4), shared by the server and the web dashboard. */
+import type { LiveNotification } from './api/notifications.js';
 export type AttendanceStatus = 'present' | 'late' | 'absent' | 'excused' | 'pending';
 
 export interface LiveTap {
@@ -38,11 +39,15 @@ export interface ServerToClientEvents {
   tap: (tap: LiveTap) => void;
   attendance: (row: LiveAttendance) => void;
   gatewayStatus: (status: LiveGatewayStatus) => void;
+  /** In-app channel: a message for a guardian, to the page of the parent user linked to them. */
+  notification: (n: LiveNotification) => void;
 }
 
 export interface JoinRequest {
   schoolId?: string;
   classId?: string;
+  /** A parent's page: join the caller's own room (in-app notifications). */
+  parent?: boolean;
 }
 export interface JoinReply {
   ok: boolean;
@@ -57,4 +62,6 @@ export interface ClientToServerEvents {
 export const liveRoom = {
   school: (schoolId: string) => `school:${schoolId}`,
   class: (classId: string) => `class:${classId}`,
+  /** A parent user's own room (joined on connect with their token): in-app notifications. */
+  parent: (userId: string) => `parent:${userId}`,
 };

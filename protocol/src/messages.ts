@@ -75,8 +75,11 @@ export type RosterMessage = z.infer<typeof RosterMessageSchema>;
 export const DisplayCommandSchema = z.object({
   id: uuid,
   type: z.literal('display'),
+  /** One terminal; absent: every smart terminal of the gateway. */
   terminal: id.optional(),
   text: z.string().max(64),
+  /** How long the terminal shows it (`MSG,<seconds>,<text>`, CONTRACT §1); the gateway's default when absent. */
+  seconds: z.number().int().min(1).max(60).optional(),
 });
 export const EnrollCommandSchema = z.object({
   id: uuid,

@@ -5,12 +5,14 @@ import {
   createFrameDecoder,
   decodeDecimal10Line,
   decodeSmartAckLine,
+  decodeSmartGatewayLine,
   decodeSmartLine,
   decodeWiegandLine,
   encodeDecimal10,
   encodeRdm6300,
   encodeSmartAck,
   encodeSmartHeartbeat,
+  encodeSmartMessage,
   encodeSmartTap,
   encodeWiegand,
   FrameError,
@@ -145,6 +147,17 @@ describe('smart', () => {
     expect(decodeSmartLine(encodeSmartHeartbeat('1.2.0').trim())).toEqual({ type: 'heartbeat', firmware: '1.2.0' });
     const ack = { seq: 65535, result: 'OK' as const, text: 'Nguyen Van An 06:52' };
     expect(decodeSmartAckLine(encodeSmartAck(ack).trim())).toEqual(ack);
+  });
+
+  it('encodes MSG display lines with the ACK text rules and 1–60 seconds, and tells them from ACKs', () => {
+    const line = encodeSmartMessage({ seconds: 15, text: 'Họp phụ huynh, 17:00 thứ Sáu tại hội trường' });
+    expect(line).toBe('MSG,15,Hop phu huynh  17:00 thu Sau tai\r\n');
+    expect(decodeSmartGatewayLine(line.trim())).toEqual({ type: 'msg', seconds: 15, text: 'Hop phu huynh  17:00 thu Sau tai' });
+    expect(decodeSmartGatewayLine('ACK,3,OK,An')).toEqual({ type: 'ack', seq: 3, result: 'OK', text: 'An' });
+    for (const seconds of [0, 61, 1.5]) expect(() => encodeSmartMessage({ seconds, text: 'x' })).toThrow(FrameError);
+    expect(() => decodeSmartGatewayLine('MSG,0,x')).toThrow(FrameError);
+    expect(() => decodeSmartGatewayLine(`MSG,5,${'x'.repeat(33)}`)).toThrow(FrameError);
+    expect(() => decodeSmartGatewayLine('MSG,5')).toThrow(FrameError);
   });
 
   it('turns Vietnamese names into what an ASCII display shows, at most 32 characters', () => {

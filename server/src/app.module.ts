@@ -23,6 +23,8 @@ import { PeopleModule } from './people/people.module.js';
 import { ImportsModule } from './imports/imports.module.js';
 import { CardsModule } from './cards/cards.module.js';
 import { ManualAttendanceModule } from './manual-attendance/manual-attendance.module.js';
+// Parent notifications (#13).
+import { NotificationsModule } from './notifications/notifications.module.js';
 import { ReportsModule } from './reports/reports.module.js';
 
 export interface AppModuleOptions {
@@ -59,6 +61,7 @@ export class AppModule {
         ImportsModule,
         CardsModule,
         ManualAttendanceModule,
+        NotificationsModule,
         ReportsModule,
       ],
     };

@@ -21,6 +21,8 @@ import { PgErrorFilter } from './common/pg-error.filter.js';
 import { setupOpenApi } from './common/openapi.js';
 import { EmbeddedBrokerService } from './mqtt/embedded-broker.service.js';
 import { RedisIoAdapter } from './live/redis-io.adapter.js';
+import { SecureIoAdapter } from './live/secure-io.adapter.js';
+import { applyHttpSecurity } from './security/http-security.js';
 
 export interface RunningServer {
   httpUrl: string;
@@ -28,6 +30,10 @@ export interface RunningServer {
   /** The broker the gateways use: the embedded one (`mqtt://127.0.0.1:PORT`) or MQTT_URL. */
   mqttUrl: string;
   mqttPort: number | null;
+  /** MQTT over TLS of the embedded broker (`mqtts://localhost:PORT`), its port and the CA file gateways trust; null when off. */
+  mqttsUrl: string | null;
+  mqttsPort: number | null;
+  tlsCaPath: string | null;
   databaseUrl: string;
   config: ServerConfig;
   app: INestApplication;
@@ -57,24 +63,31 @@ export async function createServer(input: Partial<ServerConfig> = {}, deps: Serv
     app = await NestFactory.create(AppModule.register({ config, databaseUrl, clock, logger }), {
       logger: new PinoNestLogger(logger.child({ component: 'nest' })),
       bodyParser: true,
+      rawBody: true, // provider callbacks are verified over their exact bytes
     });
     app.setGlobalPrefix('api/v1', { exclude: ['healthz', 'readyz', 'metrics'] });
+    applyHttpSecurity(app, config); // before the static files, so every page gets the headers
     serveWeb(app, logger);
     if (config.redisUrl) {
-      const adapter = new RedisIoAdapter(app, config.redisUrl);
+      const adapter = new RedisIoAdapter(app, config.redisUrl, config.corsOrigins);
       await adapter.connect();
       app.useWebSocketAdapter(adapter);
+    } else {
+      app.useWebSocketAdapter(new SecureIoAdapter(app, config.corsOrigins));
     }
     app.useGlobalFilters(new DomainErrorFilter(), new PgErrorFilter());
     setupOpenApi(app);
     await app.listen(config.httpPort, config.httpHost);
     const { port: httpPort } = app.getHttpServer().address() as AddressInfo;
-    const { mqttUrl, mqttPort } = brokerAddress(app, config);
+    const { mqttUrl, mqttPort, mqttsUrl, mqttsPort, tlsCaPath } = brokerAddress(app, config);
     const running: RunningServer = {
       httpUrl: `http://127.0.0.1:${httpPort}`,
       httpPort,
       mqttUrl,
       mqttPort,
+      mqttsUrl,
+      mqttsPort,
+      tlsCaPath,
       databaseUrl,
       config,
       app,
@@ -84,7 +97,7 @@ export async function createServer(input: Partial<ServerConfig> = {}, deps: Serv
         await embedded?.stop();
       },
     };
-    logger.info({ httpUrl: running.httpUrl, mqttUrl }, 'server ready');
+    logger.info({ httpUrl: running.httpUrl, mqttUrl, ...(mqttsUrl ? { mqttsUrl, tlsCa: tlsCaPath } : {}) }, 'server ready');
     return running;
   } catch (e) {
     await app?.close().catch(() => undefined);
@@ -101,10 +114,28 @@ function serveWeb(app: INestApplication, logger: Logger): void {
     return;
   }
   (app as NestExpressApplication).useStaticAssets(webDist, { index: 'index.html', maxAge: '1h' });
+  // Deep links of the single-page app (`/schools/…`) get the app itself, with the same headers.
+  const index = path.join(webDist, 'index.html');
+  const notApp = /^\/(api|socket\.io|metrics|healthz|readyz)(\/|$)/;
+  app.use((req: { method: string; path: string; headers: { accept?: string } }, res: { sendFile(p: string): void }, next: () => void) => {
+    const wantsPage = (req.method === 'GET' || req.method === 'HEAD') && !notApp.test(req.path) && !path.extname(req.path) && (req.headers.accept ?? '').includes('text/html');
+    if (wantsPage) res.sendFile(index);
+    else next();
+  });
 }
 
-function brokerAddress(app: INestApplication, config: ServerConfig): { mqttUrl: string; mqttPort: number | null } {
-  if (config.mqttUrl) return { mqttUrl: config.mqttUrl, mqttPort: null };
+function brokerAddress(
+  app: INestApplication,
+  config: ServerConfig,
+): Pick<RunningServer, 'mqttUrl' | 'mqttPort' | 'mqttsUrl' | 'mqttsPort' | 'tlsCaPath'> {
+  if (config.mqttUrl) return { mqttUrl: config.mqttUrl, mqttPort: null, mqttsUrl: null, mqttsPort: null, tlsCaPath: null };
   const broker = app.get(EmbeddedBrokerService);
-  return { mqttUrl: broker.url!, mqttPort: broker.port };
+  return {
+    // With plain MQTT off, the TLS listener is the broker's address.
+    mqttUrl: broker.url ?? broker.tlsUrl!,
+    mqttPort: broker.port,
+    mqttsUrl: broker.tlsUrl,
+    mqttsPort: broker.tlsPort,
+    tlsCaPath: broker.tlsCa?.path ?? null,
+  };
 }

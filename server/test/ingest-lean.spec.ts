@@ -128,17 +128,17 @@ describe('lean ingest: in-memory cards and days', () => {
       await b.query('BEGIN');
       const [rowA] = await repo.upsertAttendance(a, [day('2026-11-25T23:50:00.000Z', tapA)]);
       expect(rowA?.prev_first_in).toBeNull();
-      await repo.insertOutbox(a, [{ studentId: s.id, date, tapId: tapA, event: 'check_in', text: 'A' }]);
+      await repo.insertOutbox(a, [{ studentId: s.id, schoolId: school.schoolId, date, tapId: tapA, event: 'check_in', at: '2026-11-25T23:50:00.000Z', late: false }]);
       const pidB = (await b.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
       const pendingB = repo.upsertAttendance(b, [day('2026-11-25T23:45:00.000Z', tapB)]); // an earlier IN from another gate …
       await pollUntil(async () => (await db.query(`SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = 'Lock'`, [pidB])).length === 1, { what: 'B waiting for A' });
       await a.query('COMMIT'); // … whose statement started before A committed
       const [rowB] = await pendingB;
       expect(rowB).toMatchObject({ prev_first_in: null, first_in_tap_id: tapB }); // the earliest IN wins; B thinks it is first too …
-      expect(await repo.insertOutbox(b, [{ studentId: s.id, date, tapId: tapB, event: 'check_in', text: 'B' }])).toBe(0); // … and writes nothing
+      expect(await repo.insertOutbox(b, [{ studentId: s.id, schoolId: school.schoolId, date, tapId: tapB, event: 'check_in', at: '2026-11-25T23:45:00.000Z', late: false }])).toBe(0); // … and writes nothing
       await b.query('COMMIT');
-      const outbox = await db.query<{ text: string }>(`SELECT text FROM notification_outbox WHERE student_id = $1 AND day = $2 AND event = 'check_in'`, [s.id, date]);
-      expect(outbox).toEqual([{ text: 'A' }]);
+      const outbox = await db.query<{ tap_id: string }>(`SELECT tap_id FROM notification_outbox WHERE student_id = $1 AND day = $2 AND event = 'check_in'`, [s.id, date]);
+      expect(outbox).toEqual([{ tap_id: tapA }]);
     } finally {
       await a.query('ROLLBACK').catch(() => undefined);
       await b.query('ROLLBACK').catch(() => undefined);

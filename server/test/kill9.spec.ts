@@ -78,7 +78,7 @@ describe('kill -9 in the middle of a stream', () => {
       cards.push(card);
     }
     const mqttPort = await freePort();
-    const env = { DATABASE_URL: db.url, MQTT_PORT: String(mqttPort), MQTT_HOST: '127.0.0.1', HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'warn', SERVER_ID: 'kill9', ADMIN_PASSWORD: 'kill9-admin-password' };
+    const env = { DATABASE_URL: db.url, MQTT_PORT: String(mqttPort), MQTTS_PORT: 'off', MQTT_HOST: '127.0.0.1', HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'warn', SERVER_ID: 'kill9', ADMIN_PASSWORD: 'kill9-admin-password' };
     let run = await startChild(env);
     child = run.child;
     const admin = await login(run, 'admin', 'kill9-admin-password');

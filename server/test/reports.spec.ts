@@ -112,6 +112,12 @@ describe('reports: a district’s school days, revisions, exports', () => {
     await server?.stop();
   });
 
+  /** Moves the clock and signs in again (access tokens expire by the same clock). */
+  const setClock = async (t: string) => {
+    clock.set(t);
+    admin = await asAdmin(server);
+  };
+
   /** Where the test believes a kid is enrolled on `d`. */
   const placeOn = (kid: Kid, d: string) => kid.periods.find((p) => p.from <= d && d < p.to) ?? null;
   const statusOn = (kid: Kid, d: string): string => {
@@ -135,7 +141,7 @@ describe('reports: a district’s school days, revisions, exports', () => {
   }
 
   it('a school day before the school joined, a weekend and a holiday are never absences', async () => {
-    clock.set('2026-11-27T10:00:00+07:00');
+    await setClock('2026-11-27T10:00:00+07:00');
     const school = schools[0]!;
     for (const d of ['2025-01-01', '2026-11-21', HOLIDAY]) {
       const att = await admin.get(`/schools/${school.id}/attendance?date=${d}`);
@@ -156,7 +162,7 @@ describe('reports: a district’s school days, revisions, exports', () => {
   });
 
   it('a transfer (import) and a leaver (people API) keep their past days where they were', async () => {
-    clock.set('2026-11-16T06:00:00+07:00');
+    await setClock('2026-11-16T06:00:00+07:00');
     const [a, b] = [schools[0]!, schools[1]!];
     const mover = kids.find((k) => k.schoolId === a.id && k.classId === a.classes[0]!.id)!;
     const code = `${a.code}-${a.classes[0]!.name}-0`;
@@ -178,7 +184,7 @@ describe('reports: a district’s school days, revisions, exports', () => {
       { school_id: a.id, from_date: '-infinity', to_date: '2026-11-16' },
       { school_id: b.id, from_date: '2026-11-16', to_date: 'infinity' },
     ]);
-    clock.set('2026-11-27T10:00:00+07:00');
+    await setClock('2026-11-27T10:00:00+07:00');
   });
 
   it('a school’s day: totals, classes, absentees and late arrivals match the test’s own count', async () => {
@@ -202,10 +208,10 @@ describe('reports: a district’s school days, revisions, exports', () => {
   it('at the report time the day is made and submitted once; a late-drained tap makes revision 2 and the district sees it amended', async () => {
     const a = schools[0]!;
     const d = '2026-11-27';
-    clock.set(`${d}T08:59:00+07:00`);
+    await setClock(`${d}T08:59:00+07:00`);
     await server.app.get(SchedulerService).runDue();
     expect((await admin.get(`/schools/${a.id}/reports/daily?date=${d}`)).body).toMatchObject({ revision: null, submittedAt: null });
-    clock.set(`${d}T09:00:00+07:00`);
+    await setClock(`${d}T09:00:00+07:00`);
     const ran = await server.app.get(SchedulerService).runDue();
     expect(ran.filter((o) => o.job === 'daily-report' && o.key === `${a.id}:${d}`)).toHaveLength(1);
     expect(await server.app.get(SchedulerService).runDue()).toEqual([]);
@@ -219,7 +225,7 @@ describe('reports: a district’s school days, revisions, exports', () => {
     const creds = await server.devices.register(a.id, 'Cổng chính');
     const gw = await TestGateway.connect(server.mqttUrl, a.id, creds.gatewayId, creds.mqttPassword);
     try {
-      clock.set(`${d}T10:15:00+07:00`);
+      await setClock(`${d}T10:15:00+07:00`);
       const tap = gw.tap(card, `${d}T07:40:00+07:00`, { direction: 'in' });
       await gw.publish([tap]);
       await gw.waitAcked([tap.id]);

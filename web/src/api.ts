@@ -1,19 +1,7 @@
-/** The server's REST API (CONTRACT §4), with the bearer token of the session. */
-export interface School {
-  id: string;
-  name: string;
-  districtId?: string;
-  timeZone?: string;
-}
-export interface AttendanceRow {
-  studentId: string;
-  name: string;
-  classId: string;
-  className?: string;
-  status: 'present' | 'late' | 'absent' | 'excused' | 'pending';
-  firstIn: string | null;
-  lastOut: string | null;
-}
+/** The server's REST API (CONTRACT §4), with the bearer token of the session. Bodies typed from `@rfid/protocol` (one source). */
+import type { AttendanceRow, School, SchoolClass } from '@rfid/protocol';
+
+export type { AttendanceRow, School, SchoolClass };
 
 export class ApiError extends Error {
   constructor(
@@ -40,7 +28,7 @@ export class Api {
     return this.request('GET', '/api/v1/schools');
   }
 
-  classes(schoolId: string): Promise<{ id: string; name: string }[]> {
+  classes(schoolId: string): Promise<SchoolClass[]> {
     return this.request('GET', `/api/v1/schools/${encodeURIComponent(schoolId)}/classes`);
   }
 

@@ -176,7 +176,7 @@ export class ServerProcess extends Child {
       SCHEDULER_INTERVAL_MS: '0',
       ...('url' in opts.mqtt
         ? { MQTT_URL: opts.mqtt.url }
-        : { MQTT_PORT: String(opts.mqtt.port), MQTT_HOST: '127.0.0.1' }),
+        : { MQTT_PORT: String(opts.mqtt.port), MQTT_HOST: '127.0.0.1', MQTTS_PORT: 'off' }),
     });
     this.httpUrl = `http://127.0.0.1:${opts.httpPort}`;
   }

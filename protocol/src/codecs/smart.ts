@@ -1,7 +1,8 @@
 /**
  * Smart terminals (display + buzzer), one line per message, CR LF.
  * Terminal → gateway: `TAP,<seq>,<tech>,<uid>` and `HB,<firmware>`.
- * Gateway → terminal: `ACK,<seq>,<result>,<text>`.
+ * Gateway → terminal: `ACK,<seq>,<result>,<text>` and, unasked, `MSG,<seconds>,<text>` (show a
+ * text for 1–60 s: how the server's `display` command reaches the gate).
  */
 import { CARD_TECHS, makeCardId, type CardId, type CardTech } from '../card.js';
 import { FrameError } from './frame.js';
@@ -10,6 +11,19 @@ export const SMART_SEQ_MODULO = 65536;
 export const SMART_DISPLAY_WIDTH = 32;
 export const ACK_RESULTS = ['OK', 'DUP', 'UNKNOWN', 'ERR'] as const;
 export type AckResult = (typeof ACK_RESULTS)[number];
+
+/** `MSG` display time bounds, seconds (CONTRACT §1). */
+export const SMART_MSG_MIN_SECONDS = 1;
+export const SMART_MSG_MAX_SECONDS = 60;
+
+/** An unasked display line: show `text` for `seconds`. */
+export interface SmartDisplayMessage {
+  seconds: number;
+  text: string;
+}
+
+/** What a gateway may send a smart terminal. */
+export type SmartGatewayLine = ({ type: 'ack' } & SmartAck) | ({ type: 'msg' } & SmartDisplayMessage);
 
 export interface SmartAck {
   seq: number;
@@ -57,6 +71,18 @@ export function encodeSmartAck(ack: SmartAck): string {
   return `ACK,${checkSeq(ack.seq)},${ack.result},${toDisplayText(ack.text)}\r\n`;
 }
 
+function checkSeconds(seconds: number): number {
+  if (!Number.isInteger(seconds) || seconds < SMART_MSG_MIN_SECONDS || seconds > SMART_MSG_MAX_SECONDS) {
+    throw new FrameError('syntax', `display seconds ${seconds} is not in ${SMART_MSG_MIN_SECONDS}–${SMART_MSG_MAX_SECONDS}`);
+  }
+  return seconds;
+}
+
+/** `MSG,<seconds>,<text>`: the text goes through the same display rules as an ACK's. */
+export function encodeSmartMessage(msg: SmartDisplayMessage): string {
+  return `MSG,${checkSeconds(msg.seconds)},${toDisplayText(msg.text)}\r\n`;
+}
+
 const MIFARE_HEX_DIGITS: Record<number, number> = { 8: 32, 14: 56, 20: 80 };
 
 /** Decode one terminal → gateway line (without CR LF). */
@@ -81,4 +107,17 @@ export function decodeSmartAckLine(line: string): SmartAck {
   const m = /^ACK,(\d{1,5}),(OK|DUP|UNKNOWN|ERR),(.{0,32})$/.exec(line);
   if (!m) throw new FrameError('syntax', 'expected ACK,<seq>,<OK|DUP|UNKNOWN|ERR>,<text>');
   return { seq: checkSeq(Number(m[1])), result: m[2] as AckResult, text: m[3]! };
+}
+
+/** Decode a `MSG,<seconds>,<text>` line (without CR LF); the simulator's side. */
+export function decodeSmartMessageLine(line: string): SmartDisplayMessage {
+  const m = /^MSG,(\d{1,2}),(.{0,32})$/.exec(line);
+  if (!m) throw new FrameError('syntax', 'expected MSG,<seconds>,<text of ≤ 32 characters>');
+  return { seconds: checkSeconds(Number(m[1])), text: m[2]! };
+}
+
+/** Decode any gateway → terminal line (without CR LF): an `ACK` or a `MSG`. */
+export function decodeSmartGatewayLine(line: string): SmartGatewayLine {
+  if (line.startsWith('MSG,')) return { type: 'msg', ...decodeSmartMessageLine(line) };
+  return { type: 'ack', ...decodeSmartAckLine(line) };
 }

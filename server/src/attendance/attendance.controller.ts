@@ -1,28 +1,31 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
+import { AttendanceRowsSchema, IsoDateSchema, SchoolTapsSchema, UuidSchema, type AttendanceRow, type SchoolTap } from '@rfid/protocol';
 import { parseBody } from '../common/validation.js';
-import { AttendanceService, type AttendanceRow, type SchoolTap } from './attendance.service.js';
+import { ZodResponse } from '../common/openapi.js';
+import { AttendanceService } from './attendance.service.js';
 
-const DayQuery = z.object({
-  schoolId: z.string().uuid(),
-  date: z
-    .string()
-    .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD')
-    .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)), 'not a real date'),
-});
+const DayQuery = z.object({ schoolId: UuidSchema, date: IsoDateSchema });
 
-/** Scope checks (who may read which school) are added by the auth module (#6). */
+/** A school's day; who may read which school is checked by the AuthGuard (an id out of scope is 404). */
+@ApiTags('attendance')
+@ApiBearerAuth()
 @Controller('schools/:schoolId')
 export class AttendanceController {
   constructor(private readonly attendance: AttendanceService) {}
 
   @Get('attendance')
+  @ApiQuery({ name: 'date', required: true, description: 'YYYY-MM-DD' })
+  @ZodResponse(AttendanceRowsSchema)
   async attendanceOfDay(@Param('schoolId') schoolId: string, @Query('date') date: string): Promise<AttendanceRow[]> {
     const q = parseBody(DayQuery, { schoolId, date });
     return this.attendance.schoolDay(q.schoolId, q.date);
   }
 
   @Get('taps')
+  @ApiQuery({ name: 'date', required: true, description: 'YYYY-MM-DD' })
+  @ZodResponse(SchoolTapsSchema)
   async tapsOfDay(@Param('schoolId') schoolId: string, @Query('date') date: string): Promise<SchoolTap[]> {
     const q = parseBody(DayQuery, { schoolId, date });
     return this.attendance.schoolTaps(q.schoolId, q.date);

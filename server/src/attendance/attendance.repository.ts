@@ -20,7 +20,7 @@ export interface TapDayRow {
   gateway_id: string;
   at: Date;
   student_id: string | null;
-  direction: string | null;
+  direction: 'in' | 'out' | null;
 }
 
 @Injectable()

@@ -1,30 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { toRfc3339, type AttendanceStatus, type Clock } from '@rfid/protocol';
+import { toRfc3339, type AttendanceRow, type Clock, type SchoolTap } from '@rfid/protocol';
 import { CLOCK } from '../config/config.js';
 import { DomainError } from '../common/domain-error.js';
 import { AttendanceRepository } from './attendance.repository.js';
 import { SchoolRulesService } from './school-rules.service.js';
 import { isSchoolDay, statusWithoutTap } from './attendance-rules.js';
 
-export interface AttendanceRow {
-  studentId: string;
-  name: string;
-  classId: string;
-  className: string;
-  status: AttendanceStatus;
-  firstIn: string | null;
-  lastOut: string | null;
-}
-
-export interface SchoolTap {
-  id: string;
-  card: string;
-  terminal: string;
-  gatewayId: string;
-  at: string;
-  studentId: string | null;
-  direction: string | null;
-}
+export type { AttendanceRow, SchoolTap };
 
 /** A school's day: one row per enrolled student, tapped or not, and the day's taps. */
 @Injectable()

@@ -3,6 +3,8 @@ import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger'
 import { z } from 'zod';
 import { parseBody } from '../common/validation.js';
 import { Roles } from '../auth/decorators.js';
+import { ZodResponse } from '../common/openapi.js';
+import { AuditRowsSchema } from '@rfid/protocol';
 import { AuditService, type AuditRow } from './audit.service.js';
 
 const AuditQuery = z.object({
@@ -35,6 +37,7 @@ export class AuditController {
   @ApiQuery({ name: 'until', required: false, description: 'RFC 3339' })
   @ApiQuery({ name: 'beforeId', required: false })
   @ApiQuery({ name: 'limit', required: false })
+  @ZodResponse(AuditRowsSchema)
   async list(@Query() query: Record<string, unknown>): Promise<AuditRow[]> {
     return this.audit.list(parseBody(AuditQuery, query));
   }

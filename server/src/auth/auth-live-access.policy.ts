@@ -5,6 +5,7 @@ import type { LiveAccessPolicy } from '../live/live-access.policy.js';
 import { LOGGER, type Logger } from '../logger.js';
 import { AuthService, bearerToken } from './auth.service.js';
 import { ScopeService } from './scope.service.js';
+import { sessionRoom, userRoom } from './sessions.service.js';
 
 /**
  * Socket.IO `join`: the handshake carries the access token (`io({ auth: { token } })`, or an
@@ -35,7 +36,20 @@ export class AuthLiveAccessPolicy implements LiveAccessPolicy {
     }
     if (request.schoolId && (await this.scope.access(caller, 'school', request.schoolId)) !== 'full') return this.refuse(caller.username, request);
     if (request.classId && (await this.scope.access(caller, 'class', request.classId)) !== 'full') return this.refuse(caller.username, request);
+    // So that ending the session, or changing the user's rights, closes this socket at once.
+    await socket.join([userRoom(caller.userId), ...(caller.sessionId ? [sessionRoom(caller.sessionId)] : [])]);
     return true;
+  }
+
+  async parentUserId(socket: Socket): Promise<string | null> {
+    const handshake = socket.handshake;
+    const token = (handshake.auth as { token?: unknown } | undefined)?.token;
+    try {
+      const caller = await this.auth.callerOfToken(typeof token === 'string' ? token : bearerToken(handshake.headers.authorization));
+      return caller.role === 'parent' ? caller.userId : null;
+    } catch {
+      return null;
+    }
   }
 
   private refuse(username: string, request: JoinRequest): false {

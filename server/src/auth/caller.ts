@@ -14,6 +14,8 @@ export interface Caller {
   classIds: string[];
   /** Parent: own children (user_students ∪ students of guardians linked to the user). */
   studentIds: string[];
+  /** The session of the access token (absent for callers not made from a token). */
+  sessionId?: string;
 }
 
 /**

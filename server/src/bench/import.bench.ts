@@ -21,6 +21,7 @@ const server = await createServer({
   httpHost: '127.0.0.1',
   mqttHost: '127.0.0.1',
   mqttPort: await freePort(),
+  mqttsPort: null,
   logLevel: 'warn',
   adminPassword: password,
 });

@@ -1,20 +1,15 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { z } from 'zod';
 import { parseBody } from '../common/validation.js';
-import { ZodBody } from '../common/openapi.js';
+import { ZodBody, ZodResponse } from '../common/openapi.js';
+import { AssignCardSchema, CardViewSchema, CardViewsSchema, UnknownCardsSchema } from '@rfid/protocol';
 import { DomainError } from '../common/domain-error.js';
 import { CurrentCaller, Roles } from '../auth/decorators.js';
 import { isUuid } from '../auth/scope.service.js';
 import type { Caller } from '../auth/caller.js';
 import { CardsService, type CardView, type UnknownCard } from './cards.service.js';
 
-const AssignCard = z
-  .object({
-    card: z.string().trim().min(1).max(60).optional(),
-    fromTapId: z.string().uuid().optional(),
-  })
-  .refine((b) => (b.card === undefined) !== (b.fromTapId === undefined), 'give either card (any printed form) or fromTapId');
+const AssignCard = AssignCardSchema;
 
 @ApiTags('cards')
 @ApiBearerAuth()
@@ -24,6 +19,7 @@ export class CardsController {
 
   @Get('students/:studentId/cards')
   @ApiOperation({ summary: 'Cards of a student, newest first (active, lost, replaced).' })
+  @ZodResponse(CardViewsSchema)
   list(@Param('studentId') studentId: string): Promise<CardView[]> {
     return this.cards.listForStudent(studentId);
   }
@@ -36,6 +32,7 @@ export class CardsController {
       'Assign a card: `{card}` in any printed form (`0363542209`, `171,14017`, `em4100:40:…`) or `{fromTapId}` of a recent unknown tap ("tap to enrol"). The previous active card becomes `replaced` and stops matching at once. 409 when the card is another student’s active card.',
   })
   @ZodBody(AssignCard)
+  @ZodResponse(CardViewSchema, { status: 201 })
   assign(@CurrentCaller() caller: Caller, @Param('studentId') studentId: string, @Body() body: unknown): Promise<CardView> {
     return this.cards.assign(caller, studentId, parseBody(AssignCard, body));
   }
@@ -44,6 +41,7 @@ export class CardsController {
   @Roles('admin', 'district', 'school')
   @HttpCode(200)
   @ApiOperation({ summary: 'Mark a card lost: it stops matching at once; its later taps are unknown and flagged in unknown-cards.' })
+  @ZodResponse(CardViewSchema)
   lost(@CurrentCaller() caller: Caller, @Param('cardId') cardId: string): Promise<CardView> {
     if (!isUuid(cardId)) throw new DomainError('bad_request', 'cardId: not a UUID');
     return this.cards.markLost(caller, cardId);
@@ -53,6 +51,7 @@ export class CardsController {
   @Roles('admin', 'district', 'school')
   @ApiOperation({ summary: 'Cards tapped at the school that match no active card (default: last 24 h), with `retired` set for lost/replaced cards.' })
   @ApiQuery({ name: 'since', required: false, description: 'RFC 3339' })
+  @ZodResponse(UnknownCardsSchema)
   unknown(@Param('schoolId') schoolId: string, @Query('since') since?: string): Promise<UnknownCard[]> {
     let from: Date | null = null;
     if (since !== undefined) {

@@ -1,11 +1,11 @@
 /**
  * SQL pieces every writer of `notification_outbox` shares (ingest's check-ins and check-outs, the
- * absence job), so who is told, how, and how often is decided in one place.
+ * absence job). Writers only record the event — one row per guardian — and the notification
+ * worker decides the rest (consent, channel, text, when): `server/src/notifications/`.
  */
 
-/** The channels of guardian `g`: the ones chosen, else SMS when there is a phone. A set-returning expression. */
-export const GUARDIAN_CHANNELS_SQL = `unnest(CASE WHEN cardinality(g.channels) > 0 THEN g.channels
-                                   WHEN g.phone IS NOT NULL THEN ARRAY['sms'] ELSE ARRAY[]::text[] END)`;
+/** Columns a writer fills, in this order (`SELECT … FROM …` must produce them). */
+export const OUTBOX_EVENT_COLUMNS = 'student_id, school_id, day, guardian_id, tap_id, event, event_at, params';
 
-/** A day's event is due once per guardian and channel: the outbox's unique key. */
-export const OUTBOX_ONCE_A_DAY_SQL = 'ON CONFLICT (student_id, day, event, guardian_id, channel) DO NOTHING';
+/** A day's event is due once per guardian: the outbox's unique key (resends are outside it). */
+export const OUTBOX_ONCE_A_DAY_SQL = 'ON CONFLICT (student_id, day, event, guardian_id) WHERE resend_of IS NULL DO NOTHING';

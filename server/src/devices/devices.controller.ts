@@ -1,19 +1,14 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { z } from 'zod';
-import { DevicesService, type GatewayCredentials } from './devices.service.js';
+import { DevicesService } from './devices.service.js';
 import { parseBody } from '../common/validation.js';
-import { ZodBody } from '../common/openapi.js';
+import { NoContentResponse, ZodBody, ZodResponse } from '../common/openapi.js';
+import { GatewayCredentialsSchema, GatewayViewsSchema, RegisterDeviceSchema, type GatewayCredentialsView, type GatewayView } from '@rfid/protocol';
 import { DomainError } from '../common/domain-error.js';
 import { CurrentCaller, Roles } from '../auth/decorators.js';
 import { ScopeService } from '../auth/scope.service.js';
 import type { Caller } from '../auth/caller.js';
 import { AuditService } from '../audit/audit.service.js';
-
-const RegisterDeviceSchema = z.object({
-  schoolId: z.string().uuid(),
-  name: z.string().trim().min(1).max(200),
-});
 
 /** Gateways: staff (admin, district, school) register and revoke them for schools in their scope. */
 @ApiTags('devices')
@@ -32,7 +27,8 @@ export class DevicesController {
   @HttpCode(201)
   @ApiOperation({ summary: 'Register a gateway of a school: `{gatewayId, mqttUsername, mqttPassword}` (the password is shown once).' })
   @ZodBody(RegisterDeviceSchema)
-  async register(@CurrentCaller() caller: Caller, @Body() body: unknown): Promise<Omit<GatewayCredentials, 'schoolId'>> {
+  @ZodResponse(GatewayCredentialsSchema, { status: 201 })
+  async register(@CurrentCaller() caller: Caller, @Body() body: unknown): Promise<GatewayCredentialsView> {
     const { schoolId, name } = parseBody(RegisterDeviceSchema, body);
     await this.scope.require(caller, 'school', schoolId);
     const c = await this.devices.register(schoolId, name);
@@ -42,7 +38,8 @@ export class DevicesController {
 
   @Get('schools/:schoolId/devices')
   @ApiOperation({ summary: 'Gateways of a school (no secrets).' })
-  async list(@Param('schoolId') schoolId: string): Promise<unknown[]> {
+  @ZodResponse(GatewayViewsSchema)
+  async list(@Param('schoolId') schoolId: string): Promise<GatewayView[]> {
     const gws = await this.devices.listForSchool(schoolId);
     return gws.map((g) => ({ gatewayId: g.id, schoolId: g.schoolId, name: g.name, online: g.online, version: g.version, queue: g.queue, terminals: g.terminals, lastSeenAt: g.lastSeenAt, revokedAt: g.revokedAt, createdAt: g.createdAt }));
   }
@@ -50,6 +47,7 @@ export class DevicesController {
   @Delete('devices/:gatewayId')
   @HttpCode(204)
   @ApiOperation({ summary: 'Revoke a gateway: it can no longer log in to the broker.' })
+  @NoContentResponse()
   async revoke(@CurrentCaller() caller: Caller, @Param('gatewayId') gatewayId: string): Promise<void> {
     const identity = await this.devices.lookup(gatewayId);
     if (!identity || (await this.scope.access(caller, 'school', identity.schoolId)) !== 'full') throw new DomainError('not_found', `gateway ${gatewayId} not found`);

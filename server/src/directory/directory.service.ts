@@ -8,6 +8,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { cardMatchKeys, cardToText, isValidTimeZone, parseClock, parsePrintedCard, type CardId, type CardTech } from '@rfid/protocol';
 import { Card, CardKey, District, Guardian, School, SchoolClass, Student, StudentGuardian, type NotificationChannel } from '../db/entities/index.js';
 import { DomainError } from '../common/domain-error.js';
+import { defaultChannels } from '../notifications/preferences.js';
 
 export interface SchoolRulesInput {
   timeZone?: string;
@@ -102,7 +103,7 @@ export class DirectoryService {
         phone: input.phone ?? null,
         email: input.email ?? null,
         zaloId: input.zaloId ?? null,
-        channels: input.channels ?? (input.phone ? ['sms'] : []),
+        channels: input.channels ?? defaultChannels(input.phone),
       });
       await m.getRepository(StudentGuardian).save({ studentId, guardianId: g.id, relation: input.relation ?? null });
       return g;

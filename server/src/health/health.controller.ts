@@ -1,8 +1,12 @@
 import { Controller, Get, HttpException, HttpStatus } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { HealthSchema, ReadySchema } from '@rfid/protocol';
+import { ZodResponse } from '../common/openapi.js';
 import { Database } from '../db/database.service.js';
 import { MqttClientService } from '../mqtt/mqtt-client.service.js';
 
 /** `/healthz`: the process answers. `/readyz`: database and broker reachable (503 otherwise). */
+@ApiTags('health')
 @Controller()
 export class HealthController {
   constructor(
@@ -11,11 +15,13 @@ export class HealthController {
   ) {}
 
   @Get('healthz')
+  @ZodResponse(HealthSchema)
   health(): { status: 'ok' } {
     return { status: 'ok' };
   }
 
   @Get('readyz')
+  @ZodResponse(ReadySchema)
   async ready(): Promise<{ status: 'ok'; db: 'ok'; broker: 'ok' }> {
     let db: 'ok' | 'down';
     try {

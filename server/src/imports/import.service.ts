@@ -26,6 +26,7 @@ import { AuditService } from '../audit/audit.service.js';
 import { FIELD_ALIASES, mapHeader, type ImportKind } from './columns.js';
 import { openSheet, type Sheet } from './import-source.js';
 import { cardKeysOf, clean, readCardRow, readStudentRow, rowFingerprint, type RowError, type StudentRow } from './student-row.js';
+import { defaultChannelsSql } from '../notifications/preferences.js';
 
 export interface ImportOptions {
   dryRun: boolean;
@@ -308,7 +309,7 @@ export class ImportService {
     );
     const gUpdated = await c.query(
       `UPDATE guardians g SET name = i.guardian_name, phone = COALESCE(i.guardian_phone, g.phone),
-              channels = CASE WHEN cardinality(g.channels) = 0 AND i.guardian_phone IS NOT NULL THEN '{sms}'::text[] ELSE g.channels END
+              channels = CASE WHEN cardinality(g.channels) = 0 THEN ${defaultChannelsSql('i.guardian_phone')} ELSE g.channels END
          FROM import_students i
         WHERE g.id = i.guardian_id AND (g.name, g.phone) IS DISTINCT FROM (i.guardian_name, COALESCE(i.guardian_phone, g.phone))`,
     );
@@ -316,7 +317,7 @@ export class ImportService {
       `WITH n AS MATERIALIZED (
          SELECT gen_random_uuid() AS id, student_id, guardian_name, guardian_phone FROM import_students WHERE guardian_name IS NOT NULL AND guardian_id IS NULL),
        g AS (INSERT INTO guardians (id, name, phone, channels)
-             SELECT id, guardian_name, guardian_phone, CASE WHEN guardian_phone IS NULL THEN '{}'::text[] ELSE '{sms}'::text[] END FROM n)
+             SELECT id, guardian_name, guardian_phone, ${defaultChannelsSql('guardian_phone')} FROM n)
        INSERT INTO student_guardians (student_id, guardian_id) SELECT student_id, id FROM n`,
     );
     report.created.guardians = gCreated.rowCount ?? 0;

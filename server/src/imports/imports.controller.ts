@@ -9,6 +9,8 @@ import { isUuid } from '../auth/scope.service.js';
 import type { Caller } from '../auth/caller.js';
 import { IMPORT_KINDS, type ImportKind } from './columns.js';
 import { XLSX_MIME } from './import-source.js';
+import { ZodResponse } from '../common/openapi.js';
+import { ImportReportSchema } from '@rfid/protocol';
 import { ImportService, type ImportReport } from './import.service.js';
 
 interface ImportResponse {
@@ -49,6 +51,7 @@ export class ImportsController {
   @ApiQuery({ name: 'schoolId', required: false, description: 'students/cards: the school of rows without a Mã trường column' })
   @ApiConsumes('text/csv', XLSX_MIME, 'multipart/form-data')
   @ApiBody({ schema: { type: 'string', format: 'binary' } })
+  @ZodResponse(ImportReportSchema, { description: 'The report (or, with Accept: application/x-ndjson, progress lines then the report)' })
   async import(
     @CurrentCaller() caller: Caller,
     @Param('kind') kind: string,

@@ -15,7 +15,7 @@ import { MqttClientService } from '../mqtt/mqtt-client.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { LiveService } from '../live/live.service.js';
 import { SchoolRulesService, type SchoolContext } from '../attendance/school-rules.service.js';
-import { classifyTap, localClock, statusForArrival, vnDate } from '../attendance/attendance-rules.js';
+import { classifyTap, statusForArrival } from '../attendance/attendance-rules.js';
 import { deadLetterOf, parseTapsMessage, type DeadLetterInput, type ValidTap } from './tap-message.js';
 import { TapsRepository, type AttendanceInput, type OutboxInput, type TapInsert } from './taps.repository.js';
 import { CardDirectory, type CardMatch } from './card-directory.js';
@@ -308,18 +308,15 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
       }
       const attendance = await this.repo.upsertAttendance(c, [...days.values()]);
       step('attendance');
-      // 4. Outbox: the first arrival and the first departure of the day, per guardian and channel.
-      const names = new Map(fresh.filter((r) => r.match?.student_id).map((r) => [r.match!.student_id!, r.match!.name ?? '']));
+      // 4. Outbox: the first arrival and the first departure of the day, one row per guardian
+      //    (the event only: the notification worker decides channel, text and time).
       const events: OutboxInput[] = [];
       for (const a of attendance) {
-        const tz = schools.get(a.school_id)?.rules.timeZone ?? 'Asia/Ho_Chi_Minh';
-        const name = names.get(a.student_id) ?? '';
         if (a.prev_first_in === null && a.first_in && a.first_in_tap_id && newIds.has(a.first_in_tap_id)) {
-          const late = a.status === 'late' ? ' (đi muộn)' : '';
-          events.push({ studentId: a.student_id, date: a.date, tapId: a.first_in_tap_id, event: 'check_in', text: `${name} đã đến trường lúc ${localClock(a.first_in, tz)} ngày ${vnDate(a.date)}${late}.` });
+          events.push({ studentId: a.student_id, schoolId: a.school_id, date: a.date, tapId: a.first_in_tap_id, event: 'check_in', at: a.first_in.toISOString(), late: a.status === 'late' });
         }
         if (a.prev_last_out === null && a.last_out && a.last_out_tap_id && newIds.has(a.last_out_tap_id)) {
-          events.push({ studentId: a.student_id, date: a.date, tapId: a.last_out_tap_id, event: 'check_out', text: `${name} đã ra về lúc ${localClock(a.last_out, tz)} ngày ${vnDate(a.date)}.` });
+          events.push({ studentId: a.student_id, schoolId: a.school_id, date: a.date, tapId: a.last_out_tap_id, event: 'check_out', at: a.last_out.toISOString(), late: false });
         }
       }
       await this.repo.insertOutbox(c, events);

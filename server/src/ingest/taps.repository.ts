@@ -7,7 +7,7 @@ import { Injectable } from '@nestjs/common';
 import type pg from 'pg';
 import type { AttendanceStatus } from '@rfid/protocol';
 import { Database } from '../db/database.service.js';
-import { GUARDIAN_CHANNELS_SQL, OUTBOX_ONCE_A_DAY_SQL } from '../db/notification-outbox.sql.js';
+import { OUTBOX_EVENT_COLUMNS, OUTBOX_ONCE_A_DAY_SQL } from '../db/notification-outbox.sql.js';
 import type { DeadLetterInput } from './tap-message.js';
 
 export interface TapInsert {
@@ -53,11 +53,15 @@ export interface AttendanceResult {
 
 export interface OutboxInput {
   studentId: string;
-  /** The school-local day the event is about: one event of a kind per day, guardian and channel. */
+  schoolId: string;
+  /** The school-local day the event is about: one event of a kind per day and guardian. */
   date: string;
   tapId: string;
   event: 'check_in' | 'check_out';
-  text: string;
+  /** The tap's time (ISO): the message's time, and what staleness is measured from. */
+  at: string;
+  /** A late arrival (the template says so). */
+  late: boolean;
 }
 
 @Injectable()
@@ -132,22 +136,23 @@ export class TapsRepository {
   }
 
   /**
-   * One outbox row per event × guardian × channel (the guardian's channels, else SMS when there is
-   * a phone), unless that day's event is already there.
+   * One outbox row per event and guardian, unless that day's event is already there: only the
+   * event is recorded (no text, no channel: the notification worker decides those).
    */
   async insertOutbox(c: pg.PoolClient, events: OutboxInput[]): Promise<number> {
     if (events.length === 0) return 0;
     const sorted = [...events].sort((a, b) => (a.studentId + a.date + a.event < b.studentId + b.date + b.event ? -1 : 1));
+    const col = <K extends keyof OutboxInput>(k: K) => sorted.map((e) => e[k]);
     const r = await c.query(
-      `INSERT INTO notification_outbox (student_id, day, guardian_id, tap_id, event, channel, text)
-       SELECT e.student_id, e.day, g.id, e.tap_id, e.event, ch, e.text
-         FROM unnest($1::uuid[], $2::date[], $3::uuid[], $4::text[], $5::text[]) WITH ORDINALITY AS e(student_id, day, tap_id, event, text, n)
+      `INSERT INTO notification_outbox (${OUTBOX_EVENT_COLUMNS})
+       SELECT e.student_id, e.school_id, e.day, sg.guardian_id, e.tap_id, e.event, e.at,
+              CASE WHEN e.late THEN '{"late":true}'::jsonb ELSE '{}'::jsonb END
+         FROM unnest($1::uuid[], $2::uuid[], $3::date[], $4::uuid[], $5::text[], $6::timestamptz[], $7::boolean[])
+              WITH ORDINALITY AS e(student_id, school_id, day, tap_id, event, at, late, n)
          JOIN student_guardians sg ON sg.student_id = e.student_id
-         JOIN guardians g ON g.id = sg.guardian_id
-         CROSS JOIN LATERAL ${GUARDIAN_CHANNELS_SQL} AS ch
-        ORDER BY e.n, g.id, ch
+        ORDER BY e.n, sg.guardian_id
        ${OUTBOX_ONCE_A_DAY_SQL}`,
-      [sorted.map((e) => e.studentId), sorted.map((e) => e.date), sorted.map((e) => e.tapId), sorted.map((e) => e.event), sorted.map((e) => e.text)],
+      [col('studentId'), col('schoolId'), col('date'), col('tapId'), col('event'), col('at'), col('late')],
     );
     return r.rowCount ?? 0;
   }

@@ -7,6 +7,8 @@ import type { JoinRequest } from '@rfid/protocol';
  */
 export interface LiveAccessPolicy {
   canJoin(socket: Socket, request: JoinRequest): Promise<boolean> | boolean;
+  /** The parent user behind the socket (their own room), or null. */
+  parentUserId?(socket: Socket): Promise<string | null> | string | null;
 }
 
 export const LIVE_ACCESS_POLICY = Symbol('LIVE_ACCESS_POLICY');

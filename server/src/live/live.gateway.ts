@@ -8,8 +8,11 @@ import { LiveService, type LiveServer } from './live.service.js';
 
 const ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** Socket.IO on the HTTP port: `join({schoolId}|{classId}, reply)` → room; events from LiveService. */
-@WebSocketGateway({ cors: { origin: true } })
+/**
+ * Socket.IO on the HTTP port: `join({schoolId}|{classId}, reply)` → room; events from LiveService.
+ * Origins and CORS are the adapter's (SecureIoAdapter: same origin or CORS_ORIGINS).
+ */
+@WebSocketGateway()
 export class LiveGateway implements OnGatewayInit {
   private readonly log: Logger;
 
@@ -36,6 +39,12 @@ export class LiveGateway implements OnGatewayInit {
 
   private async join(socket: Socket, req: JoinRequest): Promise<JoinReply> {
     const rooms: string[] = [];
+    if (req?.parent === true && !req.schoolId && !req.classId) {
+      const userId = (await this.policy.parentUserId?.(socket)) ?? null;
+      if (!userId) return { ok: false, rooms: [], error: 'forbidden' };
+      await socket.join(liveRoom.parent(userId));
+      return { ok: true, rooms: [liveRoom.parent(userId)] };
+    }
     if (req?.schoolId && ID.test(req.schoolId)) rooms.push(liveRoom.school(req.schoolId));
     if (req?.classId && ID.test(req.classId)) rooms.push(liveRoom.class(req.classId));
     if (rooms.length === 0) return { ok: false, rooms: [], error: 'schoolId or classId (UUID) required' };

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Server } from 'socket.io';
-import { liveRoom, type ClientToServerEvents, type LiveAttendance, type LiveGatewayStatus, type LiveTap, type ServerToClientEvents } from '@rfid/protocol';
+import { liveRoom, type ClientToServerEvents, type LiveAttendance, type LiveGatewayStatus, type LiveNotification, type LiveTap, type ServerToClientEvents } from '@rfid/protocol';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { SERVER_CONFIG, type ServerConfig } from '../config/config.js';
 
@@ -65,5 +65,25 @@ export class LiveService {
   emitGatewayStatus(status: LiveGatewayStatus): void {
     this.server?.to(liveRoom.school(status.schoolId)).emit('gatewayStatus', status);
     this.metrics.liveEvents.inc({ event: 'gatewayStatus' });
+  }
+
+  /** In-app notification to a parent user's page; true when a page of theirs is connected here. */
+  emitToParent(userId: string, n: LiveNotification): boolean {
+    const io = this.server;
+    if (!io) return false;
+    const room = liveRoom.parent(userId);
+    const here = (io.sockets.adapter.rooms.get(room)?.size ?? 0) > 0;
+    if (!here && this.localOnly) return false;
+    io.to(room).emit('notification', n);
+    this.metrics.liveEvents.inc({ event: 'notification' });
+    return here;
+  }
+
+  /**
+   * Close every socket in these rooms (a revoked session, a user whose rights changed), on every
+   * replica: with Redis the adapter forwards the request.
+   */
+  disconnectRooms(rooms: string[]): void {
+    if (rooms.length) this.server?.in(rooms).disconnectSockets(true);
   }
 }

@@ -3,21 +3,22 @@
  * replica's clients through `@socket.io/redis-adapter` (Redis pub/sub). One file owns the two
  * Redis connections; without REDIS_URL the default in-memory adapter serves one instance.
  */
-import { IoAdapter } from '@nestjs/platform-socket.io';
 import type { INestApplicationContext } from '@nestjs/common';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { createClient } from 'redis';
 import type { Server, ServerOptions } from 'socket.io';
+import { SecureIoAdapter } from './secure-io.adapter.js';
 
-export class RedisIoAdapter extends IoAdapter {
+export class RedisIoAdapter extends SecureIoAdapter {
   private adapterConstructor: ReturnType<typeof createAdapter> | null = null;
   private readonly clients: ReturnType<typeof createClient>[] = [];
 
   constructor(
     app: INestApplicationContext,
     private readonly redisUrl: string,
+    allowedOrigins: readonly string[],
   ) {
-    super(app);
+    super(app, allowedOrigins);
   }
 
   /** Connect both Redis clients before the HTTP server listens (fails fast when Redis is down). */

@@ -1,9 +1,8 @@
 import { Body, Controller, Get, Inject, Param, Put, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { z } from 'zod';
-import { toRfc3339, zonedTime, type Clock } from '@rfid/protocol';
+import { AttendanceDaySchema, AttendanceDaysSchema, DateRangeQuerySchema, IsoDateSchema, ManualMarkSchema, toRfc3339, zonedTime, type AttendanceDay, type Clock } from '@rfid/protocol';
 import { parseBody } from '../common/validation.js';
-import { ZodBody } from '../common/openapi.js';
+import { ZodBody, ZodResponse } from '../common/openapi.js';
 import { DomainError } from '../common/domain-error.js';
 import { CLOCK } from '../config/config.js';
 import { Database } from '../db/database.service.js';
@@ -11,32 +10,15 @@ import { CurrentCaller, Roles } from '../auth/decorators.js';
 import type { Caller } from '../auth/caller.js';
 import { AuditService } from '../audit/audit.service.js';
 import { LiveService } from '../live/live.service.js';
-import { isoDate } from '../people/people.schemas.js';
 
-const ManualMark = z.object({
-  status: z.enum(['present', 'excused']),
-  reason: z
-    .string()
-    .transform((s) => s.normalize('NFC').trim())
-    .pipe(z.string().min(1, 'say why (e.g. "forgot card", "ốm, mẹ xin phép")').max(500)),
-});
+const ManualMark = ManualMarkSchema;
 
 /** A day as the API shows it, from `attendance_days a` (the count of its taps read from `taps`). */
 const DAY_COLUMNS = `a.date::text AS date, a.status, a.source, a.note, a.first_in, a.last_out,
   (SELECT count(*)::int FROM taps t WHERE t.student_id = a.student_id AND t.local_date = a.date) AS "tapCount",
   a.updated_by AS "updatedBy", a.updated_at AS "updatedAt"`;
 
-interface DayRow {
-  date: string;
-  status: string;
-  source: string;
-  note: string | null;
-  firstIn: string | null;
-  lastOut: string | null;
-  tapCount: number;
-  updatedBy: string | null;
-  updatedAt: string;
-}
+type DayRow = AttendanceDay;
 
 /**
  * A teacher (of the student's class) or school staff marks a student present or excused with a
@@ -58,8 +40,9 @@ export class ManualAttendanceController {
   @Roles('admin', 'district', 'school', 'teacher')
   @ApiOperation({ summary: 'Mark present/excused by hand, with a reason (teacher of the class or school staff). Present only for today or earlier.' })
   @ZodBody(ManualMark)
+  @ZodResponse(AttendanceDaySchema)
   async mark(@CurrentCaller() caller: Caller, @Param('studentId') studentId: string, @Param('date') date: string, @Body() body: unknown): Promise<DayRow> {
-    const day = parseBody(isoDate, date);
+    const day = parseBody(IsoDateSchema, date);
     const input = parseBody(ManualMark, body);
     const [student] = await this.db.query<{ school_id: string; class_id: string; time_zone: string }>(
       'SELECT st.school_id, st.class_id, s.time_zone FROM students st JOIN schools s ON s.id = st.school_id WHERE st.id = $1',
@@ -99,8 +82,9 @@ export class ManualAttendanceController {
   @ApiOperation({ summary: 'Days of a student with status, source (tap|manual), reason and tap times.' })
   @ApiQuery({ name: 'from', required: true })
   @ApiQuery({ name: 'to', required: true })
+  @ZodResponse(AttendanceDaysSchema)
   async days(@Param('studentId') studentId: string, @Query() query: unknown): Promise<DayRow[]> {
-    const q = parseBody(z.object({ from: isoDate, to: isoDate }), query);
+    const q = parseBody(DateRangeQuerySchema, query);
     const rows = await this.db.query<DayRow & { first_in: Date | null; last_out: Date | null; time_zone: string }>(
       `SELECT ${DAY_COLUMNS}, s.time_zone
          FROM attendance_days a JOIN schools s ON s.id = a.school_id WHERE a.student_id = $1 AND a.date BETWEEN $2 AND $3 ORDER BY a.date`,

@@ -31,6 +31,11 @@ export class MetricsService {
   readonly daysSkipped = new Counter({ name: 'rfid_attendance_taps_skipped_total', help: 'Taps that could not change their attendance day (a later IN or an earlier OUT than already committed): day not written', registers: [this.registry] });
   readonly liveEvents = new Counter({ name: 'rfid_live_events_total', help: 'Socket.IO events emitted', labelNames: ['event'], registers: [this.registry] });
 
+  readonly notifyOutcomes = new Counter({ name: 'rfid_notify_outcomes_total', help: 'Notification attempts and decisions, by channel and outcome (sent, delivered, retry, failed, skipped_<reason>)', labelNames: ['channel', 'outcome'], registers: [this.registry] });
+  readonly notifySendSeconds = new Histogram({ name: 'rfid_notify_send_seconds', help: 'Provider call duration (incl. waiting for the channel limits)', labelNames: ['channel'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [this.registry] });
+  readonly notifyRoundSeconds = new Histogram({ name: 'rfid_notify_round_seconds', help: 'One worker round: claim, decide, send, record', buckets: [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers: [this.registry] });
+  readonly notifyReports = new Counter({ name: 'rfid_notify_reports_total', help: 'Provider delivery reports, by channel and result (delivered, failed, rejected, unknown)', labelNames: ['channel', 'result'], registers: [this.registry] });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }

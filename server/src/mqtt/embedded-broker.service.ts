@@ -8,11 +8,13 @@ import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } fro
 import { Aedes, type AedesPublishPacket, type Client } from 'aedes';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import net from 'node:net';
-import { gatewayTopicPrefix } from '@rfid/protocol';
-import { SERVER_CONFIG, type ServerConfig } from '../config/config.js';
+import tls from 'node:tls';
+import { gatewayTopicPrefix, type Clock } from '@rfid/protocol';
+import { CLOCK, SERVER_CONFIG, type ServerConfig } from '../config/config.js';
 import { LOGGER, type Logger } from '../logger.js';
 import { DevicesService } from '../devices/devices.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
+import { loadBrokerTls, type BrokerTlsFiles } from './broker-tls.js';
 
 interface ClientIdentity {
   internal: boolean;
@@ -31,18 +33,32 @@ export function filterWithinPrefix(filter: string, prefix: string): boolean {
   return filter.startsWith(prefix) && !filter.startsWith('$');
 }
 
+function listen(server: net.Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as net.AddressInfo).port);
+    });
+  });
+}
+
 @Injectable()
 export class EmbeddedBrokerService implements OnModuleInit, OnApplicationShutdown {
   readonly internalUsername = `$server`;
   readonly internalPassword = randomBytes(24).toString('base64url');
   private broker: Aedes | null = null;
   private server: net.Server | null = null;
+  private tlsServer: tls.Server | null = null;
   private boundPort: number | null = null;
+  private boundTlsPort: number | null = null;
+  private tlsFiles: BrokerTlsFiles | null = null;
   private readonly log: Logger;
 
   constructor(
     @Inject(SERVER_CONFIG) private readonly config: ServerConfig,
     @Inject(LOGGER) logger: Logger,
+    @Inject(CLOCK) private readonly clock: Clock,
     private readonly devices: DevicesService,
     private readonly metrics: MetricsService,
   ) {
@@ -60,6 +76,22 @@ export class EmbeddedBrokerService implements OnModuleInit, OnApplicationShutdow
 
   get url(): string | null {
     return this.boundPort === null ? null : `mqtt://127.0.0.1:${this.boundPort}`;
+  }
+
+  /** Port of MQTT over TLS (the real one when MQTTS_PORT=0); null when off. */
+  get tlsPort(): number | null {
+    return this.boundTlsPort;
+  }
+
+  /** `mqtts://localhost:PORT` (a name the generated certificate covers); null when TLS is off. */
+  get tlsUrl(): string | null {
+    return this.boundTlsPort === null ? null : `mqtts://localhost:${this.boundTlsPort}`;
+  }
+
+  /** The CA gateways trust (PEM text and path); null when TLS is off or no `TLS_CA` was given. */
+  get tlsCa(): { pem: string; path: string } | null {
+    const f = this.tlsFiles;
+    return f?.ca && f.caPath ? { pem: f.ca, path: f.caPath } : null;
   }
 
   async onModuleInit(): Promise<void> {
@@ -95,17 +127,36 @@ export class EmbeddedBrokerService implements OnModuleInit, OnApplicationShutdow
     });
     broker.on('clientError', (client, err) => this.log.debug({ clientId: client.id, err: err.message }, 'client error'));
     this.broker = broker;
-    const server = net.createServer((socket) => broker.handle(socket));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.config.mqttPort, this.config.mqttHost, () => {
-        server.off('error', reject);
-        resolve();
+    if (this.config.mqttPort !== null) {
+      const server = net.createServer((socket) => broker.handle(socket));
+      this.server = server;
+      this.boundPort = await listen(server, this.config.mqttPort, this.config.mqttHost);
+      this.log.info({ port: this.boundPort, host: this.config.mqttHost }, 'embedded MQTT broker listening');
+    }
+    if (this.config.mqttsPort !== null) {
+      const files = await loadBrokerTls({
+        certPath: this.config.tlsCert,
+        keyPath: this.config.tlsKey,
+        caPath: this.config.tlsCa,
+        dataDir: this.config.dataDir,
+        extraNames: this.config.tlsNames,
+        now: this.clock.now(),
       });
-    });
-    this.server = server;
-    this.boundPort = (server.address() as net.AddressInfo).port;
-    this.log.info({ port: this.boundPort, host: this.config.mqttHost }, 'embedded MQTT broker listening');
+      this.tlsFiles = files;
+      const server = tls.createServer({ cert: files.cert, key: files.key, minVersion: 'TLSv1.2' }, (socket) =>
+        broker.handle(socket),
+      );
+      // A client that fails the handshake (wrong CA, plain MQTT on the TLS port) is one line, not a crash.
+      server.on('tlsClientError', (err) => this.log.debug({ err: err.message }, 'TLS handshake failed'));
+      this.tlsServer = server;
+      this.boundTlsPort = await listen(server, this.config.mqttsPort, this.config.mqttHost);
+      this.log.info(
+        { port: this.boundTlsPort, host: this.config.mqttHost, ca: files.caPath, cert: files.certPath, key: files.keyPath, generated: files.generated },
+        files.generated
+          ? `embedded MQTT broker listening on TLS with a generated certificate; gateways trust ${files.caPath}`
+          : 'embedded MQTT broker listening on TLS',
+      );
+    }
   }
 
   /**
@@ -165,11 +216,12 @@ export class EmbeddedBrokerService implements OnModuleInit, OnApplicationShutdow
 
   /** Last: after the server's own client has disconnected. */
   async onApplicationShutdown(): Promise<void> {
-    const server = this.server;
+    const servers = [this.server, this.tlsServer];
     const broker = this.broker;
     this.server = null;
+    this.tlsServer = null;
     this.broker = null;
     if (broker) await new Promise<void>((r) => broker.close(() => r()));
-    if (server) await new Promise<void>((r) => server.close(() => r()));
+    for (const server of servers) if (server) await new Promise<void>((r) => server.close(() => r()));
   }
 }

@@ -2,8 +2,24 @@ import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query } from '@nes
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { parseBody } from '../common/validation.js';
-import { ZodBody } from '../common/openapi.js';
-import { DomainError } from '../common/domain-error.js';
+import { ZodBody, ZodResponse } from '../common/openapi.js';
+import {
+  DistrictSchema,
+  DistrictsSchema,
+  GuardianSchema,
+  SchoolClassSchema,
+  SchoolClassesSchema,
+  SchoolSchema,
+  SchoolsSchema,
+  StudentSchema,
+  StudentSummariesSchema,
+  type District,
+  type Guardian,
+  type School,
+  type SchoolClass,
+  type Student,
+  type StudentSummary,
+} from '@rfid/protocol';
 import { CurrentCaller, HandlesPartialScope, Roles } from '../auth/decorators.js';
 import { ScopeService } from '../auth/scope.service.js';
 import type { Caller } from '../auth/caller.js';
@@ -19,8 +35,6 @@ import {
   SchoolPatchSchema,
   StudentPatchSchema,
 } from './people.schemas.js';
-
-type Row = Record<string, unknown>;
 
 const ListQuery = z.object({
   q: z.string().max(100).optional(),
@@ -44,7 +58,8 @@ export class PeopleController {
 
   @Get('districts')
   @ApiOperation({ summary: 'Districts in scope: `{id, code, name}`.' })
-  listDistricts(@CurrentCaller() caller: Caller): Promise<Row[]> {
+  @ZodResponse(DistrictsSchema)
+  listDistricts(@CurrentCaller() caller: Caller): Promise<District[]> {
     return this.people.listDistricts(caller);
   }
 
@@ -52,27 +67,31 @@ export class PeopleController {
   @Roles('admin')
   @HttpCode(201)
   @ZodBody(NewDistrictSchema)
-  createDistrict(@CurrentCaller() caller: Caller, @Body() body: unknown): Promise<Row> {
+  @ZodResponse(DistrictSchema, { status: 201 })
+  createDistrict(@CurrentCaller() caller: Caller, @Body() body: unknown): Promise<District> {
     return this.people.createDistrict(caller, parseBody(NewDistrictSchema, body));
   }
 
   @Patch('districts/:districtId')
   @Roles('admin')
   @ZodBody(DistrictPatchSchema)
-  updateDistrict(@CurrentCaller() caller: Caller, @Param('districtId') id: string, @Body() body: unknown): Promise<Row> {
+  @ZodResponse(DistrictSchema)
+  updateDistrict(@CurrentCaller() caller: Caller, @Param('districtId') id: string, @Body() body: unknown): Promise<District> {
     return this.people.updateDistrict(caller, id, parseBody(DistrictPatchSchema, body));
   }
 
   @Get('districts/:districtId/schools')
   @HandlesPartialScope()
   @ApiOperation({ summary: 'Schools of a district, cut to the caller’s scope.' })
-  schoolsOfDistrict(@CurrentCaller() caller: Caller, @Param('districtId') id: string): Promise<Row[]> {
+  @ZodResponse(SchoolsSchema)
+  schoolsOfDistrict(@CurrentCaller() caller: Caller, @Param('districtId') id: string): Promise<School[]> {
     return this.people.listSchools(caller, id);
   }
 
   @Get('schools')
   @ApiOperation({ summary: 'Schools in scope: `{id, code, name, districtId, timeZone, level, schoolDays, holidays, onTimeUntil, lateUntil, absenceCutoff, checkoutFrom, checkoutUntil}`.' })
-  listSchools(@CurrentCaller() caller: Caller): Promise<Row[]> {
+  @ZodResponse(SchoolsSchema)
+  listSchools(@CurrentCaller() caller: Caller): Promise<School[]> {
     return this.people.listSchools(caller);
   }
 
@@ -81,13 +100,15 @@ export class PeopleController {
   @HttpCode(201)
   @ApiOperation({ summary: 'Create a school with its rules (admin, or a district user in its district).' })
   @ZodBody(NewSchoolSchema)
-  createSchool(@CurrentCaller() caller: Caller, @Body() body: unknown): Promise<Row> {
+  @ZodResponse(SchoolSchema, { status: 201 })
+  createSchool(@CurrentCaller() caller: Caller, @Body() body: unknown): Promise<School> {
     return this.people.createSchool(caller, parseBody(NewSchoolSchema, body));
   }
 
   @Get('schools/:schoolId')
   @HandlesPartialScope()
-  getSchool(@Param('schoolId') id: string): Promise<Row> {
+  @ZodResponse(SchoolSchema)
+  getSchool(@Param('schoolId') id: string): Promise<School> {
     return this.people.getSchool(id);
   }
 
@@ -95,14 +116,16 @@ export class PeopleController {
   @Roles('admin', 'district', 'school')
   @ApiOperation({ summary: 'Change name, level, time zone, school days (ISO 1–7), holidays (YYYY-MM-DD) and the times of the day (HH:MM).' })
   @ZodBody(SchoolPatchSchema)
-  updateSchool(@CurrentCaller() caller: Caller, @Param('schoolId') id: string, @Body() body: unknown): Promise<Row> {
+  @ZodResponse(SchoolSchema)
+  updateSchool(@CurrentCaller() caller: Caller, @Param('schoolId') id: string, @Body() body: unknown): Promise<School> {
     return this.people.updateSchool(caller, id, parseBody(SchoolPatchSchema, body));
   }
 
   @Get('schools/:schoolId/classes')
   @HandlesPartialScope()
   @ApiOperation({ summary: 'Classes of a school in scope (a teacher: its classes; a parent: its children’s).' })
-  listClasses(@CurrentCaller() caller: Caller, @Param('schoolId') id: string): Promise<Row[]> {
+  @ZodResponse(SchoolClassesSchema)
+  listClasses(@CurrentCaller() caller: Caller, @Param('schoolId') id: string): Promise<SchoolClass[]> {
     return this.people.listClasses(caller, id);
   }
 
@@ -110,7 +133,8 @@ export class PeopleController {
   @Roles('admin', 'district', 'school')
   @HttpCode(201)
   @ZodBody(NewClassSchema)
-  createClass(@CurrentCaller() caller: Caller, @Param('schoolId') id: string, @Body() body: unknown): Promise<Row> {
+  @ZodResponse(SchoolClassSchema, { status: 201 })
+  createClass(@CurrentCaller() caller: Caller, @Param('schoolId') id: string, @Body() body: unknown): Promise<SchoolClass> {
     return this.people.createClass(caller, id, parseBody(NewClassSchema, body));
   }
 
@@ -120,26 +144,30 @@ export class PeopleController {
   @ApiQuery({ name: 'q', required: false })
   @ApiQuery({ name: 'limit', required: false })
   @ApiQuery({ name: 'offset', required: false })
-  listSchoolStudents(@CurrentCaller() caller: Caller, @Param('schoolId') id: string, @Query() query: unknown): Promise<Row[]> {
+  @ZodResponse(StudentSummariesSchema)
+  listSchoolStudents(@CurrentCaller() caller: Caller, @Param('schoolId') id: string, @Query() query: unknown): Promise<StudentSummary[]> {
     return this.people.listStudents(caller, { schoolId: id, ...parseBody(ListQuery, query) });
   }
 
   @Get('classes/:classId')
   @HandlesPartialScope()
-  getClass(@Param('classId') id: string): Promise<Row> {
+  @ZodResponse(SchoolClassSchema)
+  getClass(@Param('classId') id: string): Promise<SchoolClass> {
     return this.people.getClass(id);
   }
 
   @Patch('classes/:classId')
   @Roles('admin', 'district', 'school')
   @ZodBody(ClassPatchSchema)
-  updateClass(@CurrentCaller() caller: Caller, @Param('classId') id: string, @Body() body: unknown): Promise<Row> {
+  @ZodResponse(SchoolClassSchema)
+  updateClass(@CurrentCaller() caller: Caller, @Param('classId') id: string, @Body() body: unknown): Promise<SchoolClass> {
     return this.people.updateClass(caller, id, parseBody(ClassPatchSchema, body));
   }
 
   @Get('classes/:classId/students')
   @HandlesPartialScope()
-  listClassStudents(@CurrentCaller() caller: Caller, @Param('classId') id: string, @Query() query: unknown): Promise<Row[]> {
+  @ZodResponse(StudentSummariesSchema)
+  listClassStudents(@CurrentCaller() caller: Caller, @Param('classId') id: string, @Query() query: unknown): Promise<StudentSummary[]> {
     return this.people.listStudents(caller, { classId: id, ...parseBody(ListQuery, query) });
   }
 
@@ -148,20 +176,23 @@ export class PeopleController {
   @HttpCode(201)
   @ApiOperation({ summary: 'Create a student in a class; `studentCode` is the national Mã định danh (unique).' })
   @ZodBody(NewStudentSchema)
-  createStudent(@CurrentCaller() caller: Caller, @Body() body: unknown): Promise<Row> {
+  @ZodResponse(StudentSchema, { status: 201 })
+  createStudent(@CurrentCaller() caller: Caller, @Body() body: unknown): Promise<Student> {
     return this.people.createStudent(caller, parseBody(NewStudentSchema, body));
   }
 
   @Get('students/:studentId')
   @ApiOperation({ summary: 'A student with guardians and cards.' })
-  getStudent(@Param('studentId') id: string): Promise<Row> {
+  @ZodResponse(StudentSchema)
+  getStudent(@Param('studentId') id: string): Promise<Student> {
     return this.people.getStudent(id);
   }
 
   @Patch('students/:studentId')
   @Roles('admin', 'district', 'school')
   @ZodBody(StudentPatchSchema)
-  updateStudent(@CurrentCaller() caller: Caller, @Param('studentId') id: string, @Body() body: unknown): Promise<Row> {
+  @ZodResponse(StudentSchema)
+  updateStudent(@CurrentCaller() caller: Caller, @Param('studentId') id: string, @Body() body: unknown): Promise<Student> {
     return this.people.updateStudent(caller, id, parseBody(StudentPatchSchema, body));
   }
 
@@ -170,16 +201,8 @@ export class PeopleController {
   @HttpCode(201)
   @ApiOperation({ summary: 'Add a guardian; phones are normalised to 0… (`+84 912 345 678` → `0912345678`).' })
   @ZodBody(NewGuardianSchema)
-  addGuardian(@CurrentCaller() caller: Caller, @Param('studentId') id: string, @Body() body: unknown): Promise<Row> {
+  @ZodResponse(GuardianSchema, { status: 201 })
+  addGuardian(@CurrentCaller() caller: Caller, @Param('studentId') id: string, @Body() body: unknown): Promise<Guardian> {
     return this.people.addGuardian(caller, id, parseBody(NewGuardianSchema, body));
-  }
-
-  @Get('students/:studentId/notifications')
-  @ApiOperation({ summary: 'Messages to the student’s guardians: `{id, event, channel, status, text, createdAt}`, newest first.' })
-  @ApiQuery({ name: 'limit', required: false })
-  notifications(@Param('studentId') id: string, @Query('limit') limit?: string): Promise<Row[]> {
-    const n = limit === undefined ? 100 : Number(limit);
-    if (!Number.isInteger(n) || n < 1 || n > 1000) throw new DomainError('bad_request', 'limit: 1–1000');
-    return this.people.notifications(id, n);
   }
 }

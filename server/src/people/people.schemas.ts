@@ -1,14 +1,9 @@
 import { z } from 'zod';
-import { isValidTimeZone } from '@rfid/protocol';
+import { HhmmSchema, IsoDateSchema, isValidTimeZone } from '@rfid/protocol';
 
-const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (00:00–23:59)');
-export const isoDate = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD')
-  .refine((d) => {
-    const t = new Date(`${d}T00:00:00Z`);
-    return !Number.isNaN(t.getTime()) && t.toISOString().startsWith(d);
-  }, 'not a real date');
+const hhmm = HhmmSchema;
+/** The one date validator (protocol): `2026-02-30` is refused. */
+export const isoDate = IsoDateSchema;
 const name = z
   .string()
   .transform((s) => s.normalize('NFC').replace(/\s+/g, ' ').trim())
@@ -69,7 +64,7 @@ export const NewGuardianSchema = z.object({
     }),
   email: z.string().email().nullable().optional(),
   zaloId: z.string().trim().max(100).nullable().optional(),
-  channels: z.array(z.enum(['sms', 'zalo', 'email', 'push'])).optional(),
+  channels: z.array(z.enum(['sms', 'zalo', 'email', 'push', 'webhook', 'in_app'])).optional(),
   relation: z.string().trim().max(50).nullable().optional(),
 });
 

@@ -8,12 +8,14 @@ import type { z } from 'zod';
 import type { Clock } from '@rfid/protocol';
 import { CLOCK } from '../config/config.js';
 import { useClockForEnrolments } from '../calendar/enrolment.repository.js';
+import type { District, Guardian, School, SchoolClass, Student, StudentSummary } from '@rfid/protocol';
 import { Database, type SqlClient } from '../db/database.service.js';
 import { DomainError } from '../common/domain-error.js';
 import { ScopeService } from '../auth/scope.service.js';
 import type { Caller } from '../auth/caller.js';
 import { AuditService } from '../audit/audit.service.js';
 import { gradeOfClass, type ClassPatchSchema, type DistrictPatchSchema, type NewClassSchema, type NewDistrictSchema, type NewGuardianSchema, type NewSchoolSchema, type NewStudentSchema, type SchoolPatchSchema, type StudentPatchSchema } from './people.schemas.js';
+import { defaultChannels } from '../notifications/preferences.js';
 
 export const SCHOOL_COLUMNS = `s.id, s.code, s.name, s.district_id AS "districtId", s.level, s.time_zone AS "timeZone", s.school_days::int[] AS "schoolDays",
   s.holidays::text[] AS holidays, s.on_time_until AS "onTimeUntil", s.late_until AS "lateUntil", s.absence_cutoff AS "absenceCutoff",
@@ -37,7 +39,7 @@ const RULE_COLUMNS: Record<string, string> = {
   level: 'level',
 };
 
-type Row = Record<string, unknown>;
+type StudentCore = Omit<Student, 'guardians' | 'cards'>;
 
 @Injectable()
 export class PeopleService {
@@ -50,34 +52,36 @@ export class PeopleService {
 
   // ---- districts
 
-  async listDistricts(caller: Caller): Promise<Row[]> {
+  async listDistricts(caller: Caller): Promise<District[]> {
     const cond =
       caller.role === 'admin' ? { sql: 'TRUE', params: [] as unknown[] } : { sql: 'd.id = $1', params: [caller.districtId ?? '00000000-0000-0000-0000-000000000000'] };
     if (caller.role === 'teacher' || caller.role === 'parent') return [];
-    return this.db.query(`SELECT d.id, d.code, d.name FROM districts d WHERE ${cond.sql} ORDER BY d.code`, cond.params);
+    return this.db.query<District>(`SELECT d.id, d.code, d.name FROM districts d WHERE ${cond.sql} ORDER BY d.code`, cond.params);
   }
 
-  async createDistrict(caller: Caller, input: z.infer<typeof NewDistrictSchema>): Promise<Row> {
+  async createDistrict(caller: Caller, input: z.infer<typeof NewDistrictSchema>): Promise<District> {
     return this.db.transaction(async (c) => {
       await this.assertFree(c, 'SELECT 1 FROM districts WHERE code = $1', [input.code], `district code ${input.code} exists`);
-      const r = await c.query('INSERT INTO districts (code, name) VALUES ($1, $2) RETURNING id, code, name', [input.code, input.name]);
-      const d = r.rows[0] as Row;
-      await this.audit.record(caller, { action: 'district.create', entity: 'district', entityId: d.id as string, details: input }, c);
+      const r = await c.query<District>('INSERT INTO districts (code, name) VALUES ($1, $2) RETURNING id, code, name', [input.code, input.name]);
+      const d = r.rows[0]!;
+      await this.audit.record(caller, { action: 'district.create', entity: 'district', entityId: d.id, details: input }, c);
       return d;
     });
   }
 
-  async updateDistrict(caller: Caller, id: string, patch: z.infer<typeof DistrictPatchSchema>): Promise<Row> {
+  async updateDistrict(caller: Caller, id: string, patch: z.infer<typeof DistrictPatchSchema>): Promise<District> {
     return this.db.transaction(async (c) => {
       if (patch.name) await c.query('UPDATE districts SET name = $2 WHERE id = $1', [id, patch.name]);
       await this.audit.record(caller, { action: 'district.update', entity: 'district', entityId: id, details: patch }, c);
-      return (await c.query('SELECT id, code, name FROM districts WHERE id = $1', [id])).rows[0] as Row;
+      const d = (await c.query<District>('SELECT id, code, name FROM districts WHERE id = $1', [id])).rows[0];
+      if (!d) throw new DomainError('not_found', `district ${id} not found`);
+      return d;
     });
   }
 
   // ---- schools
 
-  async listSchools(caller: Caller, districtId?: string): Promise<Row[]> {
+  async listSchools(caller: Caller, districtId?: string): Promise<School[]> {
     const s = this.scope.schoolsSql(caller, 's');
     const params = [...s.params];
     let extra = '';
@@ -85,16 +89,16 @@ export class PeopleService {
       params.push(districtId);
       extra = ` AND s.district_id = $${params.length}`;
     }
-    return this.db.query(`SELECT ${SCHOOL_COLUMNS} FROM schools s WHERE ${s.sql}${extra} ORDER BY s.code`, params);
+    return this.db.query<School>(`SELECT ${SCHOOL_COLUMNS} FROM schools s WHERE ${s.sql}${extra} ORDER BY s.code`, params);
   }
 
-  async getSchool(id: string, c: SqlClient = this.db.pool): Promise<Row> {
-    const r = await c.query(`SELECT ${SCHOOL_COLUMNS} FROM schools s WHERE s.id = $1`, [id]);
+  async getSchool(id: string, c: SqlClient = this.db.pool): Promise<School> {
+    const r = await c.query<School>(`SELECT ${SCHOOL_COLUMNS} FROM schools s WHERE s.id = $1`, [id]);
     if (!r.rows[0]) throw new DomainError('not_found', `school ${id} not found`);
-    return r.rows[0] as Row;
+    return r.rows[0];
   }
 
-  async createSchool(caller: Caller, input: z.infer<typeof NewSchoolSchema>): Promise<Row> {
+  async createSchool(caller: Caller, input: z.infer<typeof NewSchoolSchema>): Promise<School> {
     await this.scope.require(caller, 'district', input.districtId);
     const { districtId, code, name, level, ...rules } = input;
     return this.db.transaction(async (c) => {
@@ -107,12 +111,12 @@ export class PeopleService {
     });
   }
 
-  async updateSchool(caller: Caller, id: string, patch: z.infer<typeof SchoolPatchSchema>): Promise<Row> {
+  async updateSchool(caller: Caller, id: string, patch: z.infer<typeof SchoolPatchSchema>): Promise<School> {
     return this.db.transaction(async (c) => {
       await this.setColumns(c, 'schools', id, patch);
       const school = await this.getSchool(id, c);
-      if ((school.lateUntil as string) < (school.onTimeUntil as string)) throw new DomainError('bad_rules', 'lateUntil must not be before onTimeUntil');
-      if ((school.checkoutUntil as string) < (school.checkoutFrom as string)) throw new DomainError('bad_rules', 'checkoutUntil must not be before checkoutFrom');
+      if (school.lateUntil < school.onTimeUntil) throw new DomainError('bad_rules', 'lateUntil must not be before onTimeUntil');
+      if (school.checkoutUntil < school.checkoutFrom) throw new DomainError('bad_rules', 'checkoutUntil must not be before checkoutFrom');
       await this.audit.record(caller, { action: 'school.update', entity: 'school', entityId: id, schoolId: id, details: patch }, c);
       return school;
     });
@@ -120,18 +124,18 @@ export class PeopleService {
 
   // ---- classes
 
-  async listClasses(caller: Caller, schoolId: string): Promise<Row[]> {
+  async listClasses(caller: Caller, schoolId: string): Promise<SchoolClass[]> {
     const s = this.scope.classesSql(caller, 'c', 2);
-    return this.db.query(`SELECT ${CLASS_COLUMNS} FROM classes c WHERE c.school_id = $1 AND ${s.sql} ORDER BY c.grade NULLS LAST, c.name`, [schoolId, ...s.params]);
+    return this.db.query<SchoolClass>(`SELECT ${CLASS_COLUMNS} FROM classes c WHERE c.school_id = $1 AND ${s.sql} ORDER BY c.grade NULLS LAST, c.name`, [schoolId, ...s.params]);
   }
 
-  async getClass(id: string): Promise<Row> {
-    const [r] = await this.db.query(`SELECT ${CLASS_COLUMNS} FROM classes c WHERE c.id = $1`, [id]);
+  async getClass(id: string): Promise<SchoolClass> {
+    const [r] = await this.db.query<SchoolClass>(`SELECT ${CLASS_COLUMNS} FROM classes c WHERE c.id = $1`, [id]);
     if (!r) throw new DomainError('not_found', `class ${id} not found`);
     return r;
   }
 
-  async createClass(caller: Caller, schoolId: string, input: z.infer<typeof NewClassSchema>): Promise<Row> {
+  async createClass(caller: Caller, schoolId: string, input: z.infer<typeof NewClassSchema>): Promise<SchoolClass> {
     return this.db.transaction(async (c) => {
       await this.assertFree(c, 'SELECT 1 FROM classes WHERE school_id = $1 AND name = $2', [schoolId, input.name], `class ${input.name} exists in this school`);
       const r = await c.query<{ id: string }>('INSERT INTO classes (school_id, name, grade) VALUES ($1, $2, $3) RETURNING id', [schoolId, input.name, input.grade ?? gradeOfClass(input.name)]);
@@ -141,21 +145,21 @@ export class PeopleService {
     });
   }
 
-  async updateClass(caller: Caller, id: string, patch: z.infer<typeof ClassPatchSchema>): Promise<Row> {
+  async updateClass(caller: Caller, id: string, patch: z.infer<typeof ClassPatchSchema>): Promise<SchoolClass> {
     const before = await this.getClass(id);
     await this.db.transaction(async (c) => {
       if (patch.name && patch.name !== before.name) {
         await this.assertFree(c, 'SELECT 1 FROM classes WHERE school_id = $1 AND name = $2', [before.schoolId, patch.name], `class ${patch.name} exists in this school`);
       }
       await this.setColumns(c, 'classes', id, patch as Record<string, unknown>);
-      await this.audit.record(caller, { action: 'class.update', entity: 'class', entityId: id, schoolId: before.schoolId as string, details: patch }, c);
+      await this.audit.record(caller, { action: 'class.update', entity: 'class', entityId: id, schoolId: before.schoolId, details: patch }, c);
     });
     return this.getClass(id);
   }
 
   // ---- students
 
-  async listStudents(caller: Caller, where: { schoolId?: string; classId?: string; q?: string; limit: number; offset: number }): Promise<Row[]> {
+  async listStudents(caller: Caller, where: { schoolId?: string; classId?: string; q?: string; limit: number; offset: number }): Promise<StudentSummary[]> {
     const s = this.scope.studentsSql(caller, 'st');
     const params = [...s.params];
     const conds = [s.sql];
@@ -170,7 +174,7 @@ export class PeopleService {
       conds.push(`(st.name ILIKE '%' || $${params.length} || '%' OR st.student_code = $${params.length})`);
     }
     params.push(where.limit, where.offset);
-    return this.db.query(
+    return this.db.query<StudentSummary>(
       `SELECT ${STUDENT_COLUMNS}, (SELECT text FROM cards WHERE student_id = st.id AND status = 'active') AS card
          FROM students st JOIN classes c ON c.id = st.class_id WHERE ${conds.join(' AND ')}
          ORDER BY c.name, st.name LIMIT $${params.length - 1} OFFSET $${params.length}`,
@@ -178,23 +182,23 @@ export class PeopleService {
     );
   }
 
-  async getStudent(id: string, c: SqlClient = this.db.pool): Promise<Row> {
-    const r = await c.query(`SELECT ${STUDENT_COLUMNS} FROM students st JOIN classes c ON c.id = st.class_id WHERE st.id = $1`, [id]);
+  async getStudent(id: string, c: SqlClient = this.db.pool): Promise<Student> {
+    const r = await c.query<StudentCore>(`SELECT ${STUDENT_COLUMNS} FROM students st JOIN classes c ON c.id = st.class_id WHERE st.id = $1`, [id]);
     if (!r.rows[0]) throw new DomainError('not_found', `student ${id} not found`);
-    const student = r.rows[0] as Row;
-    student.guardians = (
-      await c.query(
+    const core = r.rows[0];
+    const guardians = (
+      await c.query<Guardian>(
         `SELECT g.id, g.name, g.phone, g.email, g.zalo_id AS "zaloId", g.channels, sg.relation FROM guardians g JOIN student_guardians sg ON sg.guardian_id = g.id WHERE sg.student_id = $1 ORDER BY g.created_at`,
         [id],
       )
     ).rows;
-    student.cards = (
-      await c.query(`SELECT id, text, printed, status, created_at AS "createdAt", retired_at AS "retiredAt" FROM cards WHERE student_id = $1 ORDER BY created_at DESC`, [id])
+    const cards = (
+      await c.query<Student['cards'][number]>(`SELECT id, text, printed, status, created_at AS "createdAt", retired_at AS "retiredAt" FROM cards WHERE student_id = $1 ORDER BY created_at DESC`, [id])
     ).rows;
-    return student;
+    return { ...core, guardians, cards };
   }
 
-  async createStudent(caller: Caller, input: z.infer<typeof NewStudentSchema>): Promise<Row> {
+  async createStudent(caller: Caller, input: z.infer<typeof NewStudentSchema>): Promise<Student> {
     await this.scope.require(caller, 'class', input.classId);
     const klass = await this.getClass(input.classId);
     return this.db.transaction(async (c) => {
@@ -205,12 +209,12 @@ export class PeopleService {
         [klass.schoolId, input.classId, input.studentCode, input.name, input.birthDate ?? null, input.gender ?? null, input.ethnicity ?? null],
       );
       const id = r.rows[0]!.id;
-      await this.audit.record(caller, { action: 'student.create', entity: 'student', entityId: id, schoolId: klass.schoolId as string, details: input }, c);
+      await this.audit.record(caller, { action: 'student.create', entity: 'student', entityId: id, schoolId: klass.schoolId, details: input }, c);
       return this.getStudent(id, c);
     });
   }
 
-  async updateStudent(caller: Caller, id: string, patch: z.infer<typeof StudentPatchSchema>): Promise<Row> {
+  async updateStudent(caller: Caller, id: string, patch: z.infer<typeof StudentPatchSchema>): Promise<Student> {
     const before = await this.getStudent(id);
     if (patch.classId && patch.classId !== before.classId) {
       await this.scope.require(caller, 'class', patch.classId);
@@ -220,15 +224,15 @@ export class PeopleService {
     return this.db.transaction(async (c) => {
       await useClockForEnrolments(c, this.clock.now());
       await this.setColumns(c, 'students', id, patch as Record<string, unknown>, { classId: 'class_id', birthDate: 'birth_date', name: 'name', gender: 'gender', ethnicity: 'ethnicity', active: 'active' });
-      await this.audit.record(caller, { action: 'student.update', entity: 'student', entityId: id, schoolId: before.schoolId as string, details: patch }, c);
+      await this.audit.record(caller, { action: 'student.update', entity: 'student', entityId: id, schoolId: before.schoolId, details: patch }, c);
       return this.getStudent(id, c);
     });
   }
 
-  async addGuardian(caller: Caller, studentId: string, input: z.infer<typeof NewGuardianSchema>): Promise<Row> {
+  async addGuardian(caller: Caller, studentId: string, input: z.infer<typeof NewGuardianSchema>): Promise<Guardian> {
     const student = await this.getStudent(studentId);
     return this.db.transaction(async (c) => {
-      const channels = input.channels ?? (input.phone ? ['sms'] : []);
+      const channels = input.channels ?? defaultChannels(input.phone);
       const r = await c.query<{ id: string }>('INSERT INTO guardians (name, phone, email, zalo_id, channels) VALUES ($1, $2, $3, $4, $5) RETURNING id', [
         input.name,
         input.phone ?? null,
@@ -238,17 +242,9 @@ export class PeopleService {
       ]);
       const id = r.rows[0]!.id;
       await c.query('INSERT INTO student_guardians (student_id, guardian_id, relation) VALUES ($1, $2, $3)', [studentId, id, input.relation ?? null]);
-      await this.audit.record(caller, { action: 'guardian.create', entity: 'guardian', entityId: id, schoolId: student.schoolId as string, details: { studentId, ...input } }, c);
+      await this.audit.record(caller, { action: 'guardian.create', entity: 'guardian', entityId: id, schoolId: student.schoolId, details: { studentId, ...input } }, c);
       return { id, name: input.name, phone: input.phone ?? null, email: input.email ?? null, zaloId: input.zaloId ?? null, channels, relation: input.relation ?? null };
     });
-  }
-
-  async notifications(studentId: string, limit: number): Promise<Row[]> {
-    return this.db.query(
-      `SELECT id, event, channel, status, text, created_at AS "createdAt", sent_at AS "sentAt", guardian_id AS "guardianId"
-         FROM notification_outbox WHERE student_id = $1 ORDER BY created_at DESC LIMIT $2`,
-      [studentId, limit],
-    );
   }
 
   private async assertFree(c: SqlClient, sql: string, params: unknown[], message: string): Promise<void> {

@@ -1,12 +1,13 @@
 /**
  * The absence job: once a school's absence cut-off has passed on a school day, every enrolled
  * student without an attendance row for that day gets one with status `absent`, and their
- * guardians an `absent` outbox row, in one transaction. A tap that comes later (a drained
+ * guardians an `absent` outbox row (the event only: the notification worker decides whether, how
+ * and when they are told), in one transaction. A tap that comes later (a drained
  * backlog, a late student) still turns the row into `present`/`late` through ingest.
  */
 import { zonedTime } from '@rfid/protocol';
 import type { Database } from '../db/database.service.js';
-import { GUARDIAN_CHANNELS_SQL, OUTBOX_ONCE_A_DAY_SQL } from '../db/notification-outbox.sql.js';
+import { OUTBOX_EVENT_COLUMNS, OUTBOX_ONCE_A_DAY_SQL } from '../db/notification-outbox.sql.js';
 import { isSchoolDay, rulesFromRow, SCHOOL_RULES_COLUMNS, type SchoolRulesRow } from '../attendance/attendance-rules.js';
 import { enrolledOn } from '../calendar/enrolment.sql.js';
 
@@ -34,7 +35,7 @@ export async function dueSchoolDays(db: Database, now: Date): Promise<SchoolDayD
   return due;
 }
 
-export async function markAbsences(db: Database, day: SchoolDayDue): Promise<{ absent: number; notifications: number }> {
+export async function markAbsences(db: Database, day: SchoolDayDue, now: Date): Promise<{ absent: number; notifications: number }> {
   return db.transaction(async (c) => {
     const absent = await c.query<{ student_id: string }>(
       `INSERT INTO attendance_days (student_id, date, school_id, class_id, status)
@@ -46,15 +47,14 @@ export async function markAbsences(db: Database, day: SchoolDayDue): Promise<{ a
     const ids = absent.rows.map((r) => r.student_id);
     if (ids.length === 0) return { absent: 0, notifications: 0 };
     const outbox = await c.query(
-      `INSERT INTO notification_outbox (student_id, day, guardian_id, event, channel, text)
-       SELECT s.id, $2::date, g.id, 'absent', ch, s.name || ' chưa đến trường ngày ' || to_char($2::date, 'DD/MM/YYYY') || '.'
+      `INSERT INTO notification_outbox (${OUTBOX_EVENT_COLUMNS})
+       SELECT s.id, s.school_id, $2::date, sg.guardian_id, NULL, 'absent', $3::timestamptz, '{}'::jsonb
          FROM students s
          JOIN student_guardians sg ON sg.student_id = s.id
-         JOIN guardians g ON g.id = sg.guardian_id
-         CROSS JOIN LATERAL ${GUARDIAN_CHANNELS_SQL} AS ch
         WHERE s.id = ANY($1::uuid[])
+        ORDER BY s.id, sg.guardian_id
        ${OUTBOX_ONCE_A_DAY_SQL}`,
-      [ids, day.date],
+      [ids, day.date, now.toISOString()],
     );
     return { absent: ids.length, notifications: outbox.rowCount ?? 0 };
   });

@@ -60,7 +60,7 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
       const key = `${day.schoolId}:${day.date}`;
       if (!(await this.lock.claim('absence', key))) continue;
       try {
-        const result = await markAbsences(this.db, day);
+        const result = await markAbsences(this.db, day, this.clock.now());
         await this.lock.finish('absence', key, result);
         if (result.absent) this.log.info({ job: 'absence', ...day, ...result }, 'absences marked');
         ran.push({ job: 'absence', key, result });

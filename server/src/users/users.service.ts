@@ -10,6 +10,8 @@ import { AuthService } from '../auth/auth.service.js';
 import { ScopeService } from '../auth/scope.service.js';
 import { STAFF_ROLES, type Caller } from '../auth/caller.js';
 import { AuditService } from '../audit/audit.service.js';
+import { SessionsService, type RevokeReason } from '../auth/sessions.service.js';
+import { UserAccessRepository } from './user-access.repository.js';
 
 export const NewUserSchema = z.object({
   username: z
@@ -27,6 +29,22 @@ export const NewUserSchema = z.object({
   guardianIds: z.array(z.string().uuid()).max(20).optional(),
 });
 export type NewUser = z.infer<typeof NewUserSchema>;
+
+/** `PATCH /users/{id}`: any of these; role and scope fields as for a new user of that role. */
+export const UserPatchSchema = z
+  .object({
+    password: NewUserSchema.shape.password.optional(),
+    active: z.boolean().optional(),
+    displayName: z.string().trim().max(200).optional(),
+    role: NewUserSchema.shape.role.optional(),
+    districtId: NewUserSchema.shape.districtId,
+    schoolId: NewUserSchema.shape.schoolId,
+    classIds: NewUserSchema.shape.classIds,
+    studentIds: NewUserSchema.shape.studentIds,
+  })
+  .strict()
+  .refine((p) => Object.keys(p).length > 0, 'nothing to change');
+export type UserPatch = z.infer<typeof UserPatchSchema>;
 
 export interface UserView {
   id: string;
@@ -51,6 +69,8 @@ export class UsersService implements OnApplicationBootstrap {
     private readonly auth: AuthService,
     private readonly scope: ScopeService,
     private readonly audit: AuditService,
+    private readonly sessions: SessionsService,
+    private readonly access: UserAccessRepository,
     @Inject(SERVER_CONFIG) private readonly config: ServerConfig,
     @Inject(LOGGER) logger: Logger,
   ) {
@@ -127,19 +147,64 @@ export class UsersService implements OnApplicationBootstrap {
     );
   }
 
-  /** Change a user's password or disable/enable it (staff, within scope; anybody for its own password). */
-  async update(caller: Caller, userId: string, patch: { password?: string; active?: boolean; displayName?: string }): Promise<void> {
+  /**
+   * Change a user's password, display name, active flag, role or scope (staff, within scope;
+   * anybody their own password and name). A new password ends the user's other sessions; a role
+   * or scope change and deactivation end all of them, live connections included.
+   */
+  async update(caller: Caller, userId: string, patch: UserPatch): Promise<void> {
     const target = (await this.list(caller)).find((u) => u.id === userId);
     if (!target) throw new DomainError('not_found', `user ${userId} not found`);
     const self = userId === caller.userId;
+    const changesAccess = patch.role !== undefined || patch.districtId !== undefined || patch.schoolId !== undefined || patch.classIds !== undefined || patch.studentIds !== undefined;
     if (!self && !STAFF_ROLES.includes(caller.role)) throw new DomainError('forbidden', `a ${caller.role} user may not change other users`);
     if (self && patch.active === false) throw new DomainError('bad_request', 'you cannot disable yourself');
-    await this.db.transaction(async (c) => {
+    if (self && changesAccess) throw new DomainError('forbidden', 'you cannot change your own role or scope');
+    if (!self && target.role === 'admin' && caller.role !== 'admin') throw new DomainError('forbidden', 'only an admin may change an admin');
+    let access: Awaited<ReturnType<UsersService['checkScopeFields']>> & { role: UserRole } = { ...target, guardianIds: undefined };
+    if (changesAccess) {
+      const role = patch.role ?? target.role;
+      const same = role === target.role;
+      const wanted: NewUser = {
+        username: target.username,
+        password: 'unused-by-the-scope-check',
+        role,
+        districtId: patch.districtId ?? (same ? (target.districtId ?? undefined) : undefined),
+        schoolId: patch.schoolId ?? (same ? (target.schoolId ?? undefined) : undefined),
+        classIds: patch.classIds ?? (same ? target.classIds : undefined),
+        studentIds: patch.studentIds ?? (same ? target.studentIds : undefined),
+      };
+      // The new role and scope must be one the caller could have created.
+      access = { ...(await this.checkScopeFields(caller, wanted)), role };
+    }
+    const reason: RevokeReason | null = patch.active === false ? 'deactivated' : changesAccess ? (patch.role !== undefined && patch.role !== target.role ? 'role_change' : 'scope_change') : patch.password ? 'password_change' : null;
+    const revoked = await this.db.transaction(async (c) => {
       if (patch.password) await c.query('UPDATE users SET password_hash = $2 WHERE id = $1', [userId, await this.auth.hashPassword(patch.password)]);
       if (patch.active !== undefined) await c.query('UPDATE users SET active = $2 WHERE id = $1', [userId, patch.active]);
       if (patch.displayName !== undefined) await c.query('UPDATE users SET display_name = $2 WHERE id = $1', [userId, patch.displayName.normalize('NFC')]);
-      await this.audit.record(caller, { action: 'user.update', entity: 'user', entityId: userId, schoolId: target.schoolId, details: { password: patch.password ? 'changed' : undefined, active: patch.active, displayName: patch.displayName } }, c);
+      if (changesAccess) await this.access.setRoleAndScope(c, userId, access);
+      // Own password change: the other sessions end, the one making the change goes on.
+      const ended = reason ? await this.sessions.revokeAllOfUser(c, userId, reason, reason === 'password_change' && self ? (caller.sessionId ?? null) : null) : [];
+      await this.audit.record(
+        caller,
+        {
+          action: 'user.update',
+          entity: 'user',
+          entityId: userId,
+          schoolId: target.schoolId,
+          details: {
+            password: patch.password ? 'changed' : undefined,
+            active: patch.active,
+            displayName: patch.displayName,
+            ...(changesAccess ? { from: { role: target.role, districtId: target.districtId, schoolId: target.schoolId, classIds: target.classIds, studentIds: target.studentIds }, to: { role: access.role, districtId: access.districtId, schoolId: access.schoolId, classIds: access.classIds, studentIds: access.studentIds } } : {}),
+            sessionsEnded: ended.length,
+          },
+        },
+        c,
+      );
+      return ended;
     });
+    this.sessions.closeSockets(revoked, reason && reason !== 'password_change' ? userId : undefined);
   }
 
   /** The scope columns the new user's role needs, each checked against the creator's own scope. */

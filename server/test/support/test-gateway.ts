@@ -25,8 +25,9 @@ export class TestGateway {
     });
   }
 
-  static async connect(url: string, schoolId: string, gatewayId: string, password: string, opts: { protocolVersion?: 4 | 5; reconnectPeriod?: number } = {}): Promise<TestGateway> {
-    const client = await mqtt.connectAsync(url, { username: gatewayId, password, clientId: `${gatewayId}-${Math.random().toString(36).slice(2, 6)}`, reconnectPeriod: opts.reconnectPeriod ?? 0, protocolVersion: opts.protocolVersion ?? 4, connectTimeout: 5000 });
+  static async connect(url: string, schoolId: string, gatewayId: string, password: string, opts: { protocolVersion?: 4 | 5; reconnectPeriod?: number; ca?: string; servername?: string } = {}): Promise<TestGateway> {
+    const tls = { ...(opts.ca !== undefined ? { ca: opts.ca, rejectUnauthorized: true } : {}), ...(opts.servername !== undefined ? { servername: opts.servername } : {}) };
+    const client = await mqtt.connectAsync(url, { username: gatewayId, password, clientId: `${gatewayId}-${Math.random().toString(36).slice(2, 6)}`, reconnectPeriod: opts.reconnectPeriod ?? 0, protocolVersion: opts.protocolVersion ?? 4, connectTimeout: 5000, ...tls });
     const gw = new TestGateway(client, schoolId, gatewayId);
     await client.subscribeAsync(topicFor(schoolId, gatewayId, 'acks'), { qos: 1 });
     return gw;

@@ -23,7 +23,7 @@ export interface TestServer extends RunningServer {
 export async function startTestServer(config: Partial<ServerConfig> = {}, deps: { clock?: Clock; db?: TestDatabase } = {}): Promise<TestServer> {
   const db = deps.db ?? (await createTestDatabase());
   const server = await createServer(
-    { databaseUrl: db.url, httpPort: 0, httpHost: '127.0.0.1', mqttHost: '127.0.0.1', mqttPort: config.mqttUrl ? 1883 : await freePort(), logLevel: (process.env.LOG_LEVEL as ServerConfig['logLevel']) ?? 'silent', rosterDebounceMs: 20, adminPassword: TEST_ADMIN_PASSWORD, ...config },
+    { databaseUrl: db.url, httpPort: 0, httpHost: '127.0.0.1', mqttHost: '127.0.0.1', mqttPort: config.mqttUrl ? 1883 : await freePort(), mqttsPort: null, logLevel: (process.env.LOG_LEVEL as ServerConfig['logLevel']) ?? 'silent', rosterDebounceMs: 20, adminPassword: TEST_ADMIN_PASSWORD, ...config },
     { clock: deps.clock ?? new ManualClock('2026-11-23T06:30:00+07:00') },
   );
   return {

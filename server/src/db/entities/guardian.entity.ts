@@ -1,6 +1,6 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
 
-export const NOTIFICATION_CHANNELS = ['sms', 'zalo', 'email', 'push'] as const;
+export const NOTIFICATION_CHANNELS = ['sms', 'zalo', 'email', 'push', 'webhook', 'in_app'] as const;
 export type NotificationChannel = (typeof NOTIFICATION_CHANNELS)[number];
 
 /** A parent or guardian; one guardian may have several students (siblings). */
@@ -13,6 +13,8 @@ export class Guardian {
   @Column('text', { name: 'zalo_id', nullable: true }) zaloId!: string | null;
   /** Channels the guardian wants messages on, in order of preference. */
   @Column('text', { array: true, default: () => "'{}'" }) channels!: NotificationChannel[];
+  /** Events the guardian does not want to be told about (`check_in`, `check_out`, `absent`). */
+  @Column('text', { name: 'opted_out_events', array: true, default: () => "'{}'" }) optedOutEvents!: string[];
   /** Login of the guardian (role `parent`), when they have one. */
   @Column('uuid', { name: 'user_id', nullable: true }) userId!: string | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;

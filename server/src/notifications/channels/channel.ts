@@ -18,6 +18,8 @@ export interface Recipient {
   email: string | null;
   zaloId: string | null;
   schoolId: string;
+  /** The parent user linked to the guardian (in-app channel), when there is one. */
+  userId?: string | null;
 }
 
 /** One message about one event of one student for one guardian. */
@@ -66,6 +68,12 @@ export interface DeliveryReport {
   status: 'delivered' | 'failed';
   at: Date;
   error?: string;
+  /**
+   * The provider's message id the report names (eSMS `SMSID`, ZNS `msg_id`). For a provider that
+   * does not sign its callbacks (eSMS) the caller must refuse a report whose id is not the one the
+   * send returned for that notification.
+   */
+  providerMessageId?: string;
 }
 
 export interface NotificationChannel {
