@@ -10,7 +10,7 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx'],
     languageOptions: {
       parserOptions: {
         project: ['./test/tsconfig.json', './web/tsconfig.json', './bench/tsconfig.spec.json', './demo/tsconfig.spec.json', './protocol/tsconfig.spec.json', './firmware-sim/tsconfig.spec.json', './provider-sim/tsconfig.spec.json', './gateway/tsconfig.spec.json', './server/tsconfig.spec.json'],

@@ -15,7 +15,7 @@ import { createServer, freePort, runMigrations, startEmbeddedPostgres, type Runn
 
 export const benchLogger = pino({ level: process.env.LOG_LEVEL ?? 'warn' }, pino.destination(2));
 
-export const BENCH_ADMIN_PASSWORD = 'bench-admin-password';
+export const BENCH_ADMIN_PASSWORD = 'bench-province-operator';
 
 /** The whole server in this process on free ports (embedded broker unless `mqttUrl` is given). */
 export async function startBenchServer(databaseUrl: string, extra: Partial<ServerConfig> = {}): Promise<RunningServer> {

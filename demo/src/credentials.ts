@@ -15,7 +15,7 @@ const CredentialsSchema = z.object({
 export type DemoCredentials = z.infer<typeof CredentialsSchema>;
 
 export function randomPassword(): string {
-  return randomBytes(9).toString('base64url');
+  return randomBytes(12).toString('base64url'); // 16 characters: above the 12-character minimum
 }
 
 export function loadOrCreateCredentials(file: string): DemoCredentials {

@@ -76,6 +76,12 @@ export async function seedDemo(api: ApiClient, samplesDir: string, creds: DemoCr
     });
   }
 
+  // The schools collected their parents' consent forms: SMS and Zalo for every guardian (a parent
+  // can withdraw it in the app), so messages leave seconds after a tap.
+  for (const s of demo) {
+    await api.post(`/api/v1/schools/${s.id}/consents`, { channels: ['sms', 'zalo', 'email', 'push', 'in_app'], granted: true, method: 'paper_form', note: 'demo: phiếu đồng ý nhận thông báo' });
+  }
+
   for (const s of demo) {
     if (creds.gateways[s.code]) continue;
     creds.gateways[s.code] = await api.post('/api/v1/devices', { schoolId: s.id, name: `Cổng trường ${s.name}` });

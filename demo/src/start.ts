@@ -26,6 +26,7 @@ import { ApiClient, waitFor } from './api-client.js';
 import { loadOrCreateCredentials, type DemoCredentials } from './credentials.js';
 import { seedDemo, type SeededSchool } from './seed.js';
 import { Supervisor } from './supervisor.js';
+import { startProviderSims, type ProviderSims } from '@rfid/provider-sim';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 const samplesDir = path.join(root, 'demo', 'samples');
@@ -34,7 +35,7 @@ const EnvSchema = z.object({
   HTTP_PORT: z.coerce.number().int().min(1).max(65535).default(3000),
   MQTT_PORT: z.coerce.number().int().min(1).max(65535).default(1883),
   DATA_DIR: z.string().default('./data'),
-  ADMIN_PASSWORD: z.string().min(8).optional(),
+  ADMIN_PASSWORD: z.string().min(12).optional(),
   DATABASE_URL: z.string().url().optional(),
   MQTT_URL: z.string().url().optional(),
   DEMO_SPEED: z.coerce.number().positive().default(10),
@@ -51,7 +52,10 @@ function parseEnv(): z.infer<typeof EnvSchema> {
   return r.data;
 }
 
-function banner(httpUrl: string, creds: DemoCredentials, adminPassword: string, schools: SeededSchool[]): string {
+/** §6 variables that switch a real provider on: when none is set, the demo runs the stand-ins. */
+const PROVIDER_VARIABLES = ['ZALO_APP_ID', 'SMS_PROVIDER', 'SMTP_URL', 'VAPID_PUBLIC_KEY'];
+
+function banner(httpUrl: string, creds: DemoCredentials, adminPassword: string, schools: SeededSchool[], inboxUrl: string | null): string {
   const rows = [
     ['admin', 'admin', adminPassword, 'the whole province'],
     ...creds.users.map((u) => [u.role, u.username, u.password, u.scope]),
@@ -62,6 +66,7 @@ function banner(httpUrl: string, creds: DemoCredentials, adminPassword: string, 
     'Hệ thống Thẻ Điểm danh thông minh — demo is running',
     `  Web: ${httpUrl}/`,
     `  API: ${httpUrl}/api/docs`,
+    inboxUrl ? `  Parents' phone inbox (provider stand-ins): ${inboxUrl}` : '  Parent notifications: the real providers of the §6 variables',
     `  Schools: ${schools.map((s) => `${s.code} ${s.name}`).join(', ')}`,
     '  Logins (role, username, password, sees):',
     ...rows.map((r) => `  login ${r[0]!.padEnd(width(0))}  ${r[1]!.padEnd(width(1))}  ${r[2]!.padEnd(width(2))}  ${r[3]}`),
@@ -80,6 +85,10 @@ async function main(): Promise<void> {
   const httpUrl = `http://localhost:${env.HTTP_PORT}`;
   const mqttUrl = env.MQTT_URL ?? `mqtt://127.0.0.1:${env.MQTT_PORT}`;
 
+  // Parent notifications: local stand-ins for Zalo, SMS, e-mail and push unless a real provider is configured.
+  let sims: ProviderSims | null = null;
+  if (!PROVIDER_VARIABLES.some((v) => process.env[v])) sims = await startProviderSims({ callbackBase: httpUrl });
+
   const supervisor = new Supervisor();
   const abort = new AbortController();
   const terminals: Gate[] = [];
@@ -91,6 +100,7 @@ async function main(): Promise<void> {
       abort.abort();
       await Promise.allSettled(terminals.map((t) => t.close()));
       await supervisor.stopAll();
+      await sims?.stop().catch(() => undefined);
       process.stderr.write('[demo] stopped\n');
     }
     process.exit(code);
@@ -107,6 +117,7 @@ async function main(): Promise<void> {
     LOG_LEVEL: env.LOG_LEVEL,
     DATABASE_URL: env.DATABASE_URL,
     MQTT_URL: env.MQTT_URL,
+    ...(sims?.env ?? {}),
   });
   void server.exited.then((code) => {
     if (!stopping) void stop(code ?? 1);
@@ -154,7 +165,7 @@ async function main(): Promise<void> {
     void rushForever(school, gates, env.DEMO_MINUTES, env.DEMO_SPEED, abort.signal);
   }
 
-  process.stdout.write(`${banner(httpUrl, creds, adminPassword, seeded)}${admsNotes.join('\n')}\n`);
+  process.stdout.write(`${banner(httpUrl, creds, adminPassword, seeded, sims ? sims.inbox.url : null)}${admsNotes.join('\n')}\n`);
 }
 
 type Gate = TapTaker & { waitForGateway(timeoutMs?: number): Promise<boolean>; gatewayConfig(): object; close(): Promise<void> };

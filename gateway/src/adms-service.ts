@@ -365,14 +365,23 @@ export class AdmsService {
 
   /** A new roster: PINs for new cards, then every terminal's commands planned again. */
   onRoster(roster: RosterMessage | undefined): void {
-    const cards = (roster?.cards ?? []).filter((c) => {
+    try {
+      this.applyRoster(roster);
+    } catch (err) {
+      // Never out of the MQTT handler: the taps of every other terminal go on.
+      this.deps.log.error({ err }, 'ADMS user lists not updated from the roster');
+    }
+  }
+
+  private applyRoster(roster: RosterMessage | undefined): void {
+    const cards: { card: string; name: string; number: string }[] = [];
+    for (const c of roster?.cards ?? []) {
       try {
-        parseCardText(c.card);
-        return true;
+        cards.push({ card: c.card, name: c.name, number: toAdmsCardNumber(parseCardText(c.card)) });
       } catch {
-        return false;
+        this.deps.log.warn({ card: c.card }, 'roster card has no number an ADMS terminal can hold; skipped');
       }
-    });
+    }
     try {
       this.deps.store.assignPins(
         cards.map((c) => c.card),
@@ -387,7 +396,7 @@ export class AdmsService {
     this.wanted = new Map(
       cards.map((c) => {
         const pin = pins.get(c.card)!;
-        return [pin, { pin, name: toAdmsName(c.name), card: toAdmsCardNumber(parseCardText(c.card)) }];
+        return [pin, { pin, name: toAdmsName(c.name), card: c.number }];
       }),
     );
     for (const t of this.deps.terminals) this.sync(t.sn);

@@ -25,6 +25,7 @@ import { GatewayMetrics, serveMetrics, type GatewayTotals } from './metrics.js';
 import { MqttLink } from './mqtt-link.js';
 import { RosterIndex } from './roster-index.js';
 import { RosterStore } from './roster-store.js';
+import { SecretStore } from './secret-store.js';
 import { SqliteTapQueue } from './sqlite-queue.js';
 import { TapIntake } from './tap-intake.js';
 import { TapPublisher, type Lane } from './tap-publisher.js';
@@ -131,11 +132,14 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
     metrics.queueBytes.set(queue.bytes());
   };
 
+  const secretStore = new SecretStore(config.dataDir);
+  const mqttPassword = secretStore.effectivePassword(config.mqtt.password);
+  if (mqttPassword !== config.mqtt.password) log.info('logging in with the rotated secret a secret command delivered');
   const mqttLink = new MqttLink(
     {
       url: config.mqtt.url,
       ...(config.mqtt.username !== undefined ? { username: config.mqtt.username } : {}),
-      ...(config.mqtt.password !== undefined ? { password: config.mqtt.password } : {}),
+      ...(mqttPassword !== undefined ? { password: mqttPassword } : {}),
       ...(config.mqtt.ca !== undefined ? { ca: config.mqtt.ca } : {}),
       schoolId: config.schoolId,
       gatewayId: config.gatewayId,
@@ -282,6 +286,17 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       case 'enroll':
         // Unknown cards are always queued and sent; the server does the enrolment from them.
         log.info({ cmdId: cmd.id, terminal: cmd.terminal }, 'enroll command: unknown cards are sent anyway');
+        break;
+      case 'secret':
+        // Stored before the switch, so a restart in between still logs in (the old secret works
+        // through the grace period either way). The secret itself is never logged.
+        try {
+          secretStore.save(cmd.password, config.mqtt.password, toRfc3339(clock.now(), config.timeZone));
+        } catch (err) {
+          log.error({ cmdId: cmd.id, err }, 'rotated secret could not be stored; using it until restart');
+        }
+        log.info({ cmdId: cmd.id, oldValidUntil: cmd.oldValidUntil }, 'broker secret rotated: reconnecting with the new one');
+        void mqttLink.changePassword(cmd.password);
         break;
       default: {
         const never: never = cmd;

@@ -34,7 +34,7 @@ export class MqttLink extends EventEmitter<MqttLinkEvents> {
   private readonly topics: Record<TopicKind, string>;
 
   constructor(
-    private readonly opts: MqttLinkOptions,
+    private opts: MqttLinkOptions,
     private readonly log: Logger,
   ) {
     super();
@@ -91,6 +91,19 @@ export class MqttLink extends EventEmitter<MqttLinkEvents> {
       else if (topic === this.topics.roster) this.emit('message', 'roster', payload);
       else if (topic === this.topics.cmd) this.emit('message', 'cmd', payload);
     });
+  }
+
+  /**
+   * Log in with a new password from now on (secret rotation): the session is closed and opened
+   * again with it. Taps in flight are not lost: unacked ones stay on disk and are resent.
+   */
+  async changePassword(password: string): Promise<void> {
+    this.opts.password = password;
+    const client = this.client;
+    if (!client) return;
+    this.client = undefined;
+    await client.endAsync(false); // its 'close' says offline
+    this.start();
   }
 
   /** Publish at QoS 1; resolves on PUBACK. */

@@ -40,9 +40,26 @@ export class TestBroker {
   private broker: Aedes | undefined;
   private server: net.Server | undefined;
   port = 0;
+  /** Logins seen: username and password of every CONNECT, accepted or not. */
+  readonly logins: { username: string | undefined; password: string | undefined; ok: boolean }[] = [];
+
+  /** `accept(username, password)`: a broker with logins (absent: anyone may connect). */
+  constructor(private readonly accept?: (username: string | undefined, password: string | undefined) => boolean) {}
 
   async start(): Promise<this> {
-    this.broker = await Aedes.createBroker();
+    const accept = this.accept;
+    this.broker = await Aedes.createBroker(
+      accept
+        ? {
+            authenticate: (_client, username, password, done) => {
+              const ok = accept(username, password?.toString());
+              this.logins.push({ username, password: password?.toString(), ok });
+              if (ok) done(null, true);
+              else done(Object.assign(new Error('bad login'), { returnCode: 4 }) as never, false);
+            },
+          }
+        : {},
+    );
     const broker = this.broker;
     this.server = net.createServer((socket) => broker.handle(socket));
     await new Promise<void>((resolve, reject) => {

@@ -35,12 +35,19 @@ export interface LiveGatewayStatus {
   at: string;
 }
 
+/** A school's roster changed (students, classes or cards added, moved or retired): re-read it. */
+export interface LiveRoster {
+  schoolId: string;
+  at: string;
+}
+
 export interface ServerToClientEvents {
   tap: (tap: LiveTap) => void;
   attendance: (row: LiveAttendance) => void;
   gatewayStatus: (status: LiveGatewayStatus) => void;
   /** In-app channel: a message for a guardian, to the page of the parent user linked to them. */
   notification: (n: LiveNotification) => void;
+  roster: (change: LiveRoster) => void;
 }
 
 export interface JoinRequest {

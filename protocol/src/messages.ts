@@ -94,10 +94,21 @@ export const TimeCommandSchema = z.object({
   /** The server's clock when it sent the command. */
   serverTime: rfc3339,
 });
+/**
+ * Secret rotation: the gateway's new broker password (its old one works until `oldValidUntil`).
+ * The gateway keeps it on disk and reconnects with it; only its own `…/cmd` carries it.
+ */
+export const SecretCommandSchema = z.object({
+  id: uuid,
+  type: z.literal('secret'),
+  password: z.string().min(16).max(200),
+  oldValidUntil: rfc3339.optional(),
+});
 export const CommandMessageSchema = z.discriminatedUnion('type', [
   DisplayCommandSchema,
   EnrollCommandSchema,
   TimeCommandSchema,
+  SecretCommandSchema,
 ]);
 export type CommandMessage = z.infer<typeof CommandMessageSchema>;
 

@@ -74,6 +74,7 @@ export class SmtpStandIn {
       authOptional: !this.opts.user,
       allowInsecureAuth: true,
       logger: false,
+      closeTimeout: 200,
       size: 10 * 1024 * 1024,
       onConnect: (_session, cb) => {
         if (this.downMode === 'error') {
@@ -82,6 +83,11 @@ export class SmtpStandIn {
           return;
         }
         cb();
+      },
+      // Connections opened before the outage (a client's pool) are refused per mail.
+      onMailFrom: (_address, _session, cb) => {
+        if (this.downMode === 'error') cb(Object.assign(new Error('Service not available, try again later'), { responseCode: 421 }));
+        else cb();
       },
       onAuth: (auth, _session, cb) => {
         if (auth.username === this.opts.user && auth.password === this.opts.password) cb(null, { user: auth.username });

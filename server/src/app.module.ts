@@ -17,6 +17,8 @@ import { StatusModule } from './status/status.module.js';
 import { RosterModule } from './roster/roster.module.js';
 // People, roles and data entry (#6).
 import { AuthModule } from './auth/auth.module.js';
+import { ThrottleModule } from './throttle/throttle.module.js';
+import { PrivacyModule } from './privacy/privacy.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { UsersModule } from './users/users.module.js';
 import { PeopleModule } from './people/people.module.js';
@@ -25,6 +27,7 @@ import { CardsModule } from './cards/cards.module.js';
 import { ManualAttendanceModule } from './manual-attendance/manual-attendance.module.js';
 // Parent notifications (#13).
 import { NotificationsModule } from './notifications/notifications.module.js';
+import { PushModule } from './push/push.module.js';
 import { ReportsModule } from './reports/reports.module.js';
 
 export interface AppModuleOptions {
@@ -55,13 +58,16 @@ export class AppModule {
         HealthModule,
         SchedulerModule,
         AuditModule,
+        ThrottleModule,
         AuthModule,
         UsersModule,
         PeopleModule,
         ImportsModule,
         CardsModule,
         ManualAttendanceModule,
+        PrivacyModule,
         NotificationsModule,
+        PushModule,
         ReportsModule,
       ],
     };

@@ -106,21 +106,44 @@ export async function createServer(input: Partial<ServerConfig> = {}, deps: Serv
   }
 }
 
-/** The dashboard (`web/dist`, built by `npm run build`) at `/`, next to the API. */
+interface WebRequest {
+  method: string;
+  path: string;
+  accepts(type: string): string | false;
+}
+interface WebResponse {
+  setHeader(name: string, value: string): void;
+  sendFile(file: string): void;
+}
+
+/** Paths the single-page app never answers: the API, the live link, health and metrics. */
+const NOT_WEB = /^\/(api|socket\.io|metrics|healthz|readyz)(\/|$)/;
+
+/**
+ * The dashboard (`web/dist`, built by `npm run build`) at `/`, next to the API. Hashed assets are
+ * cached for a year; `index.html` is revalidated on every load (a new build is seen at once) and
+ * answers every other GET that asks for HTML, so deep links (`/board/…`, `/school/…`) work.
+ */
 function serveWeb(app: INestApplication, logger: Logger): void {
   const webDist = path.resolve(import.meta.dirname, '..', '..', 'web', 'dist');
-  if (!existsSync(path.join(webDist, 'index.html'))) {
+  const indexHtml = path.join(webDist, 'index.html');
+  if (!existsSync(indexHtml)) {
     logger.warn({ webDist }, 'web dashboard not built (npm run build): / serves nothing');
     return;
   }
-  (app as NestExpressApplication).useStaticAssets(webDist, { index: 'index.html', maxAge: '1h' });
-  // Deep links of the single-page app (`/schools/…`) get the app itself, with the same headers.
-  const index = path.join(webDist, 'index.html');
-  const notApp = /^\/(api|socket\.io|metrics|healthz|readyz)(\/|$)/;
-  app.use((req: { method: string; path: string; headers: { accept?: string } }, res: { sendFile(p: string): void }, next: () => void) => {
-    const wantsPage = (req.method === 'GET' || req.method === 'HEAD') && !notApp.test(req.path) && !path.extname(req.path) && (req.headers.accept ?? '').includes('text/html');
-    if (wantsPage) res.sendFile(index);
-    else next();
+  const express = app as NestExpressApplication;
+  express.useStaticAssets(webDist, {
+    index: 'index.html',
+    setHeaders: (res: WebResponse, file: string) => {
+      if (file.includes(`${path.sep}assets${path.sep}`)) res.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
+      else res.setHeader('Cache-Control', 'no-cache');
+    },
+  });
+  express.use((req: WebRequest, res: WebResponse, next: () => void) => {
+    // A missing file (`/assets/old-hash.js`, `/x.png`) stays a 404; a page path gets the app.
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || NOT_WEB.test(req.path) || path.extname(req.path) || !req.accepts('html')) return next();
+    res.setHeader('Cache-Control', 'no-cache');
+    res.sendFile(indexHtml);
   });
 }
 

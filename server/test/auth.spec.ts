@@ -45,10 +45,10 @@ describe('auth: login, first admin, tokens, rate limit, users', () => {
   });
 
   it('locks a username after 5 failed logins (429), without locking other users', async () => {
-    await admin.post('/users', { username: 'victim', password: 'victim-password', role: 'school', schoolId: a.schoolId });
+    await admin.post('/users', { username: 'victim', password: 'Nạn-nhân-2026-mk', role: 'school', schoolId: a.schoolId });
     const anon = new ApiClient(server.httpUrl, null);
     for (let i = 0; i < 5; i++) expect((await anon.post('/auth/login', { username: 'victim', password: `nope-${i}` })).status).toBe(401);
-    const locked = await anon.post('/auth/login', { username: 'victim', password: 'victim-password' });
+    const locked = await anon.post('/auth/login', { username: 'victim', password: 'Nạn-nhân-2026-mk' });
     expect(locked.status).toBe(429);
     expect(locked.body.message).toMatch(/try again in \d+ s/);
     expect((await anon.post('/auth/login', { username: 'admin', password: TEST_ADMIN_PASSWORD })).status).toBe(200);
@@ -56,7 +56,7 @@ describe('auth: login, first admin, tokens, rate limit, users', () => {
 
   it('validates new users: role fields, duplicate names, and a disabled user loses access at once', async () => {
     expect((await admin.post('/users', { username: 'x1', password: 'short', role: 'school', schoolId: a.schoolId })).status).toBe(400);
-    const noScope = await admin.post('/users', { username: 'xx2', password: 'long-enough', role: 'teacher' });
+    const noScope = await admin.post('/users', { username: 'xx2', password: 'long-enough-now', role: 'teacher' });
     expect(noScope.status).toBe(400);
     expect(noScope.body.message).toContain('classIds');
     const made = await admin.post('/users', { username: 'teacher.a', password: 'teacher-pass', role: 'teacher', classIds: [a.classId] });
@@ -64,15 +64,15 @@ describe('auth: login, first admin, tokens, rate limit, users', () => {
     expect((await admin.post('/users', { username: 'Teacher.A', password: 'teacher-pass', role: 'teacher', classIds: [a.classId] })).status).toBe(409);
     const teacher = await login(server, 'teacher.a', 'teacher-pass');
     expect((await teacher.get('/auth/me')).body).toMatchObject({ role: 'teacher', classIds: [a.classId] });
-    expect((await teacher.post('/users', { username: 'parent1', password: 'parent-pass', role: 'parent', studentIds: [a.students[0]!.id] })).status).toBe(403);
+    expect((await teacher.post('/users', { username: 'parent1', password: 'parent-password', role: 'parent', studentIds: [a.students[0]!.id] })).status).toBe(403);
     expect((await admin.patch(`/users/${made.body.id}`, { active: false })).status).toBe(204);
     expect((await teacher.get('/auth/me')).status).toBe(401);
   });
 
   it('Socket.IO join needs a token and a school in scope', async () => {
     const b = await seedSchool(server.directory, 1);
-    await admin.post('/users', { username: 'school.a', password: 'school-pass', role: 'school', schoolId: a.schoolId });
-    const staff = await login(server, 'school.a', 'school-pass');
+    await admin.post('/users', { username: 'school.a', password: 'school-password', role: 'school', schoolId: a.schoolId });
+    const staff = await login(server, 'school.a', 'school-password');
     const anon = ioClient(server.httpUrl, { transports: ['websocket'] });
     const s = ioClient(server.httpUrl, { transports: ['websocket'], auth: { token: staff.token } });
     try {

@@ -38,8 +38,8 @@ describe('card life and manual attendance', () => {
     db = server.app.get(Database);
     admin = await asAdmin(server);
     school = await seedSchool(server.directory, 3);
-    await admin.post('/users', { username: 'staff', password: 'staff-password', role: 'school', schoolId: school.schoolId });
-    staff = await login(server, 'staff', 'staff-password');
+    await admin.post('/users', { username: 'staff', password: 'văn-phòng-trường-A', role: 'school', schoolId: school.schoolId });
+    staff = await login(server, 'staff', 'văn-phòng-trường-A');
     const creds = await server.devices.register(school.schoolId, 'Cổng chính');
     gw = await TestGateway.connect(server.mqttUrl, school.schoolId, creds.gatewayId, creds.mqttPassword);
   });

@@ -146,8 +146,8 @@ describe('imports', () => {
 
   it('a school user imports only into its own school; card assignments replace the old card', async () => {
     const [kt1] = await db.query<{ id: string }>(`SELECT id FROM schools WHERE code = 'KT0001'`);
-    await admin.post('/users', { username: 'kt0001', password: 'kt0001-password', role: 'school', schoolId: kt1!.id });
-    const staff = await login(server, 'kt0001', 'kt0001-password');
+    await admin.post('/users', { username: 'kt0001', password: 'Kon-Tum-trường-1', role: 'school', schoolId: kt1!.id });
+    const staff = await login(server, 'kt0001', 'Kon-Tum-trường-1');
     const other = await staff.post('/imports/students', Buffer.from('Mã trường,Mã định danh,Họ và tên,Lớp\nKT0002,7700000001,Ai Đó,1A\n'), CSV);
     expect(other.status).toBe(422);
     expect(other.body.errors[0]).toMatchObject({ row: 2, column: 'schoolCode', message: 'school KT0002 not found' });

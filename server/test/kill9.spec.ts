@@ -78,10 +78,10 @@ describe('kill -9 in the middle of a stream', () => {
       cards.push(card);
     }
     const mqttPort = await freePort();
-    const env = { DATABASE_URL: db.url, MQTT_PORT: String(mqttPort), MQTTS_PORT: 'off', MQTT_HOST: '127.0.0.1', HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'warn', SERVER_ID: 'kill9', ADMIN_PASSWORD: 'kill9-admin-password' };
+    const env = { DATABASE_URL: db.url, MQTT_PORT: String(mqttPort), MQTTS_PORT: 'off', MQTT_HOST: '127.0.0.1', HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'warn', SERVER_ID: 'kill9', ADMIN_PASSWORD: 'kill9-province-operator' };
     let run = await startChild(env);
     child = run.child;
-    const admin = await login(run, 'admin', 'kill9-admin-password');
+    const admin = await login(run, 'admin', 'kill9-province-operator');
     const reg = await fetch(`${run.httpUrl}/api/v1/devices`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${admin.token}` }, body: JSON.stringify({ schoolId: school.id, name: 'Cổng' }) });
     const creds = (await reg.json()) as { gatewayId: string; mqttPassword: string };
     // Keeps reconnecting while the server is down.

@@ -14,6 +14,7 @@ import { generateBrokerCertificates, loadBrokerTls } from '../src/mqtt/broker-tl
 import { startTestServer, seedSchool, type TestServer } from './support/test-server.js';
 import { TestGateway } from './support/test-gateway.js';
 import { pollUntil } from './support/poll.js';
+import { asAdmin } from './support/api.js';
 
 describe('MQTT over TLS on the embedded broker', () => {
   let dataDir: string;
@@ -22,7 +23,7 @@ describe('MQTT over TLS on the embedded broker', () => {
 
   beforeAll(async () => {
     dataDir = mkdtempSync(path.join(tmpdir(), 'rfid-tls-'));
-    server = await startTestServer({ mqttsPort: 0, dataDir });
+    server = await startTestServer({ mqttsPort: 0, dataDir, tlsNames: ['localhost'] });
     ca = readFileSync(server.tlsCaPath!, 'utf8');
   });
   afterAll(async () => {
@@ -80,6 +81,18 @@ describe('MQTT over TLS on the embedded broker', () => {
     // The same CA and name, with the right credentials, still work after all that.
     const ok = await TestGateway.connect(server.mqttsUrl!, school.schoolId, creds.gatewayId, creds.mqttPassword, { ca });
     await ok.close();
+  });
+
+  it('hands out a ready gateway config file at registration, and a gateway logs in with just that file', async () => {
+    const school = await seedSchool(server.directory, 1);
+    const admin = await asAdmin(server);
+    const res = await admin.post('/devices', { schoolId: school.schoolId, name: 'hộp cổng' });
+    expect(res.status).toBe(201);
+    const { config, mqttPassword, gatewayId } = res.body as { gatewayId: string; mqttPassword: string; config: { schoolId: string; gatewayId: string; timeZone: string; dataDir: string; terminals: unknown[]; mqtt: { url: string; username: string; password: string; ca?: string } } };
+    expect(config).toMatchObject({ schoolId: school.schoolId, gatewayId, timeZone: 'Asia/Ho_Chi_Minh', dataDir: '/var/lib/rfid-gateway', terminals: [] });
+    expect(config.mqtt).toEqual({ url: `mqtts://localhost:${server.mqttsPort}`, username: gatewayId, password: mqttPassword, ca });
+    const gw = await TestGateway.connect(config.mqtt.url, config.schoolId, config.mqtt.username, config.mqtt.password, { ca: config.mqtt.ca! });
+    await gw.close();
   });
 
   it('keeps the generated files for the next start, and takes real ones by path', async () => {

@@ -28,9 +28,9 @@ describe('scope of each role', () => {
     const s7 = await server.directory.createStudent({ schoolId: a.schoolId, classId: k7.id, studentCode: `A7-${Date.now()}`, name: 'Y Liên' });
     a7 = { classId: k7.id, studentId: s7.id };
     const mk = async (username: string, body: Record<string, unknown>) => {
-      const r = await admin.post('/users', { username, password: `${username}-password`, ...body });
+      const r = await admin.post('/users', { username, password: `mk-${username.length}-Điểm-danh`, ...body });
       expect(r.status).toBe(201);
-      return login(server, username, `${username}-password`);
+      return login(server, username, `mk-${username.length}-Điểm-danh`);
     };
     district = await mk('district.a', { role: 'district', districtId: a.districtId });
     school = await mk('school.a', { role: 'school', schoolId: a.schoolId });
@@ -61,7 +61,7 @@ describe('scope of each role', () => {
     // Creating a school in another district, or a device there, is refused the same way.
     expect((await district.post('/schools', { districtId: b.districtId, code: 'X-1', name: 'X' })).status).toBe(404);
     expect((await district.post('/devices', { schoolId: b.schoolId, name: 'x' })).status).toBe(404);
-    expect((await district.post('/users', { username: 'sneaky', password: 'sneaky-password', role: 'school', schoolId: b.schoolId })).status).toBe(404);
+    expect((await district.post('/users', { username: 'sneaky', password: 'lén-lút-2026-mk', role: 'school', schoolId: b.schoolId })).status).toBe(404);
   });
 
   it('a school user sees only its school', async () => {
@@ -70,7 +70,7 @@ describe('scope of each role', () => {
     expect((await school.get(`/classes/${b.classId}/students`)).status).toBe(404);
     const rows = (await school.get(`/schools/${a.schoolId}/attendance?date=${day}`)).body as { studentId: string }[];
     expect(rows).toHaveLength(4);
-    expect((await school.post('/users', { username: 'district.b2', password: 'password-b2', role: 'district', districtId: a.districtId })).status).toBe(403);
+    expect((await school.post('/users', { username: 'district.b2', password: 'Phòng-GD-b2-2026', role: 'district', districtId: a.districtId })).status).toBe(403);
   });
 
   it('a teacher sees only its class, even inside its own school, and cannot change the directory', async () => {

@@ -13,6 +13,10 @@ export const AttendanceRowSchema = z.object({
   status: AttendanceStatusSchema,
   firstIn: InstantSchema.nullable(),
   lastOut: InstantSchema.nullable(),
+  /** How the status was set: by a tap, or by hand (`manual`, with its `reason`); null when nothing is stored yet. */
+  source: z.enum(['tap', 'manual']).nullable(),
+  /** The reason given with a manual mark (null otherwise). */
+  reason: z.string().nullable(),
 });
 export type AttendanceRow = z.infer<typeof AttendanceRowSchema>;
 export const AttendanceRowsSchema = z.array(AttendanceRowSchema);

@@ -10,5 +10,7 @@ export * from './auth.js';
 export * from './audit.js';
 export * from './imports.js';
 export * from './health.js';
+export * from './privacy.js';
 export * from './notifications.js';
+export * from './push.js';
 export * from './reports.js';

@@ -79,6 +79,9 @@ export const GuardianConsentsSchema = z.object({
   records: z.array(ConsentRecordSchema),
 });
 
+/** `POST /schools/{id}/consents` (the same body for every guardian of the school) → how many guardians. */
+export const SchoolConsentResponseSchema = z.object({ guardians: z.number().int() });
+
 /** `GET|PUT /guardians/{id}/notification-preferences`. */
 export const NotificationPreferencesSchema = z.object({
   /** Channels in the guardian's order (an empty list: SMS when there is a phone). */

@@ -106,6 +106,7 @@ describe('ADMS users and commands', () => {
     expect(toAdmsCardNumber(em)).toBe(String(Number(encodeDecimal10(em).trim())));
     expect(toAdmsCardNumber(em)).toBe('363542209');
     expect(fromAdmsCardNumber('363542209')).toEqual(makeCardId('em4100', 32, '15AB36C1'));
+    expect(toAdmsCardNumber(parseCardText('em4100:24:440281'))).toBe(String(0x440281)); // 068,00641
     expect(() => fromAdmsCardNumber('4294967296')).toThrow(RangeError);
     expect(() => fromAdmsCardNumber('0')).toThrow(RangeError);
   });

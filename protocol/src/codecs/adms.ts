@@ -139,10 +139,12 @@ export function toAdmsName(name: string): string {
 
 /**
  * The card number as a ZKTeco terminal prints it and pushes it: the decimal of the low 32 bits,
- * as the `decimal10` reading of the card (without the zero padding: the terminal drops it).
+ * as the `decimal10` reading of the card (without the zero padding: the terminal drops it). A card
+ * known only by its 24 Wiegand bits (`068,10369`) gives the decimal of those, which is what a
+ * terminal set to the 26-bit card format prints.
  */
 export function toAdmsCardNumber(card: CardId): string {
-  return String(parseInt(truncateCard(card, 32).hex, 16));
+  return String(parseInt(card.bits > 32 ? truncateCard(card, 32).hex : card.hex, 16));
 }
 
 /** A card number printed by a terminal back to a card (32 bits, like a `decimal10` read). */

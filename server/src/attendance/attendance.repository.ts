@@ -11,6 +11,8 @@ export interface RosterDayRow {
   status: AttendanceStatus | null;
   first_in: Date | null;
   last_out: Date | null;
+  source: 'tap' | 'manual' | null;
+  note: string | null;
 }
 
 export interface TapDayRow {
@@ -34,7 +36,7 @@ export class AttendanceRepository {
   /** Every student enrolled in the school on `date` (in that day's class) with their attendance row of `date` (if any). */
   async schoolDay(schoolId: string, date: string): Promise<RosterDayRow[]> {
     return this.db.query<RosterDayRow>(
-      `SELECT s.id AS student_id, s.name, e.class_id, c.name AS class_name, a.status, a.first_in, a.last_out
+      `SELECT s.id AS student_id, s.name, e.class_id, c.name AS class_name, a.status, a.first_in, a.last_out, a.source, a.note
          FROM enrolments e
          JOIN students s ON s.id = e.student_id
          JOIN classes c ON c.id = e.class_id

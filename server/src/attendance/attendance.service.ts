@@ -38,6 +38,8 @@ export class AttendanceService {
       status: !schoolDay && (r.status === 'absent' || r.status === 'pending' || !r.status) ? 'excused' : (r.status ?? statusWithoutTap(rules, date, now)),
       firstIn: r.first_in ? toRfc3339(r.first_in, rules.timeZone) : null,
       lastOut: r.last_out ? toRfc3339(r.last_out, rules.timeZone) : null,
+      source: r.source ?? null,
+      reason: r.source === 'manual' ? r.note : null,
     }));
   }
 

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import argon2 from 'argon2';
+import { createHash } from 'node:crypto';
 import type { Clock, LoginResponse } from '@rfid/protocol';
 import { Database } from '../db/database.service.js';
 import { DomainError } from '../common/domain-error.js';
@@ -8,7 +9,7 @@ import { CLOCK, SERVER_CONFIG, type ServerConfig } from '../config/config.js';
 import { LOGGER, type Logger } from '../logger.js';
 import type { UserRole } from '../db/entities/user.entity.js';
 import type { Caller } from './caller.js';
-import { LoginThrottle } from './login-throttle.js';
+import { THROTTLE_STORE, type ThrottleStore } from '../throttle/throttle-store.js';
 import { ScopeService } from './scope.service.js';
 import { SessionsService } from './sessions.service.js';
 
@@ -30,8 +31,6 @@ interface TokenClaims {
 @Injectable()
 export class AuthService {
   private readonly log: Logger;
-  /** Wall time on purpose: the injected clock is the school-day clock, not the throttle's. */
-  readonly throttle = new LoginThrottle(() => Date.now());
   private dummyHash: Promise<string> | null = null;
 
   constructor(
@@ -39,6 +38,7 @@ export class AuthService {
     private readonly jwt: JwtService,
     private readonly scope: ScopeService,
     private readonly sessions: SessionsService,
+    @Inject(THROTTLE_STORE) private readonly throttle: ThrottleStore,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(SERVER_CONFIG) private readonly config: ServerConfig,
     @Inject(LOGGER) logger: Logger,
@@ -52,7 +52,9 @@ export class AuthService {
 
   async login(username: string, password: string, ip: string, userAgent: string | null = null): Promise<LoginResponse> {
     const name = username.normalize('NFC').trim();
-    const wait = this.throttle.retryAfterMs(name, ip);
+    // Failures per username and address, shared by every replica; the key is a hash (no personal data stored).
+    const key = `login:${createHash('sha256').update(`${name.toLowerCase()}\n${ip}`).digest('hex')}`;
+    const wait = await this.throttle.blockedForMs(key);
     if (wait > 0) throw new DomainError('too_many_requests', `too many failed logins; try again in ${Math.ceil(wait / 1000)} s`);
     const [u] = await this.db.query<{ id: string; password_hash: string; role: UserRole; active: boolean; username: string }>(
       'SELECT id, username, password_hash, role, active FROM users WHERE lower(username) = lower($1)',
@@ -62,11 +64,13 @@ export class AuthService {
     const hash = u?.password_hash ?? (await (this.dummyHash ??= this.hashPassword('not-a-password')));
     const ok = (await argon2.verify(hash, password).catch(() => false)) && !!u && u.active;
     if (!ok || !u) {
-      this.throttle.failed(name, ip);
+      // The store blocks once hits exceed its limit: the LOGIN_MAX_FAILURES-th failure locks.
+      const lockMs = this.config.loginLockSeconds * 1000;
+      await this.throttle.increment(key, lockMs, this.config.loginMaxFailures - 1, lockMs, 'login');
       this.log.warn({ ip }, 'login failed');
       throw new DomainError('unauthorized', 'wrong username or password');
     }
-    this.throttle.succeeded(name, ip);
+    await this.throttle.reset(key);
     const session = await this.sessions.start(u.id, userAgent);
     return this.tokens(u, session.sessionId, session.refreshToken);
   }

@@ -13,7 +13,7 @@ import { benchImport } from './import-bench.js';
 
 const { values } = parseArgs({ options: { rows: { type: 'string', default: '50000' }, schools: { type: 'string', default: '80' }, 'database-url': { type: 'string' } } });
 const dataDir = mkdtempSync(path.join(tmpdir(), 'rfid-import-bench-'));
-const password = 'bench-admin-password';
+const password = 'bench-province-operator';
 const server = await createServer({
   databaseUrl: values['database-url'],
   dataDir,

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { passwordProblem } from '../auth/password-policy.js';
 
 const port = z.coerce.number().int().min(0).max(65535);
 /** A port, or `off` (or `false`) for a listener that is not wanted: null. */
@@ -74,6 +75,8 @@ export const ConfigSchema = z.object({
   databaseUrl: optionalUrl,
   /** External MQTT broker; absent → embedded aedes broker on `mqttPort`. */
   mqttUrl: optionalUrl,
+  /** The broker URL gateways dial (as a school sees the server), written into generated gateway configs. */
+  gatewayMqttUrl: optionalUrl,
   /** Plain MQTT of the embedded broker; `off` → TLS only. */
   mqttPort: portOrOff.default(1883),
   /** MQTT over TLS of the embedded broker (CONTRACT §5); `off` → plain only. */
@@ -91,7 +94,13 @@ export const ConfigSchema = z.object({
   mqttHost: z.string().default('0.0.0.0'),
   httpPort: port.default(3000),
   httpHost: z.string().default('0.0.0.0'),
-  adminPassword: z.string().min(12, 'at least 12 characters').optional(),
+  adminPassword: z
+    .string()
+    .superRefine((p, ctx) => {
+      const problem = passwordProblem(p, 'admin');
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .optional(),
   dataDir: z.string().default('./data'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   jwtSecret: z.string().min(16).optional(),
@@ -173,6 +182,8 @@ export const ConfigSchema = z.object({
   jwtAudience: z.string().min(1).default('rfid-attendance-api'),
   /** API requests per minute per client address across all replicas; 0 = no limit. */
   apiRateLimitPerMinute: z.coerce.number().int().min(0).default(1200),
+  /** Prefix of the throttle counters in Redis (several deployments or test runs on one Redis). */
+  throttleKeyPrefix: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/).default('rfid'),
   /** Failed logins of one username from one address before it is locked, and for how long. */
   loginMaxFailures: z.coerce.number().int().min(1).default(5),
   loginLockSeconds: z.coerce.number().int().min(1).default(60),
@@ -199,6 +210,7 @@ const ENV_NAMES: Record<keyof ServerConfig, string> = {
   mqttUrl: 'MQTT_URL',
   mqttPort: 'MQTT_PORT',
   mqttsPort: 'MQTTS_PORT',
+  gatewayMqttUrl: 'GATEWAY_MQTT_URL',
   tlsCert: 'TLS_CERT',
   tlsKey: 'TLS_KEY',
   tlsCa: 'TLS_CA',
@@ -256,6 +268,7 @@ const ENV_NAMES: Record<keyof ServerConfig, string> = {
   jwtIssuer: 'JWT_ISSUER',
   jwtAudience: 'JWT_AUDIENCE',
   apiRateLimitPerMinute: 'API_RATE_LIMIT_PER_MINUTE',
+  throttleKeyPrefix: 'THROTTLE_KEY_PREFIX',
   loginMaxFailures: 'LOGIN_MAX_FAILURES',
   loginLockSeconds: 'LOGIN_LOCK_SECONDS',
   trustProxy: 'TRUST_PROXY',

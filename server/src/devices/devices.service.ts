@@ -12,7 +12,22 @@ export interface GatewayIdentity {
   schoolId: string;
   secretHash: string;
   revoked: boolean;
+  /** The secret before the last rotation and until when it is still accepted (the grace period). */
+  previousSecretHash?: string | null;
+  previousSecretExpiresAt?: Date | null;
 }
+
+/** A rotated secret: the new one (shown once) and until when the old one still works. */
+export interface RotatedSecret {
+  gatewayId: string;
+  schoolId: string;
+  mqttUsername: string;
+  mqttPassword: string;
+  previousSecretValidUntil: Date;
+}
+
+/** Grace period of a rotation when none is given: a day, time for a box on a slow link to pick it up. */
+export const DEFAULT_ROTATION_GRACE_SECONDS = 86_400;
 
 export interface GatewayCredentials {
   gatewayId: string;
@@ -31,6 +46,8 @@ const CACHE_TTL_MS = 30_000;
 export interface GatewayAccountHook {
   created(credentials: GatewayCredentials): Promise<void>;
   revoked(gatewayId: string): Promise<void>;
+  /** The gateway's secret was rotated (an account that holds one password switches to the new one). */
+  rotated?(credentials: GatewayCredentials): Promise<void>;
 }
 
 /**
@@ -74,6 +91,30 @@ export class DevicesService {
     for (const hook of this.accountHooks) await hook.revoked(gatewayId);
   }
 
+  /**
+   * A new secret for a gateway; the current one stays valid for `graceSeconds` (0: refused at
+   * once), so a gateway can switch without a gap. Broker-account hooks are told of the new secret.
+   */
+  async rotateSecret(gatewayId: string, graceSeconds = DEFAULT_ROTATION_GRACE_SECONDS): Promise<RotatedSecret> {
+    const g = await this.gateways.findOneBy({ id: gatewayId });
+    if (!g || g.revokedAt !== null) throw new DomainError('not_found', `gateway ${gatewayId} not found`);
+    const secret = newGatewaySecret();
+    const now = this.clock.now();
+    const previousSecretValidUntil = new Date(now.getTime() + graceSeconds * 1000);
+    await this.gateways.update(
+      { id: gatewayId },
+      { secretHash: hashGatewaySecret(secret), previousSecretHash: g.secretHash, previousSecretExpiresAt: previousSecretValidUntil, secretRotatedAt: now },
+    );
+    this.cache.delete(gatewayId);
+    const credentials = { gatewayId, mqttUsername: gatewayId, mqttPassword: secret, schoolId: g.schoolId };
+    for (const hook of this.accountHooks) await hook.rotated?.(credentials);
+    return { ...credentials, previousSecretValidUntil };
+  }
+
+  async schoolTimeZone(schoolId: string): Promise<string | null> {
+    return (await this.schools.findOne({ where: { id: schoolId }, select: { id: true, timeZone: true } }))?.timeZone ?? null;
+  }
+
   async listForSchool(schoolId: string): Promise<Gateway[]> {
     return this.gateways.find({ where: { schoolId }, order: { createdAt: 'ASC' } });
   }
@@ -83,7 +124,9 @@ export class DevicesService {
     const hit = this.cache.get(gatewayId);
     if (hit && Date.now() - hit.at < CACHE_TTL_MS) return hit.identity;
     const g = await this.gateways.findOneBy({ id: gatewayId });
-    const identity = g ? { gatewayId: g.id, schoolId: g.schoolId, secretHash: g.secretHash, revoked: g.revokedAt !== null } : null;
+    const identity = g
+      ? { gatewayId: g.id, schoolId: g.schoolId, secretHash: g.secretHash, revoked: g.revokedAt !== null, previousSecretHash: g.previousSecretHash, previousSecretExpiresAt: g.previousSecretExpiresAt }
+      : null;
     this.cache.set(gatewayId, { identity, at: Date.now() });
     return identity;
   }
@@ -92,6 +135,9 @@ export class DevicesService {
   async authenticate(username: string, password: string | Buffer): Promise<GatewayIdentity | null> {
     const identity = await this.lookup(username);
     if (!identity || identity.revoked) return null;
-    return verifyGatewaySecret(password, identity.secretHash) ? identity : null;
+    if (verifyGatewaySecret(password, identity.secretHash)) return identity;
+    const { previousSecretHash: old, previousSecretExpiresAt: until } = identity;
+    if (old && until && this.clock.now().getTime() < until.getTime() && verifyGatewaySecret(password, old)) return identity;
+    return null;
   }
 }

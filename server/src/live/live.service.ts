@@ -62,6 +62,16 @@ export class LiveService {
     if (sent) this.metrics.liveEvents.inc({ event: 'attendance' }, sent);
   }
 
+  /** The school's roster changed: to the school's room and its classes' rooms (teachers re-read their class). */
+  emitRoster(schoolId: string, classIds: string[]): void {
+    const io = this.server;
+    if (!io) return;
+    const rooms = [liveRoom.school(schoolId), ...classIds.map(liveRoom.class)];
+    if (!this.watched(io, rooms)) return;
+    io.to(rooms).emit('roster', { schoolId, at: new Date().toISOString() });
+    this.metrics.liveEvents.inc({ event: 'roster' });
+  }
+
   emitGatewayStatus(status: LiveGatewayStatus): void {
     this.server?.to(liveRoom.school(status.schoolId)).emit('gatewayStatus', status);
     this.metrics.liveEvents.inc({ event: 'gatewayStatus' });

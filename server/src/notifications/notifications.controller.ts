@@ -8,6 +8,7 @@ import {
   NotificationPreferencesPatchSchema,
   NotificationPreferencesResponseSchema,
   ResendResponseSchema,
+  SchoolConsentResponseSchema,
   SchoolNotificationsQuerySchema,
   WebhookRegistrationSchema,
   WebhookResponseSchema,
@@ -97,6 +98,16 @@ export class NotificationsController {
   @ZodResponse(GuardianConsentsSchema, { status: 201 })
   changeConsent(@CurrentCaller() caller: Caller, @Param('guardianId') id: string, @Body() body: unknown) {
     return this.notifications.changeConsent(caller, uuidParam('guardianId', id), parseBody(ConsentChangeSchema, body));
+  }
+
+  @Post('schools/:schoolId/consents')
+  @HttpCode(201)
+  @Roles('admin', 'district', 'school')
+  @ZodBody(ConsentChangeSchema)
+  @ApiOperation({ summary: 'Record the same consent (or withdrawal) for every guardian of the school’s students — the forms a school collected. Audited.' })
+  @ZodResponse(SchoolConsentResponseSchema, { status: 201 })
+  changeSchoolConsent(@CurrentCaller() caller: Caller, @Param('schoolId') id: string, @Body() body: unknown) {
+    return this.notifications.changeSchoolConsent(caller, id, parseBody(ConsentChangeSchema, body));
   }
 
   @Get('guardians/:guardianId/notification-preferences')

@@ -102,18 +102,20 @@ export class NotificationsRepository {
 
   /**
    * A provider's delivery report: `sent` (or still `pending` when the report outran our own
-   * update) becomes `delivered` or `failed`; a report about a message that is not ours changes
+   * update) becomes `delivered` or `failed`; a report about a message that is not ours, of another
+   * channel, or naming another provider message id than the one the provider gave us changes
    * nothing. Returns the ids changed.
    */
-  async recordReport(channel: ChannelName, notificationId: string, status: 'delivered' | 'failed', at: Date, error: string | null): Promise<string[]> {
+  async recordReport(channel: ChannelName, notificationId: string, status: 'delivered' | 'failed', at: Date, error: string | null, providerMessageId: string | null = null): Promise<string[]> {
     const r = await this.db.pool.query<{ id: string }>(
       `UPDATE notification_outbox SET status = $3, delivered_at = CASE WHEN $3 = 'delivered' THEN $4::timestamptz ELSE delivered_at END,
               sent_at = COALESCE(sent_at, $4::timestamptz), channel = COALESCE(channel, $2),
               last_error = CASE WHEN $3 = 'failed' THEN COALESCE($5, 'provider_reported_failure') ELSE last_error END,
               locked_by = NULL, locked_until = NULL
         WHERE id = $1::uuid AND (channel IS NULL OR channel = $2) AND status IN ('pending','sent')
+          AND ($6::text IS NULL OR provider_message_id IS NULL OR provider_message_id = $6)
         RETURNING id`,
-      [notificationId, channel, status, at.toISOString(), error],
+      [notificationId, channel, status, at.toISOString(), error, providerMessageId],
     );
     return r.rows.map((x) => x.id);
   }
@@ -125,6 +127,18 @@ export class NotificationsRepository {
        SELECT * FROM unnest($1::uuid[], $2::text[], $3::boolean[], $4::timestamptz[], $5::uuid[], $6::text[], $7::text[])`,
       [rows.map((r) => r.guardianId), rows.map((r) => r.channel), rows.map((r) => r.granted), rows.map((r) => r.at.toISOString()), rows.map((r) => r.recordedBy), rows.map((r) => r.method), rows.map((r) => r.note)],
     );
+  }
+
+  /** The same consent for every guardian of a school's students (a school's collected forms). Returns the guardians. */
+  async addSchoolConsents(c: SqlClient, schoolId: string, channels: ChannelName[], granted: boolean, at: Date, recordedBy: string | null, method: ConsentMethod, note: string | null): Promise<number> {
+    const r = await c.query(
+      `INSERT INTO notification_consents (guardian_id, channel, granted, at, recorded_by, method, note)
+       SELECT g.guardian_id, ch, $3, $4, $5, $6, $7
+         FROM (SELECT DISTINCT sg.guardian_id FROM student_guardians sg JOIN students s ON s.id = sg.student_id WHERE s.school_id = $1) g
+         CROSS JOIN unnest($2::text[]) AS ch`,
+      [schoolId, channels, granted, at.toISOString(), recordedBy, method, note],
+    );
+    return Math.round((r.rowCount ?? 0) / Math.max(1, channels.length));
   }
 
   async setPreferences(c: SqlClient, guardianId: string, patch: { channels?: ChannelName[]; optedOutEvents?: string[] }): Promise<void> {

@@ -18,7 +18,7 @@ import { CallbackRejected, type ChannelName, type ProviderCallback } from './cha
 import { WebhookChannel, WebhookTargets } from './channels/webhook.channel.js';
 import { InAppChannel } from './channels/in-app.channel.js';
 import { ChannelRegistry } from './channel-registry.js';
-import { CHANNEL_FACTORIES } from './channel-factories.js';
+import { providerChannels } from './channels/provider-channels.js';
 import { consentInForce, consentRecords, type ConsentMethod } from './consent.js';
 import { NotificationsRepository } from './notifications.repository.js';
 import { NotificationWorker } from './notification-worker.js';
@@ -108,10 +108,8 @@ export class NotificationsService implements OnApplicationBootstrap, OnApplicati
     this.webhookTargets = new WebhookTargets(db.pool);
     this.channels.register(new WebhookChannel(this.webhookTargets));
     this.channels.register(new InAppChannel(live));
-    for (const factory of CHANNEL_FACTORIES) {
-      const ch = factory({ config, db, log: this.log });
-      if (ch) this.channels.register(ch);
-    }
+    // The provider channels whose §6 variables are set (zalo, sms, email, push).
+    for (const ch of providerChannels(config, { pool: db.pool, serverId: config.serverId, now: () => clock.now().getTime() })) this.channels.register(ch);
     this.worker = new NotificationWorker(`${config.serverId}`, db, repo, this.channels, config, clock, metrics, logger);
   }
 
@@ -214,6 +212,18 @@ export class NotificationsService implements OnApplicationBootstrap, OnApplicati
     return this.consents(caller, guardianId);
   }
 
+  /** Consent for every guardian of the school at once (forms collected by the school); audited. */
+  async changeSchoolConsent(caller: Caller, schoolId: string, change: { channels: ChannelName[]; granted: boolean; method: ConsentMethod; note?: string }): Promise<{ guardians: number }> {
+    if (!STAFF_ROLES.includes(caller.role)) throw new DomainError('forbidden', `a ${caller.role} user may not record consent for a school`);
+    const at = this.clock.now();
+    const guardians = await this.db.transaction(async (c) => {
+      const n = await this.repo.addSchoolConsents(c, schoolId, change.channels, change.granted, at, caller.userId, change.method, change.note ?? null);
+      await this.audit.record(caller, { action: change.granted ? 'consent.grant' : 'consent.withdraw', entity: 'school', entityId: schoolId, schoolId, details: { channels: change.channels, method: change.method, guardians: n } }, c);
+      return n;
+    });
+    return { guardians };
+  }
+
   async preferences(caller: Caller, guardianId: string) {
     const g = await this.requireGuardian(caller, guardianId, { write: false });
     return this.prefsOf(g);
@@ -287,7 +297,7 @@ export class NotificationsService implements OnApplicationBootstrap, OnApplicati
         this.metrics.notifyReports.inc({ channel: channelName, result: 'unknown' });
         continue;
       }
-      const ids = await this.repo.recordReport(channelName, r.notificationId, r.status, r.at, r.error ?? null);
+      const ids = await this.repo.recordReport(channelName, r.notificationId, r.status, this.clock.now(), r.error ?? null, r.providerMessageId ?? null);
       this.metrics.notifyReports.inc({ channel: channelName, result: ids.length ? r.status : 'unknown' });
       updated += ids.length;
     }

@@ -12,6 +12,7 @@ import { LOGGER, type Logger } from '../logger.js';
 import { Database } from '../db/database.service.js';
 import { MqttClientService } from '../mqtt/mqtt-client.service.js';
 import { EmbeddedBrokerService } from '../mqtt/embedded-broker.service.js';
+import { LiveService } from '../live/live.service.js';
 
 @Injectable()
 export class RosterService implements OnApplicationBootstrap, OnModuleDestroy {
@@ -27,6 +28,7 @@ export class RosterService implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly db: Database,
     private readonly mqtt: MqttClientService,
     private readonly broker: EmbeddedBrokerService,
+    private readonly live: LiveService,
   ) {
     this.log = logger.child({ component: 'roster' });
   }
@@ -82,13 +84,19 @@ export class RosterService implements OnApplicationBootstrap, OnModuleDestroy {
       schoolId,
       setTimeout(() => {
         this.pending.delete(schoolId);
-        const p: Promise<void> = this.publishSchool(schoolId)
+        const p: Promise<void> = Promise.all([this.publishSchool(schoolId), this.announce(schoolId)])
           .then(() => undefined)
           .catch((e: unknown) => this.log.error({ err: e, schoolId }, 'roster publish failed'))
           .finally(() => this.running.delete(p));
         this.running.add(p);
       }, this.config.rosterDebounceMs),
     );
+  }
+
+  /** Tell the dashboards watching the school or one of its classes that the roster changed (they re-read it). */
+  private async announce(schoolId: string): Promise<void> {
+    const classes = await this.db.query<{ id: string }>('SELECT id FROM classes WHERE school_id = $1', [schoolId]);
+    this.live.emitRoster(schoolId, classes.map((c) => c.id));
   }
 
   async buildRoster(schoolId: string): Promise<RosterMessage> {

@@ -12,6 +12,8 @@ import { Database } from '../db/database.service.js';
 import { JobLock } from './job-lock.js';
 import { dueSchoolDays, markAbsences } from './absence.job.js';
 import { ReportsService } from '../reports/reports.service.js';
+import { runRetention } from '../privacy/retention.job.js';
+import { RetentionRepository } from '../privacy/retention.repository.js';
 
 export interface JobOutcome {
   job: string;
@@ -32,6 +34,7 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
     @Inject(LOGGER) logger: Logger,
     private readonly db: Database,
     private readonly reports: ReportsService,
+    private readonly retention: RetentionRepository,
   ) {
     this.log = logger.child({ component: 'scheduler' });
     this.lock = new JobLock(db, config.serverId);
@@ -70,6 +73,8 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
       }
     }
     ran.push(...(await this.dailyReports()));
+    const retention = await this.retentionOnce();
+    if (retention) ran.push(retention);
     return ran;
   }
 
@@ -95,5 +100,22 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
     const amended = await this.reports.amendChanged();
     if (amended) ran.push({ job: 'report-amend', key: '*', result: { amended } });
     return ran;
+  }
+
+  /** The retention job, once a (UTC) day across replicas. */
+  private async retentionOnce(): Promise<JobOutcome | null> {
+    const now = this.clock.now();
+    const key = now.toISOString().slice(0, 10);
+    if (!(await this.lock.claim('retention', key))) return null;
+    try {
+      const result = await runRetention(this.retention, this.config, now);
+      await this.lock.finish('retention', key, result);
+      this.log.info({ job: 'retention', key, ...result }, 'retention run');
+      return { job: 'retention', key, result };
+    } catch (e) {
+      await this.lock.release('retention', key);
+      this.log.error({ err: e, job: 'retention', key }, 'retention job failed; it will be retried');
+      return null;
+    }
   }
 }

@@ -11,6 +11,7 @@ import { ScopeService } from '../auth/scope.service.js';
 import { STAFF_ROLES, type Caller } from '../auth/caller.js';
 import { AuditService } from '../audit/audit.service.js';
 import { SessionsService, type RevokeReason } from '../auth/sessions.service.js';
+import { passwordProblem, PasswordSchema } from '../auth/password-policy.js';
 import { UserAccessRepository } from './user-access.repository.js';
 
 export const NewUserSchema = z.object({
@@ -18,7 +19,7 @@ export const NewUserSchema = z.object({
     .string()
     .trim()
     .regex(/^[\p{L}\p{N}_.@+-]{3,64}$/u, '3–64 letters, digits or _ . @ + -'),
-  password: z.string().min(8, 'at least 8 characters').max(200),
+  password: PasswordSchema,
   role: z.enum(USER_ROLES),
   displayName: z.string().trim().max(200).optional(),
   districtId: z.string().uuid().optional(),
@@ -99,6 +100,8 @@ export class UsersService implements OnApplicationBootstrap {
   }
 
   async create(caller: Caller, input: NewUser): Promise<{ id: string }> {
+    const weak = passwordProblem(input.password, input.username);
+    if (weak) throw new DomainError('bad_request', `password: ${weak}`);
     const scope = await this.checkScopeFields(caller, input);
     const hash = await this.auth.hashPassword(input.password);
     return this.db.transaction(async (c) => {
@@ -159,6 +162,8 @@ export class UsersService implements OnApplicationBootstrap {
     const changesAccess = patch.role !== undefined || patch.districtId !== undefined || patch.schoolId !== undefined || patch.classIds !== undefined || patch.studentIds !== undefined;
     if (!self && !STAFF_ROLES.includes(caller.role)) throw new DomainError('forbidden', `a ${caller.role} user may not change other users`);
     if (self && patch.active === false) throw new DomainError('bad_request', 'you cannot disable yourself');
+    const weak = patch.password ? passwordProblem(patch.password, target.username) : null;
+    if (weak) throw new DomainError('bad_request', `password: ${weak}`);
     if (self && changesAccess) throw new DomainError('forbidden', 'you cannot change your own role or scope');
     if (!self && target.role === 'admin' && caller.role !== 'admin') throw new DomainError('forbidden', 'only an admin may change an admin');
     let access: Awaited<ReturnType<UsersService['checkScopeFields']>> & { role: UserRole } = { ...target, guardianIds: undefined };

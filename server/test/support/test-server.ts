@@ -11,7 +11,7 @@ import { createTestDatabase, type TestDatabase } from './test-db.js';
 import { freePort } from '../../src/db/embedded-postgres.js';
 
 /** Password of the first user `admin` of every test server (see `adminToken` in ./api.ts). */
-export const TEST_ADMIN_PASSWORD = 'admin-password-for-tests';
+export const TEST_ADMIN_PASSWORD = 'province-operator-for-tests';
 
 export interface TestServer extends RunningServer {
   db: TestDatabase;

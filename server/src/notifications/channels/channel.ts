@@ -84,6 +84,8 @@ export interface NotificationChannel {
   send(message: OutgoingMessage, signal: AbortSignal): Promise<SendResult>;
   /** What the worker may do at once against this provider. */
   readonly limits: { concurrency: number; perSecond: number };
+  /** Releases what the channel holds open (the e-mail channel's SMTP connection pool) at shutdown. */
+  close?(): void | Promise<void>;
   /** Providers that call back: verify the callback as the provider documents and read its reports. */
   readonly reports?: {
     /** Throws `CallbackRejected` for a forged or unknown callback. */

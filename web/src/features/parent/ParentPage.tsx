@@ -1,0 +1,153 @@
+/**
+ * A parent's view, phone first: each child's today (arrived / left), the month as a calendar,
+ * the messages sent and their status, and "notify me in this browser" (permission + the service worker).
+ */
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { useQuery } from '@tanstack/react-query';
+import type { AttendanceDay, AttendanceRow, School, Student, StudentNotification } from '@rfid/protocol';
+import { api, enc } from '../../lib/api';
+import { useSession } from '../../lib/session';
+import { addDays, dateLabel, DEFAULT_ZONE, timeOf, timeWithSeconds, todayIn } from '../../lib/format';
+import { ErrorBox, Loading, Section } from '../../components/ui';
+
+export default function ParentPage() {
+  const { t } = useTranslation();
+  const me = useSession()!.me;
+  return (
+    <div className="parent" data-testid="parent">
+      <div className="page-head">
+        <h1>{t('parent.title')}</h1>
+      </div>
+      {me.studentIds.length === 0 && <p>{t('parent.noChildren')}</p>}
+      {me.studentIds.map((id) => (
+        <Child key={id} studentId={id} />
+      ))}
+      <PushOptIn />
+    </div>
+  );
+}
+
+function Child({ studentId }: { studentId: string }) {
+  const { t, i18n } = useTranslation();
+  const student = useQuery({ queryKey: ['student', studentId], queryFn: () => api<Student>(`/students/${enc(studentId)}`) });
+  const school = useQuery({ queryKey: ['school', student.data?.schoolId], queryFn: () => api<School>(`/schools/${enc(student.data!.schoolId)}`), enabled: !!student.data });
+  const zone = school.data?.timeZone ?? DEFAULT_ZONE;
+  const today = todayIn(zone);
+  const [month, setMonth] = useState(today.slice(0, 7));
+  const day = useQuery({
+    queryKey: ['attendance', student.data?.schoolId, today],
+    queryFn: () => api<AttendanceRow[]>(`/schools/${enc(student.data!.schoolId)}/attendance?date=${today}`),
+    enabled: !!student.data,
+    refetchInterval: 60_000,
+  });
+  const from = `${month}-01`;
+  const to = addDays(`${addMonth(month, 1)}-01`, -1);
+  const days = useQuery({ queryKey: ['student-days', studentId, from, to], queryFn: () => api<AttendanceDay[]>(`/students/${enc(studentId)}/attendance?from=${from}&to=${to}`) });
+  const messages = useQuery({ queryKey: ['notifications', studentId], queryFn: () => api<StudentNotification[]>(`/students/${enc(studentId)}/notifications`) });
+  if (student.isPending) return <Loading />;
+  if (student.isError) return <ErrorBox error={student.error} />;
+  const row = day.data?.find((r) => r.studentId === studentId);
+  const byDate = new Map((days.data ?? []).map((d) => [d.date, d]));
+  const first = new Date(`${from}T12:00:00Z`).getUTCDay(); // 0 = Sunday
+  const lead = (first + 6) % 7; // weeks start on Monday
+  const cells: (string | null)[] = [...Array<null>(lead).fill(null)];
+  for (let d = from; d <= to; d = addDays(d, 1)) cells.push(d);
+  const weekdays = Array.from({ length: 7 }, (_, i) => dateLabel(addDays('2026-11-23', i), i18n.language, { weekday: 'short' }));
+  return (
+    <Section title={`${student.data.name} · ${student.data.className ?? ''}`} id={`child-${studentId}`}>
+      <div className="stack" data-testid="child" data-student={studentId}>
+        <p className={`today status-${row?.status ?? 'pending'}`} data-testid="today">
+          <strong>{t('parent.today')}: </strong>
+          {row ? t(`status.${row.status}`) : ''}
+          {row?.firstIn ? ` · ${t('parent.arrived', { time: timeOf(row.firstIn, zone, i18n.language) })}` : row ? '' : t('parent.notArrived')}
+          {row?.lastOut ? ` · ${t('parent.left', { time: timeOf(row.lastOut, zone, i18n.language) })}` : ''}
+        </p>
+        <div className="row">
+          <button type="button" className="secondary small" onClick={() => setMonth(addMonth(month, -1))}>
+            ‹ {t('parent.prevMonth')}
+          </button>
+          <h3>{t('parent.calendar', { month: `${month.slice(5)}/${month.slice(0, 4)}` })}</h3>
+          <button type="button" className="secondary small" onClick={() => setMonth(addMonth(month, 1))} disabled={month >= today.slice(0, 7)}>
+            {t('parent.nextMonth')} ›
+          </button>
+        </div>
+        <div className="calendar" role="table" aria-label={t('parent.calendar', { month })}>
+          {weekdays.map((w) => (
+            <div key={w} className="head" role="columnheader">
+              {w}
+            </div>
+          ))}
+          {cells.map((d, i) => {
+            const rec = d ? byDate.get(d) : undefined;
+            return d ? (
+              <div key={d} role="cell" className={`day ${rec ? `status-${rec.status}` : ''}`} data-date={d}>
+                <div>{Number(d.slice(8))}</div>
+                {rec && <div>{t(`status.${rec.status}`)}</div>}
+                {rec?.firstIn && <div>{timeOf(rec.firstIn, zone, i18n.language)}</div>}
+              </div>
+            ) : (
+              <div key={`x${i}`} role="cell" />
+            );
+          })}
+        </div>
+        <h3>{t('parent.messages')}</h3>
+        {messages.isPending ? (
+          <Loading />
+        ) : messages.isError ? (
+          <ErrorBox error={messages.error} />
+        ) : messages.data.length === 0 ? (
+          <p>{t('parent.noMessages')}</p>
+        ) : (
+          <ul className="feed" data-testid="messages">
+            {messages.data.map((m) => (
+              <li key={m.id}>
+                <time dateTime={String(m.createdAt)}>{timeWithSeconds(String(m.createdAt), zone, i18n.language)}</time>
+                <span>{m.text}</span>
+                <span className="hint">
+                  {m.channel} · {t(`parent.msgStatus.${m.status}`, { defaultValue: m.status })}
+                </span>
+              </li>
+            ))}
+          </ul>
+        )}
+      </div>
+    </Section>
+  );
+}
+
+function addMonth(month: string, n: number): string {
+  const [y, m] = month.split('-').map(Number) as [number, number];
+  const d = new Date(Date.UTC(y, m - 1 + n, 1));
+  return d.toISOString().slice(0, 7);
+}
+
+/** "Notify me in this browser": asks for permission and makes sure the service worker is there (the subscription is registered with the server once its Web Push endpoint exists). */
+function PushOptIn() {
+  const { t } = useTranslation();
+  const supported = 'Notification' in window && 'serviceWorker' in navigator && 'PushManager' in window;
+  const [state, setState] = useState<NotificationPermission | 'unsupported'>(supported ? Notification.permission : 'unsupported');
+  return (
+    <Section title={t('parent.prefs')} id="prefs">
+      {state === 'unsupported' ? (
+        <p>{t('parent.pushUnsupported')}</p>
+      ) : state === 'denied' ? (
+        <p>{t('parent.pushDenied')}</p>
+      ) : state === 'granted' ? (
+        <p role="status">{t('parent.pushOn')}</p>
+      ) : (
+        <button
+          type="button"
+          onClick={() =>
+            void Notification.requestPermission().then(async (p) => {
+              setState(p);
+              if (p === 'granted') await navigator.serviceWorker.register('/sw.js');
+            })
+          }
+        >
+          {t('parent.push')}
+        </button>
+      )}
+    </Section>
+  );
+}
