@@ -34,6 +34,7 @@ const benches: Bench[] = [
   { name: 'adms', script: path.join(here, 'adms.bench.js'), args: quick, timeoutS: 240 },
   { name: 'memory', script: path.join(here, 'memory.bench.js'), args: quick, timeoutS: 150 },
   { name: 'web', script: path.join(here, 'web.bench.js'), timeoutS: 150 },
+  { name: 'reports', script: path.join(here, 'reports.bench.js'), args: quick, timeoutS: 600 },
   // The fault drills take minutes; `npm run drills` runs them alone, `--drills` adds them here.
   ...(values.drills ? [{ name: 'drills', script: path.join(here, 'drills/run-drills.js'), args: values.quick ? ['--taps', '2000'] : [], timeoutS: 420 }] : []),
 ];

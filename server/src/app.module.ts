@@ -28,6 +28,7 @@ import { ManualAttendanceModule } from './manual-attendance/manual-attendance.mo
 // Parent notifications (#13).
 import { NotificationsModule } from './notifications/notifications.module.js';
 import { PushModule } from './push/push.module.js';
+import { ReportsModule } from './reports/reports.module.js';
 
 export interface AppModuleOptions {
   config: ServerConfig;
@@ -67,6 +68,7 @@ export class AppModule {
         PrivacyModule,
         NotificationsModule,
         PushModule,
+        ReportsModule,
       ],
     };
   }

@@ -36,7 +36,7 @@ describe('scheduler: absence marking once across replicas', () => {
     await a?.stop();
   });
 
-  const tick = async () => (await Promise.all([a, b].map((s) => s.app.get(SchedulerService).runDue()))).map((r) => r.filter((o) => o.key.startsWith(school.schoolId)));
+  const tick = async () => (await Promise.all([a, b].map((s) => s.app.get(SchedulerService).runDue()))).map((r) => r.filter((o) => o.job === 'absence' && o.key.startsWith(school.schoolId)));
   const statuses = async () =>
     (await db.query<{ status: string; n: string }>(`SELECT status, count(*) AS n FROM attendance_days WHERE school_id = $1 AND date = '2026-11-23' GROUP BY status ORDER BY status`, [school.schoolId])).map((r) => `${r.status}:${r.n}`);
   const absentOutbox = async () => Number((await db.query<{ n: string }>(`SELECT count(*) AS n FROM notification_outbox o JOIN students s ON s.id = o.student_id WHERE s.school_id = $1 AND o.event = 'absent'`, [school.schoolId]))[0]!.n);

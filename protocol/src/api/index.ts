@@ -13,3 +13,4 @@ export * from './health.js';
 export * from './privacy.js';
 export * from './notifications.js';
 export * from './push.js';
+export * from './reports.js';

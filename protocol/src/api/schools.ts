@@ -21,6 +21,10 @@ export const SchoolSchema = z.object({
   absenceCutoff: HhmmSchema,
   checkoutFrom: HhmmSchema,
   checkoutUntil: HhmmSchema,
+  /** First school day (earlier days are not school days); null: no bound. */
+  startsOn: IsoDateSchema.nullable(),
+  /** Local time the day's report is made and submitted to the district. */
+  reportTime: HhmmSchema,
 });
 export type School = z.infer<typeof SchoolSchema>;
 export const SchoolsSchema = z.array(SchoolSchema);

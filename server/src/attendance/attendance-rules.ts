@@ -15,6 +15,10 @@ export interface SchoolRules {
   absenceCutoff: number;
   checkoutFrom: number;
   checkoutUntil: number;
+  /** First school day (`YYYY-MM-DD`); earlier days are not school days. */
+  startsOn: string | null;
+  /** Minute of the day the daily report is made and submitted. */
+  reportTime: number;
 }
 
 export interface SchoolRulesRow {
@@ -26,11 +30,13 @@ export interface SchoolRulesRow {
   absence_cutoff: string;
   checkout_from: string;
   checkout_until: string;
+  starts_on?: string | null;
+  report_time?: string;
 }
 
 /** The columns of `schools` that make a `SchoolRulesRow`. */
 export const SCHOOL_RULES_COLUMNS =
-  'time_zone, school_days, to_json(holidays) AS holidays, on_time_until, late_until, absence_cutoff, checkout_from, checkout_until';
+  'time_zone, school_days, to_json(holidays) AS holidays, on_time_until, late_until, absence_cutoff, checkout_from, checkout_until, starts_on::text AS starts_on, report_time';
 
 export function rulesFromRow(r: SchoolRulesRow): SchoolRules {
   return {
@@ -42,6 +48,8 @@ export function rulesFromRow(r: SchoolRulesRow): SchoolRules {
     absenceCutoff: parseClock(r.absence_cutoff),
     checkoutFrom: parseClock(r.checkout_from),
     checkoutUntil: parseClock(r.checkout_until),
+    startsOn: r.starts_on ? String(r.starts_on).slice(0, 10) : null,
+    reportTime: parseClock(r.report_time ?? '09:00'),
   };
 }
 
@@ -107,8 +115,13 @@ export function isoWeekday(date: string): number {
   return wd === 0 ? 7 : wd;
 }
 
+/**
+ * A weekday of the school's calendar, not a holiday, not before the school's first day. (The SQL
+ * twin is `school_day()`, used through ../calendar/enrolment.sql.ts; a student is also counted
+ * only on the days of their enrolment periods.)
+ */
 export function isSchoolDay(rules: SchoolRules, date: string): boolean {
-  return rules.schoolDays.has(isoWeekday(date)) && !rules.holidays.has(date);
+  return rules.schoolDays.has(isoWeekday(date)) && !rules.holidays.has(date) && (rules.startsOn === null || date >= rules.startsOn);
 }
 
 /**

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { AttendanceStatus } from '@rfid/protocol';
 import { Database, type SqlClient } from '../db/database.service.js';
+import { enrolledOn } from '../calendar/enrolment.sql.js';
 
 export interface RosterDayRow {
   student_id: string;
@@ -56,14 +57,15 @@ export class AttendanceRepository {
     return (await this.db.query('SELECT 1 FROM schools WHERE id = $1', [schoolId])).length > 0;
   }
 
-  /** Every active student of the school with their attendance row of `date` (if any). */
+  /** Every student enrolled in the school on `date` (in that day's class) with their attendance row of `date` (if any). */
   async schoolDay(schoolId: string, date: string): Promise<RosterDayRow[]> {
     return this.db.query<RosterDayRow>(
-      `SELECT s.id AS student_id, s.name, s.class_id, c.name AS class_name, a.status, a.first_in, a.last_out, a.source, a.note
-         FROM students s
-         JOIN classes c ON c.id = s.class_id
+      `SELECT s.id AS student_id, s.name, e.class_id, c.name AS class_name, a.status, a.first_in, a.last_out, a.source, a.note
+         FROM enrolments e
+         JOIN students s ON s.id = e.student_id
+         JOIN classes c ON c.id = e.class_id
          LEFT JOIN attendance_days a ON a.student_id = s.id AND a.date = $2::date
-        WHERE s.school_id = $1 AND s.active
+        WHERE e.school_id = $1 AND ${enrolledOn('e', '$2::date')}
         ORDER BY c.name, s.name, s.id`,
       [schoolId, date],
     );

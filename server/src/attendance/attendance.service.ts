@@ -4,7 +4,7 @@ import { CLOCK } from '../config/config.js';
 import { DomainError } from '../common/domain-error.js';
 import { AttendanceRepository } from './attendance.repository.js';
 import { SchoolRulesService } from './school-rules.service.js';
-import { statusWithoutTap } from './attendance-rules.js';
+import { isSchoolDay, statusWithoutTap } from './attendance-rules.js';
 
 export type { AttendanceRow, SchoolTap };
 
@@ -27,12 +27,15 @@ export class AttendanceService {
     const { rules } = await this.context(schoolId);
     const now = this.clock.now();
     const rows = await this.repo.schoolDay(schoolId, date);
+    // Not a school day (a weekend, a holiday — also one declared after the absence job ran — or
+    // before the school's first day): nobody is absent; a stored `absent` shows as `excused`.
+    const schoolDay = isSchoolDay(rules, date);
     return rows.map((r) => ({
       studentId: r.student_id,
       name: r.name,
       classId: r.class_id,
       className: r.class_name,
-      status: r.status ?? statusWithoutTap(rules, date, now),
+      status: !schoolDay && (r.status === 'absent' || r.status === 'pending' || !r.status) ? 'excused' : (r.status ?? statusWithoutTap(rules, date, now)),
       firstIn: r.first_in ? toRfc3339(r.first_in, rules.timeZone) : null,
       lastOut: r.last_out ? toRfc3339(r.last_out, rules.timeZone) : null,
       source: r.source ?? null,

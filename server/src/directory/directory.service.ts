@@ -19,6 +19,8 @@ export interface SchoolRulesInput {
   absenceCutoff?: string;
   checkoutFrom?: string;
   checkoutUntil?: string;
+  startsOn?: string | null;
+  reportTime?: string;
 }
 
 export interface NewStudent {
@@ -164,7 +166,7 @@ function definedOnly<T extends object>(o: T): Partial<T> {
 
 function validateRules(r: SchoolRulesInput): void {
   if (r.timeZone !== undefined && !isValidTimeZone(r.timeZone)) throw new DomainError('bad_rules', `unknown time zone "${r.timeZone}"`);
-  for (const k of ['onTimeUntil', 'lateUntil', 'absenceCutoff', 'checkoutFrom', 'checkoutUntil'] as const) {
+  for (const k of ['onTimeUntil', 'lateUntil', 'absenceCutoff', 'checkoutFrom', 'checkoutUntil', 'reportTime'] as const) {
     const v = r[k];
     if (v === undefined) continue;
     try {

@@ -14,7 +14,9 @@
  */
 import { Inject, Injectable } from '@nestjs/common';
 import type pg from 'pg';
-import { DEFAULT_TIME_ZONE, isValidTimeZone } from '@rfid/protocol';
+import { DEFAULT_TIME_ZONE, isValidTimeZone, type Clock } from '@rfid/protocol';
+import { CLOCK } from '../config/config.js';
+import { useClockForEnrolments } from '../calendar/enrolment.repository.js';
 import { Database } from '../db/database.service.js';
 import { DomainError } from '../common/domain-error.js';
 import { LOGGER, type Logger } from '../logger.js';
@@ -83,6 +85,7 @@ export class ImportService {
     private readonly scope: ScopeService,
     private readonly audit: AuditService,
     @Inject(LOGGER) logger: Logger,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {
     this.log = logger.child({ component: 'import' });
   }
@@ -96,6 +99,7 @@ export class ImportService {
     const client = await this.db.pool.connect();
     try {
       await client.query('BEGIN');
+      await useClockForEnrolments(client, this.clock.now());
       if (kind === 'students' || kind === 'cards') await this.students(client, caller, kind, sheet, opts, report, errors);
       else if (kind === 'schools') await this.schools(client, caller, sheet, opts, report, errors);
       else await this.districts(client, caller, sheet, opts, report, errors);

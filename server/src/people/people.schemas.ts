@@ -20,6 +20,10 @@ export const SchoolRulesSchema = z.object({
   absenceCutoff: hhmm.optional(),
   checkoutFrom: hhmm.optional(),
   checkoutUntil: hhmm.optional(),
+  /** First day the school uses the system: earlier days are not school days (null: no bound). */
+  startsOn: isoDate.nullable().optional(),
+  /** School-local time the day's report is made and submitted to the district. */
+  reportTime: hhmm.optional(),
 });
 export type SchoolRules = z.infer<typeof SchoolRulesSchema>;
 

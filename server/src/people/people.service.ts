@@ -3,8 +3,11 @@
  * classes, students, guardians. Every list is cut to the caller's scope; every change is one
  * transaction together with its audit row.
  */
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { z } from 'zod';
+import type { Clock } from '@rfid/protocol';
+import { CLOCK } from '../config/config.js';
+import { useClockForEnrolments } from '../calendar/enrolment.repository.js';
 import type { District, Guardian, School, SchoolClass, Student, StudentSummary } from '@rfid/protocol';
 import { Database, type SqlClient } from '../db/database.service.js';
 import { DomainError } from '../common/domain-error.js';
@@ -16,7 +19,7 @@ import { defaultChannels } from '../notifications/preferences.js';
 
 export const SCHOOL_COLUMNS = `s.id, s.code, s.name, s.district_id AS "districtId", s.level, s.time_zone AS "timeZone", s.school_days::int[] AS "schoolDays",
   s.holidays::text[] AS holidays, s.on_time_until AS "onTimeUntil", s.late_until AS "lateUntil", s.absence_cutoff AS "absenceCutoff",
-  s.checkout_from AS "checkoutFrom", s.checkout_until AS "checkoutUntil"`;
+  s.checkout_from AS "checkoutFrom", s.checkout_until AS "checkoutUntil", s.starts_on::text AS "startsOn", s.report_time AS "reportTime"`;
 const STUDENT_COLUMNS = `st.id, st.school_id AS "schoolId", st.class_id AS "classId", c.name AS "className", st.student_code AS "studentCode", st.name,
   st.birth_date::text AS "birthDate", st.gender, st.ethnicity, st.active`;
 const CLASS_COLUMNS = `c.id, c.school_id AS "schoolId", c.name, c.grade, (SELECT count(*)::int FROM students x WHERE x.class_id = c.id AND x.active) AS "studentCount"`;
@@ -27,6 +30,8 @@ const RULE_COLUMNS: Record<string, string> = {
   holidays: 'holidays',
   onTimeUntil: 'on_time_until',
   lateUntil: 'late_until',
+  startsOn: 'starts_on',
+  reportTime: 'report_time',
   absenceCutoff: 'absence_cutoff',
   checkoutFrom: 'checkout_from',
   checkoutUntil: 'checkout_until',
@@ -42,6 +47,7 @@ export class PeopleService {
     private readonly db: Database,
     private readonly scope: ScopeService,
     private readonly audit: AuditService,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   // ---- districts
@@ -197,6 +203,7 @@ export class PeopleService {
     const klass = await this.getClass(input.classId);
     return this.db.transaction(async (c) => {
       await this.assertFree(c, 'SELECT 1 FROM students WHERE student_code = $1', [input.studentCode], `student code ${input.studentCode} exists`);
+      await useClockForEnrolments(c, this.clock.now());
       const r = await c.query<{ id: string }>(
         'INSERT INTO students (school_id, class_id, student_code, name, birth_date, gender, ethnicity) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id',
         [klass.schoolId, input.classId, input.studentCode, input.name, input.birthDate ?? null, input.gender ?? null, input.ethnicity ?? null],
@@ -215,6 +222,7 @@ export class PeopleService {
       if (klass.schoolId !== before.schoolId) throw new DomainError('bad_request', 'classId: a class of another school (move the student with an import or by its school)');
     }
     return this.db.transaction(async (c) => {
+      await useClockForEnrolments(c, this.clock.now());
       await this.setColumns(c, 'students', id, patch as Record<string, unknown>, { classId: 'class_id', birthDate: 'birth_date', name: 'name', gender: 'gender', ethnicity: 'ethnicity', active: 'active' });
       await this.audit.record(caller, { action: 'student.update', entity: 'student', entityId: id, schoolId: before.schoolId, details: patch }, c);
       return this.getStudent(id, c);

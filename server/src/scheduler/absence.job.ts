@@ -1,5 +1,5 @@
 /**
- * The absence job: once a school's absence cut-off has passed on a school day, every active
+ * The absence job: once a school's absence cut-off has passed on a school day, every enrolled
  * student without an attendance row for that day gets one with status `absent`, and their
  * guardians an `absent` outbox row (the event only: the notification worker decides whether, how
  * and when they are told), in one transaction. A tap that comes later (a drained
@@ -8,7 +8,8 @@
 import { zonedTime } from '@rfid/protocol';
 import type { Database } from '../db/database.service.js';
 import { OUTBOX_EVENT_COLUMNS, OUTBOX_ONCE_A_DAY_SQL } from '../db/notification-outbox.sql.js';
-import { rulesFromRow, SCHOOL_RULES_COLUMNS, type SchoolRulesRow } from '../attendance/attendance-rules.js';
+import { isSchoolDay, rulesFromRow, SCHOOL_RULES_COLUMNS, type SchoolRulesRow } from '../attendance/attendance-rules.js';
+import { enrolledOn } from '../calendar/enrolment.sql.js';
 
 export interface SchoolDayDue {
   schoolId: string;
@@ -17,12 +18,6 @@ export interface SchoolDayDue {
 
 interface SchoolRow extends SchoolRulesRow {
   id: string;
-}
-
-/** ISO weekday (1 = Monday … 7 = Sunday) of a calendar date `YYYY-MM-DD`. */
-export function isoWeekday(date: string): number {
-  const d = new Date(`${date}T00:00:00Z`).getUTCDay();
-  return d === 0 ? 7 : d;
 }
 
 /** The school days whose absence cut-off has passed at `now`, each school in its own zone. */
@@ -34,7 +29,7 @@ export async function dueSchoolDays(db: Database, now: Date): Promise<SchoolDayD
   for (const s of schools) {
     const rules = rulesFromRow(s);
     const z = zonedTime(now, rules.timeZone);
-    if (!rules.schoolDays.has(isoWeekday(z.date)) || rules.holidays.has(z.date)) continue;
+    if (!isSchoolDay(rules, z.date)) continue;
     if (z.minuteOfDay >= rules.absenceCutoff) due.push({ schoolId: s.id, date: z.date });
   }
   return due;
@@ -44,7 +39,7 @@ export async function markAbsences(db: Database, day: SchoolDayDue, now: Date): 
   return db.transaction(async (c) => {
     const absent = await c.query<{ student_id: string }>(
       `INSERT INTO attendance_days (student_id, date, school_id, class_id, status)
-       SELECT s.id, $2::date, s.school_id, s.class_id, 'absent' FROM students s WHERE s.school_id = $1 AND s.active
+       SELECT e.student_id, $2::date, e.school_id, e.class_id, 'absent' FROM enrolments e WHERE e.school_id = $1 AND ${enrolledOn('e', '$2::date')}
        ON CONFLICT (student_id, date) DO NOTHING
        RETURNING student_id`,
       [day.schoolId, day.date],

@@ -1,7 +1,8 @@
 import { Module } from '@nestjs/common';
 import { SchedulerService } from './scheduler.service.js';
+import { ReportsModule } from '../reports/reports.module.js';
 import { RetentionRepository } from '../privacy/retention.repository.js';
 
 /** Scheduled jobs that run once across replicas (claims in `job_runs`). */
-@Module({ providers: [SchedulerService, RetentionRepository], exports: [SchedulerService] })
+@Module({ imports: [ReportsModule], providers: [SchedulerService, RetentionRepository], exports: [SchedulerService] })
 export class SchedulerModule {}

@@ -11,6 +11,7 @@ import { LOGGER, type Logger } from '../logger.js';
 import { Database } from '../db/database.service.js';
 import { JobLock } from './job-lock.js';
 import { dueSchoolDays, markAbsences } from './absence.job.js';
+import { ReportsService } from '../reports/reports.service.js';
 import { runRetention } from '../privacy/retention.job.js';
 import { RetentionRepository } from '../privacy/retention.repository.js';
 
@@ -32,6 +33,7 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(LOGGER) logger: Logger,
     private readonly db: Database,
+    private readonly reports: ReportsService,
     private readonly retention: RetentionRepository,
   ) {
     this.log = logger.child({ component: 'scheduler' });
@@ -70,8 +72,33 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
         this.log.error({ err: e, job: 'absence', ...day }, 'absence job failed; it will be retried');
       }
     }
+    ran.push(...(await this.dailyReports()));
     const retention = await this.retentionOnce();
     if (retention) ran.push(retention);
+    return ran;
+  }
+
+  /**
+   * Daily reports: at each school's report time its day is made and submitted (one replica per
+   * school-day, by claim); then the days whose attendance changed after their report get a new
+   * revision (the dirty queue is taken with SKIP LOCKED, so replicas share it).
+   */
+  private async dailyReports(): Promise<JobOutcome[]> {
+    const ran: JobOutcome[] = [];
+    for (const due of await this.reports.dueReports()) {
+      const key = `${due.school_id}:${due.date}`;
+      if (!(await this.lock.claim('daily-report', key))) continue;
+      try {
+        const result = await this.reports.makeRevision(due.school_id, due.date, 'scheduled', 'system');
+        await this.lock.finish('daily-report', key, result);
+        ran.push({ job: 'daily-report', key, result });
+      } catch (e) {
+        await this.lock.release('daily-report', key);
+        this.log.error({ err: e, job: 'daily-report', schoolId: due.school_id, date: due.date }, 'daily report failed; it will be retried');
+      }
+    }
+    const amended = await this.reports.amendChanged();
+    if (amended) ran.push({ job: 'report-amend', key: '*', result: { amended } });
     return ran;
   }
 

@@ -26,6 +26,10 @@ export class School {
   /** Taps without a direction inside [checkoutFrom, checkoutUntil] count as OUT. */
   @Column('text', { name: 'checkout_from', default: '16:00' }) checkoutFrom!: string;
   @Column('text', { name: 'checkout_until', default: '18:30' }) checkoutUntil!: string;
+  /** First day the school uses the system; days before are not school days (null: no bound). */
+  @Column('date', { name: 'starts_on', nullable: true }) startsOn!: string | null;
+  /** Local time the day's report is made and submitted to the district. */
+  @Column('text', { name: 'report_time', default: '09:00' }) reportTime!: string;
   /** Bumped by a trigger whenever the school's cards, students or classes change. */
   @Column('integer', { name: 'roster_version', default: 0 }) rosterVersion!: number;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;

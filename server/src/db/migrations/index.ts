@@ -5,6 +5,7 @@ import { LeanIngest1763900000200 } from './1763900000200-lean-ingest.js';
 import { NotificationOutbox1764100000000 } from './1764100000000-notification-outbox.js';
 import { ZaloTokens1764150000000 } from './1764150000000-zalo-tokens.js';
 import { PushSubscriptions1764150000001 } from './1764150000001-push-subscriptions.js';
+import { Reports1764200000000 } from './1764200000000-reports.js';
 import { Sessions1764300000000 } from './1764300000000-sessions.js';
 import { ThrottleCounters1764300000100 } from './1764300000100-throttle-counters.js';
 import { AuditAppendOnly1764300000200 } from './1764300000200-audit-append-only.js';
@@ -19,6 +20,7 @@ export const MIGRATIONS = [
   NotificationOutbox1764100000000,
   ZaloTokens1764150000000,
   PushSubscriptions1764150000001,
+  Reports1764200000000,
   Sessions1764300000000,
   ThrottleCounters1764300000100,
   AuditAppendOnly1764300000200,

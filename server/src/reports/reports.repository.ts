@@ -1,0 +1,429 @@
+/**
+ * Every figure of the reports is counted here, in SQL, over indexed tables: a district's students
+ * never come into Node. A student counts on a day when an enrolment period covers it (the day's
+ * class is the period's), and the day counts when it is a school day of the school
+ * (../calendar/enrolment.sql.ts). Revisions of the daily report are written here too.
+ */
+import { Injectable } from '@nestjs/common';
+import { Database, type SqlClient } from '../db/database.service.js';
+import { dayClosedSql, enrolledOn, schoolDaySql } from '../calendar/enrolment.sql.js';
+
+export interface CountsRow {
+  enrolled: number;
+  present: number;
+  late: number;
+  absent: number;
+  excused: number;
+  pending: number;
+}
+
+/**
+ * Status of an enrolled student on the day: `off` when it is not a school day; the attendance
+ * row's status; else absent once the day has closed, pending before.
+ */
+const DAY_STATUS = `CASE WHEN NOT sc.open THEN 'off'
+  WHEN a.status IN ('present','late','excused','absent') THEN a.status
+  WHEN sc.closed THEN 'absent' ELSE 'pending' END`;
+
+const COUNTS = `count(*)::int AS enrolled,
+  count(*) FILTER (WHERE st.status = 'present')::int AS present,
+  count(*) FILTER (WHERE st.status = 'late')::int AS late,
+  count(*) FILTER (WHERE st.status = 'absent')::int AS absent,
+  count(*) FILTER (WHERE st.status = 'excused')::int AS excused,
+  count(*) FILTER (WHERE st.status = 'pending')::int AS pending`;
+
+const FIGURES = ['enrolled', 'present', 'late', 'absent', 'excused', 'pending'] as const;
+
+/**
+ * CTEs `sc` (the schools of `schoolCond`, with `open`/`closed` for the day) and `st` (one row per
+ * enrolled student with the day's status). Parameters: $1 the date, $2 the instant "now".
+ */
+function dayRollSql(schoolCond: string, enrolmentCond = 'TRUE'): string {
+  return `sc AS (
+    SELECT s.id, s.district_id, ${schoolDaySql('s', '$1::date')} AS open, ${dayClosedSql('s', '$1::date', '$2')} AS closed
+      FROM schools s WHERE ${schoolCond}),
+  st AS (
+    SELECT e.school_id, e.class_id, e.student_id, ${DAY_STATUS} AS status, a.first_in, a.note
+      FROM sc
+      JOIN enrolments e ON e.school_id = sc.id AND ${enrolledOn('e', '$1::date')} AND ${enrolmentCond}
+      LEFT JOIN attendance_days a ON a.student_id = e.student_id AND a.date = $1::date)`;
+}
+
+export interface SchoolHeadRow {
+  id: string;
+  name: string;
+  district_id: string;
+  district_name: string;
+  time_zone: string;
+  open: boolean;
+  closed: boolean;
+  revision: number | null;
+  made_at: Date | null;
+  submitted_at: Date | null;
+  submitted_revision: number | null;
+  amended_at: Date | null;
+}
+
+export interface ClassCountsRow extends CountsRow {
+  class_id: string | null;
+  name: string | null;
+  grade: number | null;
+  level: 'class' | 'grade' | 'total';
+}
+
+export interface StudentStatusRow {
+  student_id: string;
+  name: string;
+  class_id: string;
+  class_name: string;
+  status: 'late' | 'absent' | 'excused' | 'pending';
+  first_in: Date | null;
+  note: string | null;
+}
+
+export interface UnknownCardDbRow {
+  card: string;
+  taps: number;
+  first_at: Date;
+  last_at: Date;
+  terminals: string[];
+}
+
+export interface OfflineTerminalDbRow {
+  gateway_id: string;
+  terminal: string | null;
+  last_seen: Date | null;
+}
+
+export interface DistrictSchoolRow extends CountsRow {
+  school_id: string | null;
+  name: string | null;
+  code: string | null;
+  school_day: boolean | null;
+  submitted_at: Date | null;
+  revision: number | null;
+  submitted_revision: number | null;
+  amended: boolean;
+  offline_terminals: number;
+  submitted: number;
+  missing: number;
+  amended_count: number;
+  schools: number;
+}
+
+export interface ProvinceDistrictRow extends CountsRow {
+  district_id: string | null;
+  name: string | null;
+  schools: number;
+  submitted: number;
+  missing: number;
+  amended: number;
+  offline_terminals: number;
+}
+
+export interface RevisionRow {
+  revision: number;
+  made_at: Date;
+  cause: 'scheduled' | 'on_demand' | 'submitted' | 'amended';
+  totals: CountsRow;
+  statuses: Record<string, string>;
+  changes: { studentId: string; name: string; from: string; to: string }[];
+}
+
+export interface PeriodDbRow {
+  id: string | null;
+  name: string | null;
+  class_id?: string | null;
+  students: number;
+  days: number;
+  present: number;
+  late: number;
+  absent_excused: number;
+  absent_unexcused: number;
+  chronic: number;
+  absent_in_year?: number;
+}
+
+/** Per school of the district with stored figures once submitted, live before; plus one totals row (school_id null). */
+function perSchoolSql(schoolCond: string): string {
+  const fig = (f: string) => `CASE WHEN r.submitted_at IS NOT NULL THEN (rv.totals->>'${f}')::int ELSE COALESCE(live.${f}, 0) END AS ${f}`;
+  return `WITH ${dayRollSql(schoolCond)},
+  live AS (SELECT st.school_id, ${COUNTS} FROM st GROUP BY st.school_id),
+  per_school AS (
+    SELECT s.id AS school_id, s.name, s.code, s.district_id, sc.open AS school_day,
+           r.submitted_at, r.revision, r.submitted_revision, COALESCE(r.revision > r.submitted_revision, false) AS amended,
+           ${FIGURES.map(fig).join(', ')},
+           CASE WHEN rv.offline_terminals IS NOT NULL AND r.submitted_at IS NOT NULL THEN jsonb_array_length(rv.offline_terminals)
+                ELSE (SELECT count(*)::int FROM terminals t JOIN gateways g ON g.id = t.gateway_id
+                       WHERE t.school_id = s.id AND g.revoked_at IS NULL AND NOT (t.online AND g.online)) END AS offline_terminals
+      FROM sc JOIN schools s ON s.id = sc.id
+      LEFT JOIN live ON live.school_id = sc.id
+      LEFT JOIN daily_reports r ON r.school_id = sc.id AND r.date = $1::date
+      LEFT JOIN daily_report_revisions rv ON rv.school_id = r.school_id AND rv.date = r.date AND rv.revision = r.revision)`;
+}
+
+const SUMS = FIGURES.map((f) => `sum(ps.${f})::int AS ${f}`).join(', ');
+
+@Injectable()
+export class ReportsRepository {
+  constructor(private readonly db: Database) {}
+
+  async schoolHead(schoolId: string, date: string, now: Date): Promise<SchoolHeadRow | null> {
+    const [row] = await this.db.query<SchoolHeadRow & Record<string, unknown>>(
+      `SELECT s.id, s.name, s.district_id, d.name AS district_name, s.time_zone,
+              ${schoolDaySql('s', '$2::date')} AS open, ${dayClosedSql('s', '$2::date', '$3')} AS closed,
+              r.revision, r.made_at, r.submitted_at, r.submitted_revision, r.amended_at
+         FROM schools s JOIN districts d ON d.id = s.district_id
+         LEFT JOIN daily_reports r ON r.school_id = s.id AND r.date = $2::date
+        WHERE s.id = $1`,
+      [schoolId, date, now.toISOString()],
+    );
+    return row ?? null;
+  }
+
+  /** Counts per class, per grade and for the school (GROUPING SETS); `classIds` cuts to a teacher's classes. */
+  async schoolCounts(schoolId: string, date: string, now: Date, classIds: string[] | null): Promise<ClassCountsRow[]> {
+    return this.db.query<ClassCountsRow & Record<string, unknown>>(
+      `WITH ${dayRollSql('s.id = $3', classIds ? 'e.class_id = ANY($4::uuid[])' : 'TRUE')}
+       SELECT c.id AS class_id, c.name, c.grade,
+              CASE WHEN GROUPING(c.id) = 0 THEN 'class' WHEN GROUPING(c.grade) = 0 THEN 'grade' ELSE 'total' END AS level,
+              ${COUNTS}
+         FROM st JOIN classes c ON c.id = st.class_id
+        GROUP BY GROUPING SETS ((c.grade, c.id, c.name), (c.grade), ())
+        ORDER BY GROUPING(c.grade), c.grade NULLS LAST, GROUPING(c.id), c.name`,
+      classIds ? [date, now.toISOString(), schoolId, classIds] : [date, now.toISOString(), schoolId],
+    );
+  }
+
+  /** Enrolled students of the day who did not come on time (late, absent, excused, pending). */
+  async studentsNotOnTime(schoolId: string, date: string, now: Date, classIds: string[] | null): Promise<StudentStatusRow[]> {
+    return this.db.query<StudentStatusRow & Record<string, unknown>>(
+      `WITH ${dayRollSql('s.id = $3', classIds ? 'e.class_id = ANY($4::uuid[])' : 'TRUE')}
+       SELECT st.student_id, p.name, st.class_id, c.name AS class_name, st.status, st.first_in, st.note
+         FROM st JOIN students p ON p.id = st.student_id JOIN classes c ON c.id = st.class_id
+        WHERE st.status IN ('late','absent','excused','pending')
+        ORDER BY c.grade NULLS LAST, c.name, p.name, p.id`,
+      classIds ? [date, now.toISOString(), schoolId, classIds] : [date, now.toISOString(), schoolId],
+    );
+  }
+
+  /** Taps of unknown cards on the school's local day, one row per card. */
+  async unknownCards(schoolId: string, date: string): Promise<UnknownCardDbRow[]> {
+    const midnight = Date.parse(`${date}T00:00:00Z`);
+    return this.db.query<UnknownCardDbRow & Record<string, unknown>>(
+      `SELECT card, count(*)::int AS taps, min(at) AS first_at, max(at) AS last_at, array_agg(DISTINCT terminal ORDER BY terminal) AS terminals
+         FROM taps
+        WHERE school_id = $1 AND card_id IS NULL AND at >= $2 AND at < $3 AND local_date = $4::date
+        GROUP BY card ORDER BY min(at)`,
+      [schoolId, new Date(midnight - 86_400_000).toISOString(), new Date(midnight + 2 * 86_400_000).toISOString(), date],
+    );
+  }
+
+  /** Terminals (and gateways without terminals) of the school that are offline now. */
+  async offlineTerminals(schoolId: string): Promise<OfflineTerminalDbRow[]> {
+    return this.db.query<OfflineTerminalDbRow & Record<string, unknown>>(
+      `SELECT g.id AS gateway_id, t.id AS terminal, COALESCE(t.last_seen_at, g.last_seen_at) AS last_seen
+         FROM gateways g LEFT JOIN terminals t ON t.gateway_id = g.id
+        WHERE g.school_id = $1 AND g.revoked_at IS NULL AND (NOT g.online OR NOT COALESCE(t.online, true))
+        ORDER BY g.id, t.id`,
+      [schoolId],
+    );
+  }
+
+  /** Per school of the district, then one totals row (`school_id` null). */
+  async districtDay(districtId: string, date: string, now: Date): Promise<DistrictSchoolRow[]> {
+    return this.db.query<DistrictSchoolRow & Record<string, unknown>>(
+      `${perSchoolSql('s.district_id = $3')}
+       SELECT ps.school_id, ps.name, ps.code, ps.school_day, ps.submitted_at, ps.revision, ps.submitted_revision, bool_or(ps.amended) AS amended,
+              ${SUMS}, sum(ps.offline_terminals)::int AS offline_terminals, count(*)::int AS schools,
+              count(*) FILTER (WHERE ps.submitted_at IS NOT NULL)::int AS submitted,
+              count(*) FILTER (WHERE ps.school_day AND ps.submitted_at IS NULL)::int AS missing,
+              count(*) FILTER (WHERE ps.amended)::int AS amended_count
+         FROM per_school ps
+        GROUP BY GROUPING SETS ((ps.school_id, ps.name, ps.code, ps.school_day, ps.submitted_at, ps.revision, ps.submitted_revision), ())
+        ORDER BY GROUPING(ps.school_id), ps.code`,
+      [date, now.toISOString(), districtId],
+    );
+  }
+
+  /** Per district of the province, then one totals row (`district_id` null). */
+  async provinceDay(date: string, now: Date): Promise<ProvinceDistrictRow[]> {
+    return this.db.query<ProvinceDistrictRow & Record<string, unknown>>(
+      `${perSchoolSql('TRUE')}
+       SELECT d.id AS district_id, d.name, ${SUMS}, count(*)::int AS schools,
+              count(*) FILTER (WHERE ps.submitted_at IS NOT NULL)::int AS submitted,
+              count(*) FILTER (WHERE ps.school_day AND ps.submitted_at IS NULL)::int AS missing,
+              count(*) FILTER (WHERE ps.amended)::int AS amended,
+              sum(ps.offline_terminals)::int AS offline_terminals
+         FROM per_school ps JOIN districts d ON d.id = ps.district_id
+        GROUP BY GROUPING SETS ((d.id, d.code, d.name), ())
+        ORDER BY GROUPING(d.id), d.code`,
+      [date, now.toISOString()],
+    );
+  }
+
+  async districtName(districtId: string): Promise<string | null> {
+    const [r] = await this.db.query<{ name: string }>('SELECT name FROM districts WHERE id = $1', [districtId]);
+    return r?.name ?? null;
+  }
+
+  async revisions(schoolId: string, date: string): Promise<RevisionRow[]> {
+    return this.db.query<RevisionRow & Record<string, unknown>>(
+      `SELECT revision, made_at, cause, totals, statuses, changes FROM daily_report_revisions
+        WHERE school_id = $1 AND date = $2::date ORDER BY revision`,
+      [schoolId, date],
+    );
+  }
+
+  async latestRevision(c: SqlClient, schoolId: string, date: string): Promise<RevisionRow | null> {
+    const r = await c.query<RevisionRow>(
+      `SELECT rv.revision, rv.made_at, rv.cause, rv.totals, rv.statuses, rv.changes
+         FROM daily_reports r JOIN daily_report_revisions rv USING (school_id, date, revision)
+        WHERE r.school_id = $1 AND r.date = $2::date FOR UPDATE OF r`,
+      [schoolId, date],
+    );
+    return r.rows[0] ?? null;
+  }
+
+  /** Lock the school-day's report head (created empty if absent) so revisions are numbered one at a time. */
+  async lockHead(c: SqlClient, schoolId: string, date: string, now: Date): Promise<void> {
+    await c.query(
+      `INSERT INTO daily_reports (school_id, date, revision, made_at) VALUES ($1, $2::date, 0, $3) ON CONFLICT (school_id, date) DO NOTHING`,
+      [schoolId, date, now.toISOString()],
+    );
+    await c.query('SELECT 1 FROM daily_reports WHERE school_id = $1 AND date = $2::date FOR UPDATE', [schoolId, date]);
+  }
+
+  async insertRevision(
+    c: SqlClient,
+    r: { schoolId: string; date: string; revision: number; madeAt: Date; cause: RevisionRow['cause']; totals: CountsRow; classes: unknown; statuses: Record<string, string>; offline: unknown; changes: unknown },
+  ): Promise<void> {
+    await c.query(
+      `INSERT INTO daily_report_revisions (school_id, date, revision, made_at, cause, totals, classes, statuses, offline_terminals, changes)
+       VALUES ($1, $2::date, $3, $4, $5, $6, $7, $8, $9, $10)`,
+      [r.schoolId, r.date, r.revision, r.madeAt.toISOString(), r.cause, JSON.stringify(r.totals), JSON.stringify(r.classes), JSON.stringify(r.statuses), JSON.stringify(r.offline), JSON.stringify(r.changes)],
+    );
+    await c.query(
+      `UPDATE daily_reports SET revision = $3, made_at = $4,
+              amended_at = CASE WHEN submitted_at IS NOT NULL AND $3 > submitted_revision THEN $4::timestamptz ELSE amended_at END
+        WHERE school_id = $1 AND date = $2::date`,
+      [r.schoolId, r.date, r.revision, r.madeAt.toISOString()],
+    );
+  }
+
+  /** Marks the school-day submitted at its latest revision (first submission only; later ones are amendments). */
+  async markSubmitted(c: SqlClient, schoolId: string, date: string, at: Date, by: string): Promise<boolean> {
+    const r = await c.query(
+      `UPDATE daily_reports SET submitted_at = $3, submitted_by = $4, submitted_revision = revision
+        WHERE school_id = $1 AND date = $2::date AND submitted_at IS NULL`,
+      [schoolId, date, at.toISOString(), by],
+    );
+    return (r.rowCount ?? 0) > 0;
+  }
+
+  /** Takes up to `limit` school-days whose attendance changed after their report was made. */
+  async takeDirty(limit: number): Promise<{ school_id: string; date: string }[]> {
+    return this.db.query<{ school_id: string; date: string }>(
+      `DELETE FROM daily_report_dirty WHERE (school_id, date) IN (SELECT school_id, date FROM daily_report_dirty ORDER BY date LIMIT $1 FOR UPDATE SKIP LOCKED)
+       RETURNING school_id, date::text AS date`,
+      [limit],
+    );
+  }
+
+  /** Schools whose local report time of a school day has passed at `now` without a submitted report; each with that local date. */
+  async dueReports(now: Date): Promise<{ school_id: string; date: string }[]> {
+    return this.db.query<{ school_id: string; date: string }>(
+      `SELECT s.id AS school_id, l.d::text AS date
+         FROM schools s
+         CROSS JOIN LATERAL (SELECT ($1::timestamptz AT TIME ZONE s.time_zone) AS t) lt
+         CROSS JOIN LATERAL (SELECT lt.t::date AS d) l
+        WHERE ${schoolDaySql('s', 'l.d')} AND lt.t >= l.d + s.report_time::time
+          AND NOT EXISTS (SELECT 1 FROM daily_reports r WHERE r.school_id = s.id AND r.date = l.d AND r.submitted_at IS NOT NULL)`,
+      [now.toISOString()],
+    );
+  }
+
+  async districtDelivery(schoolId: string): Promise<{ district_id: string; webhook_url: string | null; webhook_secret: string | null; email: string | null } | null> {
+    const [r] = await this.db.query<{ district_id: string; webhook_url: string | null; webhook_secret: string | null; email: string | null }>(
+      `SELECT d.id AS district_id, d.report_webhook_url AS webhook_url, d.report_webhook_secret AS webhook_secret, d.report_email AS email
+         FROM schools s JOIN districts d ON d.id = s.district_id WHERE s.id = $1`,
+      [schoolId],
+    );
+    return r ?? null;
+  }
+
+  async setDistrictDelivery(districtId: string, d: { webhookUrl: string | null; webhookSecret: string | null; email: string | null }): Promise<void> {
+    await this.db.query('UPDATE districts SET report_webhook_url = $2, report_webhook_secret = $3, report_email = $4 WHERE id = $1', [districtId, d.webhookUrl, d.webhookSecret, d.email]);
+  }
+
+  async studentNames(ids: string[]): Promise<Map<string, string>> {
+    if (!ids.length) return new Map();
+    const rows = await this.db.query<{ id: string; name: string }>('SELECT id, name FROM students WHERE id = ANY($1::uuid[])', [ids]);
+    return new Map(rows.map((r) => [r.id, r.name]));
+  }
+
+  /**
+   * Period figures over the school days in [from, to] that have closed at `now`, per student
+   * first (chronic: absent on ≥ 10 % of their days), then per group (`groupBy` the school or class
+   * column of the enrolment) with a totals row (id null). `level` says what the rows are.
+   */
+  async period(q: { level: 'district' | 'school' | 'class'; id: string; from: string; to: string; now: Date; yearFrom: string }): Promise<PeriodDbRow[]> {
+    const schoolCond = q.level === 'district' ? 's.district_id = $4' : q.level === 'school' ? 's.id = $4' : 's.id = (SELECT school_id FROM classes WHERE id = $4)';
+    const enrolCond = q.level === 'class' ? 'AND e.class_id = $4' : '';
+    // For a class the student rows also count the school year's absences (promotion rule), so the
+    // day range starts at the school year's first day and the period is a filter on it.
+    const start = q.level === 'class' ? 'LEAST($1::date, $5::date)' : '$1::date';
+    // A student is counted once per row of the report: per school (district), per class (school,
+    // so a class change splits the student between the two classes), per student (class).
+    const groupCol = q.level === 'district' ? 'sd.school_id' : 'sd.class_id';
+    const perStudent = `
+      WITH sc AS (SELECT s.* FROM schools s WHERE ${schoolCond}),
+      days AS (
+        SELECT sc.id AS school_id, (${start} + g.i) AS d
+          FROM sc CROSS JOIN LATERAL generate_series(0, $2::date - ${start}) AS g(i)
+         WHERE ${schoolDaySql('sc', `(${start} + g.i)`)} AND ${dayClosedSql('sc', `(${start} + g.i)`, '$3')}),
+      -- The range's attendance rows of these schools, read once by the (school, date) index and
+      -- hash-joined: a lookup per student-day is what makes a month slow.
+      att AS MATERIALIZED (
+        SELECT a.student_id, a.date, a.status FROM attendance_days a
+         WHERE a.school_id = ANY (ARRAY(SELECT id FROM sc)) AND a.date BETWEEN ${start} AND $2::date),
+      sd AS (
+        SELECT e.student_id, e.class_id, e.school_id, days.d, att.status
+          FROM days JOIN enrolments e ON e.school_id = days.school_id AND ${enrolledOn('e', 'days.d')} ${enrolCond}
+          LEFT JOIN att ON att.student_id = e.student_id AND att.date = days.d),
+      ps AS (
+        SELECT sd.student_id, ${groupCol} AS group_id,
+               count(*) FILTER (WHERE sd.d >= $1::date)::int AS days,
+               count(*) FILTER (WHERE sd.d >= $1::date AND sd.status = 'present')::int AS present,
+               count(*) FILTER (WHERE sd.d >= $1::date AND sd.status = 'late')::int AS late,
+               count(*) FILTER (WHERE sd.d >= $1::date AND sd.status = 'excused')::int AS absent_excused,
+               count(*) FILTER (WHERE sd.d >= $1::date AND (sd.status IS NULL OR sd.status IN ('absent','pending')))::int AS absent_unexcused,
+               count(*) FILTER (WHERE sd.d >= $5::date AND (sd.status IS NULL OR sd.status IN ('absent','pending','excused')))::int AS absent_in_year
+          FROM sd GROUP BY sd.student_id, ${groupCol}),
+      pc AS (SELECT ps.*, (ps.days > 0 AND (ps.absent_excused + ps.absent_unexcused) * 10 >= ps.days) AS chronic FROM ps WHERE ps.days > 0)`;
+    const sums = `count(*)::int AS students, sum(pc.days)::int AS days, sum(pc.present)::int AS present, sum(pc.late)::int AS late,
+      sum(pc.absent_excused)::int AS absent_excused, sum(pc.absent_unexcused)::int AS absent_unexcused, count(*) FILTER (WHERE pc.chronic)::int AS chronic`;
+    const params = [q.from, q.to, q.now.toISOString(), q.id, q.yearFrom];
+    if (q.level === 'class') {
+      return this.db.query<PeriodDbRow & Record<string, unknown>>(
+        `${perStudent}
+         SELECT * FROM (
+           SELECT p.id, p.name, pc.group_id AS class_id, 1 AS students, pc.days, pc.present, pc.late, pc.absent_excused, pc.absent_unexcused, pc.chronic::int AS chronic, pc.absent_in_year
+             FROM pc JOIN students p ON p.id = pc.student_id
+           UNION ALL
+           SELECT NULL, NULL, NULL, ${sums}, NULL FROM pc) x
+         ORDER BY x.id IS NULL, x.name, x.id`,
+        params,
+      );
+    }
+    const table = q.level === 'district' ? 'schools' : 'classes';
+    return this.db.query<PeriodDbRow & Record<string, unknown>>(
+      `${perStudent}
+       SELECT g.id, g.name, ${sums}
+         FROM pc JOIN ${table} g ON g.id = pc.group_id
+        GROUP BY GROUPING SETS ((g.id, g.name), ())
+        ORDER BY GROUPING(g.id), g.name`,
+      params,
+    );
+  }
+}
