@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { InstantSchema, UuidSchema } from './common.js';
+import { UuidSchema } from './common.js';
 import { StudentCardSchema } from './cards.js';
 
 export const GUARDIAN_CHANNELS = ['sms', 'zalo', 'email', 'push', 'webhook', 'in_app'] as const;
