@@ -30,6 +30,7 @@ const benches: Bench[] = [
   { name: 'ingest', script: path.join(here, 'ingest.bench.js'), args: quick, timeoutS: 180 },
   { name: 'latency', script: path.join(here, 'latency.bench.js'), args: quick, timeoutS: 150 },
   { name: 'drain', script: path.join(here, 'drain.bench.js'), args: quick, timeoutS: 120 },
+  { name: 'notify', script: path.join(here, 'notify.bench.js'), args: quick, timeoutS: 300 },
   { name: 'import', script: path.join(root, 'server/dist/bench/import.bench.js'), args: ['--rows', values.quick ? '10000' : '50000'], timeoutS: 120 },
   { name: 'adms', script: path.join(here, 'adms.bench.js'), args: quick, timeoutS: 240 },
   { name: 'memory', script: path.join(here, 'memory.bench.js'), args: quick, timeoutS: 150 },

@@ -44,6 +44,27 @@ const jsonRecord = z
       return z.NEVER;
     }
   });
+/** Per-channel limits of the notification worker, overriding the channels' defaults. */
+export interface ChannelLimitsOverride {
+  concurrency?: number;
+  perSecond?: number;
+}
+const channelLimit = z.object({ concurrency: z.number().int().min(1).max(10_000).optional(), perSecond: z.number().positive().max(1_000_000).optional() }).strict();
+const LIMIT_CHANNELS = ['zalo', 'sms', 'email', 'push', 'webhook', 'in_app'] as const;
+const channelLimits = z.record(z.string(), channelLimit).refine((r) => Object.keys(r).every((k) => (LIMIT_CHANNELS as readonly string[]).includes(k)), 'unknown channel');
+/** `NOTIFY_LIMITS`: JSON `{"zalo":{"concurrency":64,"perSecond":2000},"sms":{…}}` (or the object itself). */
+const notifyLimits = z
+  .union([z.string(), z.record(z.string(), z.unknown())])
+  .optional()
+  .transform((v, ctx): Partial<Record<(typeof LIMIT_CHANNELS)[number], ChannelLimitsOverride>> => {
+    if (v === undefined || v === '') return {};
+    try {
+      return channelLimits.parse(typeof v === 'string' ? JSON.parse(v) : v);
+    } catch {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'a JSON object channel → {concurrency?, perSecond?}, e.g. {"zalo":{"concurrency":64,"perSecond":2000}}' });
+      return z.NEVER;
+    }
+  });
 /** `HH:MM-HH:MM` → minutes of the day [start, end), or null for none. */
 export interface QuietHours {
   start: number;
@@ -169,6 +190,8 @@ export const ConfigSchema = z.object({
   notifySendTimeoutMs: z.coerce.number().int().min(100).default(10_000),
   /** Fallback poll for due retries when no NOTIFY arrives (ms). */
   notifyPollMs: z.coerce.number().int().min(10).default(1_000),
+  /** Per-provider concurrency and rate (messages/s started), overriding each channel's default (zalo and sms 8 at once, 50/s). */
+  notifyLimits: notifyLimits,
   /** Browser origins allowed to call the API and open Socket.IO from another site; empty = same origin only. */
   corsOrigins: csv.default([]),
   /** Bearer token `/metrics` requires; absent → `/metrics` answers loopback callers only. */
@@ -261,6 +284,7 @@ const ENV_NAMES: Record<keyof ServerConfig, string> = {
   notifyBatch: 'NOTIFY_BATCH',
   notifySendTimeoutMs: 'NOTIFY_SEND_TIMEOUT_MS',
   notifyPollMs: 'NOTIFY_POLL_MS',
+  notifyLimits: 'NOTIFY_LIMITS',
   corsOrigins: 'CORS_ORIGINS',
   metricsToken: 'METRICS_TOKEN',
   accessTokenTtlSeconds: 'ACCESS_TOKEN_TTL_SECONDS',

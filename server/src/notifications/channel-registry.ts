@@ -9,8 +9,22 @@ import { ChannelLimiter } from './limiter.js';
 export class ChannelRegistry {
   private readonly channels = new Map<ChannelName, { channel: NotificationChannel; limiter: ChannelLimiter }>();
 
+  /** `overrides`: the server's `NOTIFY_LIMITS`, per channel, over the channel's own `limits`. */
+  constructor(private readonly overrides: Partial<Record<ChannelName, { concurrency?: number; perSecond?: number }>> = {}) {}
+
   register(channel: NotificationChannel): void {
-    this.channels.set(channel.name, { channel, limiter: new ChannelLimiter(channel.limits.concurrency, channel.limits.perSecond) });
+    const o = this.overrides[channel.name] ?? {};
+    const concurrency = o.concurrency ?? channel.limits.concurrency;
+    const perSecond = o.perSecond ?? channel.limits.perSecond;
+    this.channels.set(channel.name, { channel, limiter: new ChannelLimiter(concurrency, perSecond) });
+  }
+
+  /** The limits in force for a channel (its own, or the configured override). */
+  limits(name: ChannelName): { concurrency: number; perSecond: number } | undefined {
+    const c = this.channels.get(name)?.channel;
+    if (!c) return undefined;
+    const o = this.overrides[name] ?? {};
+    return { concurrency: o.concurrency ?? c.limits.concurrency, perSecond: o.perSecond ?? c.limits.perSecond };
   }
 
   get(name: ChannelName): NotificationChannel | undefined {

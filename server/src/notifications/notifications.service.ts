@@ -88,7 +88,7 @@ export interface Page<T> {
 
 @Injectable()
 export class NotificationsService implements OnApplicationBootstrap, OnApplicationShutdown {
-  readonly channels = new ChannelRegistry();
+  readonly channels: ChannelRegistry;
   readonly webhookTargets: WebhookTargets;
   readonly worker: NotificationWorker;
   private readonly log: Logger;
@@ -105,6 +105,7 @@ export class NotificationsService implements OnApplicationBootstrap, OnApplicati
     live: LiveService,
   ) {
     this.log = logger.child({ component: 'notifications' });
+    this.channels = new ChannelRegistry(config.notifyLimits);
     this.webhookTargets = new WebhookTargets(db.pool);
     this.channels.register(new WebhookChannel(this.webhookTargets));
     this.channels.register(new InAppChannel(live));
