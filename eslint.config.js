@@ -13,14 +13,27 @@ export default tseslint.config(
     files: ['**/*.ts', '**/*.tsx'],
     languageOptions: {
       parserOptions: {
-        project: ['./test/tsconfig.json', './web/tsconfig.json', './bench/tsconfig.spec.json', './demo/tsconfig.spec.json', './protocol/tsconfig.spec.json', './firmware-sim/tsconfig.spec.json', './provider-sim/tsconfig.spec.json', './gateway/tsconfig.spec.json', './server/tsconfig.spec.json'],
+        project: [
+          './test/tsconfig.json',
+          './web/tsconfig.json',
+          './bench/tsconfig.spec.json',
+          './demo/tsconfig.spec.json',
+          './protocol/tsconfig.spec.json',
+          './firmware-sim/tsconfig.spec.json',
+          './provider-sim/tsconfig.spec.json',
+          './gateway/tsconfig.spec.json',
+          './server/tsconfig.spec.json',
+        ],
         tsconfigRootDir: import.meta.dirname,
       },
     },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: false }],
-      '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }],
+      '@typescript-eslint/switch-exhaustiveness-check': [
+        'error',
+        { considerDefaultExhaustiveForUnions: true },
+      ],
       '@typescript-eslint/await-thenable': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/no-explicit-any': 'error',

@@ -11,7 +11,11 @@ export function preset(dir, extra = {}) {
     rootDir: dir,
     testEnvironment: 'node',
     extensionsToTreatAsEsm: ['.ts'],
-    testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/**/*.spec.ts', '<rootDir>/test/**/*.e2e-spec.ts'],
+    testMatch: [
+      '<rootDir>/src/**/*.spec.ts',
+      '<rootDir>/test/**/*.spec.ts',
+      '<rootDir>/test/**/*.e2e-spec.ts',
+    ],
     moduleNameMapper: {
       '^@rfid/protocol$': path.join(root, 'protocol/src/index.ts'),
       '^@rfid/firmware-sim$': path.join(root, 'firmware-sim/src/index.ts'),

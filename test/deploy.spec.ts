@@ -32,7 +32,9 @@ describe('docker-compose.yml', () => {
 
   it('passes docker-compose config with the example environment', () => {
     if (!hasCompose) {
-      console.warn('docker-compose is not installed (apt-get install docker-compose): only the YAML checks ran');
+      console.warn(
+        'docker-compose is not installed (apt-get install docker-compose): only the YAML checks ran',
+      );
       expect(compose.services).toBeDefined();
       return;
     }
@@ -46,7 +48,11 @@ describe('docker-compose.yml', () => {
 
   it('fails without the secrets, naming the missing variable', () => {
     if (!hasCompose) return expect(composeText).toContain('${POSTGRES_PASSWORD:?');
-    const r = spawnSync('docker-compose', ['config', '-q'], { cwd: root, env: { PATH: process.env.PATH }, encoding: 'utf8' });
+    const r = spawnSync('docker-compose', ['config', '-q'], {
+      cwd: root,
+      env: { PATH: process.env.PATH },
+      encoding: 'utf8',
+    });
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/POSTGRES_PASSWORD|ADMIN_PASSWORD|JWT_SECRET|MQTT_SERVER_PASSWORD/);
   });
@@ -66,7 +72,8 @@ describe('docker-compose.yml', () => {
       expect(existsSync(dockerfile)).toBe(true);
       const text = readFileSync(dockerfile, 'utf8');
       for (const m of text.matchAll(/^COPY (?!--from)(.+) \S+$/gm)) {
-        for (const src of m[1]!.split(/\s+/)) expect([src, existsSync(path.join(context, src))]).toEqual([src, true]);
+        for (const src of m[1]!.split(/\s+/))
+          expect([src, existsSync(path.join(context, src))]).toEqual([src, true]);
       }
       // The target stage exists and its CMD runs <ws>/dist/X.js whose source <ws>/src/X.ts exists.
       const target = s.build!.target ?? name;
@@ -89,7 +96,8 @@ describe('docker-compose.yml', () => {
 
   it('gives the server every variable of CONTRACT §5 that production needs', () => {
     const env = compose.services.server!.environment!;
-    for (const name of ['DATABASE_URL', 'MQTT_URL', 'HTTP_PORT', 'ADMIN_PASSWORD']) expect(env[name]).toBeTruthy();
+    for (const name of ['DATABASE_URL', 'MQTT_URL', 'HTTP_PORT', 'ADMIN_PASSWORD'])
+      expect(env[name]).toBeTruthy();
   });
 
   it('serves HTTPS through nginx with HSTS; plain HTTP only redirects; /metrics is not public', () => {

@@ -15,7 +15,13 @@ import { DevicesService } from '@rfid/server';
 import { parseGatewayConfig, startGateway, type GatewayHandle } from '@rfid/gateway';
 import { createTerminal, SimulatedAdmsTerminal, type TapTaker } from '@rfid/firmware-sim';
 import { parseCardText } from '@rfid/protocol';
-import { benchLogger, seedBulk, startBenchDatabase, startBenchServer, type SeededStudent } from './support.js';
+import {
+  benchLogger,
+  seedBulk,
+  startBenchDatabase,
+  startBenchServer,
+  type SeededStudent,
+} from './support.js';
 import { report, round } from './figure.js';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
@@ -31,7 +37,11 @@ async function until(cond: () => boolean, what: string, timeoutMs: number): Prom
 }
 
 /** Offer every student's tap at once on the terminals; taps/s until the server acked them all. */
-async function phase(gateway: GatewayHandle, terminals: readonly TapTaker[], students: SeededStudent[]): Promise<number> {
+async function phase(
+  gateway: GatewayHandle,
+  terminals: readonly TapTaker[],
+  students: SeededStudent[],
+): Promise<number> {
   let acked = 0;
   const onAcked = (ids: string[]) => (acked += ids.length);
   gateway.on('acked', onAcked);
@@ -50,7 +60,14 @@ try {
   const server = await startBenchServer(url);
   const smart = await Promise.all(
     Array.from({ length: SMART_TERMINALS }, (_, i) =>
-      createTerminal({ id: `gate-${i}`, kind: 'smart', link: { type: 'tcp', host: '127.0.0.1', port: 0 }, maxInFlight: 16, heartbeatMs: 0, logger: benchLogger }),
+      createTerminal({
+        id: `gate-${i}`,
+        kind: 'smart',
+        link: { type: 'tcp', host: '127.0.0.1', port: 0 },
+        maxInFlight: 16,
+        heartbeatMs: 0,
+        logger: benchLogger,
+      }),
     ),
   );
   const creds = await server.app.get(DevicesService).register(school!.id, 'adms bench');
@@ -83,7 +100,11 @@ try {
     await c.connect();
     await c.query(`SELECT pg_notify('roster_changed', $1)`, [school!.id]);
     await c.end();
-    await until(() => gateway.status().roster.cards === school!.students.length, 'roster at the gateway', 60_000);
+    await until(
+      () => gateway.status().roster.cards === school!.students.length,
+      'roster at the gateway',
+      60_000,
+    );
     adms.start();
     await until(() => adms.users.size === school!.students.length, 'user list on the ADMS terminal', 120_000);
     await Promise.all(smart.map((t) => t.waitForGateway(10_000)));
@@ -103,7 +124,13 @@ try {
       punches: PER_PHASE,
       pushes: adms.stats.pushes,
     });
-    report({ name: 'smart_ingest', value: round(baseline, 0), unit: 'taps/s', rounds: [round(smart1, 0), round(smart2, 0)], terminals: SMART_TERMINALS });
+    report({
+      name: 'smart_ingest',
+      value: round(baseline, 0),
+      unit: 'taps/s',
+      rounds: [round(smart1, 0), round(smart2, 0)],
+      terminals: SMART_TERMINALS,
+    });
     report({ name: 'adms_ingest_vs_smart', value: round(admsRate / baseline, 2), unit: 'ratio' });
   } finally {
     await adms.close();

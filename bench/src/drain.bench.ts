@@ -31,13 +31,24 @@ try {
     const days = ['2026-11-20', '2026-11-21', '2026-11-23'];
     const storeStarted = performance.now();
     for (const [d, day] of days.entries()) {
-      const share = d < days.length - 1 ? Math.floor(TOTAL / days.length) : TOTAL - Math.floor(TOTAL / days.length) * (days.length - 1);
+      const share =
+        d < days.length - 1
+          ? Math.floor(TOTAL / days.length)
+          : TOTAL - Math.floor(TOTAL / days.length) * (days.length - 1);
       const taps = makeTaps(school!, share, { day, unknownRate: 0.01 });
       for (let i = 0; i < taps.length; i += 1000) {
         queue.appendMany(
-          taps.slice(i, i + 1000).map(
-            (t): NewTap => ({ id: t.id, terminal: t.terminal, card: t.card, raw: t.raw, at: t.at, direction: 'in', answer: 'OK', text: '', storedAtMs: Date.now() }),
-          ),
+          taps.slice(i, i + 1000).map((t): NewTap => ({
+            id: t.id,
+            terminal: t.terminal,
+            card: t.card,
+            raw: t.raw,
+            at: t.at,
+            direction: 'in',
+            answer: 'OK',
+            text: '',
+            storedAtMs: Date.now(),
+          })),
         );
       }
     }
@@ -65,11 +76,27 @@ try {
 
     const c = new pg.Client({ connectionString: url });
     await c.connect();
-    const { rows } = await c.query<{ n: string; ids: string }>(`SELECT count(*) AS n, count(DISTINCT id) AS ids FROM taps`);
+    const { rows } = await c.query<{ n: string; ids: string }>(
+      `SELECT count(*) AS n, count(DISTINCT id) AS ids FROM taps`,
+    );
     await c.end();
     const stored = Number(rows[0]!.n);
-    report({ name: 'drain_100k', value: round(seconds, 2), unit: 's', taps: TOTAL, stored, duplicates: stored - Number(rows[0]!.ids), rate: Math.round(TOTAL / seconds), goal: '<= 30 s' });
-    report({ name: 'gateway_store', value: Math.round(storeRate), unit: 'taps/s', note: 'SQLite WAL synchronous=FULL, 1,000 taps per commit' });
+    report({
+      name: 'drain_100k',
+      value: round(seconds, 2),
+      unit: 's',
+      taps: TOTAL,
+      stored,
+      duplicates: stored - Number(rows[0]!.ids),
+      rate: Math.round(TOTAL / seconds),
+      goal: '<= 30 s',
+    });
+    report({
+      name: 'gateway_store',
+      value: Math.round(storeRate),
+      unit: 'taps/s',
+      note: 'SQLite WAL synchronous=FULL, 1,000 taps per commit',
+    });
     if (stored !== TOTAL) {
       process.stderr.write(`drain: ${stored} taps stored, expected ${TOTAL}\n`);
       process.exitCode = 1;

@@ -13,7 +13,17 @@ import { DataSource } from 'typeorm';
 import { DevicesService, dataSourceOptions, type RunningServer } from '@rfid/server';
 import { newTapId, zonedTime, type Tap } from '@rfid/protocol';
 import { report, round } from './figure.js';
-import { connectGateway, isReachable, makeTaps, publishAndAwaitAcks, seedBulk, settle, startBenchDatabase, type SeededSchool, startBenchServer } from './support.js';
+import {
+  connectGateway,
+  isReachable,
+  makeTaps,
+  publishAndAwaitAcks,
+  seedBulk,
+  settle,
+  startBenchDatabase,
+  type SeededSchool,
+  startBenchServer,
+} from './support.js';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
 const TAPS_500 = values.quick ? 20_000 : 100_000;
@@ -31,7 +41,14 @@ const PER_SCHOOL = 2_500;
  * `first`: every tap is its student's first of a day (ten school days of one school in a row):
  * each writes a tap, an attendance row and its guardians' outbox rows, the heaviest case.
  */
-async function measureIngest(server: RunningServer, schools: SeededSchool[], total: number, batch: number, day: string, mode: 'repeat' | 'first' = 'repeat'): Promise<number> {
+async function measureIngest(
+  server: RunningServer,
+  schools: SeededSchool[],
+  total: number,
+  batch: number,
+  day: string,
+  mode: 'repeat' | 'first' = 'repeat',
+): Promise<number> {
   const devices = server.app.get(DevicesService);
   // One gateway per school, all publishing at once (a province's morning, compressed).
   const gateways = await Promise.all(
@@ -48,12 +65,18 @@ async function measureIngest(server: RunningServer, schools: SeededSchool[], tot
     const perDay = g.school.students.length;
     return Array.from({ length: Math.ceil(perGateway / perDay) }, (_, d) =>
       makeTaps(g.school, perDay, { day: `2026-10-${String(d + 1).padStart(2, '0')}`, startSeq: d * perDay }),
-    ).flat().slice(0, perGateway);
+    )
+      .flat()
+      .slice(0, perGateway);
   });
   await settle(server.databaseUrl);
   const started = performance.now();
   await Promise.all(
-    gateways.map((g, i) => publishAndAwaitAcks(g.client, g.school.id, g.creds.gatewayId, taps[i]!, batch, { window: batch === 1 ? 256 : 8 })),
+    gateways.map((g, i) =>
+      publishAndAwaitAcks(g.client, g.school.id, g.creds.gatewayId, taps[i]!, batch, {
+        window: batch === 1 ? 256 : 8,
+      }),
+    ),
   );
   const seconds = (performance.now() - started) / 1000;
   await Promise.all(gateways.map((g) => g.client.endAsync()));
@@ -75,7 +98,9 @@ async function measureCopy(url: string, school: SeededSchool, rows: number, day:
     const started = performance.now();
     await client.query('BEGIN');
     const sink = client.query(
-      copyFrom('COPY taps (id, at, school_id, gateway_id, terminal, card, raw, seq, direction, card_id, student_id, local_date) FROM STDIN'),
+      copyFrom(
+        'COPY taps (id, at, school_id, gateway_id, terminal, card, raw, seq, direction, card_id, student_id, local_date) FROM STDIN',
+      ),
     );
     await pipeline(Readable.from(lines), sink);
     await client.query('COMMIT');
@@ -129,8 +154,19 @@ try {
     // are new), each round's ratio from its own pair, and the median round reported.
     const rounds: { copy: number; ingest: number; ratio: number }[] = [];
     for (let r = 0; r < ROUNDS; r++) {
-      const copyRate = await measureCopy(url, schools[0]!, COPY_ROWS, `2026-12-${String(r + 1).padStart(2, '0')}`);
-      const ingestRate = await measureIngest(server, schools, TAPS_500, 500, `2026-11-${String(10 + r).padStart(2, '0')}`);
+      const copyRate = await measureCopy(
+        url,
+        schools[0]!,
+        COPY_ROWS,
+        `2026-12-${String(r + 1).padStart(2, '0')}`,
+      );
+      const ingestRate = await measureIngest(
+        server,
+        schools,
+        TAPS_500,
+        500,
+        `2026-11-${String(10 + r).padStart(2, '0')}`,
+      );
       rounds.push({ copy: copyRate, ingest: ingestRate, ratio: ingestRate / copyRate });
     }
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -140,19 +176,69 @@ try {
     const ingest1 = await measureIngest(server, schools, TAPS_1, 1, '2026-11-20');
     const ingestFirst = await measureIngest(server, schools, TAPS_500, 500, '', 'first');
     const naive = await measureNaive(url, schools[0]!, NAIVE);
-    const machine = { broker: 'embedded aedes', db: process.env.DATABASE_URL ? 'DATABASE_URL' : 'embedded PostgreSQL 18' };
-    report({ name: 'ingest', value: Math.round(ingest500), unit: 'taps/s', batch: 500, taps: TAPS_500, rounds: rounds.map((r) => Math.round(r.ingest)), note: 'median of the rounds', ...machine });
-    report({ name: 'ingest_first_taps', value: Math.round(ingestFirst), unit: 'taps/s', batch: 500, taps: TAPS_500, vs_copy: round(ingestFirst / copy, 3), note: 'every tap a first arrival: attendance row + outbox rows each', ...machine });
-    report({ name: 'ingest_batch1', value: Math.round(ingest1), unit: 'taps/s', batch: 1, taps: TAPS_1, ...machine });
-    report({ name: 'copy', value: Math.round(copy), unit: 'rows/s', rows: COPY_ROWS, rounds: rounds.map((r) => Math.round(r.copy)), note: 'raw COPY into taps, one transaction; median of the rounds' });
-    report({ name: 'naive_save', value: Math.round(naive), unit: 'taps/s', rows: NAIVE, note: 'one TypeORM save() per tap' });
-    report({ name: 'ingest_vs_copy', value: round(ratio, 3), unit: 'ratio', goal: '>= 0.25', rounds: rounds.map((r) => round(r.ratio, 3)), note: 'median of the rounds, each COPY and ingest measured back to back' });
+    const machine = {
+      broker: 'embedded aedes',
+      db: process.env.DATABASE_URL ? 'DATABASE_URL' : 'embedded PostgreSQL 18',
+    };
+    report({
+      name: 'ingest',
+      value: Math.round(ingest500),
+      unit: 'taps/s',
+      batch: 500,
+      taps: TAPS_500,
+      rounds: rounds.map((r) => Math.round(r.ingest)),
+      note: 'median of the rounds',
+      ...machine,
+    });
+    report({
+      name: 'ingest_first_taps',
+      value: Math.round(ingestFirst),
+      unit: 'taps/s',
+      batch: 500,
+      taps: TAPS_500,
+      vs_copy: round(ingestFirst / copy, 3),
+      note: 'every tap a first arrival: attendance row + outbox rows each',
+      ...machine,
+    });
+    report({
+      name: 'ingest_batch1',
+      value: Math.round(ingest1),
+      unit: 'taps/s',
+      batch: 1,
+      taps: TAPS_1,
+      ...machine,
+    });
+    report({
+      name: 'copy',
+      value: Math.round(copy),
+      unit: 'rows/s',
+      rows: COPY_ROWS,
+      rounds: rounds.map((r) => Math.round(r.copy)),
+      note: 'raw COPY into taps, one transaction; median of the rounds',
+    });
+    report({
+      name: 'naive_save',
+      value: Math.round(naive),
+      unit: 'taps/s',
+      rows: NAIVE,
+      note: 'one TypeORM save() per tap',
+    });
+    report({
+      name: 'ingest_vs_copy',
+      value: round(ratio, 3),
+      unit: 'ratio',
+      goal: '>= 0.25',
+      rounds: rounds.map((r) => round(r.ratio, 3)),
+      note: 'median of the rounds, each COPY and ingest measured back to back',
+    });
     report({ name: 'ingest_vs_naive', value: round(ingest500 / naive, 1), unit: 'ratio', goal: '>= 20' });
   } finally {
     await server.close();
   }
 
-  const external = process.env.MQTT_EXTERNAL_URL ?? ((await isReachable('127.0.0.1', 1883)) ? 'mqtt://127.0.0.1:1883' : null);
+  const external =
+    process.env.MQTT_EXTERNAL_URL ??
+    ((await isReachable('127.0.0.1', 1883)) ? 'mqtt://127.0.0.1:1883' : null);
   if (external) {
     const url2 = await db.create();
     const schools2 = await seedBulk(url2, SCHOOLS, PER_SCHOOL);
@@ -160,12 +246,21 @@ try {
     try {
       // Gateways log in to the external broker as the broker allows (here: anonymous Mosquitto).
       const rate = await measureIngest(server2, schools2, TAPS_500, 500, '2026-11-10');
-      report({ name: 'ingest_external_broker', value: Math.round(rate), unit: 'taps/s', batch: 500, broker: external, vs_embedded: round(rate / ingest500, 2) });
+      report({
+        name: 'ingest_external_broker',
+        value: Math.round(rate),
+        unit: 'taps/s',
+        batch: 500,
+        broker: external,
+        vs_embedded: round(rate / ingest500, 2),
+      });
     } finally {
       await server2.close();
     }
   } else {
-    process.stderr.write('ingest: no external broker on 127.0.0.1:1883 (or MQTT_EXTERNAL_URL): external-broker figure skipped\n');
+    process.stderr.write(
+      'ingest: no external broker on 127.0.0.1:1883 (or MQTT_EXTERNAL_URL): external-broker figure skipped\n',
+    );
   }
 } finally {
   await db.stop();

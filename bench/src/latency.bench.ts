@@ -16,7 +16,14 @@ import { DevicesService } from '@rfid/server';
 import { parseGatewayConfig, startGateway } from '@rfid/gateway';
 import { createTerminal, type SentEvent, type SimulatedTerminal } from '@rfid/firmware-sim';
 import { cardToText, parseCardText, type LiveTap } from '@rfid/protocol';
-import { benchLogger, seedBulk, startBenchDatabase, type SeededStudent, startBenchServer, adminToken } from './support.js';
+import {
+  benchLogger,
+  seedBulk,
+  startBenchDatabase,
+  type SeededStudent,
+  startBenchServer,
+  adminToken,
+} from './support.js';
 import { percentile, report, round } from './figure.js';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
@@ -47,7 +54,12 @@ async function dashboardClient(httpUrl: string, schoolId: string): Promise<Socke
   return socket;
 }
 
-async function runPhase(rate: number, terminals: SimulatedTerminal[], students: SeededStudent[], socket: Socket): Promise<PhaseResult> {
+async function runPhase(
+  rate: number,
+  terminals: SimulatedTerminal[],
+  students: SeededStudent[],
+  socket: Socket,
+): Promise<PhaseResult> {
   const total = Math.round(rate * PHASE_S);
   if (students.length < total) throw new Error(`not enough fresh students for ${rate} taps/s`);
   const batch = students.splice(0, total); // fresh cards: no repeat-window DUPs between phases
@@ -55,7 +67,8 @@ async function runPhase(rate: number, terminals: SimulatedTerminal[], students: 
   const latencies: number[] = [];
   const ackLatencies: number[] = [];
   const onSent = (e: SentEvent) => {
-    if (e.what === 'tap' && e.card && !sentAt.has(cardToText(e.card))) sentAt.set(cardToText(e.card), performance.now());
+    if (e.what === 'tap' && e.card && !sentAt.has(cardToText(e.card)))
+      sentAt.set(cardToText(e.card), performance.now());
   };
   for (const t of terminals) t.events.on('sent', onSent);
   let resolveDone!: () => void;
@@ -107,7 +120,14 @@ try {
   const server = await startBenchServer(url);
   const terminals = await Promise.all(
     Array.from({ length: TERMINALS }, (_, i) =>
-      createTerminal({ id: `gate-${i}`, kind: 'smart', link: { type: 'tcp', host: '127.0.0.1', port: 0 }, maxInFlight: 16, heartbeatMs: 0, logger: benchLogger }),
+      createTerminal({
+        id: `gate-${i}`,
+        kind: 'smart',
+        link: { type: 'tcp', host: '127.0.0.1', port: 0 },
+        maxInFlight: 16,
+        heartbeatMs: 0,
+        logger: benchLogger,
+      }),
     ),
   );
   const creds = await server.app.get(DevicesService).register(school!.id, 'latency bench');
@@ -142,10 +162,39 @@ try {
       report({ name: `tap_to_dashboard_p99_at_${r.offered}`, value: r.p99, unit: 'ms', offered: r.offered });
     }
     const at1000 = phases.find((p) => p.offered === 1000)!;
-    report({ name: 'tap_to_dashboard_p99', value: at1000.p99, unit: 'ms', offered: 1000, goal: '<= 250 ms', delivered: at1000.delivered, sent: at1000.sent });
-    if (best) report({ name: 'tap_to_dashboard_max_sustained', value: best.offered, unit: 'taps/s', p50: best.p50, p95: best.p95, p99: best.p99 });
-    else report({ name: 'tap_to_dashboard_max_sustained', value: 1000, unit: 'taps/s', note: '2,000 taps/s was not sustained' });
-    report({ name: 'terminal_ack_p99', value: at1000.ackP99, unit: 'ms', offered: 1000, goal: '<= 50 ms', baseline_p99_at_100: phases[0]!.ackP99 });
+    report({
+      name: 'tap_to_dashboard_p99',
+      value: at1000.p99,
+      unit: 'ms',
+      offered: 1000,
+      goal: '<= 250 ms',
+      delivered: at1000.delivered,
+      sent: at1000.sent,
+    });
+    if (best)
+      report({
+        name: 'tap_to_dashboard_max_sustained',
+        value: best.offered,
+        unit: 'taps/s',
+        p50: best.p50,
+        p95: best.p95,
+        p99: best.p99,
+      });
+    else
+      report({
+        name: 'tap_to_dashboard_max_sustained',
+        value: 1000,
+        unit: 'taps/s',
+        note: '2,000 taps/s was not sustained',
+      });
+    report({
+      name: 'terminal_ack_p99',
+      value: at1000.ackP99,
+      unit: 'ms',
+      offered: 1000,
+      goal: '<= 50 ms',
+      baseline_p99_at_100: phases[0]!.ackP99,
+    });
   } finally {
     socket.disconnect();
     await gateway.stop();

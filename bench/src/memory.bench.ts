@@ -31,7 +31,8 @@ async function settle(): Promise<void> {
 
 async function inWaves<T>(n: number, wave: number, make: (i: number) => Promise<T>): Promise<T[]> {
   const out: T[] = [];
-  for (let i = 0; i < n; i += wave) out.push(...(await Promise.all(Array.from({ length: Math.min(wave, n - i) }, (_, j) => make(i + j)))));
+  for (let i = 0; i < n; i += wave)
+    out.push(...(await Promise.all(Array.from({ length: Math.min(wave, n - i) }, (_, j) => make(i + j)))));
   return out;
 }
 
@@ -53,7 +54,16 @@ try {
   const httpPort = await freePort();
   const mqttPort = await freePort();
   const child = spawn(process.execPath, [path.join(root, 'server/dist/main.js')], {
-    env: { ...process.env, DATABASE_URL: url, HTTP_PORT: String(httpPort), MQTT_PORT: String(mqttPort), MQTTS_PORT: 'off', LOG_LEVEL: 'warn', ADMIN_PASSWORD: BENCH_ADMIN_PASSWORD, DATA_DIR: mkdtempSync(path.join(tmpdir(), 'rfid-bench-')) },
+    env: {
+      ...process.env,
+      DATABASE_URL: url,
+      HTTP_PORT: String(httpPort),
+      MQTT_PORT: String(mqttPort),
+      MQTTS_PORT: 'off',
+      LOG_LEVEL: 'warn',
+      ADMIN_PASSWORD: BENCH_ADMIN_PASSWORD,
+      DATA_DIR: mkdtempSync(path.join(tmpdir(), 'rfid-bench-')),
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const httpUrl = `http://127.0.0.1:${httpPort}`;
@@ -61,7 +71,10 @@ try {
   const sockets: Socket[] = [];
   try {
     for (let i = 0; ; i++) {
-      const ok = await fetch(`${httpUrl}/readyz`).then((r) => r.ok, () => false);
+      const ok = await fetch(`${httpUrl}/readyz`).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (ok) break;
       if (i > 240) throw new Error('server did not become ready');
       await new Promise((r) => setTimeout(r, 250));
@@ -71,7 +84,14 @@ try {
 
     clients.push(
       ...(await inWaves(GATEWAYS, 250, (i) => {
-        const client = mqtt.connect(`mqtt://127.0.0.1:${mqttPort}`, { clientId: ids[i]!, username: ids[i]!, password: secret, clean: true, keepalive: 60, reconnectPeriod: 0 });
+        const client = mqtt.connect(`mqtt://127.0.0.1:${mqttPort}`, {
+          clientId: ids[i]!,
+          username: ids[i]!,
+          password: secret,
+          clean: true,
+          keepalive: 60,
+          reconnectPeriod: 0,
+        });
         return new Promise<MqttClient>((resolve, reject) => {
           client.once('connect', () => resolve(client));
           client.once('error', reject);
@@ -84,7 +104,12 @@ try {
     const token = await adminToken(httpUrl);
     sockets.push(
       ...(await inWaves(DASHBOARDS, 200, async (i) => {
-        const s = io(httpUrl, { transports: ['websocket'], auth: { token }, reconnection: false, forceNew: true });
+        const s = io(httpUrl, {
+          transports: ['websocket'],
+          auth: { token },
+          reconnection: false,
+          forceNew: true,
+        });
         await new Promise<void>((resolve, reject) => {
           s.once('connect', () => resolve());
           s.once('connect_error', reject);
@@ -97,8 +122,22 @@ try {
     const withDashboards = rssMb(child.pid!);
 
     report({ name: 'server_rss_idle', value: round(idle, 1), unit: 'MiB' });
-    report({ name: 'server_rss_10k_gateways', value: round(withGateways, 1), unit: 'MiB', gateways: GATEWAYS, per_gateway_kib: round(((withGateways - idle) * 1024) / GATEWAYS, 1), vs_idle: round(withGateways / idle, 2) });
-    report({ name: 'server_rss_2k_dashboards', value: round(withDashboards, 1), unit: 'MiB', dashboards: DASHBOARDS, gateways: GATEWAYS, per_dashboard_kib: round(((withDashboards - withGateways) * 1024) / DASHBOARDS, 1) });
+    report({
+      name: 'server_rss_10k_gateways',
+      value: round(withGateways, 1),
+      unit: 'MiB',
+      gateways: GATEWAYS,
+      per_gateway_kib: round(((withGateways - idle) * 1024) / GATEWAYS, 1),
+      vs_idle: round(withGateways / idle, 2),
+    });
+    report({
+      name: 'server_rss_2k_dashboards',
+      value: round(withDashboards, 1),
+      unit: 'MiB',
+      dashboards: DASHBOARDS,
+      gateways: GATEWAYS,
+      per_dashboard_kib: round(((withDashboards - withGateways) * 1024) / DASHBOARDS, 1),
+    });
   } finally {
     for (const s of sockets) s.disconnect();
     await Promise.all(clients.map((cl) => cl.endAsync(true)));

@@ -12,7 +12,14 @@ import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { NotificationsService, type ServerConfig } from '@rfid/server';
-import { DEMO_CREDENTIALS, ESMS_SEND_PATH, ZALO_TOKEN_PATH, ZNS_SEND_PATH, startProviderSims, type ProviderSims } from '@rfid/provider-sim';
+import {
+  DEMO_CREDENTIALS,
+  ESMS_SEND_PATH,
+  ZALO_TOKEN_PATH,
+  ZNS_SEND_PATH,
+  startProviderSims,
+  type ProviderSims,
+} from '@rfid/provider-sim';
 import { report, round } from './figure.js';
 import { seedBulk, settle, startBenchDatabase, startBenchServer } from './support.js';
 
@@ -47,7 +54,9 @@ async function fillOutbox(url: string): Promise<string[]> {
   await c.connect();
   try {
     await c.query('BEGIN');
-    await c.query(`UPDATE guardians SET channels = CASE WHEN hashtext(id::text) % 2 = 0 THEN ARRAY['sms','zalo'] ELSE ARRAY['zalo','sms'] END`);
+    await c.query(
+      `UPDATE guardians SET channels = CASE WHEN hashtext(id::text) % 2 = 0 THEN ARRAY['sms','zalo'] ELSE ARRAY['zalo','sms'] END`,
+    );
     await c.query(
       `INSERT INTO notification_consents (guardian_id, channel, granted, at, recorded_by, method, note)
        SELECT g.id, ch, true, now() - interval '1 day', NULL, 'seed', 'bench: consent forms collected'
@@ -90,22 +99,42 @@ async function loop(requests: (() => Promise<void>)[], concurrency: number): Pro
 }
 
 /** The baseline: the same bodies, fresh keys, straight to fresh stand-ins at the same concurrency. */
-async function direct(zns: Record<string, unknown>[], sms: Record<string, unknown>[]): Promise<{ rate: number; received: number }> {
+async function direct(
+  zns: Record<string, unknown>[],
+  sms: Record<string, unknown>[],
+): Promise<{ rate: number; received: number }> {
   const sims = await startProviderSims();
   try {
     const c = DEMO_CREDENTIALS;
     const tok = await fetch(`${sims.zalo.url}${ZALO_TOKEN_PATH}`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', secret_key: c.zaloAppSecret },
-      body: new URLSearchParams({ refresh_token: c.zaloRefreshToken, app_id: c.zaloAppId, grant_type: 'refresh_token' }).toString(),
+      body: new URLSearchParams({
+        refresh_token: c.zaloRefreshToken,
+        app_id: c.zaloAppId,
+        grant_type: 'refresh_token',
+      }).toString(),
     });
     const accessToken = ((await tok.json()) as { access_token: string }).access_token;
     const post = async (u: string, headers: Record<string, string>, body: unknown) => {
-      const res = await fetch(u, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+      const res = await fetch(u, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify(body),
+      });
       await res.arrayBuffer();
     };
-    const znsCalls = zns.map((b) => () => post(`${sims.zalo.url}${ZNS_SEND_PATH}`, { access_token: accessToken }, { ...b, tracking_id: randomUUID() }));
-    const smsCalls = sms.map((b) => () => post(`${sims.esms.url}${ESMS_SEND_PATH}`, {}, { ...b, RequestId: randomUUID() }));
+    const znsCalls = zns.map(
+      (b) => () =>
+        post(
+          `${sims.zalo.url}${ZNS_SEND_PATH}`,
+          { access_token: accessToken },
+          { ...b, tracking_id: randomUUID() },
+        ),
+    );
+    const smsCalls = sms.map(
+      (b) => () => post(`${sims.esms.url}${ESMS_SEND_PATH}`, {}, { ...b, RequestId: randomUUID() }),
+    );
     const started = performance.now();
     await Promise.all([loop(znsCalls, CONCURRENCY), loop(smsCalls, CONCURRENCY)]);
     const seconds = (performance.now() - started) / 1000;
@@ -156,7 +185,9 @@ try {
       const stray = [...seen.keys()].filter((k) => !want.has(k)).length;
       const c = new pg.Client({ connectionString: url });
       await c.connect();
-      const { rows: statuses } = await c.query<{ status: string; n: number }>(`SELECT status, count(*)::int AS n FROM notification_outbox GROUP BY status ORDER BY status`);
+      const { rows: statuses } = await c.query<{ status: string; n: number }>(
+        `SELECT status, count(*)::int AS n FROM notification_outbox GROUP BY status ORDER BY status`,
+      );
       await c.end();
       const rate = (zns.length + sms.length) / seconds;
 
@@ -181,7 +212,14 @@ try {
         batch: server.config.notifyBatch,
         outbox: Object.fromEntries(statuses.map((s) => [s.status, s.n])),
       });
-      report({ name: 'notify_direct', value: Math.round(base.rate), unit: 'messages/s', messages: base.received, concurrency_per_provider: CONCURRENCY, note: 'the same requests by a plain fetch loop, fresh stand-ins' });
+      report({
+        name: 'notify_direct',
+        value: Math.round(base.rate),
+        unit: 'messages/s',
+        messages: base.received,
+        concurrency_per_provider: CONCURRENCY,
+        note: 'the same requests by a plain fetch loop, fresh stand-ins',
+      });
       report({ name: 'notify_drain_vs_direct', value: round(rate / base.rate, 3), unit: 'ratio' });
       if (duplicates !== 0 || lost !== 0 || stray !== 0) {
         process.stderr.write(`notify: duplicates=${duplicates} lost=${lost} stray=${stray}\n`);

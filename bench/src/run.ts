@@ -13,7 +13,11 @@ import { parseArgs } from 'node:util';
 const here = import.meta.dirname;
 const root = path.resolve(here, '..', '..');
 const { values } = parseArgs({
-  options: { only: { type: 'string' }, quick: { type: 'boolean', default: false }, drills: { type: 'boolean', default: false } },
+  options: {
+    only: { type: 'string' },
+    quick: { type: 'boolean', default: false },
+    drills: { type: 'boolean', default: false },
+  },
 });
 const quick = values.quick ? ['--quick'] : [];
 
@@ -26,18 +30,37 @@ interface Bench {
 }
 
 const benches: Bench[] = [
-  { name: 'fuzz', script: path.join(root, 'protocol/dist/fuzz/fuzz.js'), args: ['--chunks', values.quick ? '100000' : '1000000'], timeoutS: 120 },
+  {
+    name: 'fuzz',
+    script: path.join(root, 'protocol/dist/fuzz/fuzz.js'),
+    args: ['--chunks', values.quick ? '100000' : '1000000'],
+    timeoutS: 120,
+  },
   { name: 'ingest', script: path.join(here, 'ingest.bench.js'), args: quick, timeoutS: 180 },
   { name: 'latency', script: path.join(here, 'latency.bench.js'), args: quick, timeoutS: 150 },
   { name: 'drain', script: path.join(here, 'drain.bench.js'), args: quick, timeoutS: 120 },
   { name: 'notify', script: path.join(here, 'notify.bench.js'), args: quick, timeoutS: 300 },
-  { name: 'import', script: path.join(root, 'server/dist/bench/import.bench.js'), args: ['--rows', values.quick ? '10000' : '50000'], timeoutS: 120 },
+  {
+    name: 'import',
+    script: path.join(root, 'server/dist/bench/import.bench.js'),
+    args: ['--rows', values.quick ? '10000' : '50000'],
+    timeoutS: 120,
+  },
   { name: 'adms', script: path.join(here, 'adms.bench.js'), args: quick, timeoutS: 240 },
   { name: 'memory', script: path.join(here, 'memory.bench.js'), args: quick, timeoutS: 150 },
   { name: 'web', script: path.join(here, 'web.bench.js'), timeoutS: 150 },
   { name: 'reports', script: path.join(here, 'reports.bench.js'), args: quick, timeoutS: 600 },
   // The fault drills take minutes; `npm run drills` runs them alone, `--drills` adds them here.
-  ...(values.drills ? [{ name: 'drills', script: path.join(here, 'drills/run-drills.js'), args: values.quick ? ['--taps', '2000'] : [], timeoutS: 420 }] : []),
+  ...(values.drills
+    ? [
+        {
+          name: 'drills',
+          script: path.join(here, 'drills/run-drills.js'),
+          args: values.quick ? ['--taps', '2000'] : [],
+          timeoutS: 420,
+        },
+      ]
+    : []),
 ];
 
 const only = values.only?.split(',');
@@ -69,5 +92,7 @@ for (const b of benches) {
     process.stderr.write(`bench: ${b.name} failed (exit ${code})\n`);
   }
 }
-process.stdout.write(`${JSON.stringify({ name: 'bench_total_time', value: Math.round((Date.now() - started) / 1000), unit: 's', failed })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ name: 'bench_total_time', value: Math.round((Date.now() - started) / 1000), unit: 's', failed })}\n`,
+);
 process.exit(failed ? 1 : 0);

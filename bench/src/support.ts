@@ -11,14 +11,24 @@ import mqtt, { type MqttClient } from 'mqtt';
 import pg from 'pg';
 import { pino } from 'pino';
 import { cardMatchKeys, makeCardId, newTapId, toRfc3339, topicFor, type Tap } from '@rfid/protocol';
-import { createServer, freePort, runMigrations, startEmbeddedPostgres, type RunningServer, type ServerConfig } from '@rfid/server';
+import {
+  createServer,
+  freePort,
+  runMigrations,
+  startEmbeddedPostgres,
+  type RunningServer,
+  type ServerConfig,
+} from '@rfid/server';
 
 export const benchLogger = pino({ level: process.env.LOG_LEVEL ?? 'warn' }, pino.destination(2));
 
 export const BENCH_ADMIN_PASSWORD = 'bench-province-operator';
 
 /** The whole server in this process on free ports (embedded broker unless `mqttUrl` is given). */
-export async function startBenchServer(databaseUrl: string, extra: Partial<ServerConfig> = {}): Promise<RunningServer> {
+export async function startBenchServer(
+  databaseUrl: string,
+  extra: Partial<ServerConfig> = {},
+): Promise<RunningServer> {
   return createServer(
     {
       databaseUrl,
@@ -112,20 +122,25 @@ export async function seedBulk(url: string, schools: number, perSchool: number):
     const tag = randomBytes(3).toString('hex');
     const {
       rows: [district],
-    } = await c.query<{ id: string }>(`INSERT INTO districts (code, name) VALUES ($1, 'Phòng GD&ĐT Bench') RETURNING id`, [`B${tag}`]);
+    } = await c.query<{ id: string }>(
+      `INSERT INTO districts (code, name) VALUES ($1, 'Phòng GD&ĐT Bench') RETURNING id`,
+      [`B${tag}`],
+    );
     const out: SeededSchool[] = [];
     for (let s = 0; s < schools; s++) {
       const code = `B${tag}${s}`;
       const {
         rows: [school],
-      } = await c.query<{ id: string }>(`INSERT INTO schools (district_id, code, name) VALUES ($1, $2, $3) RETURNING id`, [
-        district!.id,
-        code,
-        `THCS Bench ${s}`,
-      ]);
+      } = await c.query<{ id: string }>(
+        `INSERT INTO schools (district_id, code, name) VALUES ($1, $2, $3) RETURNING id`,
+        [district!.id, code, `THCS Bench ${s}`],
+      );
       const {
         rows: [klass],
-      } = await c.query<{ id: string }>(`INSERT INTO classes (school_id, name, grade) VALUES ($1, '6A', 6) RETURNING id`, [school!.id]);
+      } = await c.query<{ id: string }>(
+        `INSERT INTO classes (school_id, name, grade) VALUES ($1, '6A', 6) RETURNING id`,
+        [school!.id],
+      );
       const names = Array.from({ length: perSchool }, (_, i) => `Học sinh ${s}-${i}`);
       const codes = names.map((_, i) => `${code}-${i}`);
       const { rows: students } = await c.query<{ id: string }>(
@@ -141,7 +156,9 @@ export async function seedBulk(url: string, schools: number, perSchool: number):
          SELECT $1, sid, 'em4100', 40, hex, 'em4100:40:' || hex FROM unnest($2::uuid[], $3::text[]) AS t(sid, hex) RETURNING id`,
         [school!.id, students.map((r) => r.id), cards.map((k) => k.hex)],
       );
-      const keys = cards.flatMap((k, i) => cardMatchKeys(k).map((key) => ({ key, cardId: cardRows[i]!.id, bits: Number(key.split(':')[1]) })));
+      const keys = cards.flatMap((k, i) =>
+        cardMatchKeys(k).map((key) => ({ key, cardId: cardRows[i]!.id, bits: Number(key.split(':')[1]) })),
+      );
       await c.query(
         `INSERT INTO card_keys (school_id, key, card_id, bits)
          SELECT $1, key, cid, bits FROM unnest($2::text[], $3::uuid[], $4::int[]) AS t(key, cid, bits)`,
@@ -159,7 +176,11 @@ export async function seedBulk(url: string, schools: number, perSchool: number):
         `INSERT INTO student_guardians (student_id, guardian_id, relation) SELECT sid, gid, 'mẹ' FROM unnest($1::uuid[], $2::uuid[]) AS t(sid, gid)`,
         [students.map((r) => r.id), guardians.map((g) => g.id)],
       );
-      out.push({ id: school!.id, code, students: students.map((r, i) => ({ id: r.id, card: `em4100:40:${cards[i]!.hex}` })) });
+      out.push({
+        id: school!.id,
+        code,
+        students: students.map((r, i) => ({ id: r.id, card: `em4100:40:${cards[i]!.hex}` })),
+      });
     }
     await c.query('COMMIT');
     return out;
@@ -184,7 +205,11 @@ export async function settle(url: string): Promise<void> {
 }
 
 /** `n` taps of a school's students over a morning, in seq order; `unknownRate` of them unknown cards. */
-export function makeTaps(school: SeededSchool, n: number, opts: { startSeq?: number; day?: string; unknownRate?: number } = {}): Tap[] {
+export function makeTaps(
+  school: SeededSchool,
+  n: number,
+  opts: { startSeq?: number; day?: string; unknownRate?: number } = {},
+): Tap[] {
   const day = opts.day ?? '2026-11-23';
   const start = new Date(`${day}T06:15:00+07:00`).getTime();
   const taps: Tap[] = [];
@@ -194,7 +219,9 @@ export function makeTaps(school: SeededSchool, n: number, opts: { startSeq?: num
     taps.push({
       id: newTapId(),
       terminal: 'gate-1',
-      card: unknown ? `em4100:40:FF${(i % 0xffffffff).toString(16).toUpperCase().padStart(8, '0')}` : student.card,
+      card: unknown
+        ? `em4100:40:FF${(i % 0xffffffff).toString(16).toUpperCase().padStart(8, '0')}`
+        : student.card,
       raw: 'bench',
       at: toRfc3339(new Date(start + Math.floor((i * 45 * 60_000) / n)), 'Asia/Ho_Chi_Minh'),
       seq: (opts.startSeq ?? 0) + i,
@@ -204,8 +231,20 @@ export function makeTaps(school: SeededSchool, n: number, opts: { startSeq?: num
   return taps;
 }
 
-export async function connectGateway(url: string, username: string, password: string, clientId = username): Promise<MqttClient> {
-  const client = mqtt.connect(url, { username, password, clientId, clean: true, reconnectPeriod: 1000, protocolVersion: 4 });
+export async function connectGateway(
+  url: string,
+  username: string,
+  password: string,
+  clientId = username,
+): Promise<MqttClient> {
+  const client = mqtt.connect(url, {
+    username,
+    password,
+    clientId,
+    clean: true,
+    reconnectPeriod: 1000,
+    protocolVersion: 4,
+  });
   await new Promise<void>((resolve, reject) => {
     client.once('connect', () => resolve());
     client.once('error', reject);

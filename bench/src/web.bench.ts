@@ -12,19 +12,32 @@ import { DirectoryService } from '@rfid/server';
 import { benchLogger, startBenchDatabase, startBenchServer, adminToken } from './support.js';
 import { report, round } from './figure.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
+const CHROMIUM =
+  process.env.CHROMIUM_PATH ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
 const PASSWORD = 'Bảng-lớp-bench-2026';
 
-async function load(browser: Browser, url: string, session: string, throttle: boolean): Promise<{ ms: number; jsBytes: number; jsFiles: number }> {
+async function load(
+  browser: Browser,
+  url: string,
+  session: string,
+  throttle: boolean,
+): Promise<{ ms: number; jsBytes: number; jsFiles: number }> {
   const context = await browser.newContext({ locale: 'vi-VN', timezoneId: 'Asia/Ho_Chi_Minh' });
-  await context.addInitScript({ content: `localStorage.setItem('rfid.session', ${JSON.stringify(session)});` });
+  await context.addInitScript({
+    content: `localStorage.setItem('rfid.session', ${JSON.stringify(session)});`,
+  });
   const page = await context.newPage();
   const cdp = await context.newCDPSession(page);
   await cdp.send('Network.enable');
   await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
   if (throttle) {
     const bytesPerS = (1.6e6 / 8) as number;
-    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 150, downloadThroughput: bytesPerS, uploadThroughput: bytesPerS });
+    await cdp.send('Network.emulateNetworkConditions', {
+      offline: false,
+      latency: 150,
+      downloadThroughput: bytesPerS,
+      uploadThroughput: bytesPerS,
+    });
   }
   const scripts = new Map<string, number>();
   cdp.on('Network.responseReceived', (e: { requestId: string; type: string }) => {
@@ -50,19 +63,58 @@ const db = await startBenchDatabase();
 try {
   const url = await db.create();
   const server = await startBenchServer(url);
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
   try {
     const dir = server.app.get(DirectoryService);
     const district = await dir.createDistrict({ code: 'WB', name: 'Phòng GD&ĐT Bench' });
     const school = await dir.createSchool({ districtId: district.id, code: 'WB1', name: 'THCS Bench' });
     const klass = await dir.createClass({ schoolId: school.id, name: '6A', grade: 6 });
-    for (let i = 0; i < 40; i++) await dir.createStudent({ schoolId: school.id, classId: klass.id, studentCode: `WB-${i}`, name: `Nguyễn Thị Bench ${i}` });
+    for (let i = 0; i < 40; i++)
+      await dir.createStudent({
+        schoolId: school.id,
+        classId: klass.id,
+        studentCode: `WB-${i}`,
+        name: `Nguyễn Thị Bench ${i}`,
+      });
     const token = await adminToken(server.httpUrl);
-    const created = await fetch(`${server.httpUrl}/api/v1/users`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ username: 'gv.bench', password: PASSWORD, role: 'teacher', classIds: [klass.id] }) });
+    const created = await fetch(`${server.httpUrl}/api/v1/users`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({
+        username: 'gv.bench',
+        password: PASSWORD,
+        role: 'teacher',
+        classIds: [klass.id],
+      }),
+    });
     if (created.status !== 201) throw new Error(`teacher: ${created.status}`);
-    const login = (await (await fetch(`${server.httpUrl}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'gv.bench', password: PASSWORD }) })).json()) as { accessToken: string; refreshToken?: string };
-    const me = await (await fetch(`${server.httpUrl}/api/v1/auth/me`, { headers: { authorization: `Bearer ${login.accessToken}` } })).json();
-    const session = JSON.stringify({ accessToken: login.accessToken, refreshToken: login.refreshToken ?? null, me });
+    const login = (await (
+      await fetch(`${server.httpUrl}/api/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'gv.bench', password: PASSWORD }),
+      })
+    ).json()) as { accessToken: string; refreshToken?: string };
+    const me = await (
+      await fetch(`${server.httpUrl}/api/v1/auth/me`, {
+        headers: { authorization: `Bearer ${login.accessToken}` },
+      })
+    ).json();
+    const session = JSON.stringify({
+      accessToken: login.accessToken,
+      refreshToken: login.refreshToken ?? null,
+      me,
+    });
     const board = `${server.httpUrl}/board/${klass.id}`;
     await load(browser, board, session, false); // warm-up: server caches, Chromium start
     const fast = [];
@@ -71,8 +123,23 @@ try {
     for (let i = 0; i < 3; i++) slow.push(await load(browser, board, session, true));
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
     const js = slow[0]!;
-    report({ name: 'web_board_js_kb', value: round(js.jsBytes / 1024, 1), unit: 'KB', files: js.jsFiles, budget_kb: 150, note: 'gzipped JavaScript of the board first load, as transferred' });
-    report({ name: 'web_board_ready_ms', value: Math.round(median(slow.map((r) => r.ms))), unit: 'ms', goal: '<= 2000 ms', network: '1.6 Mbit/s, 150 ms RTT', baseline_unthrottled_ms: Math.round(median(fast.map((r) => r.ms))), runs: slow.map((r) => Math.round(r.ms)) });
+    report({
+      name: 'web_board_js_kb',
+      value: round(js.jsBytes / 1024, 1),
+      unit: 'KB',
+      files: js.jsFiles,
+      budget_kb: 150,
+      note: 'gzipped JavaScript of the board first load, as transferred',
+    });
+    report({
+      name: 'web_board_ready_ms',
+      value: Math.round(median(slow.map((r) => r.ms))),
+      unit: 'ms',
+      goal: '<= 2000 ms',
+      network: '1.6 Mbit/s, 150 ms RTT',
+      baseline_unthrottled_ms: Math.round(median(fast.map((r) => r.ms))),
+      runs: slow.map((r) => Math.round(r.ms)),
+    });
   } finally {
     await browser.close();
     await server.close();

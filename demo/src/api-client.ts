@@ -15,7 +15,10 @@ export class ApiClient {
   constructor(readonly baseUrl: string) {}
 
   async login(username: string, password: string): Promise<void> {
-    const r = await this.request<{ accessToken: string }>('POST', '/api/v1/auth/login', { username, password });
+    const r = await this.request<{ accessToken: string }>('POST', '/api/v1/auth/login', {
+      username,
+      password,
+    });
     this.token = r.accessToken;
   }
 
@@ -40,7 +43,12 @@ export class ApiClient {
     return this.request<T>('POST', path, body, contentType);
   }
 
-  async request<T>(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<T> {
+  async request<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    contentType = 'application/json',
+  ): Promise<T> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (this.token) headers.authorization = `Bearer ${this.token}`;
     let payload: string | Buffer | undefined;
@@ -53,14 +61,22 @@ export class ApiClient {
     const data: unknown = text ? JSON.parse(text) : undefined;
     if (!res.ok) {
       const message = (data as { message?: unknown } | undefined)?.message;
-      throw new ApiError(res.status, path, typeof message === 'string' ? message : JSON.stringify(message ?? text));
+      throw new ApiError(
+        res.status,
+        path,
+        typeof message === 'string' ? message : JSON.stringify(message ?? text),
+      );
     }
     return data as T;
   }
 }
 
 /** Poll `fn` until it returns a truthy value or `timeoutMs` passes. */
-export async function waitFor<T>(fn: () => Promise<T | undefined | false>, timeoutMs: number, what: string): Promise<T> {
+export async function waitFor<T>(
+  fn: () => Promise<T | undefined | false>,
+  timeoutMs: number,
+  what: string,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {

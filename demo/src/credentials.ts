@@ -9,8 +9,13 @@ import { z } from 'zod';
 const CredentialsSchema = z.object({
   adminPassword: z.string(),
   jwtSecret: z.string(),
-  users: z.array(z.object({ role: z.string(), username: z.string(), password: z.string(), scope: z.string() })),
-  gateways: z.record(z.string(), z.object({ gatewayId: z.string(), mqttUsername: z.string(), mqttPassword: z.string() })),
+  users: z.array(
+    z.object({ role: z.string(), username: z.string(), password: z.string(), scope: z.string() }),
+  ),
+  gateways: z.record(
+    z.string(),
+    z.object({ gatewayId: z.string(), mqttUsername: z.string(), mqttPassword: z.string() }),
+  ),
 });
 export type DemoCredentials = z.infer<typeof CredentialsSchema>;
 

@@ -47,12 +47,22 @@ export interface DemoDay {
   bellInSeconds: number;
 }
 
-export async function seedDemo(api: ApiClient, samplesDir: string, creds: DemoCredentials, credsFile: string, day: DemoDay): Promise<SeededSchool[]> {
+export async function seedDemo(
+  api: ApiClient,
+  samplesDir: string,
+  creds: DemoCredentials,
+  credsFile: string,
+  day: DemoDay,
+): Promise<SeededSchool[]> {
   const codes = sampleCodes(path.join(samplesDir, 'schools.csv'));
   let schools = await api.get<SchoolRow[]>('/api/v1/schools');
   if (!codes.every((c) => schools.some((s) => s.code === c))) {
     for (const kind of ['districts', 'schools', 'students'] as const) {
-      await api.upload(`/api/v1/imports/${kind}`, readFileSync(path.join(samplesDir, `${kind}.csv`)), 'text/csv');
+      await api.upload(
+        `/api/v1/imports/${kind}`,
+        readFileSync(path.join(samplesDir, `${kind}.csv`)),
+        'text/csv',
+      );
     }
     schools = await api.get<SchoolRow[]>('/api/v1/schools');
   }
@@ -79,12 +89,20 @@ export async function seedDemo(api: ApiClient, samplesDir: string, creds: DemoCr
   // The schools collected their parents' consent forms: SMS and Zalo for every guardian (a parent
   // can withdraw it in the app), so messages leave seconds after a tap.
   for (const s of demo) {
-    await api.post(`/api/v1/schools/${s.id}/consents`, { channels: ['sms', 'zalo', 'email', 'push', 'in_app'], granted: true, method: 'paper_form', note: 'demo: phiếu đồng ý nhận thông báo' });
+    await api.post(`/api/v1/schools/${s.id}/consents`, {
+      channels: ['sms', 'zalo', 'email', 'push', 'in_app'],
+      granted: true,
+      method: 'paper_form',
+      note: 'demo: phiếu đồng ý nhận thông báo',
+    });
   }
 
   for (const s of demo) {
     if (creds.gateways[s.code]) continue;
-    creds.gateways[s.code] = await api.post('/api/v1/devices', { schoolId: s.id, name: `Cổng trường ${s.name}` });
+    creds.gateways[s.code] = await api.post('/api/v1/devices', {
+      schoolId: s.id,
+      name: `Cổng trường ${s.name}`,
+    });
     saveCredentials(credsFile, creds);
   }
 
@@ -92,14 +110,31 @@ export async function seedDemo(api: ApiClient, samplesDir: string, creds: DemoCr
     const first = demo[0]!;
     const classes = await api.get<{ id: string; name: string }[]>(`/api/v1/schools/${first.id}/classes`);
     const klass = classes.find((c) => c.name === '6A') ?? classes[0]!;
-    const [student] = await api.get<{ id: string; name: string }[]>(`/api/v1/classes/${klass.id}/students?limit=1`);
+    const [student] = await api.get<{ id: string; name: string }[]>(
+      `/api/v1/classes/${klass.id}/students?limit=1`,
+    );
     const districts = await api.get<{ id: string; name: string }[]>('/api/v1/districts');
     const district = districts.find((d) => d.id === first.districtId)!;
     const users = [
-      { role: 'district', username: 'phong.giaoduc', scope: district.name, body: { districtId: district.id } },
+      {
+        role: 'district',
+        username: 'phong.giaoduc',
+        scope: district.name,
+        body: { districtId: district.id },
+      },
       { role: 'school', username: 'hieu.truong', scope: first.name, body: { schoolId: first.id } },
-      { role: 'teacher', username: 'giao.vien', scope: `${first.name}, lớp ${klass.name}`, body: { schoolId: first.id, classIds: [klass.id] } },
-      { role: 'parent', username: 'phu.huynh', scope: `con: ${student!.name}`, body: { studentIds: [student!.id] } },
+      {
+        role: 'teacher',
+        username: 'giao.vien',
+        scope: `${first.name}, lớp ${klass.name}`,
+        body: { schoolId: first.id, classIds: [klass.id] },
+      },
+      {
+        role: 'parent',
+        username: 'phu.huynh',
+        scope: `con: ${student!.name}`,
+        body: { studentIds: [student!.id] },
+      },
     ];
     for (const u of users) {
       const password = randomPassword();
@@ -109,5 +144,12 @@ export async function seedDemo(api: ApiClient, samplesDir: string, creds: DemoCr
     saveCredentials(credsFile, creds);
   }
 
-  return demo.map((s) => ({ id: s.id, code: s.code, name: s.name, timeZone: s.timeZone, districtId: s.districtId, gateway: creds.gateways[s.code]! }));
+  return demo.map((s) => ({
+    id: s.id,
+    code: s.code,
+    name: s.name,
+    timeZone: s.timeZone,
+    districtId: s.districtId,
+    gateway: creds.gateways[s.code]!,
+  }));
 }

@@ -55,7 +55,13 @@ function parseEnv(): z.infer<typeof EnvSchema> {
 /** §6 variables that switch a real provider on: when none is set, the demo runs the stand-ins. */
 const PROVIDER_VARIABLES = ['ZALO_APP_ID', 'SMS_PROVIDER', 'SMTP_URL', 'VAPID_PUBLIC_KEY'];
 
-function banner(httpUrl: string, creds: DemoCredentials, adminPassword: string, schools: SeededSchool[], inboxUrl: string | null): string {
+function banner(
+  httpUrl: string,
+  creds: DemoCredentials,
+  adminPassword: string,
+  schools: SeededSchool[],
+  inboxUrl: string | null,
+): string {
   const rows = [
     ['admin', 'admin', adminPassword, 'the whole province'],
     ...creds.users.map((u) => [u.role, u.username, u.password, u.scope]),
@@ -66,10 +72,15 @@ function banner(httpUrl: string, creds: DemoCredentials, adminPassword: string, 
     'Hệ thống Thẻ Điểm danh thông minh — demo is running',
     `  Web: ${httpUrl}/`,
     `  API: ${httpUrl}/api/docs`,
-    inboxUrl ? `  Parents' phone inbox (provider stand-ins): ${inboxUrl}` : '  Parent notifications: the real providers of the §6 variables',
+    inboxUrl
+      ? `  Parents' phone inbox (provider stand-ins): ${inboxUrl}`
+      : '  Parent notifications: the real providers of the §6 variables',
     `  Schools: ${schools.map((s) => `${s.code} ${s.name}`).join(', ')}`,
     '  Logins (role, username, password, sees):',
-    ...rows.map((r) => `  login ${r[0]!.padEnd(width(0))}  ${r[1]!.padEnd(width(1))}  ${r[2]!.padEnd(width(2))}  ${r[3]}`),
+    ...rows.map(
+      (r) =>
+        `  login ${r[0]!.padEnd(width(0))}  ${r[1]!.padEnd(width(1))}  ${r[2]!.padEnd(width(2))}  ${r[3]}`,
+    ),
     '  Ctrl-C stops everything.',
     '',
   ].join('\n');
@@ -87,7 +98,8 @@ async function main(): Promise<void> {
 
   // Parent notifications: local stand-ins for Zalo, SMS, e-mail and push unless a real provider is configured.
   let sims: ProviderSims | null = null;
-  if (!PROVIDER_VARIABLES.some((v) => process.env[v])) sims = await startProviderSims({ callbackBase: httpUrl });
+  if (!PROVIDER_VARIABLES.some((v) => process.env[v]))
+    sims = await startProviderSims({ callbackBase: httpUrl });
 
   const supervisor = new Supervisor();
   const abort = new AbortController();
@@ -124,11 +136,17 @@ async function main(): Promise<void> {
   });
 
   const api = new ApiClient(httpUrl);
-  await waitFor(async () => (await fetch(`${httpUrl}/readyz`)).ok, 120_000, `the server at ${httpUrl}/readyz`);
+  await waitFor(
+    async () => (await fetch(`${httpUrl}/readyz`)).ok,
+    120_000,
+    `the server at ${httpUrl}/readyz`,
+  );
   await api.login('admin', adminPassword);
   // The rush's bell is 75 % into the plan (firmware-sim's default), played DEMO_SPEED times faster.
   const bellInSeconds = (env.DEMO_MINUTES * 0.75 * 60) / env.DEMO_SPEED;
-  const seeded = await seedDemo(api, samplesDir, creds, path.join(demoDir, 'credentials.json'), { bellInSeconds });
+  const seeded = await seedDemo(api, samplesDir, creds, path.join(demoDir, 'credentials.json'), {
+    bellInSeconds,
+  });
 
   const admsNotes: string[] = [];
   for (const [index, school] of seeded.entries()) {
@@ -137,10 +155,18 @@ async function main(): Promise<void> {
     const gates: Gate[] = await Promise.all([
       createTerminal({ id: 'cong-chinh', kind: 'smart', link: { type: 'tcp', host: '127.0.0.1', port: 0 } }),
       adms ??
-        createTerminal({ id: 'cong-phu', kind: 'rdm6300', link: { type: 'tcp', host: '127.0.0.1', port: 0 }, holdMs: 200 }),
+        createTerminal({
+          id: 'cong-phu',
+          kind: 'rdm6300',
+          link: { type: 'tcp', host: '127.0.0.1', port: 0 },
+          holdMs: 200,
+        }),
     ]);
     terminals.push(...gates);
-    if (adms) admsNotes.push(`  ${school.code}: ZKTeco ADMS terminal ${adms.sn} → cloud server ${adms.options.server}`);
+    if (adms)
+      admsNotes.push(
+        `  ${school.code}: ZKTeco ADMS terminal ${adms.sn} → cloud server ${adms.options.server}`,
+      );
     const configPath = path.join(demoDir, 'gateways', `${school.code}.json`);
     writeFileSync(
       configPath,
@@ -148,7 +174,11 @@ async function main(): Promise<void> {
         {
           schoolId: school.id,
           gatewayId: school.gateway.gatewayId,
-          mqtt: { url: mqttUrl, username: school.gateway.mqttUsername, password: school.gateway.mqttPassword },
+          mqtt: {
+            url: mqttUrl,
+            username: school.gateway.mqttUsername,
+            password: school.gateway.mqttPassword,
+          },
           dataDir: path.join(demoDir, 'gateways', school.code),
           timeZone: school.timeZone,
           terminals: gates.map((g) => ({ ...g.gatewayConfig(), direction: 'in' })),
@@ -160,15 +190,26 @@ async function main(): Promise<void> {
       ),
       { mode: 0o600 },
     );
-    supervisor.start(`gateway ${school.code}`, path.join(root, 'gateway/dist/cli.js'), ['run', '--config', configPath], {});
+    supervisor.start(
+      `gateway ${school.code}`,
+      path.join(root, 'gateway/dist/cli.js'),
+      ['run', '--config', configPath],
+      {},
+    );
     adms?.start();
     void rushForever(school, gates, env.DEMO_MINUTES, env.DEMO_SPEED, abort.signal);
   }
 
-  process.stdout.write(`${banner(httpUrl, creds, adminPassword, seeded, sims ? sims.inbox.url : null)}${admsNotes.join('\n')}\n`);
+  process.stdout.write(
+    `${banner(httpUrl, creds, adminPassword, seeded, sims ? sims.inbox.url : null)}${admsNotes.join('\n')}\n`,
+  );
 }
 
-type Gate = TapTaker & { waitForGateway(timeoutMs?: number): Promise<boolean>; gatewayConfig(): object; close(): Promise<void> };
+type Gate = TapTaker & {
+  waitForGateway(timeoutMs?: number): Promise<boolean>;
+  gatewayConfig(): object;
+  close(): Promise<void>;
+};
 
 /** A ZKTeco ADMS terminal for a school: its gateway listens on a free local port for it. */
 async function admsGate(school: SeededSchool): Promise<SimulatedAdmsTerminal> {

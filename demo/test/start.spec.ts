@@ -13,7 +13,10 @@ import { zonedTime } from '@rfid/protocol';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 const startScript = path.join(root, 'demo/dist/start.js');
-const built = existsSync(startScript) && existsSync(path.join(root, 'server/dist/main.js')) && existsSync(path.join(root, 'gateway/dist/cli.js'));
+const built =
+  existsSync(startScript) &&
+  existsSync(path.join(root, 'server/dist/main.js')) &&
+  existsSync(path.join(root, 'gateway/dist/cli.js'));
 if (!built) console.warn('npm start test skipped: run `npm run build` first (npm test does)');
 const describeBuilt = built ? describe : describe.skip;
 
@@ -71,7 +74,10 @@ interface Demo {
 }
 
 async function startDemo(env: Record<string, string>): Promise<Demo> {
-  const child = spawn(process.execPath, [startScript], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [startScript], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
@@ -84,7 +90,8 @@ async function startDemo(env: Record<string, string>): Promise<Demo> {
   }
   const url = /Web: (http:\/\/\S+?)\/?$/m.exec(out)![1]!;
   const logins = new Map<string, { username: string; password: string }>();
-  for (const m of out.matchAll(/^ {2}login (\S+)\s+(\S+)\s+(\S+)/gm)) logins.set(m[1]!, { username: m[2]!, password: m[3]! });
+  for (const m of out.matchAll(/^ {2}login (\S+)\s+(\S+)\s+(\S+)/gm))
+    logins.set(m[1]!, { username: m[2]!, password: m[3]! });
   return { child, url, logins, output: () => out + err };
 }
 
@@ -99,7 +106,11 @@ async function stopDemo(demo: Demo): Promise<{ code: number | null; leftovers: n
 }
 
 async function login(url: string, username: string, password: string): Promise<string> {
-  const res = await fetch(`${url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+  const res = await fetch(`${url}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password }),
+  });
   expect(res.status).toBe(200);
   return ((await res.json()) as { accessToken: string }).accessToken;
 }
@@ -120,13 +131,24 @@ describeBuilt('npm start', () => {
   });
 
   it('runs the whole system, shows rush taps through the API, stops cleanly on Ctrl-C and restarts on the same data', async () => {
-    const env = { HTTP_PORT: String(await freePort()), MQTT_PORT: String(await freePort()), MQTTS_PORT: String(await freePort()), DATA_DIR: dataDir, DEMO_SPEED: '120', DEMO_MINUTES: '10', LOG_LEVEL: 'warn' };
+    const env = {
+      HTTP_PORT: String(await freePort()),
+      MQTT_PORT: String(await freePort()),
+      MQTTS_PORT: String(await freePort()),
+      DATA_DIR: dataDir,
+      DEMO_SPEED: '120',
+      DEMO_MINUTES: '10',
+      LOG_LEVEL: 'warn',
+    };
     demo = await startDemo(env);
     expect(demo.url).toBe(`http://localhost:${env.HTTP_PORT}`);
     expect([...demo.logins.keys()].sort()).toEqual(['admin', 'district', 'parent', 'school', 'teacher']);
     const admin = demo.logins.get('admin')!;
     const token = await login(demo.url, admin.username, admin.password);
-    const schools = await get<{ id: string; code: string; timeZone: string }[]>(`${demo.url}/api/v1/schools`, token);
+    const schools = await get<{ id: string; code: string; timeZone: string }[]>(
+      `${demo.url}/api/v1/schools`,
+      token,
+    );
     expect(schools.map((s) => s.code).sort()).toEqual(['KT0001', 'KT0002', 'KT0003', 'KT0004']);
 
     // Taps of the simulated rush arrive through terminal → gateway → MQTT → server → API.
@@ -142,7 +164,10 @@ describeBuilt('npm start', () => {
     // KT0002's side gate is a ZKTeco ADMS terminal (HTTP push): its punches arrive the same way.
     const admsSchool = schools.find((s) => s.code === 'KT0002')!;
     let admsTaps: { studentId: string | null; terminal: string }[] = [];
-    while (admsTaps.filter((t) => t.studentId && t.terminal === 'cong-phu').length < 3 && Date.now() < deadline) {
+    while (
+      admsTaps.filter((t) => t.studentId && t.terminal === 'cong-phu').length < 3 &&
+      Date.now() < deadline
+    ) {
       await new Promise((r) => setTimeout(r, 1000));
       admsTaps = await get(`${demo.url}/api/v1/schools/${admsSchool.id}/taps?date=${today}`, token);
     }

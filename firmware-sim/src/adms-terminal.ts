@@ -152,7 +152,12 @@ export class SimulatedAdmsTerminal extends EventEmitter {
 
   /** How the gateway config names this terminal; `source` is where the gateway listens. */
   gatewayConfig(): AdmsGatewayTerminalConfig {
-    return { id: this.id, format: 'adms', sn: this.sn, source: `adms://${this.serverUrl.hostname}:${this.serverUrl.port}` };
+    return {
+      id: this.id,
+      format: 'adms',
+      sn: this.sn,
+      source: `adms://${this.serverUrl.hostname}:${this.serverUrl.port}`,
+    };
   }
 
   /** Power on: handshake, then push and poll until `close()` or `disconnect()`. */
@@ -214,7 +219,9 @@ export class SimulatedAdmsTerminal extends EventEmitter {
   /** Enrol a user at the device itself (as staff do from its menu); pushed as OPERLOG. */
   enrolAtDevice(user: AdmsUserEntry): void {
     this.users.set(user.pin, user);
-    this.pendingOperlog.push(`USER PIN=${user.pin}\tName=${user.name}\tPri=0\tPasswd=\tCard=${user.card}\tGrp=1`);
+    this.pendingOperlog.push(
+      `USER PIN=${user.pin}\tName=${user.name}\tPri=0\tPasswd=\tCard=${user.card}\tGrp=1`,
+    );
   }
 
   /** A card touches the reader: a punch of its user, or "unregistered" (nothing logged). */
@@ -316,7 +323,11 @@ export class SimulatedAdmsTerminal extends EventEmitter {
     return `${p}?${new URLSearchParams({ SN: this.sn, ...query }).toString()}`;
   }
 
-  private request(method: 'GET' | 'POST', path: string, body?: string): Promise<{ status: number; body: string } | undefined> {
+  private request(
+    method: 'GET' | 'POST',
+    path: string,
+    body?: string,
+  ): Promise<{ status: number; body: string } | undefined> {
     if (!this.online) return Promise.resolve(undefined);
     return new Promise((resolve) => {
       const req = http.request(
@@ -326,13 +337,18 @@ export class SimulatedAdmsTerminal extends EventEmitter {
           method,
           path,
           agent: this.agent,
-          headers: body !== undefined ? { 'Content-Type': 'text/plain', 'Content-Length': Buffer.byteLength(body) } : {},
+          headers:
+            body !== undefined
+              ? { 'Content-Type': 'text/plain', 'Content-Length': Buffer.byteLength(body) }
+              : {},
           timeout: 10_000,
         },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
+          );
           res.on('error', () => resolve(undefined));
         },
       );
@@ -346,7 +362,10 @@ export class SimulatedAdmsTerminal extends EventEmitter {
   }
 
   private async handshake(): Promise<boolean> {
-    const r = await this.request('GET', this.path('/iclock/cdata', { options: 'all', pushver: '2.4.1', language: '69' }));
+    const r = await this.request(
+      'GET',
+      this.path('/iclock/cdata', { options: 'all', pushver: '2.4.1', language: '69' }),
+    );
     if (!r) return false;
     if (r.status !== 200) {
       this.stats.refusals++;
@@ -357,7 +376,8 @@ export class SimulatedAdmsTerminal extends EventEmitter {
     const delay = Number(options.get('Delay'));
     if (this.options.pollEveryMs === undefined && delay > 0) this.pollEveryMs = delay * 1000;
     const errorDelay = Number(options.get('ErrorDelay'));
-    if (this.options.errorDelayMs === undefined && errorDelay > 0) this.errorDelayMs = Math.min(2000, errorDelay * 1000);
+    if (this.options.errorDelayMs === undefined && errorDelay > 0)
+      this.errorDelayMs = Math.min(2000, errorDelay * 1000);
     this.stats.handshakes++;
     this.emit('handshake', Object.fromEntries(options));
     return true;
@@ -366,7 +386,11 @@ export class SimulatedAdmsTerminal extends EventEmitter {
   private async pushAttlog(): Promise<boolean> {
     const end = Math.min(this.attlog.length, this.firstUnsent + (this.options.maxLinesPerPush ?? 200));
     const batch = this.attlog.slice(this.firstUnsent, end);
-    const r = await this.request('POST', this.path('/iclock/cdata', { table: 'ATTLOG', Stamp: String(this.firstUnsent) }), batch.map((l) => l.line).join('\n') + '\n');
+    const r = await this.request(
+      'POST',
+      this.path('/iclock/cdata', { table: 'ATTLOG', Stamp: String(this.firstUnsent) }),
+      batch.map((l) => l.line).join('\n') + '\n',
+    );
     this.stats.pushes++;
     if (!r || r.status !== 200 || !r.body.startsWith('OK')) {
       this.stats.pushFailures++;
@@ -381,7 +405,11 @@ export class SimulatedAdmsTerminal extends EventEmitter {
 
   private async pushOperlog(): Promise<boolean> {
     const lines = this.pendingOperlog.slice();
-    const r = await this.request('POST', this.path('/iclock/cdata', { table: 'OPERLOG', Stamp: '0' }), lines.join('\n') + '\n');
+    const r = await this.request(
+      'POST',
+      this.path('/iclock/cdata', { table: 'OPERLOG', Stamp: '0' }),
+      lines.join('\n') + '\n',
+    );
     if (!r || r.status !== 200) return false;
     this.pendingOperlog.splice(0, lines.length);
     return true;
@@ -409,14 +437,19 @@ export class SimulatedAdmsTerminal extends EventEmitter {
       }
       this.pendingResults.push({ id: c.id, returnCode, cmd: 'DATA' });
     }
-    for (const o of other) this.pendingResults.push({ id: o.id, returnCode: -1, cmd: o.cmd.split(' ')[0] ?? '' });
+    for (const o of other)
+      this.pendingResults.push({ id: o.id, returnCode: -1, cmd: o.cmd.split(' ')[0] ?? '' });
     if (commands.length) this.emit('commands', commands.length);
     return this.pendingResults.length ? this.postResults() : true;
   }
 
   private async postResults(): Promise<boolean> {
     const results = this.pendingResults.slice();
-    const r = await this.request('POST', this.path('/iclock/devicecmd', {}), results.map(encodeAdmsCommandResult).join('\n') + '\n');
+    const r = await this.request(
+      'POST',
+      this.path('/iclock/devicecmd', {}),
+      results.map(encodeAdmsCommandResult).join('\n') + '\n',
+    );
     if (!r || r.status !== 200) return false;
     this.pendingResults.splice(0, results.length);
     return true;

@@ -41,7 +41,9 @@ describe('reader models', () => {
     expect(encodeRead({ kind: 'decimal10', tech: 'mifare', byteOrder: 'reversed' }, mifare).toString()).toBe(
       `${String(0xc3b2a104).padStart(10, '0')}\r\n`,
     );
-    expect(encodeRead({ kind: 'smart', tech: 'mifare' }, mifare, 1).toString()).toBe('TAP,1,mifare,04A1B2C3\r\n');
+    expect(encodeRead({ kind: 'smart', tech: 'mifare' }, mifare, 1).toString()).toBe(
+      'TAP,1,mifare,04A1B2C3\r\n',
+    );
   });
 });
 

@@ -47,7 +47,9 @@ export function generateEmCards(rng: SeededRandom, count: number): CardId[] {
     if (low24Seen.has(low24)) continue;
     low24Seen.add(low24);
     const hex =
-      version.toString(16).padStart(2, '0') + high.toString(16).padStart(2, '0') + low24.toString(16).padStart(6, '0');
+      version.toString(16).padStart(2, '0') +
+      high.toString(16).padStart(2, '0') +
+      low24.toString(16).padStart(6, '0');
     cards.push(makeCardId('em4100', 40, hex));
   }
   return cards;

@@ -67,7 +67,10 @@ const optionsSchema = z.object({
   id: z.string().min(1).default('sim'),
   tech: z.enum(['em4100', 'mifare']).optional(),
   'byte-order': z.enum(['msb-first', 'reversed']).optional(),
-  'wiegand-bits': z.coerce.number().pipe(z.union([z.literal(26), z.literal(34)])).optional(),
+  'wiegand-bits': z.coerce
+    .number()
+    .pipe(z.union([z.literal(26), z.literal(34)]))
+    .optional(),
   'hold-ms': ms.optional(),
   'heartbeat-ms': ms.optional(),
   'ack-timeout-ms': ms.min(1).optional(),
@@ -101,10 +104,36 @@ const optionsSchema = z.object({
 export type CliOptions = z.infer<typeof optionsSchema>;
 
 const stringOptions = [
-  'kind', 'terminals', 'id', 'tech', 'byte-order', 'wiegand-bits', 'hold-ms', 'heartbeat-ms', 'ack-timeout-ms',
-  'max-tries', 'max-in-flight', 'wait-gateway', 'terminals-out', 'interval-ms', 'csv', 'school', 'seed', 'students',
-  'schools', 'minutes', 'bell-at', 'absent-rate', 'late-rate', 'double-rate', 'forget-rate', 'speed', 'noise-rate',
-  'corrupt-rate', 'cut-rate', 'log-level',
+  'kind',
+  'terminals',
+  'id',
+  'tech',
+  'byte-order',
+  'wiegand-bits',
+  'hold-ms',
+  'heartbeat-ms',
+  'ack-timeout-ms',
+  'max-tries',
+  'max-in-flight',
+  'wait-gateway',
+  'terminals-out',
+  'interval-ms',
+  'csv',
+  'school',
+  'seed',
+  'students',
+  'schools',
+  'minutes',
+  'bell-at',
+  'absent-rate',
+  'late-rate',
+  'double-rate',
+  'forget-rate',
+  'speed',
+  'noise-rate',
+  'corrupt-rate',
+  'cut-rate',
+  'log-level',
 ] as const;
 
 export function parseCli(argv: readonly string[]): { command: Command | undefined; options: CliOptions } {
@@ -151,14 +180,18 @@ export function parseLinkSpec(spec: string): LinkOptions {
   }
   m = /^serial:([^?]+)(?:\?baud=(\d+))?$/.exec(spec);
   if (m) return { type: 'serial', path: m[1]!, baudRate: m[2] ? Number(m[2]) : undefined };
-  throw new SimError('bad_option', `--link ${spec}: expected tcp:PORT, tcp:HOST:PORT, pty or serial:PATH?baud=N`);
+  throw new SimError(
+    'bad_option',
+    `--link ${spec}: expected tcp:PORT, tcp:HOST:PORT, pty or serial:PATH?baud=N`,
+  );
 }
 
 /** One link per terminal: the given ones in order; a single tcp:PORT counts up, pty repeats. */
 export function linksFor(specs: readonly string[], count: number): LinkOptions[] {
   const given = (specs.length ? specs : ['tcp']).map(parseLinkSpec);
   if (given.length >= count) return given.slice(0, count);
-  if (given.length !== 1) throw new SimError('bad_option', `${count} terminals but ${given.length} --link values`);
+  if (given.length !== 1)
+    throw new SimError('bad_option', `${count} terminals but ${given.length} --link values`);
   const only = given[0]!;
   switch (only.type) {
     case 'pty':
@@ -166,7 +199,10 @@ export function linksFor(specs: readonly string[], count: number): LinkOptions[]
     case 'tcp':
       return Array.from({ length: count }, (_, i) => ({ ...only, port: only.port ? only.port + i : 0 }));
     case 'serial':
-      throw new SimError('bad_option', `one serial device cannot carry ${count} terminals: give --link once per terminal`);
+      throw new SimError(
+        'bad_option',
+        `one serial device cannot carry ${count} terminals: give --link once per terminal`,
+      );
     default: {
       const never: never = only;
       return never;

@@ -10,9 +10,22 @@ import { HELP, linksFor, parseCli, type CliOptions } from './cli-args.js';
 import { SimError } from './errors.js';
 import type { FaultRates } from './faults.js';
 import { loadRosterCsv } from './roster-csv.js';
-import { morningRush, multiSchoolRush, planToLines, arrivalHistogram, type MultiSchoolRushPlan, type RushPlan, type RushStudent } from './rush.js';
+import {
+  morningRush,
+  multiSchoolRush,
+  planToLines,
+  arrivalHistogram,
+  type MultiSchoolRushPlan,
+  type RushPlan,
+  type RushStudent,
+} from './rush.js';
 import { runPlan, type RunProgress } from './run-plan.js';
-import { createTerminal, type DisplayEvent, type SimulatedTerminal, type TerminalOptions } from './terminal.js';
+import {
+  createTerminal,
+  type DisplayEvent,
+  type SimulatedTerminal,
+  type TerminalOptions,
+} from './terminal.js';
 
 export interface CliIo {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
@@ -22,7 +35,11 @@ export interface CliIo {
 const defaultIo: CliIo = { stdout: process.stdout, stderr: process.stderr };
 
 /** Runs one command; resolves the exit code. `signal` (Ctrl-C) stops a run cleanly. */
-export async function main(argv: readonly string[], io: CliIo = defaultIo, signal?: AbortSignal): Promise<number> {
+export async function main(
+  argv: readonly string[],
+  io: CliIo = defaultIo,
+  signal?: AbortSignal,
+): Promise<number> {
   let command;
   let options: CliOptions;
   try {
@@ -59,7 +76,8 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo, signa
         return await runTaps(options, logger, io, out, signal);
       case 'roster':
       case 'rush': {
-        const plan = command === 'rush' ? await buildRush(options, warn) : await buildRosterPlan(options, warn);
+        const plan =
+          command === 'rush' ? await buildRush(options, warn) : await buildRosterPlan(options, warn);
         return await runRush(plan, options, logger, io, out, signal);
       }
       default: {
@@ -77,7 +95,8 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo, signa
 }
 
 function faultRates(o: CliOptions): FaultRates | undefined {
-  if (o['noise-rate'] === undefined && o['corrupt-rate'] === undefined && o['cut-rate'] === undefined) return undefined;
+  if (o['noise-rate'] === undefined && o['corrupt-rate'] === undefined && o['cut-rate'] === undefined)
+    return undefined;
   return { seed: o.seed, noise: o['noise-rate'], corrupt: o['corrupt-rate'], cut: o['cut-rate'] };
 }
 
@@ -100,8 +119,12 @@ function terminalOptions(o: CliOptions, logger: Logger): Omit<TerminalOptions, '
 async function csvStudents(o: CliOptions, warn: (m: string) => void): Promise<RushStudent[]> {
   if (!o.csv) throw new SimError('bad_option', '--csv FILE is required');
   const { students, skipped } = await loadRosterCsv(o.csv, { schoolId: o.school, classIds: o.class });
-  if (students.length === 0) throw new SimError('bad_option', `--csv ${o.csv}: no students with a card number match`);
-  if (skipped.length) warn(`${skipped.length} rows of ${o.csv} have no usable card number (first: row ${skipped[0]!.row}, ${skipped[0]!.reason})`);
+  if (students.length === 0)
+    throw new SimError('bad_option', `--csv ${o.csv}: no students with a card number match`);
+  if (skipped.length)
+    warn(
+      `${skipped.length} rows of ${o.csv} have no usable card number (first: row ${skipped[0]!.row}, ${skipped[0]!.reason})`,
+    );
   return students;
 }
 
@@ -117,7 +140,12 @@ async function buildRush(o: CliOptions, warn: (m: string) => void): Promise<Rush
   };
   if (o.schools > 1) {
     if (o.csv) throw new SimError('bad_option', '--csv and --schools > 1 do not go together');
-    return multiSchoolRush({ ...common, schools: o.schools, studentsPerSchool: o.students, terminalsPerSchool: o.terminals });
+    return multiSchoolRush({
+      ...common,
+      schools: o.schools,
+      studentsPerSchool: o.students,
+      terminalsPerSchool: o.terminals,
+    });
   }
   const students = o.csv ? await csvStudents(o, warn) : o.students;
   return morningRush({ ...common, students, terminals: o.terminals });
@@ -126,7 +154,15 @@ async function buildRush(o: CliOptions, warn: (m: string) => void): Promise<Rush
 /** A class tapping in one after another, `--interval-ms` apart, spread over the terminals. */
 async function buildRosterPlan(o: CliOptions, warn: (m: string) => void): Promise<RushPlan> {
   const students = await csvStudents(o, warn);
-  const plan = morningRush({ seed: o.seed, students, minutes: 1, absentRate: 0, lateRate: 0, doubleTapRate: 0, forgetCardRate: 0 });
+  const plan = morningRush({
+    seed: o.seed,
+    students,
+    minutes: 1,
+    absentRate: 0,
+    lateRate: 0,
+    doubleTapRate: 0,
+    forgetCardRate: 0,
+  });
   const taps = plan.students.map((s, i) => ({
     atMs: i * o['interval-ms'],
     studentIndex: i,
@@ -135,17 +171,39 @@ async function buildRosterPlan(o: CliOptions, warn: (m: string) => void): Promis
     kind: 'tap' as const,
   }));
   const minutes = Math.max(1, Math.ceil(((taps.at(-1)?.atMs ?? 0) + 1) / 60_000));
-  return { ...plan, minutes, bellAtMs: minutes * 60_000, terminals: o.terminals, taps, counts: { ...plan.counts, taps: taps.length } };
+  return {
+    ...plan,
+    minutes,
+    bellAtMs: minutes * 60_000,
+    terminals: o.terminals,
+    taps,
+    counts: { ...plan.counts, taps: taps.length },
+  };
 }
 
-function terminalIds(o: CliOptions, plan: RushPlan | MultiSchoolRushPlan | undefined, count: number): string[] {
+function terminalIds(
+  o: CliOptions,
+  plan: RushPlan | MultiSchoolRushPlan | undefined,
+  count: number,
+): string[] {
   if (plan && 'schools' in plan && plan.schools.length > 1) {
-    return plan.schools.flatMap((s) => Array.from({ length: s.plan.terminals }, (_, g) => `${o.id}-${s.id}-g${g + 1}`));
+    return plan.schools.flatMap((s) =>
+      Array.from({ length: s.plan.terminals }, (_, g) => `${o.id}-${s.id}-g${g + 1}`),
+    );
   }
-  return count === 1 ? [o.id] : Array.from({ length: count }, (_, i) => `${o.id}-${String(i + 1).padStart(2, '0')}`);
+  return count === 1
+    ? [o.id]
+    : Array.from({ length: count }, (_, i) => `${o.id}-${String(i + 1).padStart(2, '0')}`);
 }
 
-async function openTerminals(o: CliOptions, ids: string[], logger: Logger, io: CliIo, out: (v: unknown) => void, signal?: AbortSignal): Promise<SimulatedTerminal[]> {
+async function openTerminals(
+  o: CliOptions,
+  ids: string[],
+  logger: Logger,
+  io: CliIo,
+  out: (v: unknown) => void,
+  signal?: AbortSignal,
+): Promise<SimulatedTerminal[]> {
   const links = linksFor(o.link, ids.length);
   const terminals: SimulatedTerminal[] = [];
   try {
@@ -157,16 +215,28 @@ async function openTerminals(o: CliOptions, ids: string[], logger: Logger, io: C
     throw e;
   }
   for (const t of terminals) out({ terminal: t.id, ...t.gatewayConfig() });
-  if (o['terminals-out']) await writeFile(o['terminals-out'], JSON.stringify(terminals.map((t) => t.gatewayConfig()), null, 2) + '\n');
+  if (o['terminals-out'])
+    await writeFile(
+      o['terminals-out'],
+      JSON.stringify(
+        terminals.map((t) => t.gatewayConfig()),
+        null,
+        2,
+      ) + '\n',
+    );
   const tcp = terminals.filter((t) => t.linkType === 'tcp');
   if (tcp.length && o['wait-gateway'] > 0) {
-    io.stderr.write(`waiting up to ${o['wait-gateway']} s for a gateway to connect to ${tcp.length} TCP terminal(s)…\n`);
+    io.stderr.write(
+      `waiting up to ${o['wait-gateway']} s for a gateway to connect to ${tcp.length} TCP terminal(s)…\n`,
+    );
     const deadline = Date.now() + o['wait-gateway'] * 1000;
     for (const t of tcp) {
       if (signal?.aborted) break;
       const ok = await Promise.race([
         t.waitForGateway(Math.max(0, deadline - Date.now())),
-        new Promise<boolean>((resolve) => signal?.addEventListener('abort', () => resolve(true), { once: true })),
+        new Promise<boolean>((resolve) =>
+          signal?.addEventListener('abort', () => resolve(true), { once: true }),
+        ),
       ]);
       if (!ok) {
         const missing = tcp.filter((x) => !x.connected).length;
@@ -185,8 +255,15 @@ function printDisplays(terminal: SimulatedTerminal, io: CliIo): void {
   });
 }
 
-async function runTaps(o: CliOptions, logger: Logger, io: CliIo, out: (v: unknown) => void, signal?: AbortSignal): Promise<number> {
-  if (o.card.length === 0) throw new SimError('bad_option', '--card is required (e.g. --card em4100:40:0415AB36C1)');
+async function runTaps(
+  o: CliOptions,
+  logger: Logger,
+  io: CliIo,
+  out: (v: unknown) => void,
+  signal?: AbortSignal,
+): Promise<number> {
+  if (o.card.length === 0)
+    throw new SimError('bad_option', '--card is required (e.g. --card em4100:40:0415AB36C1)');
   const [terminal] = await openTerminals({ ...o, terminals: 1 }, [o.id], logger, io, out, signal);
   try {
     printDisplays(terminal!, io);
@@ -196,7 +273,12 @@ async function runTaps(o: CliOptions, logger: Logger, io: CliIo, out: (v: unknow
       if (i > 0) await abortableDelay(o['interval-ms'], signal);
       const outcome = await terminal!.tap(card);
       if (outcome.result === 'NO_ACK' || outcome.result === 'DROPPED') failed++;
-      out({ terminal: terminal!.id, ...outcome, card: cardToText(outcome.card), latencyMs: Math.round(outcome.latencyMs * 10) / 10 });
+      out({
+        terminal: terminal!.id,
+        ...outcome,
+        card: cardToText(outcome.card),
+        latencyMs: Math.round(outcome.latencyMs * 10) / 10,
+      });
     }
     return failed ? 1 : 0;
   } finally {
@@ -204,7 +286,14 @@ async function runTaps(o: CliOptions, logger: Logger, io: CliIo, out: (v: unknow
   }
 }
 
-async function runRush(plan: RushPlan, o: CliOptions, logger: Logger, io: CliIo, out: (v: unknown) => void, signal?: AbortSignal): Promise<number> {
+async function runRush(
+  plan: RushPlan,
+  o: CliOptions,
+  logger: Logger,
+  io: CliIo,
+  out: (v: unknown) => void,
+  signal?: AbortSignal,
+): Promise<number> {
   const ids = terminalIds(o, plan, plan.terminals);
   const terminals = await openTerminals(o, ids, logger, io, out, signal);
   const live = liveCounters(io.stderr, plan);
@@ -241,7 +330,10 @@ function clock(ms: number): string {
 }
 
 /** Counters on stderr: redrawn in place on a terminal, a line every 5 s otherwise. */
-function liveCounters(stream: CliIo['stderr'], plan: RushPlan): { update: (p: RunProgress) => void; end: () => void } {
+function liveCounters(
+  stream: CliIo['stderr'],
+  plan: RushPlan,
+): { update: (p: RunProgress) => void; end: () => void } {
   const tty = stream.isTTY === true;
   let lastLine = 0;
   let drawn = false;

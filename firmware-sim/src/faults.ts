@@ -68,7 +68,10 @@ export function corruptFrame(kind: TerminalFormat, frame: Buffer): Buffer {
       if (!m) return frame;
       const bits = Number(m[1]);
       const flipped = BigInt('0x' + m[2]) ^ (1n << BigInt(bits - 1));
-      return Buffer.from(`W${bits}:${flipped.toString(16).toUpperCase().padStart(m[2]!.length, '0')}\r\n`, 'latin1');
+      return Buffer.from(
+        `W${bits}:${flipped.toString(16).toUpperCase().padStart(m[2]!.length, '0')}\r\n`,
+        'latin1',
+      );
     }
     case 'decimal10':
       return Buffer.from(replaceAt(text, 4, 'O'), 'latin1');

@@ -35,9 +35,15 @@ export interface ReaderModel {
  * bits are first widened to 40 (see `widenToEm40`), then cut to what the reader reports.
  */
 export function cardAsRead(model: ReaderModel, card: CardId): CardId {
-  const tech = model.kind === 'rdm6300' || (model.kind === 'wiegand' && model.wiegandBits !== 34) ? 'em4100' : (model.tech ?? 'em4100');
+  const tech =
+    model.kind === 'rdm6300' || (model.kind === 'wiegand' && model.wiegandBits !== 34)
+      ? 'em4100'
+      : (model.tech ?? 'em4100');
   if (card.tech !== tech) {
-    throw new SimError('wrong_tech', `a ${model.kind} terminal reading ${tech} cannot read a ${card.tech} card`);
+    throw new SimError(
+      'wrong_tech',
+      `a ${model.kind} terminal reading ${tech} cannot read a ${card.tech} card`,
+    );
   }
   const full = widenToEm40(card, model.versionByte);
   switch (model.kind) {

@@ -24,7 +24,14 @@ export { DEFAULT_BAUD_RATE } from './links/serial-link.js';
 export { cardAsRead, encodeRead, encodeHeartbeat, type ReaderModel } from './frames.js';
 export { corruptFrame, cutFrame, noiseBurst, type Fault, type FaultRates } from './faults.js';
 export { cardFromInput, generateEmCards, widenToEm40, DEFAULT_VERSION_BYTE } from './cards.js';
-export { loadRosterCsv, parseRosterCsv, ROSTER_COLUMNS, type RosterStudent, type RosterCsvOptions, type RosterLoadResult } from './roster-csv.js';
+export {
+  loadRosterCsv,
+  parseRosterCsv,
+  ROSTER_COLUMNS,
+  type RosterStudent,
+  type RosterCsvOptions,
+  type RosterLoadResult,
+} from './roster-csv.js';
 export {
   arrivalHistogram,
   morningRush,

@@ -87,7 +87,8 @@ export async function parseRosterCsv(text: string, opts: RosterCsvOptions = {}):
 
 function parsePrinted(printed: string): CardId {
   const card = parsePrintedCard(printed);
-  if (card.tech !== 'em4100') throw new CardFormatError('bad_printed_number', `"${printed}" is not an EM4100 number`);
+  if (card.tech !== 'em4100')
+    throw new CardFormatError('bad_printed_number', `"${printed}" is not an EM4100 number`);
   return card;
 }
 

@@ -46,12 +46,24 @@ function quantile(sorted: number[], q: number): number {
 /** What a plan needs of a terminal: serial (`SimulatedTerminal`) and ADMS terminals both take taps. */
 export type TapTaker = Pick<SimulatedTerminal, 'tap'>;
 
-export async function runPlan(plan: RushPlan, terminals: readonly TapTaker[], options: RunOptions = {}): Promise<RunResult> {
+export async function runPlan(
+  plan: RushPlan,
+  terminals: readonly TapTaker[],
+  options: RunOptions = {},
+): Promise<RunResult> {
   const speed = options.speed ?? 1;
   if (!(speed > 0)) throw new SimError('bad_option', `speed must be > 0, got ${speed}`);
   if (terminals.length === 0) throw new SimError('bad_option', 'runPlan needs at least one terminal');
   const started = performance.now();
-  const results: Record<TapResult, number> = { OK: 0, DUP: 0, UNKNOWN: 0, ERR: 0, NO_ACK: 0, SENT: 0, DROPPED: 0 };
+  const results: Record<TapResult, number> = {
+    OK: 0,
+    DUP: 0,
+    UNKNOWN: 0,
+    ERR: 0,
+    NO_ACK: 0,
+    SENT: 0,
+    DROPPED: 0,
+  };
   const latencies: number[] = [];
   const inFlight = new Set<Promise<void>>();
   let errors = 0;
@@ -64,7 +76,9 @@ export async function runPlan(plan: RushPlan, terminals: readonly TapTaker[], op
     done,
     total: plan.taps.length,
     results: { ...results },
-    planMs: Number.isFinite(speed) ? Math.min(plan.minutes * 60_000, (performance.now() - started) * speed) : (plan.taps[done - 1]?.atMs ?? 0),
+    planMs: Number.isFinite(speed)
+      ? Math.min(plan.minutes * 60_000, (performance.now() - started) * speed)
+      : (plan.taps[done - 1]?.atMs ?? 0),
     elapsedMs: performance.now() - started,
   });
   const report = (force = false): void => {
@@ -122,7 +136,12 @@ export async function runPlan(plan: RushPlan, terminals: readonly TapTaker[], op
     aborted: options.signal?.aborted ?? false,
     errors,
     ackLatencyMs: latencies.length
-      ? { p50: quantile(latencies, 0.5), p95: quantile(latencies, 0.95), p99: quantile(latencies, 0.99), max: latencies.at(-1)! }
+      ? {
+          p50: quantile(latencies, 0.5),
+          p95: quantile(latencies, 0.95),
+          p99: quantile(latencies, 0.99),
+          max: latencies.at(-1)!,
+        }
       : undefined,
   };
 }

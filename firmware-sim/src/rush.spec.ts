@@ -14,7 +14,9 @@ describe('morningRush', () => {
   });
 
   it('a different seed → a different plan', () => {
-    expect(sha(planToLines(morningRush({ ...options, seed: 43 })))).not.toBe(sha(planToLines(morningRush(options))));
+    expect(sha(planToLines(morningRush({ ...options, seed: 43 })))).not.toBe(
+      sha(planToLines(morningRush(options))),
+    );
   });
 
   it('is pinned: the plan of seed 42 does not change between versions', () => {
@@ -47,11 +49,15 @@ describe('morningRush', () => {
     const afterBell = plan.taps.filter((t) => t.atMs >= plan.bellAtMs && t.kind === 'tap').length;
     expect(afterBell).toBeGreaterThan(0);
     expect(afterBell).toBeLessThan(c.late + 5);
-    expect(plan.taps.every((t) => t.atMs >= 0 && t.atMs < 20 * 60_000 && Number.isInteger(t.atMs))).toBe(true);
+    expect(plan.taps.every((t) => t.atMs >= 0 && t.atMs < 20 * 60_000 && Number.isInteger(t.atMs))).toBe(
+      true,
+    );
     // Sorted, and every double comes after its student's first tap.
     expect(plan.taps.every((t, i) => i === 0 || plan.taps[i - 1]!.atMs <= t.atMs)).toBe(true);
     const first = new Map(plan.taps.filter((t) => t.kind === 'tap').map((t) => [t.studentIndex, t.atMs]));
-    expect(plan.taps.filter((t) => t.kind === 'double').every((t) => t.atMs >= first.get(t.studentIndex)!)).toBe(true);
+    expect(
+      plan.taps.filter((t) => t.kind === 'double').every((t) => t.atMs >= first.get(t.studentIndex)!),
+    ).toBe(true);
   });
 
   it('generated cards are distinct, also in their low 24 bits', () => {
@@ -61,8 +67,20 @@ describe('morningRush', () => {
   });
 
   it('takes given students and spreads them over terminals', () => {
-    const students = [{ card: '0004467393', name: 'Y Liên' }, { card: '068,10369' }, { card: 'em4100:40:0415AB36C1' }];
-    const plan = morningRush({ seed: 1, students, minutes: 30, terminals: 3, absentRate: 0, forgetCardRate: 0, doubleTapRate: 1 });
+    const students = [
+      { card: '0004467393', name: 'Y Liên' },
+      { card: '068,10369' },
+      { card: 'em4100:40:0415AB36C1' },
+    ];
+    const plan = morningRush({
+      seed: 1,
+      students,
+      minutes: 30,
+      terminals: 3,
+      absentRate: 0,
+      forgetCardRate: 0,
+      doubleTapRate: 1,
+    });
     expect(plan.counts).toMatchObject({ students: 3, present: 3, doubles: 3, taps: 6 });
     expect(plan.students[1]!.card).toEqual({ tech: 'em4100', bits: 24, hex: '442881' });
     expect(plan.taps.every((t) => t.terminalIndex >= 0 && t.terminalIndex < 3)).toBe(true);

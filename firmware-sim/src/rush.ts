@@ -101,7 +101,8 @@ export function morningRush(options: MorningRushOptions): RushPlan {
       : options.students.map((s) => ({ ...s, card: cardFromInput(s.card) }));
   const windowMs = minutes * MINUTE;
   const bellMin = options.bellAtMinute ?? minutes * 0.75;
-  if (!(bellMin > 0 && bellMin <= minutes)) throw new SimError('bad_plan', `bellAtMinute must be in (0, ${minutes}]`);
+  if (!(bellMin > 0 && bellMin <= minutes))
+    throw new SimError('bad_plan', `bellAtMinute must be in (0, ${minutes}]`);
   const peakBefore = options.peakMinutesBeforeBell ?? Math.min(12, bellMin * 0.4);
   const spread = options.spreadMinutes ?? bellMin / 4;
   const lateRate = checkRate('lateRate', options.lateRate ?? 0.05);
@@ -110,11 +111,20 @@ export function morningRush(options: MorningRushOptions): RushPlan {
   const forgetRate = checkRate('forgetCardRate', options.forgetCardRate ?? 0.02);
   const lateMean = options.lateMeanMinutes ?? 3;
   const terminals = options.terminals ?? 1;
-  if (!Number.isInteger(terminals) || terminals < 1) throw new SimError('bad_plan', `terminals must be an integer ≥ 1`);
+  if (!Number.isInteger(terminals) || terminals < 1)
+    throw new SimError('bad_plan', `terminals must be an integer ≥ 1`);
   const bellMs = bellMin * MINUTE;
   const clampToWindow = (ms: number): number => Math.min(windowMs - 1, Math.max(0, Math.round(ms)));
 
-  const counts: RushCounts = { students: students.length, present: 0, absent: 0, forgotten: 0, late: 0, doubles: 0, taps: 0 };
+  const counts: RushCounts = {
+    students: students.length,
+    present: 0,
+    absent: 0,
+    forgotten: 0,
+    late: 0,
+    doubles: 0,
+    taps: 0,
+  };
   const taps: RushTap[] = [];
   students.forEach((student, studentIndex) => {
     // Every student draws the same number of values whatever happens to them, so changing one
@@ -123,7 +133,11 @@ export function morningRush(options: MorningRushOptions): RushPlan {
     const late = rng.chance(lateRate);
     const forgot = rng.chance(forgetRate);
     const double = rng.chance(doubleRate);
-    const onTime = rng.skewNormal(bellMs - (peakBefore - SKEW_MODE_OFFSET * spread) * MINUTE, spread * MINUTE, SKEW_ALPHA);
+    const onTime = rng.skewNormal(
+      bellMs - (peakBefore - SKEW_MODE_OFFSET * spread) * MINUTE,
+      spread * MINUTE,
+      SKEW_ALPHA,
+    );
     const lateness = rng.truncatedExponential(lateMean * MINUTE, windowMs - bellMs);
     const gap = rng.int(1500, 8000);
     const terminalIndex = rng.int(0, terminals - 1);
@@ -142,7 +156,13 @@ export function morningRush(options: MorningRushOptions): RushPlan {
     taps.push({ atMs: arrival, studentIndex, card: student.card, terminalIndex, kind: 'tap' });
     if (double) {
       counts.doubles++;
-      taps.push({ atMs: clampToWindow(arrival + gap), studentIndex, card: student.card, terminalIndex, kind: 'double' });
+      taps.push({
+        atMs: clampToWindow(arrival + gap),
+        studentIndex,
+        card: student.card,
+        terminalIndex,
+        kind: 'double',
+      });
     }
   });
   sortTaps(taps);
@@ -201,16 +221,34 @@ export function multiSchoolRush(options: MultiSchoolRushOptions): MultiSchoolRus
       students: spec.students,
       terminals: spec.terminals ?? terminalsPerSchool ?? 1,
     });
-    const entry = { index, id: spec.id ?? `school-${String(index + 1).padStart(3, '0')}`, firstTerminal, plan };
+    const entry = {
+      index,
+      id: spec.id ?? `school-${String(index + 1).padStart(3, '0')}`,
+      firstTerminal,
+      plan,
+    };
     firstTerminal += plan.terminals;
     return entry;
   });
   const taps = schools.flatMap((s) =>
-    s.plan.taps.map((t) => ({ ...t, terminalIndex: s.firstTerminal + t.terminalIndex, schoolIndex: s.index })),
+    s.plan.taps.map((t) => ({
+      ...t,
+      terminalIndex: s.firstTerminal + t.terminalIndex,
+      schoolIndex: s.index,
+    })),
   );
   sortTaps(taps);
-  const counts: RushCounts = { students: 0, present: 0, absent: 0, forgotten: 0, late: 0, doubles: 0, taps: 0 };
-  for (const s of schools) for (const k of Object.keys(counts) as (keyof RushCounts)[]) counts[k] += s.plan.counts[k];
+  const counts: RushCounts = {
+    students: 0,
+    present: 0,
+    absent: 0,
+    forgotten: 0,
+    late: 0,
+    doubles: 0,
+    taps: 0,
+  };
+  for (const s of schools)
+    for (const k of Object.keys(counts) as (keyof RushCounts)[]) counts[k] += s.plan.counts[k];
   return {
     seed: options.seed,
     minutes: options.minutes,
@@ -226,7 +264,8 @@ export function multiSchoolRush(options: MultiSchoolRushOptions): MultiSchoolRus
 /** A plan as canonical text (one line per tap), for comparing and hashing runs. */
 export function planToLines(plan: RushPlan): string[] {
   return plan.taps.map(
-    (t) => `${t.atMs} ${t.schoolIndex ?? 0} ${t.studentIndex} ${t.terminalIndex} ${t.kind} ${cardToText(t.card)}`,
+    (t) =>
+      `${t.atMs} ${t.schoolIndex ?? 0} ${t.studentIndex} ${t.terminalIndex} ${t.kind} ${cardToText(t.card)}`,
   );
 }
 

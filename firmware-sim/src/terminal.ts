@@ -23,7 +23,15 @@ import {
 } from '@rfid/protocol';
 import { cardFromInput } from './cards.js';
 import { SimError } from './errors.js';
-import { corruptFrame, cutFrame, FaultState, noiseBurst, type Fault, type FaultRates, type FrameFault } from './faults.js';
+import {
+  corruptFrame,
+  cutFrame,
+  FaultState,
+  noiseBurst,
+  type Fault,
+  type FaultRates,
+  type FrameFault,
+} from './faults.js';
 import { cardAsRead, encodeHeartbeat, encodeRead, type ReaderModel } from './frames.js';
 import type { LinkOptions, TerminalLink } from './links/link.js';
 import { openPtyLink } from './links/pty-link.js';
@@ -168,7 +176,12 @@ export interface TerminalStats {
   inFlight: number;
 }
 
-const BUZZER: Record<AckResult, Buzzer> = { OK: 'beep', DUP: 'double-beep', UNKNOWN: 'long-beep', ERR: 'error-beeps' };
+const BUZZER: Record<AckResult, Buzzer> = {
+  OK: 'beep',
+  DUP: 'double-beep',
+  UNKNOWN: 'long-beep',
+  ERR: 'error-beeps',
+};
 
 export class SimulatedTerminal extends EventEmitter {
   readonly id: string;
@@ -200,7 +213,10 @@ export class SimulatedTerminal extends EventEmitter {
   private readonly clock: Clock;
   private readonly timeZone: string;
   private readonly opts: Required<
-    Pick<TerminalOptions, 'holdMs' | 'repeatEveryMs' | 'heartbeatMs' | 'ackTimeoutMs' | 'maxTries' | 'firmware' | 'maxInFlight'>
+    Pick<
+      TerminalOptions,
+      'holdMs' | 'repeatEveryMs' | 'heartbeatMs' | 'ackTimeoutMs' | 'maxTries' | 'firmware' | 'maxInFlight'
+    >
   >;
   private nextSeq: number;
   private readonly pendingAcks = new Map<number, (ack: { result: AckResult; text: string }) => void>();
@@ -239,14 +255,23 @@ export class SimulatedTerminal extends EventEmitter {
       }
     }
     if (this.opts.maxTries < 1 || this.opts.maxInFlight < 1 || this.opts.repeatEveryMs < 1) {
-      throw new SimError('bad_option', `terminal ${this.id}: maxTries, maxInFlight and repeatEveryMs must be ≥ 1`);
+      throw new SimError(
+        'bad_option',
+        `terminal ${this.id}: maxTries, maxInFlight and repeatEveryMs must be ≥ 1`,
+      );
     }
     this.nextSeq = (options.firstSeq ?? 0) % SMART_SEQ_MODULO;
     this.clock = options.clock ?? systemClock;
     this.timeZone = options.timeZone ?? 'Asia/Ho_Chi_Minh';
-    this.log = (options.logger ?? defaultLogger()).child({ component: 'terminal', terminal: this.id, kind: this.kind });
+    this.log = (options.logger ?? defaultLogger()).child({
+      component: 'terminal',
+      terminal: this.id,
+      kind: this.kind,
+    });
     const rates = options.faults ?? {};
-    this.faults = new FaultState(rates, new SeededRandom(rates.seed ?? deriveSeed(0, this.id)), () => performance.now());
+    this.faults = new FaultState(rates, new SeededRandom(rates.seed ?? deriveSeed(0, this.id)), () =>
+      performance.now(),
+    );
 
     if (this.kind === 'smart') {
       const lines = new ReadlineParser({ delimiter: '\n', encoding: 'latin1' });
@@ -326,7 +351,10 @@ export class SimulatedTerminal extends EventEmitter {
     this.faults.apply(fault);
     if (fault.type === 'noise') void this.sendNoise(fault.bytes);
     if (fault.type === 'clock') {
-      this.log.warn({ offsetMs: fault.offsetMs }, 'terminal clock is wrong: only its display shows it (smart lines carry no time)');
+      this.log.warn(
+        { offsetMs: fault.offsetMs },
+        'terminal clock is wrong: only its display shows it (smart lines carry no time)',
+      );
     }
   }
 
@@ -353,20 +381,28 @@ export class SimulatedTerminal extends EventEmitter {
   // --- reading a card ---------------------------------------------------------------------------
 
   private async tapReadOnly(card: CardId, started: number): Promise<SentOutcome> {
-    const frames = this.kind === 'rdm6300' ? Math.max(1, Math.ceil(this.opts.holdMs / this.opts.repeatEveryMs)) : 1;
+    const frames =
+      this.kind === 'rdm6300' ? Math.max(1, Math.ceil(this.opts.holdMs / this.opts.repeatEveryMs)) : 1;
     let delivered = 0;
     for (let i = 0; i < frames && !this.closed; i++) {
       if (i > 0) await this.delay(this.opts.repeatEveryMs);
       if (await this.sendFrame(encodeRead(this.model, card), i === 0 ? 'tap' : 'repeat', card)) delivered++;
     }
-    return { result: delivered > 0 ? 'SENT' : 'DROPPED', frames: delivered, latencyMs: performance.now() - started, card };
+    return {
+      result: delivered > 0 ? 'SENT' : 'DROPPED',
+      frames: delivered,
+      latencyMs: performance.now() - started,
+      card,
+    };
   }
 
   private async tapSmart(card: CardId, started: number): Promise<AckOutcome | NoAckOutcome> {
     const seq = this.nextSeq;
     this.nextSeq = (this.nextSeq + 1) % SMART_SEQ_MODULO;
     let ack: { result: AckResult; text: string } | undefined;
-    const acked = new Promise<{ result: AckResult; text: string }>((resolve) => this.pendingAcks.set(seq, resolve));
+    const acked = new Promise<{ result: AckResult; text: string }>((resolve) =>
+      this.pendingAcks.set(seq, resolve),
+    );
     let tries = 0;
     try {
       while (tries < this.opts.maxTries && !this.closed) {
@@ -415,13 +451,26 @@ export class SimulatedTerminal extends EventEmitter {
     } else {
       this.stats.lateAcks++;
     }
-    const event: AckEvent = { terminal: this.id, seq: ack.seq, result: ack.result, text: ack.text, matched: resolve !== undefined };
+    const event: AckEvent = {
+      terminal: this.id,
+      seq: ack.seq,
+      result: ack.result,
+      text: ack.text,
+      matched: resolve !== undefined,
+    };
     this.emit('ack', event);
   }
 
   private show(text: string, buzzer: Buzzer, result: DisplayEvent['result'], seconds?: number): void {
     const clock = zonedTime(this.terminalTime(), this.timeZone).time.slice(0, 5);
-    const event: DisplayEvent = { terminal: this.id, text, buzzer, result, clock, ...(seconds !== undefined ? { seconds } : {}) };
+    const event: DisplayEvent = {
+      terminal: this.id,
+      text,
+      buzzer,
+      result,
+      clock,
+      ...(seconds !== undefined ? { seconds } : {}),
+    };
     this.log.debug(event, 'display');
     this.emit('display', event);
   }
@@ -429,24 +478,46 @@ export class SimulatedTerminal extends EventEmitter {
   // --- the wire ---------------------------------------------------------------------------------
 
   /** One frame, with whatever fault it draws. Resolves whether it reached the line. */
-  private async sendFrame(frame: Buffer, what: 'tap' | 'repeat', card: CardId, seq?: number): Promise<boolean> {
+  private async sendFrame(
+    frame: Buffer,
+    what: 'tap' | 'repeat',
+    card: CardId,
+    seq?: number,
+  ): Promise<boolean> {
     if (this.faults.noiseBeforeFrame()) await this.sendNoise();
     const fault = this.faults.nextFrameFault();
-    const bytes = fault === 'corrupt' ? corruptFrame(this.kind, frame) : fault === 'cut' ? cutFrame(this.kind, frame) : frame;
+    const bytes =
+      fault === 'corrupt'
+        ? corruptFrame(this.kind, frame)
+        : fault === 'cut'
+          ? cutFrame(this.kind, frame)
+          : frame;
     if (fault) this.stats.faultyFrames++;
     return this.put({ terminal: this.id, what, bytes, delivered: false, card, seq, fault });
   }
 
   private async sendHeartbeat(): Promise<void> {
     if (this.closed) return;
-    if (await this.put({ terminal: this.id, what: 'heartbeat', bytes: encodeHeartbeat(this.opts.firmware), delivered: false })) {
+    if (
+      await this.put({
+        terminal: this.id,
+        what: 'heartbeat',
+        bytes: encodeHeartbeat(this.opts.firmware),
+        delivered: false,
+      })
+    ) {
       this.stats.heartbeats++;
     }
   }
 
   private async sendNoise(length?: number): Promise<void> {
     this.stats.noiseBursts++;
-    await this.put({ terminal: this.id, what: 'noise', bytes: noiseBurst(this.kind, this.faults.random, length), delivered: false });
+    await this.put({
+      terminal: this.id,
+      what: 'noise',
+      bytes: noiseBurst(this.kind, this.faults.random, length),
+      delivered: false,
+    });
   }
 
   private async put(event: SentEvent): Promise<boolean> {
@@ -523,7 +594,12 @@ export async function openLink(options: LinkOptions, log: Logger): Promise<Termi
     case 'pty':
       return openPtyLink({ baudRate: options.baudRate, log });
     case 'serial':
-      return SerialLink.open({ path: options.path, baudRate: options.baudRate, gatewayPath: options.gatewayPath, log });
+      return SerialLink.open({
+        path: options.path,
+        baudRate: options.baudRate,
+        gatewayPath: options.gatewayPath,
+        log,
+      });
     default: {
       const never: never = options;
       throw new SimError('bad_option', `unknown link ${JSON.stringify(never)}`);

@@ -5,7 +5,12 @@ import { loadRosterCsv } from '../src/index.js';
 import { main, type CliIo } from '../src/cli-main.js';
 import { GatewayStandIn, pollUntil } from './gateway-stand-in.js';
 
-function capture(): { io: CliIo; stdout: () => string; stderr: () => string; json: () => Record<string, unknown>[] } {
+function capture(): {
+  io: CliIo;
+  stdout: () => string;
+  stderr: () => string;
+  json: () => Record<string, unknown>[];
+} {
   const out = new PassThrough();
   const err = new PassThrough();
   let o = '';
@@ -50,7 +55,26 @@ describe('rfid-sim', () => {
 
   it('tap: waits for the gateway, prints the outcome and what the display shows', async () => {
     const c = capture();
-    const run = main(['tap', '--kind', 'smart', '--link', 'tcp:0', '--card', 'em4100:40:0415AB36C1', '--card', '0363542209', '--interval-ms', '10', '--heartbeat-ms', '0', '--ack-timeout-ms', '5000'], c.io);
+    const run = main(
+      [
+        'tap',
+        '--kind',
+        'smart',
+        '--link',
+        'tcp:0',
+        '--card',
+        'em4100:40:0415AB36C1',
+        '--card',
+        '0363542209',
+        '--interval-ms',
+        '10',
+        '--heartbeat-ms',
+        '0',
+        '--ack-timeout-ms',
+        '5000',
+      ],
+      c.io,
+    );
     await pollUntil(() => c.json().length > 0, 'terminal line');
     const source = c.json()[0]!.source as string;
     expect(source).toMatch(/^tcp:\/\/127\.0\.0\.1:\d+$/);
@@ -71,11 +95,29 @@ describe('rfid-sim', () => {
   it('rush: two terminals, accelerated, a summary with every tap', async () => {
     const c = capture();
     const run = main(
-      ['rush', '--seed', '3', '--students', '200', '--minutes', '10', '--speed', '0', '--kind', 'wiegand', '--terminals', '2', '--link', 'tcp:0'],
+      [
+        'rush',
+        '--seed',
+        '3',
+        '--students',
+        '200',
+        '--minutes',
+        '10',
+        '--speed',
+        '0',
+        '--kind',
+        'wiegand',
+        '--terminals',
+        '2',
+        '--link',
+        'tcp:0',
+      ],
       c.io,
     );
     await pollUntil(() => c.json().length >= 2, 'terminal lines');
-    const gateways = await Promise.all(c.json().map((t) => GatewayStandIn.connect(t.source as string, 'wiegand')));
+    const gateways = await Promise.all(
+      c.json().map((t) => GatewayStandIn.connect(t.source as string, 'wiegand')),
+    );
     try {
       expect(await run).toBe(0);
       const summary = c.json().find((l) => l.summary)!;
@@ -91,7 +133,9 @@ describe('rfid-sim', () => {
 
   it('an unconnected TCP tap is dropped and exits 1', async () => {
     const c = capture();
-    expect(await main(['tap', '--kind', 'decimal10', '--card', '0363542209', '--wait-gateway', '0'], c.io)).toBe(1);
+    expect(
+      await main(['tap', '--kind', 'decimal10', '--card', '0363542209', '--wait-gateway', '0'], c.io),
+    ).toBe(1);
     expect(c.json()[1]).toMatchObject({ result: 'DROPPED' });
   });
 });
@@ -102,14 +146,34 @@ describe('rfid-sim roster', () => {
   it('taps a class from the sample CSV: the gateway reads the enrolled cards', async () => {
     const { students } = await loadRosterCsv(samples, { schoolId: 'KT0001', classIds: ['6A'] });
     const c = capture();
-    const run = main(['roster', '--csv', samples, '--school', 'KT0001', '--class', '6A', '--interval-ms', '5', '--speed', '0', '--kind', 'rdm6300', '--hold-ms', '0'], c.io);
+    const run = main(
+      [
+        'roster',
+        '--csv',
+        samples,
+        '--school',
+        'KT0001',
+        '--class',
+        '6A',
+        '--interval-ms',
+        '5',
+        '--speed',
+        '0',
+        '--kind',
+        'rdm6300',
+        '--hold-ms',
+        '0',
+      ],
+      c.io,
+    );
     await pollUntil(() => c.json().length >= 1, 'terminal line');
     const gateway = await GatewayStandIn.connect(c.json()[0]!.source as string, 'rdm6300');
     try {
       expect(await run).toBe(0);
       await pollUntil(() => gateway.reads().length === students.length, 'a read per student');
       expect(gateway.reads()).toEqual(students.map((s) => cardToText(s.card)));
-      for (const [i, s] of students.entries()) expect(sameCard(parsePrintedCard(s.printed), parseCardText(gateway.reads()[i]!))).toBe(true);
+      for (const [i, s] of students.entries())
+        expect(sameCard(parsePrintedCard(s.printed), parseCardText(gateway.reads()[i]!))).toBe(true);
     } finally {
       await gateway.close();
     }

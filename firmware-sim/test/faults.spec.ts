@@ -7,11 +7,24 @@ const logger = pino({ level: 'silent' });
 const good = makeCardId('em4100', 40, '0415AB36C1');
 const other = makeCardId('em4100', 40, '1200ABCDEF');
 
-const corruptCode: Record<TerminalFormat, RejectCode> = { rdm6300: 'checksum', wiegand: 'parity', decimal10: 'syntax', smart: 'syntax' };
+const corruptCode: Record<TerminalFormat, RejectCode> = {
+  rdm6300: 'checksum',
+  wiegand: 'parity',
+  decimal10: 'syntax',
+  smart: 'syntax',
+};
 
 describe.each<TerminalFormat>(['rdm6300', 'decimal10', 'wiegand', 'smart'])('%s faults', (kind) => {
   it('corrupt, cut and noise frames become rejects while the good frames still decode', async () => {
-    const terminal = await createTerminal({ id: `f-${kind}`, kind, link: { type: 'tcp' }, logger, holdMs: 0, heartbeatMs: 0, ackTimeoutMs: 250 });
+    const terminal = await createTerminal({
+      id: `f-${kind}`,
+      kind,
+      link: { type: 'tcp' },
+      logger,
+      holdMs: 0,
+      heartbeatMs: 0,
+      ackTimeoutMs: 250,
+    });
     const gateway = await GatewayStandIn.connect(terminal.gatewaySource, kind);
     try {
       await pollUntil(() => terminal.connected, 'connection');
@@ -26,7 +39,10 @@ describe.each<TerminalFormat>(['rdm6300', 'decimal10', 'wiegand', 'smart'])('%s 
       await terminal.tap(other);
 
       const intact = sent.filter((e) => e.card && !e.fault).map((e) => cardToText(e.card!));
-      await pollUntil(() => gateway.reads().length === intact.length && gateway.rejects().length >= 3, 'reads and rejects');
+      await pollUntil(
+        () => gateway.reads().length === intact.length && gateway.rejects().length >= 3,
+        'reads and rejects',
+      );
       expect(gateway.reads()).toEqual(intact);
       const codes = gateway.rejects().map((e) => (e.kind === 'reject' ? e.code : ''));
       expect(codes).toHaveLength(3);
@@ -51,7 +67,15 @@ describe.each<TerminalFormat>(['rdm6300', 'decimal10', 'wiegand', 'smart'])('%s 
 
 describe('silent terminal', () => {
   it('sends nothing while silent and recovers', async () => {
-    const terminal = await createTerminal({ id: 's', kind: 'smart', link: { type: 'tcp' }, logger, heartbeatMs: 20, ackTimeoutMs: 250, maxTries: 2 });
+    const terminal = await createTerminal({
+      id: 's',
+      kind: 'smart',
+      link: { type: 'tcp' },
+      logger,
+      heartbeatMs: 20,
+      ackTimeoutMs: 250,
+      maxTries: 2,
+    });
     const gateway = await GatewayStandIn.connect(terminal.gatewaySource, 'smart');
     try {
       await pollUntil(() => gateway.events.length >= 1, 'first heartbeat');
@@ -88,12 +112,20 @@ describe('silent terminal', () => {
 describe('seeded fault rates', () => {
   it('damage about the given share of frames, the same frames for the same seed', async () => {
     const run = async (seed: number): Promise<string[]> => {
-      const terminal = await createTerminal({ id: 'r', kind: 'wiegand', link: { type: 'tcp' }, logger, faults: { seed, corrupt: 0.2, cut: 0.1, noise: 0.05 } });
+      const terminal = await createTerminal({
+        id: 'r',
+        kind: 'wiegand',
+        link: { type: 'tcp' },
+        logger,
+        faults: { seed, corrupt: 0.2, cut: 0.1, noise: 0.05 },
+      });
       const gateway = await GatewayStandIn.connect(terminal.gatewaySource, 'wiegand');
       try {
         await pollUntil(() => terminal.connected, 'connection');
         const faults: string[] = [];
-        terminal.events.on('sent', (e: SentEvent) => faults.push(e.fault ?? (e.what === 'noise' ? 'noise' : 'ok')));
+        terminal.events.on('sent', (e: SentEvent) =>
+          faults.push(e.fault ?? (e.what === 'noise' ? 'noise' : 'ok')),
+        );
         for (let i = 0; i < 200; i++) await terminal.tap(good);
         const intact = faults.filter((f) => f === 'ok').length;
         await pollUntil(() => gateway.reads().length === intact, 'intact reads');

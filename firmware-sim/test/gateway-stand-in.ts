@@ -94,7 +94,9 @@ export class GatewayStandIn {
     const seen = (this.ackCounts.get(seq) ?? 0) + 1;
     this.ackCounts.set(seq, seen);
     if (seen <= (policy.dropFirst ?? 0)) return;
-    this.writeLine(encodeSmartAck({ seq, result: policy.result ?? 'OK', text: policy.text ?? `Hoc sinh ${seq}` }));
+    this.writeLine(
+      encodeSmartAck({ seq, result: policy.result ?? 'OK', text: policy.text ?? `Hoc sinh ${seq}` }),
+    );
   }
 
   /** Send a raw line to the terminal (for bad-line tests). */
@@ -103,7 +105,9 @@ export class GatewayStandIn {
   }
 
   reads(): string[] {
-    return this.events.flatMap((e) => (e.kind === 'read' || e.kind === 'tap' ? [`${e.card.tech}:${e.card.bits}:${e.card.hex}`] : []));
+    return this.events.flatMap((e) =>
+      e.kind === 'read' || e.kind === 'tap' ? [`${e.card.tech}:${e.card.bits}:${e.card.hex}`] : [],
+    );
   }
 
   rejects(): FrameEvent[] {

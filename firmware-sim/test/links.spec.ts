@@ -24,18 +24,31 @@ const describeWithSocat = socatAvailable ? describe : describe.skip;
 const needsSocat = (name: string) => (socatAvailable ? name : `${name} (skipped: socat not installed)`);
 
 describe.each(links)('%s link', (_name, link) => {
-  it.each(kinds)('%s: the gateway decodes exactly the reads that were sent', async (kind) => expectDecodesWhatWasSent(kind, link));
+  it.each(kinds)('%s: the gateway decodes exactly the reads that were sent', async (kind) =>
+    expectDecodesWhatWasSent(kind, link),
+  );
 });
 
 describeWithSocat.each(ptyLinks)(needsSocat('%s link'), (_name, link) => {
-  it.each(kinds)('%s: the gateway decodes exactly the reads that were sent', async (kind) => expectDecodesWhatWasSent(kind, link));
+  it.each(kinds)('%s: the gateway decodes exactly the reads that were sent', async (kind) =>
+    expectDecodesWhatWasSent(kind, link),
+  );
 });
 
 async function expectDecodesWhatWasSent(kind: TerminalFormat, link: LinkOptions): Promise<void> {
-  const terminal: SimulatedTerminal = await createTerminal({ id: `t-${kind}`, kind, link, logger, holdMs: 250, heartbeatMs: 0 });
+  const terminal: SimulatedTerminal = await createTerminal({
+    id: `t-${kind}`,
+    kind,
+    link,
+    logger,
+    holdMs: 250,
+    heartbeatMs: 0,
+  });
   let gateway: GatewayStandIn | undefined;
   try {
-    expect(terminal.gatewaySource).toMatch(link.type === 'tcp' ? /^tcp:\/\/127\.0\.0\.1:\d+$/ : /^serial:\/dev\/pts\/\d+\?baud=9600$/);
+    expect(terminal.gatewaySource).toMatch(
+      link.type === 'tcp' ? /^tcp:\/\/127\.0\.0\.1:\d+$/ : /^serial:\/dev\/pts\/\d+\?baud=9600$/,
+    );
     gateway = await GatewayStandIn.connect(terminal.gatewaySource, kind);
     await pollUntil(() => terminal.connected, 'gateway connection');
     const sent: SentEvent[] = [];
@@ -52,7 +65,12 @@ async function expectDecodesWhatWasSent(kind: TerminalFormat, link: LinkOptions)
     expect(gateway.rejects()).toEqual([]);
     const bits = { rdm6300: 40, decimal10: 32, wiegand: 24, smart: 40 }[kind];
     expect(gateway.reads().every((r) => r.startsWith(`em4100:${bits}:`))).toBe(true);
-    const firstCard = { rdm6300: 'em4100:40:0415AB36C1', decimal10: 'em4100:32:15AB36C1', wiegand: 'em4100:24:AB36C1', smart: 'em4100:40:0415AB36C1' }[kind];
+    const firstCard = {
+      rdm6300: 'em4100:40:0415AB36C1',
+      decimal10: 'em4100:32:15AB36C1',
+      wiegand: 'em4100:24:AB36C1',
+      smart: 'em4100:40:0415AB36C1',
+    }[kind];
     expect(gateway.reads()[0]).toBe(firstCard);
     // The printed 32-bit card reaches 40-bit readers with the default version byte 01.
     if (bits === 40) expect(gateway.reads()).toContain('em4100:40:016A4F3B27');
@@ -65,7 +83,11 @@ async function expectDecodesWhatWasSent(kind: TerminalFormat, link: LinkOptions)
 describeWithSocat(needsSocat('serial link on a given device'), () => {
   it('opens the path with serialport and names gatewayPath as the source', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'rfid-sim-'));
-    const socat = spawn('socat', [`pty,raw,echo=0,link=${dir}/terminal`, `pty,raw,echo=0,link=${dir}/gateway`], { stdio: 'ignore' });
+    const socat = spawn(
+      'socat',
+      [`pty,raw,echo=0,link=${dir}/terminal`, `pty,raw,echo=0,link=${dir}/gateway`],
+      { stdio: 'ignore' },
+    );
     try {
       await pollUntil(() => existsSync(`${dir}/terminal`) && existsSync(`${dir}/gateway`), 'socat links');
       const terminal = await createTerminal({

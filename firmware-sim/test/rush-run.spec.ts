@@ -1,28 +1,67 @@
 import { createHash } from 'node:crypto';
 import pino from 'pino';
 import { cardToText, type TerminalFormat } from '@rfid/protocol';
-import { createTerminal, morningRush, runPlan, type RunProgress, type SimulatedTerminal } from '../src/index.js';
+import {
+  createTerminal,
+  morningRush,
+  runPlan,
+  type RunProgress,
+  type SimulatedTerminal,
+} from '../src/index.js';
 import { GatewayStandIn, pollUntil } from './gateway-stand-in.js';
 
 const logger = pino({ level: 'silent' });
 
 /** Plays the plan of `seed` on two terminals into two stand-in gateways; returns each line's bytes. */
-async function playRush(seed: number, kind: TerminalFormat, speed: number): Promise<{ bytes: Buffer[]; reads: string[][]; expected: string[][]; progress: RunProgress[]; result: Awaited<ReturnType<typeof runPlan>> }> {
+async function playRush(
+  seed: number,
+  kind: TerminalFormat,
+  speed: number,
+): Promise<{
+  bytes: Buffer[];
+  reads: string[][];
+  expected: string[][];
+  progress: RunProgress[];
+  result: Awaited<ReturnType<typeof runPlan>>;
+}> {
   const plan = morningRush({ seed, students: 1500, minutes: 20, terminals: 2 });
   const terminals: SimulatedTerminal[] = [];
   const gateways: GatewayStandIn[] = [];
   try {
     for (let i = 0; i < 2; i++) {
-      const t = await createTerminal({ id: `gate-${i}`, kind, link: { type: 'tcp' }, logger, heartbeatMs: 0, holdMs: 0, ackTimeoutMs: 10_000 });
+      const t = await createTerminal({
+        id: `gate-${i}`,
+        kind,
+        link: { type: 'tcp' },
+        logger,
+        heartbeatMs: 0,
+        holdMs: 0,
+        ackTimeoutMs: 10_000,
+      });
       terminals.push(t);
       gateways.push(await GatewayStandIn.connect(t.gatewaySource, kind));
       await pollUntil(() => t.connected, 'connection');
     }
     const progress: RunProgress[] = [];
-    const result = await runPlan(plan, terminals, { speed, onProgress: (p) => progress.push(p), progressEveryMs: 100 });
-    const expected = terminals.map((t, i) => plan.taps.filter((tap) => tap.terminalIndex === i).map((tap) => cardToText(t.cardAsRead(tap.card))));
-    await pollUntil(() => gateways.every((g, i) => g.reads().length === expected[i]!.length), 'every read at the gateways');
-    return { bytes: gateways.map((g) => g.bytes()), reads: gateways.map((g) => g.reads()), expected, progress, result };
+    const result = await runPlan(plan, terminals, {
+      speed,
+      onProgress: (p) => progress.push(p),
+      progressEveryMs: 100,
+    });
+    const expected = terminals.map((t, i) =>
+      plan.taps.filter((tap) => tap.terminalIndex === i).map((tap) => cardToText(t.cardAsRead(tap.card))),
+    );
+    await pollUntil(
+      () => gateways.every((g, i) => g.reads().length === expected[i]!.length),
+      'every read at the gateways',
+    );
+    return {
+      bytes: gateways.map((g) => g.bytes()),
+      reads: gateways.map((g) => g.reads()),
+      expected,
+      progress,
+      result,
+    };
   } finally {
     for (const g of gateways) await g.close();
     for (const t of terminals) await t.close();
@@ -35,7 +74,12 @@ describe('morning rush over TCP: 1,500 students, 20 minutes at 1200× (1 s)', ()
   it('replays byte for byte from the same seed, and differs for another seed (smart, with ACKs)', async () => {
     const a = await playRush(42, 'smart', 1200);
     expect(a.reads).toEqual(a.expected);
-    expect(a.result).toMatchObject({ total: a.expected.flat().length, done: a.expected.flat().length, errors: 0, aborted: false });
+    expect(a.result).toMatchObject({
+      total: a.expected.flat().length,
+      done: a.expected.flat().length,
+      errors: 0,
+      aborted: false,
+    });
     expect(a.result.results.OK).toBe(a.expected.flat().length);
     expect(a.result.ackLatencyMs?.p99).toBeLessThan(1000);
     expect(a.progress.length).toBeGreaterThan(2);

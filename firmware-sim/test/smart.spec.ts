@@ -1,6 +1,12 @@
 import pino from 'pino';
 import { ManualClock, makeCardId } from '@rfid/protocol';
-import { createTerminal, type AckEvent, type DisplayEvent, type SentEvent, type SimulatedTerminal } from '../src/index.js';
+import {
+  createTerminal,
+  type AckEvent,
+  type DisplayEvent,
+  type SentEvent,
+  type SimulatedTerminal,
+} from '../src/index.js';
 import { GatewayStandIn, pollUntil, socatAvailable } from './gateway-stand-in.js';
 
 const logger = pino({ level: 'silent' });
@@ -16,7 +22,10 @@ describe('smart terminal: ACK, resend, give up', () => {
     await terminal.close();
   });
 
-  async function setUp(opts: Parameters<typeof GatewayStandIn.connect>[2], extra: Partial<Parameters<typeof createTerminal>[0]> = {}): Promise<void> {
+  async function setUp(
+    opts: Parameters<typeof GatewayStandIn.connect>[2],
+    extra: Partial<Parameters<typeof createTerminal>[0]> = {},
+  ): Promise<void> {
     terminal = await createTerminal({
       id: 'gate-1',
       kind: 'smart',
@@ -37,7 +46,9 @@ describe('smart terminal: ACK, resend, give up', () => {
     terminal.events.on('display', (d: DisplayEvent) => displays.push(d));
     const outcome = await terminal.tap(card);
     expect(outcome).toMatchObject({ result: 'OK', text: 'Nguyen Van An 06:52', tries: 1, seq: 0 });
-    expect(displays).toEqual([{ terminal: 'gate-1', text: 'Nguyen Van An 06:52', buzzer: 'beep', result: 'OK', clock: '06:52' }]);
+    expect(displays).toEqual([
+      { terminal: 'gate-1', text: 'Nguyen Van An 06:52', buzzer: 'beep', result: 'OK', clock: '06:52' },
+    ]);
     expect(terminal.stats.acks.OK).toBe(1);
   });
 
@@ -70,7 +81,10 @@ describe('smart terminal: ACK, resend, give up', () => {
     const acks: AckEvent[] = [];
     terminal.events.on('ack', (a: AckEvent) => acks.push(a));
     gateway!.send('garbage\r\nACK,999,OK,late\r\n');
-    await pollUntil(() => terminal.stats.badLines === 1 && terminal.stats.lateAcks === 1, 'bad and late lines counted');
+    await pollUntil(
+      () => terminal.stats.badLines === 1 && terminal.stats.lateAcks === 1,
+      'bad and late lines counted',
+    );
     expect(acks).toEqual([{ terminal: 'gate-1', seq: 999, result: 'OK', text: 'late', matched: false }]);
     gateway!.ackPolicy = { result: 'UNKNOWN', text: 'The chua dang ky' };
     expect(await terminal.tap(card)).toMatchObject({ result: 'UNKNOWN', tries: 1 });
@@ -81,8 +95,20 @@ describe('smart terminal: ACK, resend, give up', () => {
     const displays: DisplayEvent[] = [];
     terminal.events.on('display', (d: DisplayEvent) => displays.push(d));
     gateway!.send('MSG,20,Hop phu huynh 17:00\r\nMSG,0,bad seconds\r\n');
-    await pollUntil(() => terminal.stats.messages === 1 && terminal.stats.badLines === 1, 'MSG shown, bad MSG counted');
-    expect(displays).toEqual([{ terminal: 'gate-1', text: 'Hop phu huynh 17:00', buzzer: 'beep', result: 'MSG', seconds: 20, clock: '06:52' }]);
+    await pollUntil(
+      () => terminal.stats.messages === 1 && terminal.stats.badLines === 1,
+      'MSG shown, bad MSG counted',
+    );
+    expect(displays).toEqual([
+      {
+        terminal: 'gate-1',
+        text: 'Hop phu huynh 17:00',
+        buzzer: 'beep',
+        result: 'MSG',
+        seconds: 20,
+        clock: '06:52',
+      },
+    ]);
     expect(await terminal.tap(card)).toMatchObject({ result: 'OK', tries: 1 });
     expect(terminal.stats.lateAcks).toBe(0);
   });
@@ -95,8 +121,14 @@ describe('smart terminal: ACK, resend, give up', () => {
 
   it('sends heartbeats on connect and every heartbeatMs', async () => {
     await setUp({}, { heartbeatMs: 40, firmware: 'fw-2.1' });
-    await pollUntil(() => gateway!.events.filter((e) => e.kind === 'heartbeat').length >= 3, 'three heartbeats');
-    expect(gateway!.events.find((e) => e.kind === 'heartbeat')).toMatchObject({ firmware: 'fw-2.1', raw: 'HB,fw-2.1' });
+    await pollUntil(
+      () => gateway!.events.filter((e) => e.kind === 'heartbeat').length >= 3,
+      'three heartbeats',
+    );
+    expect(gateway!.events.find((e) => e.kind === 'heartbeat')).toMatchObject({
+      firmware: 'fw-2.1',
+      raw: 'HB,fw-2.1',
+    });
   });
 
   it('queues taps one at a time by default, and pipelines them with maxInFlight', async () => {
@@ -144,7 +176,14 @@ describe('TCP link without a gateway', () => {
   });
 
   it('a smart terminal whose gateway connects during the retries still gets its ACK', async () => {
-    const terminal = await createTerminal({ id: 'gate-3', kind: 'smart', link: { type: 'tcp' }, logger, ackTimeoutMs: 200, heartbeatMs: 0 });
+    const terminal = await createTerminal({
+      id: 'gate-3',
+      kind: 'smart',
+      link: { type: 'tcp' },
+      logger,
+      ackTimeoutMs: 200,
+      heartbeatMs: 0,
+    });
     let gateway: GatewayStandIn | undefined;
     try {
       const pending = terminal.tap(card);
@@ -160,7 +199,13 @@ describe('TCP link without a gateway', () => {
   });
 
   it('close() ends a tap that is waiting for its ACK', async () => {
-    const terminal = await createTerminal({ id: 'gate-4', kind: 'smart', link: { type: 'tcp' }, logger, heartbeatMs: 0 });
+    const terminal = await createTerminal({
+      id: 'gate-4',
+      kind: 'smart',
+      link: { type: 'tcp' },
+      logger,
+      heartbeatMs: 0,
+    });
     const pending = terminal.tap(card);
     await pollUntil(() => terminal.stats.framesDropped >= 1, 'first TAP');
     await terminal.close();
@@ -170,16 +215,33 @@ describe('TCP link without a gateway', () => {
 
 const describeWithSocat = socatAvailable ? describe : describe.skip;
 
-describeWithSocat(socatAvailable ? 'smart terminal over a pty' : 'smart terminal over a pty (skipped: socat not installed)', () => {
-  it('resends until the ACK comes back across the pty pair', async () => {
-    const terminal = await createTerminal({ id: 'pty-gate', kind: 'smart', link: { type: 'pty' }, logger, ackTimeoutMs: 250, heartbeatMs: 0 });
-    const gateway = await GatewayStandIn.connect(terminal.gatewaySource, 'smart', { ack: { dropFirst: 2, result: 'OK', text: 'Y Lien 06:45' } });
-    try {
-      expect(await terminal.tap(card)).toMatchObject({ result: 'OK', text: 'Y Lien 06:45', tries: 3, seq: 0 });
-      expect(gateway.events.flatMap((e) => (e.kind === 'tap' ? [e.seq] : []))).toEqual([0, 0, 0]);
-    } finally {
-      await gateway.close();
-      await terminal.close();
-    }
-  });
-});
+describeWithSocat(
+  socatAvailable ? 'smart terminal over a pty' : 'smart terminal over a pty (skipped: socat not installed)',
+  () => {
+    it('resends until the ACK comes back across the pty pair', async () => {
+      const terminal = await createTerminal({
+        id: 'pty-gate',
+        kind: 'smart',
+        link: { type: 'pty' },
+        logger,
+        ackTimeoutMs: 250,
+        heartbeatMs: 0,
+      });
+      const gateway = await GatewayStandIn.connect(terminal.gatewaySource, 'smart', {
+        ack: { dropFirst: 2, result: 'OK', text: 'Y Lien 06:45' },
+      });
+      try {
+        expect(await terminal.tap(card)).toMatchObject({
+          result: 'OK',
+          text: 'Y Lien 06:45',
+          tries: 3,
+          seq: 0,
+        });
+        expect(gateway.events.flatMap((e) => (e.kind === 'tap' ? [e.seq] : []))).toEqual([0, 0, 0]);
+      } finally {
+        await gateway.close();
+        await terminal.close();
+      }
+    });
+  },
+);

@@ -20,7 +20,14 @@ export function parseAdmsSource(text: string): AdmsListenAddress {
     throw new Error(`"${text}" is not an adms://HOST:PORT address`);
   }
   const port = Number(url.port);
-  if (url.protocol !== 'adms:' || !url.hostname || !Number.isInteger(port) || port < 0 || port > 65535 || url.port === '') {
+  if (
+    url.protocol !== 'adms:' ||
+    !url.hostname ||
+    !Number.isInteger(port) ||
+    port < 0 ||
+    port > 65535 ||
+    url.port === ''
+  ) {
     throw new Error(`"${text}": ADMS source must be adms://HOST:PORT (the address the gateway listens on)`);
   }
   return { host: url.hostname.replace(/^\[|\]$/g, ''), port };

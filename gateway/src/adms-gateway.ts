@@ -30,7 +30,10 @@ export interface AdmsGateway {
   close(): Promise<void>;
 }
 
-export async function startAdms(config: GatewayConfig, deps: AdmsGatewayDeps): Promise<AdmsGateway | undefined> {
+export async function startAdms(
+  config: GatewayConfig,
+  deps: AdmsGatewayDeps,
+): Promise<AdmsGateway | undefined> {
   const terminals = config.terminals.filter((t): t is AdmsTerminalConfig => t.format === 'adms');
   if (terminals.length === 0) return undefined;
   const store = new AdmsStore(path.join(config.dataDir, 'adms.sqlite'));

@@ -38,7 +38,10 @@ export class AdmsHttpServer {
       const port = (server.address() as AddressInfo).port;
       this.servers.push(server);
       this.ports.push(port);
-      this.log.info({ host: a.host, port }, 'ADMS listener up (set this address as the terminal\'s cloud server)');
+      this.log.info(
+        { host: a.host, port },
+        "ADMS listener up (set this address as the terminal's cloud server)",
+      );
     }
   }
 
@@ -58,7 +61,10 @@ export class AdmsHttpServer {
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
     const reply = (r: AdmsReply) => {
       if (res.writableEnded) return;
-      res.writeHead(r.status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(r.body) });
+      res.writeHead(r.status, {
+        'Content-Type': 'text/plain; charset=utf-8',
+        'Content-Length': Buffer.byteLength(r.body),
+      });
       res.end(r.body);
     };
     let url: URL;
@@ -108,7 +114,11 @@ export class AdmsHttpServer {
       if (res.writableEnded) return;
       const body = Buffer.concat(chunks).toString('utf8');
       try {
-        reply(route === '/iclock/cdata' ? this.service.push(sn, url.searchParams.get('table'), body) : this.service.devicecmd(sn, body));
+        reply(
+          route === '/iclock/cdata'
+            ? this.service.push(sn, url.searchParams.get('table'), body)
+            : this.service.devicecmd(sn, body),
+        );
       } catch (err) {
         this.log.error({ err, sn, route }, 'ADMS request failed');
         reply({ status: 503, body: 'try again' });

@@ -130,7 +130,10 @@ export class AdmsService {
     const now = this.nowMs();
     if (now - (this.refusedLoggedAt.get(sn) ?? -Infinity) >= REFUSAL_LOG_EVERY_MS) {
       this.refusedLoggedAt.set(sn, now);
-      this.deps.log.warn({ sn, request: what }, 'ADMS request from an unknown SN refused (add it to the config)');
+      this.deps.log.warn(
+        { sn, request: what },
+        'ADMS request from an unknown SN refused (add it to the config)',
+      );
     }
     return { status: 403, body: 'unknown SN' };
   }
@@ -173,7 +176,10 @@ export class AdmsService {
     if (bad.length === 0) return;
     this.counters.badLines += bad.length;
     this.deps.metrics.rejects.inc({ terminal: t.id, code: 'adms_bad_line' }, bad.length);
-    this.deps.log.warn({ terminal: t.id, sn: t.sn, kind, bad: bad.slice(0, 10) }, 'ADMS lines rejected (kept for inspection)');
+    this.deps.log.warn(
+      { terminal: t.id, sn: t.sn, kind, bad: bad.slice(0, 10) },
+      'ADMS lines rejected (kept for inspection)',
+    );
     try {
       this.deps.store.keepBadLines(t.sn, kind, bad, this.nowMs());
     } catch (err) {
@@ -195,7 +201,10 @@ export class AdmsService {
     const newest = Math.max(...punches.map((p) => admsTimeToInstant(p.time, this.deps.timeZone).getTime()));
     const offsetMs = clock.sample(newest, nowMs) ?? 0;
     if (offsetMs !== (before ?? 0)) {
-      this.deps.log.warn({ terminal: t.id, sn: t.sn, clockOffsetMs: offsetMs }, 'ADMS terminal clock offset measured; punch times corrected');
+      this.deps.log.warn(
+        { terminal: t.id, sn: t.sn, clockOffsetMs: offsetMs },
+        'ADMS terminal clock offset measured; punch times corrected',
+      );
       try {
         this.deps.store.saveClockOffset(t.sn, offsetMs, nowMs);
       } catch (err) {
@@ -205,7 +214,12 @@ export class AdmsService {
 
     const items: OnceItem[] = [];
     const orphans: AdmsPunch[] = [];
-    const deviceCards = new Map(this.deps.store.deviceUsers(t.sn).filter((u) => u.card).map((u) => [u.pin, u.card]));
+    const deviceCards = new Map(
+      this.deps.store
+        .deviceUsers(t.sn)
+        .filter((u) => u.card)
+        .map((u) => [u.pin, u.card]),
+    );
     for (const p of punches) {
       const key = `${t.sn}|${p.pin}|${p.time}`;
       const card = this.cardOf(t, Number(p.pin), deviceCards);
@@ -232,11 +246,15 @@ export class AdmsService {
     }
     let result: { stored: StoredTap[]; seen: number };
     try {
-      for (const p of orphans) this.deps.store.keepOrphan(`${t.sn}|${p.pin}|${p.time}`, t.sn, Number(p.pin), p.time, p.raw, nowMs);
+      for (const p of orphans)
+        this.deps.store.keepOrphan(`${t.sn}|${p.pin}|${p.time}`, t.sn, Number(p.pin), p.time, p.raw, nowMs);
       result = this.deps.queue.appendOnce(items, nowMs);
     } catch (err) {
       this.deps.metrics.storeErrors.inc(items.length);
-      this.deps.log.error({ err, terminal: t.id, punches: punches.length }, 'ADMS punches could not be stored; the terminal will push them again');
+      this.deps.log.error(
+        { err, terminal: t.id, punches: punches.length },
+        'ADMS punches could not be stored; the terminal will push them again',
+      );
       // Not OK: the terminal keeps the lines and pushes them again after ErrorDelay.
       return { status: 503, body: 'store failed' };
     }
@@ -261,7 +279,11 @@ export class AdmsService {
    * The card behind a PIN: the one the gateway enrolled under it, else the card the terminal
    * reported for a user made at the device (an unknown card for enrolment), else none.
    */
-  private cardOf(t: AdmsTerminalConfig, pin: number, deviceCards: ReadonlyMap<number, string>): string | undefined {
+  private cardOf(
+    t: AdmsTerminalConfig,
+    pin: number,
+    deviceCards: ReadonlyMap<number, string>,
+  ): string | undefined {
     const ours = this.cardByPin.get(pin);
     if (ours) return ours;
     const number = deviceCards.get(pin);
@@ -287,7 +309,10 @@ export class AdmsService {
         this.deps.log.error({ err }, 'ADMS device users could not be saved');
         return { status: 503, body: 'store failed' };
       }
-      this.deps.log.info({ terminal: t.id, users: madeHere.map((u) => u.pin) }, 'ADMS users made at the device');
+      this.deps.log.info(
+        { terminal: t.id, users: madeHere.map((u) => u.pin) },
+        'ADMS users made at the device',
+      );
     }
     return { status: 200, body: 'OK' };
   }
@@ -305,7 +330,12 @@ export class AdmsService {
     const nowMs = this.nowMs();
     let due: UserCommand[];
     try {
-      due = this.deps.store.takeDue(t.sn, nowMs, this.deps.settings.commandRetrySeconds * 1000, COMMANDS_PER_POLL);
+      due = this.deps.store.takeDue(
+        t.sn,
+        nowMs,
+        this.deps.settings.commandRetrySeconds * 1000,
+        COMMANDS_PER_POLL,
+      );
     } catch (err) {
       this.deps.log.error({ err }, 'ADMS commands could not be read');
       return { status: 200, body: 'OK' };
@@ -331,7 +361,10 @@ export class AdmsService {
   private fail(c: UserCommand, returnCode: number, why: string): void {
     this.counters.commandsFailed++;
     this.deps.store.commandRefused(c, returnCode, undefined, this.nowMs());
-    this.deps.log.error({ sn: c.sn, commandId: c.id, pin: c.pin, kind: c.kind, returnCode }, `ADMS command given up: ${why}`);
+    this.deps.log.error(
+      { sn: c.sn, commandId: c.id, pin: c.pin, kind: c.kind, returnCode },
+      `ADMS command given up: ${why}`,
+    );
   }
 
   /** `POST /iclock/devicecmd?SN=…`: results of commands. */
@@ -353,7 +386,10 @@ export class AdmsService {
         } else {
           const retryAt = nowMs + this.deps.settings.commandRetrySeconds * 1000 * c.tries;
           this.deps.store.commandRefused(c, r.returnCode, retryAt, nowMs);
-          this.deps.log.warn({ terminal: t.id, commandId: c.id, returnCode: r.returnCode }, 'ADMS command refused; retried later');
+          this.deps.log.warn(
+            { terminal: t.id, commandId: c.id, returnCode: r.returnCode },
+            'ADMS command refused; retried later',
+          );
         }
       }
     } catch (err) {
@@ -404,7 +440,11 @@ export class AdmsService {
 
   private sync(sn: string): void {
     try {
-      const plan = planUserSync(this.wanted, this.deps.store.deviceUsers(sn), this.deps.store.openCommands(sn));
+      const plan = planUserSync(
+        this.wanted,
+        this.deps.store.deviceUsers(sn),
+        this.deps.store.openCommands(sn),
+      );
       this.deps.store.queueCommands(sn, plan.queue, plan.supersede, this.nowMs());
       if (plan.queue.length > 0)
         this.deps.log.info(

@@ -96,7 +96,9 @@ export class AdmsStore {
       pins: db.prepare<[], { card: string; pin: number }>(`SELECT card, pin FROM pins`),
       maxPin: db.prepare<[], { pin: number | null }>(`SELECT max(pin) AS pin FROM pins`),
       addPin: db.prepare<[string, number]>(`INSERT INTO pins (card, pin) VALUES (?, ?)`),
-      users: db.prepare<[string], DeviceUser>(`SELECT pin, name, card, origin FROM device_users WHERE sn = ?`),
+      users: db.prepare<[string], DeviceUser>(
+        `SELECT pin, name, card, origin FROM device_users WHERE sn = ?`,
+      ),
       putUser: db.prepare<[string, number, string, string, string]>(
         `INSERT INTO device_users (sn, pin, name, card, origin) VALUES (?, ?, ?, ?, ?)
            ON CONFLICT (sn, pin) DO UPDATE SET name = excluded.name, card = excluded.card, origin = excluded.origin`,
@@ -112,14 +114,18 @@ export class AdmsStore {
       queue: db.prepare<[string, number, string, string, string, number, number]>(
         `INSERT INTO commands (sn, pin, kind, name, card, state, next_at, created_at) VALUES (?, ?, ?, ?, ?, 'queued', ?, ?)`,
       ),
-      setState: db.prepare<[CommandState, number, number]>(`UPDATE commands SET state = ?, next_at = ? WHERE id = ?`),
+      setState: db.prepare<[CommandState, number, number]>(
+        `UPDATE commands SET state = ?, next_at = ? WHERE id = ?`,
+      ),
       markSent: db.prepare<[number, number]>(
         `UPDATE commands SET state = 'sent', tries = tries + 1, next_at = ? WHERE id = ?`,
       ),
       setResult: db.prepare<[CommandState, number, number, number]>(
         `UPDATE commands SET state = ?, result = ?, next_at = ? WHERE id = ?`,
       ),
-      forgetClosed: db.prepare<[number]>(`DELETE FROM commands WHERE state IN ('done', 'failed', 'superseded') AND created_at < ?`),
+      forgetClosed: db.prepare<[number]>(
+        `DELETE FROM commands WHERE state IN ('done', 'failed', 'superseded') AND created_at < ?`,
+      ),
       clocks: db.prepare<[], { sn: string; offset_ms: number }>(`SELECT sn, offset_ms FROM clocks`),
       putClock: db.prepare<[string, number, number]>(
         `INSERT INTO clocks (sn, offset_ms, measured_at) VALUES (?, ?, ?)
@@ -238,7 +244,12 @@ export class AdmsStore {
     return this.s.orphans.all(sn);
   }
 
-  keepBadLines(sn: string, kind: string, lines: readonly { line: number; raw: string; reason: string }[], nowMs: number): void {
+  keepBadLines(
+    sn: string,
+    kind: string,
+    lines: readonly { line: number; raw: string; reason: string }[],
+    nowMs: number,
+  ): void {
     if (lines.length === 0) return;
     this.db.transaction(() => {
       for (const l of lines) this.s.addBadLine.run(sn, kind, l.line, l.raw.slice(0, 1000), l.reason, nowMs);

@@ -2,8 +2,20 @@ import type { DeviceUser, UserCommand } from './adms-store.js';
 import { ClockOffsetEstimator, planUserSync, type WantedUser } from './adms-sync.js';
 
 const want = (...users: WantedUser[]) => new Map(users.map((u) => [u.pin, u]));
-const held = (pin: number, name: string, card: string, origin: DeviceUser['origin'] = 'gateway'): DeviceUser => ({ pin, name, card, origin });
-const cmd = (id: number, pin: number, kind: 'update' | 'delete', state: 'queued' | 'sent', name = '', card = ''): UserCommand => ({
+const held = (
+  pin: number,
+  name: string,
+  card: string,
+  origin: DeviceUser['origin'] = 'gateway',
+): DeviceUser => ({ pin, name, card, origin });
+const cmd = (
+  id: number,
+  pin: number,
+  kind: 'update' | 'delete',
+  state: 'queued' | 'sent',
+  name = '',
+  card = '',
+): UserCommand => ({
   id,
   sn: 'SN1',
   pin,
@@ -18,8 +30,17 @@ const cmd = (id: number, pin: number, kind: 'update' | 'delete', state: 'queued'
 describe('planUserSync', () => {
   it('adds the missing, updates the renamed, deletes the gone; leaves users made at the device alone', () => {
     const plan = planUserSync(
-      want({ pin: 10001, name: 'Y Lien', card: '11' }, { pin: 10002, name: 'A Sang', card: '12' }, { pin: 10004, name: 'Moi', card: '14' }),
-      [held(10001, 'Y Lien', '11'), held(10002, 'A Sang cu', '12'), held(10003, 'Da nghi', '13'), held(55, 'Thay Binh', '4467393', 'device')],
+      want(
+        { pin: 10001, name: 'Y Lien', card: '11' },
+        { pin: 10002, name: 'A Sang', card: '12' },
+        { pin: 10004, name: 'Moi', card: '14' },
+      ),
+      [
+        held(10001, 'Y Lien', '11'),
+        held(10002, 'A Sang cu', '12'),
+        held(10003, 'Da nghi', '13'),
+        held(55, 'Thay Binh', '4467393', 'device'),
+      ],
       [],
     );
     expect(plan.supersede).toEqual([]);
@@ -41,7 +62,10 @@ describe('planUserSync', () => {
   });
 
   it('is done when the terminal holds the roster', () => {
-    expect(planUserSync(want({ pin: 1, name: 'A', card: '1' }), [held(1, 'A', '1')], [])).toEqual({ queue: [], supersede: [] });
+    expect(planUserSync(want({ pin: 1, name: 'A', card: '1' }), [held(1, 'A', '1')], [])).toEqual({
+      queue: [],
+      supersede: [],
+    });
   });
 });
 

@@ -83,7 +83,9 @@ export class ClockOffsetEstimator {
   /** Add a sample; returns the offset now in force (undefined: none known, times taken as they are). */
   sample(punchMs: number, receivedMs: number): number | undefined {
     this.samples.push({ atMs: receivedMs, offsetMs: punchMs - receivedMs });
-    this.samples = this.samples.filter((s) => receivedMs - s.atMs <= this.opts.windowMs).slice(-this.opts.maxSamples);
+    this.samples = this.samples
+      .filter((s) => receivedMs - s.atMs <= this.opts.windowMs)
+      .slice(-this.opts.maxSamples);
     const best = Math.max(...this.samples.map((s) => s.offsetMs));
     const span = receivedMs - this.samples[0]!.atMs;
     if (best >= this.opts.toleranceMs) this.current = best;

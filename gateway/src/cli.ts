@@ -135,7 +135,9 @@ async function decode(args: string[]): Promise<void> {
   let input: Readable = process.stdin;
   if (values.source) {
     const link = openToolSource(values.source);
-    link.on('close', (reason) => process.stderr.write(`rfid-gateway: ${values.source} closed (${reason}); reopening\n`));
+    link.on('close', (reason) =>
+      process.stderr.write(`rfid-gateway: ${values.source} closed (${reason}); reopening\n`),
+    );
     const stream = new Readable({ read() {} });
     link.on('data', (chunk) => stream.push(chunk));
     process.on('SIGINT', () => {
@@ -196,7 +198,10 @@ async function detect(args: string[]): Promise<void> {
     );
   }
   const { best, notes } = detection;
-  const how = best.format === 'decimal10' ? ` (tech ${best.options.tech}${best.options.tech === 'mifare' ? `, byte order ${best.options.byteOrder}` : ''})` : '';
+  const how =
+    best.format === 'decimal10'
+      ? ` (tech ${best.options.tech}${best.options.tech === 'mifare' ? `, byte order ${best.options.byteOrder}` : ''})`
+      : '';
   process.stdout.write(`format: ${best.format}${how}\n`);
   process.stdout.write(`card:   ${[...new Set(best.cards)].join(', ')}\n`);
   for (const n of notes) process.stdout.write(`note:   ${n}\n`);

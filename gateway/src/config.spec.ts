@@ -22,12 +22,15 @@ describe('gateway config', () => {
     const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
     writeFileSync(path.join(dir, 'ca.crt'), pem);
     const base = { schoolId: 's', gatewayId: 'g', dataDir: dir };
-    writeFileSync(path.join(dir, 'gateway.json'), JSON.stringify({ ...base, mqtt: { url: 'mqtts://h:8883', ca: 'ca.crt' } }));
+    writeFileSync(
+      path.join(dir, 'gateway.json'),
+      JSON.stringify({ ...base, mqtt: { url: 'mqtts://h:8883', ca: 'ca.crt' } }),
+    );
     expect(loadGatewayConfig(path.join(dir, 'gateway.json')).mqtt.ca).toBe(pem);
     expect(parseGatewayConfig({ ...base, mqtt: { url: 'mqtts://h:8883', ca: pem } }).mqtt.ca).toBe(pem);
-    expect(() => parseGatewayConfig({ ...base, mqtt: { url: 'mqtts://h:8883', ca: 'missing.crt' } }, 'gw.json', dir)).toThrow(
-      /gw\.json: mqtt\.ca: .*missing\.crt cannot be read/,
-    );
+    expect(() =>
+      parseGatewayConfig({ ...base, mqtt: { url: 'mqtts://h:8883', ca: 'missing.crt' } }, 'gw.json', dir),
+    ).toThrow(/gw\.json: mqtt\.ca: .*missing\.crt cannot be read/);
   });
 
   it('parses terminal sources', () => {

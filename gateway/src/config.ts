@@ -85,7 +85,9 @@ export const GatewayConfigSchema = z
       .refine(isValidTimeZone, 'must be an IANA time zone such as Asia/Ho_Chi_Minh'),
     /** A card read again on the same terminal within this window is a repeat (DUP), not a new tap. */
     repeatWindowSeconds: z.number().nonnegative().default(60),
-    terminals: z.array(z.discriminatedUnion('format', [TerminalConfigSchema, AdmsTerminalConfigSchema])).default([]),
+    terminals: z
+      .array(z.discriminatedUnion('format', [TerminalConfigSchema, AdmsTerminalConfigSchema]))
+      .default([]),
     /** ADMS (ZKTeco) terminals: poll delays, PINs, clock tolerance (see adms-config.ts). */
     adms: AdmsSettingsSchema,
     queue: z
@@ -117,7 +119,11 @@ export const GatewayConfigSchema = z
     c.terminals.forEach((t, i) => {
       if (t.format !== 'adms') return;
       if (sns.has(t.sn))
-        ctx.addIssue({ code: 'custom', path: ['terminals', i, 'sn'], message: `duplicate ADMS serial number "${t.sn}"` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['terminals', i, 'sn'],
+          message: `duplicate ADMS serial number "${t.sn}"`,
+        });
       sns.add(t.sn);
     });
   });
@@ -138,7 +144,11 @@ const PEM_START = '-----BEGIN ';
  * Validate a config object; the error names every bad field by its path. A `mqtt.ca` given as a
  * path is read here (relative to `baseDir`), so the rest of the gateway only sees PEM text.
  */
-export function parseGatewayConfig(input: unknown, origin = 'config', baseDir = process.cwd()): GatewayConfig {
+export function parseGatewayConfig(
+  input: unknown,
+  origin = 'config',
+  baseDir = process.cwd(),
+): GatewayConfig {
   const r = GatewayConfigSchema.safeParse(input);
   if (!r.success) {
     const issues = r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
@@ -153,7 +163,8 @@ export function parseGatewayConfig(input: unknown, origin = 'config', baseDir = 
     } catch (e) {
       throw new ConfigError(`${origin}: mqtt.ca: ${file} cannot be read (${(e as Error).message})`);
     }
-    if (!pem.includes(PEM_START)) throw new ConfigError(`${origin}: mqtt.ca: ${file} is not a PEM certificate`);
+    if (!pem.includes(PEM_START))
+      throw new ConfigError(`${origin}: mqtt.ca: ${file} is not a PEM certificate`);
     r.data.mqtt.ca = pem;
   }
   return r.data;

@@ -87,7 +87,9 @@ export async function detectFormat(bytes: Buffer, printed?: string): Promise<Det
         'a decimal wedge reader: EM4100 is assumed; for a Mifare reader give the number printed on the card (--printed) to tell the technology and byte order',
       );
     } else if (!best.fitsPrinted) {
-      notes.push(`no reading of these digits gives the printed number ${printed}: is it the card that was presented?`);
+      notes.push(
+        `no reading of these digits gives the printed number ${printed}: is it the card that was presented?`,
+      );
     } else if (alsoFits.length > 0) {
       notes.push(
         'the printed number fits more than one technology (the digits are the same): EM4100 is assumed; choose tech "mifare" if the card is a Mifare card',

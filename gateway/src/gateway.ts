@@ -134,7 +134,8 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
 
   const secretStore = new SecretStore(config.dataDir);
   const mqttPassword = secretStore.effectivePassword(config.mqtt.password);
-  if (mqttPassword !== config.mqtt.password) log.info('logging in with the rotated secret a secret command delivered');
+  if (mqttPassword !== config.mqtt.password)
+    log.info('logging in with the rotated secret a secret command delivered');
   const mqttLink = new MqttLink(
     {
       url: config.mqtt.url,
@@ -269,11 +270,15 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
         break;
       }
       case 'display': {
-        const targets = cmd.terminal === undefined
-          ? terminals.filter((t) => t.config.format === 'smart')
-          : terminals.filter((t) => t.config.id === cmd.terminal);
+        const targets =
+          cmd.terminal === undefined
+            ? terminals.filter((t) => t.config.format === 'smart')
+            : terminals.filter((t) => t.config.id === cmd.terminal);
         if (cmd.terminal !== undefined && targets.length === 0) {
-          log.warn({ cmdId: cmd.id, terminal: cmd.terminal }, 'display command for a terminal this gateway does not have');
+          log.warn(
+            { cmdId: cmd.id, terminal: cmd.terminal },
+            'display command for a terminal this gateway does not have',
+          );
           break;
         }
         const seconds = cmd.seconds ?? DISPLAY_SECONDS_DEFAULT;
@@ -295,7 +300,10 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
         } catch (err) {
           log.error({ cmdId: cmd.id, err }, 'rotated secret could not be stored; using it until restart');
         }
-        log.info({ cmdId: cmd.id, oldValidUntil: cmd.oldValidUntil }, 'broker secret rotated: reconnecting with the new one');
+        log.info(
+          { cmdId: cmd.id, oldValidUntil: cmd.oldValidUntil },
+          'broker secret rotated: reconnecting with the new one',
+        );
         void mqttLink.changePassword(cmd.password);
         break;
       default: {

@@ -25,7 +25,12 @@ export interface MqttLinkOptions {
 }
 
 /** The next reconnect delay: capped exponential back-off with jitter (half to all of the step). */
-export function reconnectDelay(failures: number, baseMs: number, maxMs: number, random: () => number): number {
+export function reconnectDelay(
+  failures: number,
+  baseMs: number,
+  maxMs: number,
+  random: () => number,
+): number {
   const step = Math.min(maxMs, baseMs * 2 ** Math.max(0, failures - 1));
   return Math.round(step / 2 + (step / 2) * random());
 }
@@ -98,24 +103,31 @@ export class MqttLink extends EventEmitter<MqttLinkEvents> {
       subscribed = false;
       this.up = true;
       this.log.info({ sessionPresent: connack.sessionPresent }, 'mqtt connected');
-      client.subscribe([this.topics.acks, this.topics.roster, this.topics.cmd], { qos: 1 }, (err, granted) => {
-        const refused = err
-          ? err.message
-          : !granted?.length || granted.some((g) => g.qos === 128)
-            ? 'subscription refused by the broker'
-            : undefined;
-        if (refused) {
-          // Without its acks the gateway cannot work: drop this session and try again, backing off.
-          this.lastError = refused;
-          client.stream?.destroy();
-          return;
-        }
-        subscribed = true;
-        if (this.failures > 0)
-          this.log.info({ failedAttempts: this.failures, lastError: this.lastError }, 'mqtt link healthy again');
-        this.failures = 0;
-        client.options.reconnectPeriod = this.baseDelay;
-      });
+      client.subscribe(
+        [this.topics.acks, this.topics.roster, this.topics.cmd],
+        { qos: 1 },
+        (err, granted) => {
+          const refused = err
+            ? err.message
+            : !granted?.length || granted.some((g) => g.qos === 128)
+              ? 'subscription refused by the broker'
+              : undefined;
+          if (refused) {
+            // Without its acks the gateway cannot work: drop this session and try again, backing off.
+            this.lastError = refused;
+            client.stream?.destroy();
+            return;
+          }
+          subscribed = true;
+          if (this.failures > 0)
+            this.log.info(
+              { failedAttempts: this.failures, lastError: this.lastError },
+              'mqtt link healthy again',
+            );
+          this.failures = 0;
+          client.options.reconnectPeriod = this.baseDelay;
+        },
+      );
       this.emit('connect', connack.sessionPresent);
     });
     const down = (why: string) => {
@@ -131,11 +143,23 @@ export class MqttLink extends EventEmitter<MqttLinkEvents> {
       if (wasHealthy || this.client !== client) return;
       // One warning per run of failures; the count goes with the recovery line.
       this.failures++;
-      const delay = reconnectDelay(this.failures, this.baseDelay, this.opts.maxReconnectMs ?? 60_000, this.opts.random ?? Math.random);
+      const delay = reconnectDelay(
+        this.failures,
+        this.baseDelay,
+        this.opts.maxReconnectMs ?? 60_000,
+        this.opts.random ?? Math.random,
+      );
       client.options.reconnectPeriod = delay;
       if (this.failures === 1)
-        this.log.warn({ error: this.lastError || 'connection closed', retryInMs: delay }, 'mqtt link failing; retrying with back-off');
-      else this.log.debug({ failures: this.failures, error: this.lastError, retryInMs: delay }, 'mqtt reconnect failed');
+        this.log.warn(
+          { error: this.lastError || 'connection closed', retryInMs: delay },
+          'mqtt link failing; retrying with back-off',
+        );
+      else
+        this.log.debug(
+          { failures: this.failures, error: this.lastError, retryInMs: delay },
+          'mqtt reconnect failed',
+        );
     });
     client.on('offline', () => down('offline'));
     client.on('error', (err) => {

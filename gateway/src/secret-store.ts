@@ -16,7 +16,10 @@ const StoredSecretSchema = z.object({
   receivedAt: z.string(),
 });
 
-const fingerprint = (password: string | undefined) => createHash('sha256').update(password ?? '').digest('hex');
+const fingerprint = (password: string | undefined) =>
+  createHash('sha256')
+    .update(password ?? '')
+    .digest('hex');
 
 export class SecretStore {
   private readonly file: string;

@@ -108,7 +108,9 @@ function prepareStatements(db: Database.Database) {
     addDropped: db.prepare<[number]>(`UPDATE meta SET value = value + ? WHERE key = 'dropped'`),
     dropped: db.prepare<[], { value: number }>(`SELECT value FROM meta WHERE key = 'dropped'`),
     forgetAcked: db.prepare<[number]>(`DELETE FROM taps WHERE acked = 1 AND stored_at < ?`),
-    rememberKey: db.prepare<[string, number]>(`INSERT OR IGNORE INTO source_keys (key, seen_at) VALUES (?, ?)`),
+    rememberKey: db.prepare<[string, number]>(
+      `INSERT OR IGNORE INTO source_keys (key, seen_at) VALUES (?, ?)`,
+    ),
     forgetKeys: db.prepare<[number]>(`DELETE FROM source_keys WHERE seen_at < ?`),
     totals: db.prepare<[], { n: number; bytes: number | null }>(
       `SELECT count(*) AS n, sum(size) AS bytes FROM taps WHERE acked = 0`,
@@ -124,7 +126,10 @@ export class SqliteTapQueue implements TapQueue {
   private readonly db: Database.Database;
   private readonly stmts: Statements;
   private readonly appendTx: (inputs: readonly NewTap[]) => StoredTap[];
-  private readonly appendOnceTx: (items: readonly OnceItem[], nowMs: number) => { stored: StoredTap[]; seen: number };
+  private readonly appendOnceTx: (
+    items: readonly OnceItem[],
+    nowMs: number,
+  ) => { stored: StoredTap[]; seen: number };
   private pendingCount: number;
   private pendingBytes: number;
 

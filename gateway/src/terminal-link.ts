@@ -120,7 +120,11 @@ export class TerminalLink extends EventEmitter<TerminalLinkEvents> {
   private onOpen(): void {
     this.connected = true;
     this.delayMs = this.backOff.initialMs;
-    if (this.failures > 0) this.log.info({ source: this.source, failedAttempts: this.failures, lastError: this.lastFailure }, 'terminal link open again');
+    if (this.failures > 0)
+      this.log.info(
+        { source: this.source, failedAttempts: this.failures, lastError: this.lastFailure },
+        'terminal link open again',
+      );
     else this.log.info({ source: this.source }, 'terminal link open');
     this.failures = 0;
     this.emit('open');
@@ -137,7 +141,11 @@ export class TerminalLink extends EventEmitter<TerminalLinkEvents> {
       // Once per run of failures a warning; the count and last reason go with the recovery line.
       this.failures++;
       this.lastFailure = reason;
-      if (this.failures === 1) this.log.warn({ source: this.source, reason }, 'terminal source cannot be opened; retrying with back-off');
+      if (this.failures === 1)
+        this.log.warn(
+          { source: this.source, reason },
+          'terminal source cannot be opened; retrying with back-off',
+        );
       this.emit('open-failed', reason);
     }
     if (this.stopped || this.retryTimer) return;

@@ -37,7 +37,9 @@ describe('kill -9 during an ADMS push', () => {
   let output = '';
 
   const startChild = () => {
-    const c = spawn(process.execPath, [CLI, 'run', '--config', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const c = spawn(process.execPath, [CLI, 'run', '--config', configPath], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     c.stdout!.on('data', (d) => (output += d));
     c.stderr!.on('data', (d) => (output += d));
     return c;
@@ -53,7 +55,11 @@ describe('kill -9 during an ADMS push', () => {
     standIn = await new ServerStandIn(broker.url).start();
     await standIn.publishRoster('kt-001', 'gw-adms-crash', {
       version: 1,
-      cards: Array.from({ length: PUNCHES }, (_, i) => ({ card: cardToText(card(i)), name: `Học Sinh ${i}`, class: '7B' })),
+      cards: Array.from({ length: PUNCHES }, (_, i) => ({
+        card: cardToText(card(i)),
+        name: `Học Sinh ${i}`,
+        class: '7B',
+      })),
     });
     dir = tempDir('gw-adms-crash-');
     const port = await freePort();
@@ -68,7 +74,9 @@ describe('kill -9 during an ADMS push', () => {
         logLevel: 'warn',
         resendAfterSeconds: 2,
         adms: { pollSeconds: 1 },
-        terminals: [{ id: 'gate-adms', format: 'adms', sn: SN, source: `adms://127.0.0.1:${port}`, direction: 'in' }],
+        terminals: [
+          { id: 'gate-adms', format: 'adms', sn: SN, source: `adms://127.0.0.1:${port}`, direction: 'in' },
+        ],
       }),
     );
     terminal = new SimulatedAdmsTerminal({

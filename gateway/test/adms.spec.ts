@@ -29,10 +29,18 @@ const silent = pino({ level: 'silent' });
 const card = (i: number) => makeCardId('em4100', 40, (0x0100a00000 + i).toString(16));
 const names = ['Nguyễn Văn An', 'Y Liên', 'A Sang', 'Trần Thị Đào', 'Hoàng Bảo Ngọc'];
 
-function roster(version: number, indexes: readonly number[], rename: Record<number, string> = {}): RosterMessage {
+function roster(
+  version: number,
+  indexes: readonly number[],
+  rename: Record<number, string> = {},
+): RosterMessage {
   return {
     version,
-    cards: indexes.map((i) => ({ card: cardToText(card(i)), name: rename[i] ?? `${names[i % names.length]} ${i}`, class: '6A' })),
+    cards: indexes.map((i) => ({
+      card: cardToText(card(i)),
+      name: rename[i] ?? `${names[i % names.length]} ${i}`,
+      class: '6A',
+    })),
   };
 }
 
@@ -65,7 +73,10 @@ describe('ADMS terminals through the gateway', () => {
   let gateway: GatewayHandle;
   let port = 0;
   const terminals: SimulatedAdmsTerminal[] = [];
-  const roster1 = roster(1, Array.from({ length: 40 }, (_, i) => i));
+  const roster1 = roster(
+    1,
+    Array.from({ length: 40 }, (_, i) => i),
+  );
 
   const config = () =>
     parseGatewayConfig({
@@ -77,8 +88,20 @@ describe('ADMS terminals through the gateway', () => {
       statusIntervalSeconds: 1,
       adms: { pollSeconds: 1, commandRetrySeconds: 2 },
       terminals: [
-        { id: 'gate-a', format: 'adms', sn: 'CQZ7224460001', source: `adms://127.0.0.1:${port}`, direction: 'in' },
-        { id: 'gate-b', format: 'adms', sn: 'CQZ7224460002', source: `adms://127.0.0.1:${port}`, direction: 'in' },
+        {
+          id: 'gate-a',
+          format: 'adms',
+          sn: 'CQZ7224460001',
+          source: `adms://127.0.0.1:${port}`,
+          direction: 'in',
+        },
+        {
+          id: 'gate-b',
+          format: 'adms',
+          sn: 'CQZ7224460002',
+          source: `adms://127.0.0.1:${port}`,
+          direction: 'in',
+        },
         { id: 'gate-c', format: 'adms', sn: 'CQZ7224460003', source: `adms://127.0.0.1:${port}` },
       ],
     });
@@ -103,7 +126,10 @@ describe('ADMS terminals through the gateway', () => {
   async function startGw(): Promise<void> {
     gateway = await startGateway(config(), { clock, logger: silent, mqttReconnectMs: 200 });
     port = gateway.admsPorts[0]!;
-    await waitFor(() => gateway.status().mqttConnected && gateway.status().roster.version >= 1, 'gateway up with roster');
+    await waitFor(
+      () => gateway.status().mqttConnected && gateway.status().roster.version >= 1,
+      'gateway up with roster',
+    );
   }
 
   beforeAll(async () => {
@@ -140,8 +166,14 @@ describe('ADMS terminals through the gateway', () => {
     // The same card has the same PIN on every terminal.
     const pinsA = new Map([...a.users.values()].map((u) => [u.card, u.pin]));
     for (const u of b.users.values()) expect(pinsA.get(u.card)).toBe(u.pin);
-    await waitFor(() => gateway.status().terminals.filter((t) => t.online).length === 2, 'both terminals online');
-    expect(gateway.status().terminals.find((t) => t.id === 'gate-c')).toMatchObject({ online: false, lastSeen: null });
+    await waitFor(
+      () => gateway.status().terminals.filter((t) => t.online).length === 2,
+      'both terminals online',
+    );
+    expect(gateway.status().terminals.find((t) => t.id === 'gate-c')).toMatchObject({
+      online: false,
+      lastSeen: null,
+    });
   });
 
   it('stores a rush of punches once each, with the terminal time in the school zone', async () => {
@@ -153,7 +185,11 @@ describe('ADMS terminals through the gateway', () => {
     await waitFor(() => standIn.byId.size === 80, '80 taps at the server', 15_000);
     expect(uniqueTaps().size).toBe(80);
     const first = tapsOf('gate-a')[0]!;
-    expect(first).toMatchObject({ card: cardToText(card(0)), direction: 'in', at: '2026-12-01T06:40:01.000+07:00' });
+    expect(first).toMatchObject({
+      card: cardToText(card(0)),
+      direction: 'in',
+      at: '2026-12-01T06:40:01.000+07:00',
+    });
     const pin0 = [...a.users.values()].find((u) => u.card === toAdmsCardNumber(card(0)))!.pin;
     expect(first.raw.split('\t').slice(0, 2)).toEqual([pin0, '2026-12-01 06:40:01']);
   });
@@ -200,7 +236,20 @@ describe('ADMS terminals through the gateway', () => {
   });
 
   it('retries a command the terminal refused until it is done', async () => {
-    const roster3 = roster(3, [...Array.from({ length: 30 }, (_, i) => i + 5), 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50]);
+    const roster3 = roster(3, [
+      ...Array.from({ length: 30 }, (_, i) => i + 5),
+      40,
+      41,
+      42,
+      43,
+      44,
+      45,
+      46,
+      47,
+      48,
+      49,
+      50,
+    ]);
     a.refuseCommands(1);
     await standIn.publishRoster(SCHOOL, GATEWAY, roster3);
     await waitFor(() => a.stats.commandsRefused === 1, 'refused once');
@@ -213,7 +262,11 @@ describe('ADMS terminals through the gateway', () => {
     const stranger = sim('UNKNOWN0001');
     const refused = new Promise<{ status: number }>((resolve) => stranger.once('refused', resolve));
     expect((await refused).status).toBe(403);
-    const r = await post(port, '/iclock/cdata?SN=UNKNOWN0001&table=ATTLOG', '10001\t2026-12-01 06:50:00\t0\t4\n');
+    const r = await post(
+      port,
+      '/iclock/cdata?SN=UNKNOWN0001&table=ATTLOG',
+      '10001\t2026-12-01 06:50:00\t0\t4\n',
+    );
     expect(r.status).toBe(403);
     expect(gateway.admsCounters!.refused).toBeGreaterThanOrEqual(2);
     expect((await post(port, '/iclock/cdata?table=ATTLOG', '')).status).toBe(400);
@@ -242,7 +295,11 @@ describe('ADMS terminals through the gateway', () => {
     const n = standIn.byId.size;
     const pin = [...a.users.values()].find((u) => u.card === toAdmsCardNumber(card(20)))!.pin;
     const time = toAdmsTime(clock.now(), 'Asia/Ho_Chi_Minh');
-    const r = await post(port, '/iclock/cdata?SN=CQZ7224460001&table=ATTLOG', `${pin}\t${time}\t0\t4\r\ngarbage line\r\n${pin}\t2026-13-01 06:58:00\t0\t4\r\n`);
+    const r = await post(
+      port,
+      '/iclock/cdata?SN=CQZ7224460001&table=ATTLOG',
+      `${pin}\t${time}\t0\t4\r\ngarbage line\r\n${pin}\t2026-13-01 06:58:00\t0\t4\r\n`,
+    );
     expect(r).toEqual({ status: 200, body: 'OK' });
     await waitFor(() => standIn.byId.size === n + 1, 'the good line');
     await gateway.stop();

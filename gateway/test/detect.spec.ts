@@ -24,7 +24,12 @@ describe('detect (function)', () => {
     // The card's UID is 04A1B2C3 (printed msb-first as 0077705923); the reader prints C3B2A104.
     const printed = parseInt('04A1B2C3', 16).toString().padStart(10, '0');
     const d = await detectFormat(Buffer.from(decimal('C3B2A104')), printed);
-    expect(d.best).toMatchObject({ format: 'decimal10', options: { tech: 'mifare', byteOrder: 'reversed' }, cards: ['mifare:32:04A1B2C3'], fitsPrinted: true });
+    expect(d.best).toMatchObject({
+      format: 'decimal10',
+      options: { tech: 'mifare', byteOrder: 'reversed' },
+      cards: ['mifare:32:04A1B2C3'],
+      fitsPrinted: true,
+    });
     expect(d.alsoFits).toEqual([]);
     expect(terminalConfigEntry('office', 'serial:/dev/ttyACM0?baud=9600', d.best!)).toEqual({
       id: 'office',
@@ -38,7 +43,11 @@ describe('detect (function)', () => {
   it('keeps EM4100 for an EM wedge reader and says when the printed number fits nothing', async () => {
     const line = Buffer.from('0004467393\r\n');
     const em = await detectFormat(line, '0004467393');
-    expect(em.best).toMatchObject({ format: 'decimal10', options: { tech: 'em4100' }, cards: ['em4100:32:00442AC1'] });
+    expect(em.best).toMatchObject({
+      format: 'decimal10',
+      options: { tech: 'em4100' },
+      cards: ['em4100:32:00442AC1'],
+    });
     expect(em.notes.join(' ')).toMatch(/more than one technology/);
     const wrong = await detectFormat(line, '0000000001');
     expect(wrong.notes.join(' ')).toMatch(/no reading of these digits gives the printed number 0000000001/);
@@ -66,7 +75,10 @@ describe('detect and decode (CLI) against real sources', () => {
       if (send) socket.write(send);
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-    return { source: `tcp://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.close() };
+    return {
+      source: `tcp://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      close: () => server.close(),
+    };
   }
 
   async function closedPort(): Promise<number> {
@@ -80,12 +92,28 @@ describe('detect and decode (CLI) against real sources', () => {
   it('prints the format, the card and a config entry ready to paste', async () => {
     const src = await tcpSource(Buffer.from(decimal('C3B2A104')));
     try {
-      const r = await run(['detect', '--source', src.source, '--printed', '0077705923', '--id', 'office', '--timeout', '10']);
+      const r = await run([
+        'detect',
+        '--source',
+        src.source,
+        '--printed',
+        '0077705923',
+        '--id',
+        'office',
+        '--timeout',
+        '10',
+      ]);
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(/^format: decimal10 \(tech mifare, byte order reversed\)$/m);
       expect(r.stdout).toMatch(/^card: +mifare:32:04A1B2C3$/m);
       const entry = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as unknown;
-      expect(entry).toEqual({ id: 'office', source: src.source, format: 'decimal10', tech: 'mifare', byteOrder: 'reversed' });
+      expect(entry).toEqual({
+        id: 'office',
+        source: src.source,
+        format: 'decimal10',
+        tech: 'mifare',
+        byteOrder: 'reversed',
+      });
     } finally {
       src.close();
     }

@@ -202,7 +202,10 @@ describe.each(brokers)('gateway flow (%s)', (_name, url) => {
       writeSync(fd, Buffer.concat([frame.subarray(5), frame]));
       writeSync(fd, Buffer.from('0230343135414233364331344503', 'hex')); // bad checksum
       closeSync(fd);
-      await waitFor(() => standIn.taps.some((t) => t.card === 'em4100:40:0ABCDEF012'), 'pty tap at the server');
+      await waitFor(
+        () => standIn.taps.some((t) => t.card === 'em4100:40:0ABCDEF012'),
+        'pty tap at the server',
+      );
       await waitFor(() => gateway.status().counters.rejects >= 1, 'reject counted');
       expect(
         standIn.taps.filter((t) => t.card === 'em4100:40:0ABCDEF012' && t.terminal === 'gate-rdm'),
@@ -275,11 +278,20 @@ describe.each(brokers)('gateway flow (%s)', (_name, url) => {
     });
     await waitFor(() => smart.messages.length === 1, 'MSG line at the terminal');
     expect(smart.messages[0]).toEqual({ seconds: 30, text: 'Hop phu huynh 17:00  hoi truong' });
-    await standIn.publishCommand(SCHOOL, gatewayId, { id: newTapId(), type: 'display', text: 'Nghỉ học thứ Bảy' });
+    await standIn.publishCommand(SCHOOL, gatewayId, {
+      id: newTapId(),
+      type: 'display',
+      text: 'Nghỉ học thứ Bảy',
+    });
     await waitFor(() => smart.messages.length === 2, 'MSG to every smart terminal');
     expect(smart.messages[1]).toEqual({ seconds: 10, text: 'Nghi hoc thu Bay' });
     // A terminal this gateway does not have: nothing is written, and the gateway goes on.
-    await standIn.publishCommand(SCHOOL, gatewayId, { id: newTapId(), type: 'display', terminal: 'nope', text: 'x' });
+    await standIn.publishCommand(SCHOOL, gatewayId, {
+      id: newTapId(),
+      type: 'display',
+      terminal: 'nope',
+      text: 'x',
+    });
     await waitFor(() => commands.length === 3, 'third command handled');
     const seq = smart.tap(an);
     await waitFor(() => smart.acks.has(seq), 'ACK after the messages');

@@ -41,7 +41,8 @@ export class TestBroker {
   private server: net.Server | undefined;
   port = 0;
   /** Logins seen: username and password of every CONNECT, accepted or not. */
-  readonly logins: { username: string | undefined; password: string | undefined; ok: boolean; at: number }[] = [];
+  readonly logins: { username: string | undefined; password: string | undefined; ok: boolean; at: number }[] =
+    [];
 
   /** `accept(username, password)`: a broker with logins (absent: anyone may connect). */
   constructor(
@@ -63,7 +64,9 @@ export class TestBroker {
             ...(this.rules.authorizeSubscribe
               ? {
                   authorizeSubscribe: ((_client, sub, done) =>
-                    this.rules.authorizeSubscribe!(sub.topic) ? done(null, sub) : done(new Error('topic not allowed'), null)) as AuthorizeSubscribeHandler,
+                    this.rules.authorizeSubscribe!(sub.topic)
+                      ? done(null, sub)
+                      : done(new Error('topic not allowed'), null)) as AuthorizeSubscribeHandler,
                 }
               : {}),
           }

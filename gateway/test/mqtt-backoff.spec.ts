@@ -10,8 +10,12 @@ import { TestBroker, waitFor } from './helpers.js';
 
 describe('reconnectDelay', () => {
   it('doubles from the base up to the cap, with jitter between half and all of the step', () => {
-    expect([1, 2, 3, 4, 10].map((n) => reconnectDelay(n, 100, 1000, () => 0.999999))).toEqual([100, 200, 400, 800, 1000]);
-    expect([1, 2, 3, 4, 10].map((n) => reconnectDelay(n, 100, 1000, () => 0))).toEqual([50, 100, 200, 400, 500]);
+    expect([1, 2, 3, 4, 10].map((n) => reconnectDelay(n, 100, 1000, () => 0.999999))).toEqual([
+      100, 200, 400, 800, 1000,
+    ]);
+    expect([1, 2, 3, 4, 10].map((n) => reconnectDelay(n, 100, 1000, () => 0))).toEqual([
+      50, 100, 200, 400, 500,
+    ]);
   });
 });
 
@@ -22,12 +26,22 @@ describe('MqttLink against a broker that refuses its subscription', () => {
     const lines: { level: number; msg: string; failedAttempts?: number }[] = [];
     const sink = new Writable({
       write(chunk: Buffer, _enc, done) {
-        for (const l of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(l) as (typeof lines)[number]);
+        for (const l of chunk.toString().split('\n').filter(Boolean))
+          lines.push(JSON.parse(l) as (typeof lines)[number]);
         done();
       },
     });
     const link = new MqttLink(
-      { url: broker.url, username: 'gw', password: 'gw-password-123', schoolId: 's1', gatewayId: 'gw', reconnectPeriodMs: 50, maxReconnectMs: 400, random: () => 1 },
+      {
+        url: broker.url,
+        username: 'gw',
+        password: 'gw-password-123',
+        schoolId: 's1',
+        gatewayId: 'gw',
+        reconnectPeriodMs: 50,
+        maxReconnectMs: 400,
+        random: () => 1,
+      },
       pino({ level: 'debug' }, sink),
     );
     link.start();
@@ -38,7 +52,10 @@ describe('MqttLink against a broker that refuses its subscription', () => {
       expect(attempts).toBeGreaterThanOrEqual(3);
       expect(attempts).toBeLessThanOrEqual(10);
       const warns = lines.filter((l) => l.level === 40);
-      expect(warns.map((l) => l.msg)).toEqual(['mqtt link down', 'mqtt link failing; retrying with back-off']);
+      expect(warns.map((l) => l.msg)).toEqual([
+        'mqtt link down',
+        'mqtt link failing; retrying with back-off',
+      ]);
       refuse = false;
       await waitFor(() => lines.some((l) => l.msg === 'mqtt link healthy again'), 'recovery line', 5_000);
       const healthy = lines.find((l) => l.msg === 'mqtt link healthy again')!;

@@ -35,12 +35,18 @@ describe('gateway secret rotation', () => {
         resendAfterSeconds: 1,
         terminals: [{ id: 'gate', source: smart.source, format: 'smart' }],
       }),
-      { logger: pino({ level: 'silent' }), terminalBackOff: { initialMs: 50, maxMs: 200 }, mqttReconnectMs: 100 },
+      {
+        logger: pino({ level: 'silent' }),
+        terminalBackOff: { initialMs: 50, maxMs: 200 },
+        mqttReconnectMs: 100,
+      },
     );
 
   beforeAll(async () => {
     dir = tempDir();
-    broker = await new TestBroker((u, p) => (u === 'standin' ? p === STANDIN : u === GATEWAY && p !== undefined && accepted.has(p))).start();
+    broker = await new TestBroker((u, p) =>
+      u === 'standin' ? p === STANDIN : u === GATEWAY && p !== undefined && accepted.has(p),
+    ).start();
     standIn = await new ServerStandIn(broker.url.replace('mqtt://', `mqtt://standin:${STANDIN}@`)).start();
     smart = await new SmartTerminalSim(200).start();
   });
@@ -56,7 +62,10 @@ describe('gateway secret rotation', () => {
     gateway = await start(OLD);
     await waitFor(() => gateway!.status().mqttConnected && smart.connected, 'gateway up');
     let n = 0;
-    const tapping = setInterval(() => smart.tap(makeCardId('em4100', 40, (0x0400000000 + n++).toString(16))), 20);
+    const tapping = setInterval(
+      () => smart.tap(makeCardId('em4100', 40, (0x0400000000 + n++).toString(16))),
+      20,
+    );
     try {
       await waitFor(() => standIn.byId.size >= 10, 'taps before the rotation');
       accepted.add(NEW); // the server accepts both during the grace period
@@ -68,7 +77,10 @@ describe('gateway secret rotation', () => {
     } finally {
       clearInterval(tapping);
     }
-    await waitFor(() => smart.unacked === 0 && gateway!.status().queue.depth === 0, 'every tap acked by terminal and server');
+    await waitFor(
+      () => smart.unacked === 0 && gateway!.status().queue.depth === 0,
+      'every tap acked by terminal and server',
+    );
     expect(standIn.byId.size).toBe(n);
     expect(new Set([...standIn.byId.values()].map((t) => t.seq)).size).toBe(n);
     expect(broker.logins.filter((l) => !l.ok)).toEqual([]);

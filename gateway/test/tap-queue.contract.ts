@@ -145,7 +145,12 @@ export function describeTapQueueContract(name: string, factory: QueueFactory): v
       expect(again.seen).toBe(2);
       expect(q.depth()).toBe(2);
       expect(q.forgetKeys(T0 + 1)).toBe(2);
-      expect(q.appendOnce([{ key: 'SN1|1001|2026-11-23 06:50:00', tap: newTap({ raw: 'p1 after forget' }) }], T0 + 2000).stored).toHaveLength(1);
+      expect(
+        q.appendOnce(
+          [{ key: 'SN1|1001|2026-11-23 06:50:00', tap: newTap({ raw: 'p1 after forget' }) }],
+          T0 + 2000,
+        ).stored,
+      ).toHaveLength(1);
     });
 
     if (factory.reopen) {

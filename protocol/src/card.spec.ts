@@ -44,7 +44,11 @@ describe('card identity (CONTRACT §2)', () => {
     // A 40-bit read looks up keys that hit an enrolment by either printed number.
     const enrolled = new Map<string, string>();
     for (const key of cardMatchKeys(parsePrintedCard('171,14017'))) enrolled.set(key, 'student-1');
-    expect(cardLookupKeys(card).map((k) => enrolled.get(k)).find(Boolean)).toBe('student-1');
+    expect(
+      cardLookupKeys(card)
+        .map((k) => enrolled.get(k))
+        .find(Boolean),
+    ).toBe('student-1');
   });
 
   it('parses the contract examples of printed numbers', () => {

@@ -34,7 +34,10 @@ export class CardFormatError extends Error {
 
 export function makeCardId(tech: CardTech, bits: number, hex: string): CardId {
   if (!CARD_BITS[tech].includes(bits)) {
-    throw new CardFormatError('bad_bits', `${tech} cards have ${CARD_BITS[tech].join('/')} bits, not ${bits}`);
+    throw new CardFormatError(
+      'bad_bits',
+      `${tech} cards have ${CARD_BITS[tech].join('/')} bits, not ${bits}`,
+    );
   }
   const digits = Math.ceil(bits / 4);
   const upper = hex.toUpperCase();
@@ -61,7 +64,8 @@ export function parseCardText(text: string): CardId {
  */
 export function truncateCard(card: CardId, bits: number): CardId {
   if (bits === card.bits) return card;
-  if (bits > card.bits) throw new CardFormatError('bad_bits', `cannot widen ${cardToText(card)} to ${bits} bits`);
+  if (bits > card.bits)
+    throw new CardFormatError('bad_bits', `cannot widen ${cardToText(card)} to ${bits} bits`);
   const digits = bits / 4;
   const hex = card.tech === 'em4100' ? card.hex.slice(-digits) : card.hex.slice(0, digits);
   return makeCardId(card.tech, bits, hex);
@@ -135,7 +139,8 @@ export function parsePrintedCard(input: string, tech: CardTech = 'em4100'): Card
   }
   if (/^\d{8,10}$/.test(text)) {
     const value = Number(text);
-    if (value > 0xffffffff) throw new CardFormatError('bad_printed_number', `"${input}" is more than 32 bits`);
+    if (value > 0xffffffff)
+      throw new CardFormatError('bad_printed_number', `"${input}" is more than 32 bits`);
     return makeCardId(tech, 32, value.toString(16));
   }
   if (/^[0-9a-f]{10}$/i.test(text)) return makeCardId('em4100', 40, text);

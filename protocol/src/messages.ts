@@ -10,7 +10,9 @@ export const MAX_TAPS_PER_MESSAGE = 500;
 /** Larger messages are refused before parsing (500 taps of ~250 bytes fit well within it). */
 export const MAX_MESSAGE_BYTES = 256 * 1024;
 
-const uuid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a UUID');
+const uuid = z
+  .string()
+  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a UUID');
 const rfc3339 = z.string().regex(RFC3339_PATTERN, 'must be RFC 3339 with an offset');
 const id = z.string().min(1).max(64);
 
@@ -117,7 +119,8 @@ export type ParseResult<T> = { ok: true; value: T } | { ok: false; error: string
 /** Parse a raw MQTT payload against a schema; never throws. */
 export function parsePayload<T>(schema: z.ZodType<T>, payload: Buffer | string): ParseResult<T> {
   const size = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
-  if (size > MAX_MESSAGE_BYTES) return { ok: false, error: `oversized: ${size} bytes > ${MAX_MESSAGE_BYTES}` };
+  if (size > MAX_MESSAGE_BYTES)
+    return { ok: false, error: `oversized: ${size} bytes > ${MAX_MESSAGE_BYTES}` };
   let json: unknown;
   try {
     json = JSON.parse(payload.toString());

@@ -93,7 +93,14 @@ export function zonedTimeByIntl(instant: Date, timeZone: string): ZonedTime {
   const parts: Record<string, string> = {};
   for (const p of formatterFor(timeZone).formatToParts(instant)) parts[p.type] = p.value;
   const { year, month, day, hour, minute, second } = parts as Record<string, string>;
-  const asUtc = Date.UTC(Number(year), Number(month) - 1, Number(day), Number(hour), Number(minute), Number(second));
+  const asUtc = Date.UTC(
+    Number(year),
+    Number(month) - 1,
+    Number(day),
+    Number(hour),
+    Number(minute),
+    Number(second),
+  );
   const offsetMinutes = Math.round((asUtc - Math.floor(instant.getTime() / 1000) * 1000) / 60000);
   return {
     date: `${year}-${month}-${day}`,
@@ -114,8 +121,7 @@ export function toRfc3339(instant: Date, timeZone: string): string {
 }
 
 /** RFC 3339 with an explicit offset (`Z` or `±HH:MM`), as the contract requires on the wire. */
-export const RFC3339_PATTERN =
-  /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/i;
+export const RFC3339_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/i;
 
 /** `HH:MM` → minutes since midnight. */
 export function parseClock(hhmm: string): number {

@@ -13,7 +13,10 @@ export interface TopicAddress {
 }
 
 export function topicFor(schoolId: string, gatewayId: string, kind: TopicKind): string {
-  for (const [name, id] of [['schoolId', schoolId], ['gatewayId', gatewayId]] as const) {
+  for (const [name, id] of [
+    ['schoolId', schoolId],
+    ['gatewayId', gatewayId],
+  ] as const) {
     if (!TOPIC_ID_PATTERN.test(id)) throw new Error(`${name} "${id}" cannot be used in an MQTT topic`);
   }
   return `${TOPIC_ROOT}/${schoolId}/${gatewayId}/${kind}`;

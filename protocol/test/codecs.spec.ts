@@ -65,14 +65,20 @@ describe('known-answer frames (fixtures/frames)', () => {
     expect(fixtures.filter((f) => f.name.startsWith('bad/')).length).toBeGreaterThanOrEqual(6);
   });
 
-  it.each(fixtures.map((f) => [f.name, f] as const))('%s decodes to the expected reads and rejects', async (_n, f) => {
-    expect(summary(await decodeAll(f.format, [f.bytes]))).toEqual(f.expected);
-  });
+  it.each(fixtures.map((f) => [f.name, f] as const))(
+    '%s decodes to the expected reads and rejects',
+    async (_n, f) => {
+      expect(summary(await decodeAll(f.format, [f.bytes]))).toEqual(f.expected);
+    },
+  );
 
-  it.each(fixtures.map((f) => [f.name, f] as const))('%s decodes the same one byte at a time', async (_n, f) => {
-    const bytes = [...f.bytes].map((b) => Buffer.from([b]));
-    expect(summary(await decodeAll(f.format, bytes))).toEqual(f.expected);
-  });
+  it.each(fixtures.map((f) => [f.name, f] as const))(
+    '%s decodes the same one byte at a time',
+    async (_n, f) => {
+      const bytes = [...f.bytes].map((b) => Buffer.from([b]));
+      expect(summary(await decodeAll(f.format, bytes))).toEqual(f.expected);
+    },
+  );
 
   it('all fixtures of a format concatenated decode to the concatenation of their results', async () => {
     for (const format of ['rdm6300', 'decimal10', 'wiegand', 'smart'] as const) {
@@ -85,7 +91,9 @@ describe('known-answer frames (fixtures/frames)', () => {
 
 describe('rdm6300', () => {
   it('encodes the contract example with its XOR checksum', () => {
-    expect(encodeRdm6300(em40)).toEqual(Buffer.concat([Buffer.from([2]), Buffer.from('0415AB36C14D'), Buffer.from([3])]));
+    expect(encodeRdm6300(em40)).toEqual(
+      Buffer.concat([Buffer.from([2]), Buffer.from('0415AB36C14D'), Buffer.from([3])]),
+    );
   });
 
   it('a corrupt frame is counted and the next good frame still decodes', async () => {
@@ -115,8 +123,12 @@ describe('decimal10', () => {
 
   it('reads Mifare UIDs MSB-first or reversed into transmission order', () => {
     const uid = makeCardId('mifare', 32, '04A1B2C3');
-    expect(encodeDecimal10(uid, { tech: 'mifare', byteOrder: 'msb-first' })).toBe(`${0x04a1b2c3}`.padStart(10, '0') + '\r\n');
-    expect(encodeDecimal10(uid, { tech: 'mifare', byteOrder: 'reversed' })).toBe(`${0xc3b2a104}`.padStart(10, '0') + '\r\n');
+    expect(encodeDecimal10(uid, { tech: 'mifare', byteOrder: 'msb-first' })).toBe(
+      `${0x04a1b2c3}`.padStart(10, '0') + '\r\n',
+    );
+    expect(encodeDecimal10(uid, { tech: 'mifare', byteOrder: 'reversed' })).toBe(
+      `${0xc3b2a104}`.padStart(10, '0') + '\r\n',
+    );
     for (const byteOrder of ['msb-first', 'reversed'] as const) {
       const line = encodeDecimal10(uid, { tech: 'mifare', byteOrder }).trim();
       expect(decodeDecimal10Line(line, { tech: 'mifare', byteOrder })).toEqual(uid);
@@ -134,7 +146,10 @@ describe('wiegand', () => {
     for (const bits of [26, 34] as const) {
       const frame = BigInt('0x' + encodeWiegand(em40, bits).trim().slice(4));
       for (let i = 0; i < bits; i++) {
-        const flipped = (frame ^ (1n << BigInt(i))).toString(16).toUpperCase().padStart(bits === 26 ? 7 : 9, '0');
+        const flipped = (frame ^ (1n << BigInt(i)))
+          .toString(16)
+          .toUpperCase()
+          .padStart(bits === 26 ? 7 : 9, '0');
         expect(() => decodeWiegandLine(`W${bits}:${flipped}`)).toThrow(FrameError);
       }
     }
@@ -144,7 +159,10 @@ describe('wiegand', () => {
 describe('smart', () => {
   it('round-trips TAP, HB and ACK lines', () => {
     expect(decodeSmartLine(encodeSmartTap(17, em40).trim())).toEqual({ type: 'tap', seq: 17, card: em40 });
-    expect(decodeSmartLine(encodeSmartHeartbeat('1.2.0').trim())).toEqual({ type: 'heartbeat', firmware: '1.2.0' });
+    expect(decodeSmartLine(encodeSmartHeartbeat('1.2.0').trim())).toEqual({
+      type: 'heartbeat',
+      firmware: '1.2.0',
+    });
     const ack = { seq: 65535, result: 'OK' as const, text: 'Nguyen Van An 06:52' };
     expect(decodeSmartAckLine(encodeSmartAck(ack).trim())).toEqual(ack);
   });
@@ -152,9 +170,14 @@ describe('smart', () => {
   it('encodes MSG display lines with the ACK text rules and 1–60 seconds, and tells them from ACKs', () => {
     const line = encodeSmartMessage({ seconds: 15, text: 'Họp phụ huynh, 17:00 thứ Sáu tại hội trường' });
     expect(line).toBe('MSG,15,Hop phu huynh  17:00 thu Sau tai\r\n');
-    expect(decodeSmartGatewayLine(line.trim())).toEqual({ type: 'msg', seconds: 15, text: 'Hop phu huynh  17:00 thu Sau tai' });
+    expect(decodeSmartGatewayLine(line.trim())).toEqual({
+      type: 'msg',
+      seconds: 15,
+      text: 'Hop phu huynh  17:00 thu Sau tai',
+    });
     expect(decodeSmartGatewayLine('ACK,3,OK,An')).toEqual({ type: 'ack', seq: 3, result: 'OK', text: 'An' });
-    for (const seconds of [0, 61, 1.5]) expect(() => encodeSmartMessage({ seconds, text: 'x' })).toThrow(FrameError);
+    for (const seconds of [0, 61, 1.5])
+      expect(() => encodeSmartMessage({ seconds, text: 'x' })).toThrow(FrameError);
     expect(() => decodeSmartGatewayLine('MSG,0,x')).toThrow(FrameError);
     expect(() => decodeSmartGatewayLine(`MSG,5,${'x'.repeat(33)}`)).toThrow(FrameError);
     expect(() => decodeSmartGatewayLine('MSG,5')).toThrow(FrameError);
@@ -188,13 +211,22 @@ describe('line decoders keep memory bounded', () => {
 });
 
 // Property tests: chunk boundaries never change what is decoded; arbitrary bytes never throw.
-const arbEm40 = fc.bigInt({ min: 0n, max: (1n << 40n) - 1n }).map((v) => makeCardId('em4100', 40, v.toString(16)));
+const arbEm40 = fc
+  .bigInt({ min: 0n, max: (1n << 40n) - 1n })
+  .map((v) => makeCardId('em4100', 40, v.toString(16)));
 const arbMifare = fc
   .constantFrom(32, 56, 80)
-  .chain((bits) => fc.bigInt({ min: 0n, max: (1n << BigInt(bits)) - 1n }).map((v) => makeCardId('mifare', bits, v.toString(16))));
+  .chain((bits) =>
+    fc
+      .bigInt({ min: 0n, max: (1n << BigInt(bits)) - 1n })
+      .map((v) => makeCardId('mifare', bits, v.toString(16))),
+  );
 
 describe('properties', () => {
-  const encoders: Record<TerminalFormat, (cards: ReturnType<typeof makeCardId>[]) => { bytes: Buffer; expected: string[] }> = {
+  const encoders: Record<
+    TerminalFormat,
+    (cards: ReturnType<typeof makeCardId>[]) => { bytes: Buffer; expected: string[] }
+  > = {
     rdm6300: (cards) => ({
       bytes: Buffer.concat(cards.map(encodeRdm6300)),
       expected: cards.map(cardToText),
@@ -213,15 +245,22 @@ describe('properties', () => {
     }),
   };
 
-  it.each(Object.keys(encoders) as TerminalFormat[])('%s: encode → decode round-trips in any chunking', async (format) => {
-    await fc.assert(
-      fc.asyncProperty(fc.array(arbEm40, { minLength: 1, maxLength: 8 }), fc.array(fc.nat()), async (cards, cuts) => {
-        const { bytes, expected } = encoders[format](cards);
-        expect(summary(await decodeAll(format, chunked(bytes, cuts)))).toEqual(expected);
-      }),
-      { numRuns: 150 },
-    );
-  });
+  it.each(Object.keys(encoders) as TerminalFormat[])(
+    '%s: encode → decode round-trips in any chunking',
+    async (format) => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(arbEm40, { minLength: 1, maxLength: 8 }),
+          fc.array(fc.nat()),
+          async (cards, cuts) => {
+            const { bytes, expected } = encoders[format](cards);
+            expect(summary(await decodeAll(format, chunked(bytes, cuts)))).toEqual(expected);
+          },
+        ),
+        { numRuns: 150 },
+      );
+    },
+  );
 
   it('smart TAP round-trips Mifare UIDs of 4, 7 and 10 bytes', () => {
     fc.assert(
@@ -240,7 +279,14 @@ describe('properties', () => {
           const { bytes, expected } = encoders[format]([em40]);
           // A line end (and for rdm6300 any STX stub) closes the junk so the good frame is whole.
           const sep = format === 'rdm6300' ? Buffer.from([0x02, 0x02, 0x02]) : Buffer.from('\r\n');
-          const all = Buffer.concat([Buffer.from(junk), sep, Buffer.alloc(14, 0x20), sep.subarray(0, 0), Buffer.from('\r\n'), bytes]);
+          const all = Buffer.concat([
+            Buffer.from(junk),
+            sep,
+            Buffer.alloc(14, 0x20),
+            sep.subarray(0, 0),
+            Buffer.from('\r\n'),
+            bytes,
+          ]);
           const events = await decodeAll(format, chunked(all, cuts));
           expect(summary(events).slice(-expected.length)).toEqual(expected);
         }),

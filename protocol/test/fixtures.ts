@@ -13,7 +13,10 @@ export interface FrameFixture {
 export const FIXTURES_DIR = path.join(import.meta.dirname, '..', 'fixtures', 'frames');
 
 export function loadFrameFixtures(): FrameFixture[] {
-  const expected = JSON.parse(readFileSync(path.join(FIXTURES_DIR, 'expected.json'), 'utf8')) as Record<string, string[]>;
+  const expected = JSON.parse(readFileSync(path.join(FIXTURES_DIR, 'expected.json'), 'utf8')) as Record<
+    string,
+    string[]
+  >;
   return ['ok', 'bad'].flatMap((dir) =>
     readdirSync(path.join(FIXTURES_DIR, dir))
       .filter((f) => f.endsWith('.hex'))

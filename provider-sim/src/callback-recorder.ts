@@ -27,7 +27,13 @@ export class CallbackRecorder {
         const url = new URL(req.url ?? '/', 'http://recorder');
         const headers: Record<string, string> = {};
         for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k] = v;
-        this.received.push({ method: req.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams), headers, rawBody: Buffer.concat(chunks) });
+        this.received.push({
+          method: req.method ?? 'GET',
+          path: url.pathname,
+          query: Object.fromEntries(url.searchParams),
+          headers,
+          rawBody: Buffer.concat(chunks),
+        });
         res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
       });
     });

@@ -33,14 +33,22 @@ const port = (v: string | undefined): number => {
 const sims = await startProviderSims({
   ...(values.host ? { host: values.host } : {}),
   ...(values['callback-base'] ? { callbackBase: values['callback-base'] } : {}),
-  ports: { esms: port(values['esms-port']), zalo: port(values['zalo-port']), smtp: port(values['smtp-port']), push: port(values['push-port']), inbox: port(values['inbox-port']) },
+  ports: {
+    esms: port(values['esms-port']),
+    zalo: port(values['zalo-port']),
+    smtp: port(values['smtp-port']),
+    push: port(values['push-port']),
+    inbox: port(values['inbox-port']),
+  },
   noZaloPhones: values['no-zalo'] ? values['no-zalo'].split(',').map((p) => p.trim()) : [],
 }).catch((e: unknown) => {
   process.stderr.write(`provider-sim: cannot start: ${e instanceof Error ? e.message : String(e)}\n`);
   process.exit(1);
 });
 
-process.stdout.write(`${JSON.stringify({ ready: true, inbox: sims.inbox.url, esms: sims.esms.url, zalo: sims.zalo.url, smtp: sims.smtp.url, push: sims.push.url, env: sims.env })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ ready: true, inbox: sims.inbox.url, esms: sims.esms.url, zalo: sims.zalo.url, smtp: sims.smtp.url, push: sims.push.url, env: sims.env })}\n`,
+);
 
 let stopping = false;
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {

@@ -96,13 +96,23 @@ export class EsmsStandIn extends HttpStandIn<SmsReceived> {
     } catch {
       return { status: 400, text: 'Request body is not JSON' };
     }
-    const fail = (code: string, msg: string): Routed => ({ status: 200, json: { CodeResult: code, ErrorMessage: msg } });
-    if (req.ApiKey !== this.opts.apiKey || req.SecretKey !== this.opts.secretKey) return fail(ESMS_CODES.badKey, 'Authorize Failed');
-    if (this.opts.brandnames && !this.opts.brandnames.includes(req.Brandname)) return fail(ESMS_CODES.badBrandname, 'Brandname code is not exist');
+    const fail = (code: string, msg: string): Routed => ({
+      status: 200,
+      json: { CodeResult: code, ErrorMessage: msg },
+    });
+    if (req.ApiKey !== this.opts.apiKey || req.SecretKey !== this.opts.secretKey)
+      return fail(ESMS_CODES.badKey, 'Authorize Failed');
+    if (this.opts.brandnames && !this.opts.brandnames.includes(req.Brandname))
+      return fail(ESMS_CODES.badBrandname, 'Brandname code is not exist');
     if (req.SmsType !== '2') return fail(ESMS_CODES.badSmsType, 'Sms type is not valid');
-    if (typeof req.Phone !== 'string' || !PHONE.test(req.Phone)) return fail(ESMS_CODES.unknown, 'Phone number is not valid');
-    if (typeof req.Content !== 'string' || req.Content.length === 0) return fail(ESMS_CODES.unknown, 'Content is empty');
-    const key = typeof req.RequestId === 'string' && req.RequestId !== '' ? req.RequestId : `no-request-id-${randomBytes(8).toString('hex')}`;
+    if (typeof req.Phone !== 'string' || !PHONE.test(req.Phone))
+      return fail(ESMS_CODES.unknown, 'Phone number is not valid');
+    if (typeof req.Content !== 'string' || req.Content.length === 0)
+      return fail(ESMS_CODES.unknown, 'Content is empty');
+    const key =
+      typeof req.RequestId === 'string' && req.RequestId !== ''
+        ? req.RequestId
+        : `no-request-id-${randomBytes(8).toString('hex')}`;
     const { rec, isNew } = this.record(key, () => {
       const seg = smsParts(req.Content);
       return {
@@ -112,7 +122,10 @@ export class EsmsStandIn extends HttpStandIn<SmsReceived> {
       };
     });
     if (isNew) this.report(rec, req.CallbackUrl || this.callbackUrl);
-    return { status: 200, json: { CodeResult: ESMS_CODES.ok, CountRegenerate: 0, SMSID: rec.providerMessageId } };
+    return {
+      status: 200,
+      json: { CodeResult: ESMS_CODES.ok, CountRegenerate: 0, SMSID: rec.providerMessageId },
+    };
   }
 
   private report(rec: Received<SmsReceived>, url: string | undefined): void {

@@ -116,7 +116,10 @@ export abstract class HttpStandIn<T> {
    * Records a message under its idempotency key; a repeated key is the same message (its request
    * count goes up) and keeps its first provider id. Returns the record and whether it was new.
    */
-  protected record(key: string, make: () => Omit<Received<T>, 'requests' | 'key' | 'at'>): { rec: Received<T>; isNew: boolean } {
+  protected record(
+    key: string,
+    make: () => Omit<Received<T>, 'requests' | 'key' | 'at'>,
+  ): { rec: Received<T>; isNew: boolean } {
     const seen = this.byKey.get(key);
     if (seen) {
       seen.requests += 1;
@@ -127,7 +130,12 @@ export abstract class HttpStandIn<T> {
     return { rec, isNew: true };
   }
 
-  protected abstract route(method: string, url: URL, body: Buffer, headers: IncomingMessage['headers']): Promise<Routed | null> | Routed | null;
+  protected abstract route(
+    method: string,
+    url: URL,
+    body: Buffer,
+    headers: IncomingMessage['headers'],
+  ): Promise<Routed | null> | Routed | null;
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
@@ -149,9 +157,13 @@ export abstract class HttpStandIn<T> {
       return;
     }
     if (out.json !== undefined) {
-      res.writeHead(out.status, { 'content-type': 'application/json; charset=utf-8', ...out.headers }).end(JSON.stringify(out.json));
+      res
+        .writeHead(out.status, { 'content-type': 'application/json; charset=utf-8', ...out.headers })
+        .end(JSON.stringify(out.json));
     } else {
-      res.writeHead(out.status, { 'content-type': 'text/plain; charset=utf-8', ...out.headers }).end(out.text ?? '');
+      res
+        .writeHead(out.status, { 'content-type': 'text/plain; charset=utf-8', ...out.headers })
+        .end(out.text ?? '');
     }
   }
 }

@@ -32,21 +32,57 @@ export interface InboxEntry {
 
 export function inboxEntries(s: InboxSources): InboxEntry[] {
   const out: InboxEntry[] = [];
-  for (const m of s.esms?.messages() ?? []) out.push({ channel: 'sms', to: m.to, at: m.at.toISOString(), id: m.key, requests: m.requests, title: null, text: `${m.body.content} [${m.body.parts} SMS]` });
+  for (const m of s.esms?.messages() ?? [])
+    out.push({
+      channel: 'sms',
+      to: m.to,
+      at: m.at.toISOString(),
+      id: m.key,
+      requests: m.requests,
+      title: null,
+      text: `${m.body.content} [${m.body.parts} SMS]`,
+    });
   for (const m of s.zalo?.messages() ?? []) {
-    out.push({ channel: 'zalo', to: m.to, at: m.at.toISOString(), id: m.key, requests: m.requests, title: `ZNS template ${m.body.request.template_id}`, text: Object.entries(m.body.request.template_data).map(([k, v]) => `${k}: ${String(v)}`).join(' · ') });
+    out.push({
+      channel: 'zalo',
+      to: m.to,
+      at: m.at.toISOString(),
+      id: m.key,
+      requests: m.requests,
+      title: `ZNS template ${m.body.request.template_id}`,
+      text: Object.entries(m.body.request.template_data)
+        .map(([k, v]) => `${k}: ${String(v)}`)
+        .join(' · '),
+    });
   }
   for (const m of s.smtp?.messages() ?? []) {
-    out.push({ channel: 'email', to: m.body.to.join(', '), at: m.at.toISOString(), id: m.body.headers['x-notification-id'] ?? m.key, requests: m.requests, title: m.body.subject, text: m.body.text.trim() });
+    out.push({
+      channel: 'email',
+      to: m.body.to.join(', '),
+      at: m.at.toISOString(),
+      id: m.body.headers['x-notification-id'] ?? m.key,
+      requests: m.requests,
+      title: m.body.subject,
+      text: m.body.text.trim(),
+    });
   }
   for (const m of s.push?.messages() ?? []) {
     const j = m.body.json as { id?: string; title?: string; body?: string } | null;
-    out.push({ channel: 'push', to: `browser ${m.body.subscriptionId.slice(0, 8)}`, at: m.at.toISOString(), id: j?.id ?? m.key, requests: m.requests, title: j?.title ?? null, text: j?.body ?? m.body.payload });
+    out.push({
+      channel: 'push',
+      to: `browser ${m.body.subscriptionId.slice(0, 8)}`,
+      at: m.at.toISOString(),
+      id: j?.id ?? m.key,
+      requests: m.requests,
+      title: j?.title ?? null,
+      text: j?.body ?? m.body.payload,
+    });
   }
   return out.sort((a, b) => b.at.localeCompare(a.at));
 }
 
-const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const esc = (s: string): string =>
+  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 const CSS = `body{font-family:system-ui,sans-serif;margin:1.5rem;background:#f4f5f7;color:#1d2330}
 h1{font-size:1.3rem}section{margin-bottom:1.5rem}h2{font-size:1.05rem;margin:.5rem 0}
@@ -92,10 +128,20 @@ export class InboxServer {
   async start(): Promise<this> {
     const server = http.createServer((req, res) => {
       const path = new URL(req.url ?? '/', 'http://inbox').pathname;
-      const headers = { 'content-security-policy': "default-src 'none'; style-src 'self'", 'x-content-type-options': 'nosniff' };
-      if (path === '/inbox.json') res.writeHead(200, { ...headers, 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(inboxEntries(this.sources)));
-      else if (path === '/inbox.css') res.writeHead(200, { ...headers, 'content-type': 'text/css; charset=utf-8' }).end(CSS);
-      else if (path === '/' || path === '/inbox') res.writeHead(200, { ...headers, 'content-type': 'text/html; charset=utf-8' }).end(inboxHtml(inboxEntries(this.sources), this.opts.refreshSec ?? 3));
+      const headers = {
+        'content-security-policy': "default-src 'none'; style-src 'self'",
+        'x-content-type-options': 'nosniff',
+      };
+      if (path === '/inbox.json')
+        res
+          .writeHead(200, { ...headers, 'content-type': 'application/json; charset=utf-8' })
+          .end(JSON.stringify(inboxEntries(this.sources)));
+      else if (path === '/inbox.css')
+        res.writeHead(200, { ...headers, 'content-type': 'text/css; charset=utf-8' }).end(CSS);
+      else if (path === '/' || path === '/inbox')
+        res
+          .writeHead(200, { ...headers, 'content-type': 'text/html; charset=utf-8' })
+          .end(inboxHtml(inboxEntries(this.sources), this.opts.refreshSec ?? 3));
       else res.writeHead(404, headers).end();
     });
     await new Promise<void>((resolve, reject) => {

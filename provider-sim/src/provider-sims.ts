@@ -47,7 +47,10 @@ export const DEMO_CREDENTIALS = {
 export function vapidKeys(): { publicKey: string; privateKey: string } {
   const ecdh = createECDH('prime256v1');
   ecdh.generateKeys();
-  return { publicKey: ecdh.getPublicKey().toString('base64url'), privateKey: ecdh.getPrivateKey().toString('base64url') };
+  return {
+    publicKey: ecdh.getPublicKey().toString('base64url'),
+    privateKey: ecdh.getPrivateKey().toString('base64url'),
+  };
 }
 
 export async function startProviderSims(opts: ProviderSimsOptions = {}): Promise<ProviderSims> {
@@ -56,7 +59,14 @@ export async function startProviderSims(opts: ProviderSimsOptions = {}): Promise
   const templates = opts.zaloTemplates ?? { check_in: '100001', check_out: '100002', absent: '100003' };
   const base = opts.callbackBase?.replace(/\/+$/, '');
   const vapid = vapidKeys();
-  const esms = new EsmsStandIn({ host, port: opts.ports?.esms ?? 0, apiKey: c.esmsApiKey, secretKey: c.esmsSecretKey, brandnames: [c.esmsBrandname], ...(base ? { callbackUrl: `${base}/api/v1/providers/esms/callback` } : {}) });
+  const esms = new EsmsStandIn({
+    host,
+    port: opts.ports?.esms ?? 0,
+    apiKey: c.esmsApiKey,
+    secretKey: c.esmsSecretKey,
+    brandnames: [c.esmsBrandname],
+    ...(base ? { callbackUrl: `${base}/api/v1/providers/esms/callback` } : {}),
+  });
   const zalo = new ZaloStandIn({
     host,
     port: opts.ports?.zalo ?? 0,
@@ -66,7 +76,12 @@ export async function startProviderSims(opts: ProviderSimsOptions = {}): Promise
     noZaloPhones: opts.noZaloPhones ?? [],
     ...(base ? { callbackUrl: `${base}/api/v1/providers/zalo/events` } : {}),
   });
-  const smtp = new SmtpStandIn({ host, port: opts.ports?.smtp ?? 0, user: c.smtpUser, password: c.smtpPassword });
+  const smtp = new SmtpStandIn({
+    host,
+    port: opts.ports?.smtp ?? 0,
+    user: c.smtpUser,
+    password: c.smtpPassword,
+  });
   const push = new WebPushStandIn({ host, port: opts.ports?.push ?? 0, vapidPublicKey: vapid.publicKey });
   const inbox = new InboxServer({ esms, zalo, smtp, push }, { host, port: opts.ports?.inbox ?? 0 });
   const started: { stop(): Promise<void> }[] = [];

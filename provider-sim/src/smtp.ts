@@ -62,7 +62,9 @@ export class SmtpStandIn {
 
   /** `smtp://user:pass@host:port`, as `SMTP_URL` takes it. */
   get url(): string {
-    const auth = this.opts.user ? `${encodeURIComponent(this.opts.user)}:${encodeURIComponent(this.opts.password ?? '')}@` : '';
+    const auth = this.opts.user
+      ? `${encodeURIComponent(this.opts.user)}:${encodeURIComponent(this.opts.password ?? '')}@`
+      : '';
     return `smtp://${auth}${this.host}:${this.boundPort}`;
   }
 
@@ -78,7 +80,9 @@ export class SmtpStandIn {
       size: 10 * 1024 * 1024,
       onConnect: (_session, cb) => {
         if (this.downMode === 'error') {
-          const err = Object.assign(new Error('Service not available, try again later'), { responseCode: 421 });
+          const err = Object.assign(new Error('Service not available, try again later'), {
+            responseCode: 421,
+          });
           cb(err);
           return;
         }
@@ -86,16 +90,22 @@ export class SmtpStandIn {
       },
       // Connections opened before the outage (a client's pool) are refused per mail.
       onMailFrom: (_address, _session, cb) => {
-        if (this.downMode === 'error') cb(Object.assign(new Error('Service not available, try again later'), { responseCode: 421 }));
+        if (this.downMode === 'error')
+          cb(Object.assign(new Error('Service not available, try again later'), { responseCode: 421 }));
         else cb();
       },
       onAuth: (auth, _session, cb) => {
-        if (auth.username === this.opts.user && auth.password === this.opts.password) cb(null, { user: auth.username });
+        if (auth.username === this.opts.user && auth.password === this.opts.password)
+          cb(null, { user: auth.username });
         else cb(Object.assign(new Error('Authentication credentials invalid'), { responseCode: 535 }));
       },
       onRcptTo: (address: SMTPServerAddress, _session, cb) => {
         if (this.bouncing.has(address.address.toLowerCase())) {
-          cb(Object.assign(new Error('5.1.1 The email account that you tried to reach does not exist'), { responseCode: 550 }));
+          cb(
+            Object.assign(new Error('5.1.1 The email account that you tried to reach does not exist'), {
+              responseCode: 550,
+            }),
+          );
           return;
         }
         cb();
@@ -106,7 +116,8 @@ export class SmtpStandIn {
         stream.on('end', () => {
           void this.accept(Buffer.concat(chunks)).then(
             () => cb(),
-            (e: unknown) => cb(Object.assign(new Error(`could not read the message: ${String(e)}`), { responseCode: 451 })),
+            (e: unknown) =>
+              cb(Object.assign(new Error(`could not read the message: ${String(e)}`), { responseCode: 451 })),
           );
         });
       },
@@ -180,7 +191,8 @@ export class SmtpStandIn {
       return;
     }
     const headers: Record<string, string> = {};
-    for (const line of mail.headerLines) headers[line.key] = line.line.slice(line.line.indexOf(':') + 1).trim();
+    for (const line of mail.headerLines)
+      headers[line.key] = line.line.slice(line.line.indexOf(':') + 1).trim();
     const to = addresses(mail.to);
     this.byKey.set(key, {
       key,

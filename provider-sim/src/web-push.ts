@@ -10,7 +10,16 @@
  * Idempotency: RFC 8030 §5.4 `Topic` — a message with the topic of one still held replaces it, so
  * the stand-in keeps one message per topic (the push channel sends the notification id as topic).
  */
-import { createDecipheriv, createECDH, createPublicKey, hkdfSync, randomBytes, randomUUID, verify, type ECDH } from 'node:crypto';
+import {
+  createDecipheriv,
+  createECDH,
+  createPublicKey,
+  hkdfSync,
+  randomBytes,
+  randomUUID,
+  verify,
+  type ECDH,
+} from 'node:crypto';
 import { HttpStandIn, type Received, type Routed } from './http-stand-in.js';
 
 export interface BrowserSubscription {
@@ -63,7 +72,12 @@ export function decryptAes128gcm(body: Buffer, uaPrivate: ECDH, authSecret: Buff
   if (records.length > rs) throw new Error('more than one record is not a Web Push message');
   const uaPublic = uaPrivate.getPublicKey();
   const ecdhSecret = uaPrivate.computeSecret(asPublic);
-  const ikm = hkdf(ecdhSecret, authSecret, Buffer.concat([Buffer.from('WebPush: info\0'), uaPublic, asPublic]), 32);
+  const ikm = hkdf(
+    ecdhSecret,
+    authSecret,
+    Buffer.concat([Buffer.from('WebPush: info\0'), uaPublic, asPublic]),
+    32,
+  );
   const cek = hkdf(ikm, salt, Buffer.from('Content-Encoding: aes128gcm\0'), 16);
   const nonce = hkdf(ikm, salt, Buffer.from('Content-Encoding: nonce\0'), 12);
   const decipher = createDecipheriv('aes-128-gcm', cek, nonce);
@@ -79,7 +93,12 @@ export function decryptAes128gcm(body: Buffer, uaPrivate: ECDH, authSecret: Buff
 export function verifyVapid(header: string | undefined, origin: string, now: number): PushReceived['vapid'] {
   const m = /^vapid\s+(.+)$/i.exec(header ?? '');
   if (!m) throw new Error('Authorization is not vapid');
-  const params = Object.fromEntries(m[1]!.split(',').map((p) => p.trim().split('=') as [string, string]).map(([k, v]) => [k.trim(), v?.trim() ?? '']));
+  const params = Object.fromEntries(
+    m[1]!
+      .split(',')
+      .map((p) => p.trim().split('=') as [string, string])
+      .map(([k, v]) => [k.trim(), v?.trim() ?? '']),
+  );
   const jwt = params.t;
   const k = params.k;
   if (!jwt || !k) throw new Error('vapid t= or k= missing');
@@ -89,13 +108,30 @@ export function verifyVapid(header: string | undefined, origin: string, now: num
   if (head.alg !== 'ES256') throw new Error('JWT alg is not ES256');
   const raw = Buffer.from(k, 'base64url');
   if (raw.length !== 65 || raw[0] !== 4) throw new Error('k is not an uncompressed P-256 key');
-  const key = createPublicKey({ key: { kty: 'EC', crv: 'P-256', x: b64u(raw.subarray(1, 33)), y: b64u(raw.subarray(33)) }, format: 'jwk' });
-  if (!verify('sha256', Buffer.from(`${h}.${p}`), { key, dsaEncoding: 'ieee-p1363' }, Buffer.from(s, 'base64url'))) throw new Error('JWT signature does not verify');
-  const claims = JSON.parse(Buffer.from(p, 'base64url').toString()) as { aud?: string; exp?: number; sub?: string };
+  const key = createPublicKey({
+    key: { kty: 'EC', crv: 'P-256', x: b64u(raw.subarray(1, 33)), y: b64u(raw.subarray(33)) },
+    format: 'jwk',
+  });
+  if (
+    !verify(
+      'sha256',
+      Buffer.from(`${h}.${p}`),
+      { key, dsaEncoding: 'ieee-p1363' },
+      Buffer.from(s, 'base64url'),
+    )
+  )
+    throw new Error('JWT signature does not verify');
+  const claims = JSON.parse(Buffer.from(p, 'base64url').toString()) as {
+    aud?: string;
+    exp?: number;
+    sub?: string;
+  };
   if (claims.aud !== origin) throw new Error(`JWT aud ${String(claims.aud)} is not ${origin}`);
   const nowSec = Math.floor(now / 1000);
-  if (typeof claims.exp !== 'number' || claims.exp <= nowSec || claims.exp > nowSec + 24 * 3600) throw new Error('JWT exp not within the next 24 h');
-  if (typeof claims.sub !== 'string' || !/^(mailto:|https:)/.test(claims.sub)) throw new Error('JWT sub is not a mailto: or https: contact');
+  if (typeof claims.exp !== 'number' || claims.exp <= nowSec || claims.exp > nowSec + 24 * 3600)
+    throw new Error('JWT exp not within the next 24 h');
+  if (typeof claims.sub !== 'string' || !/^(mailto:|https:)/.test(claims.sub))
+    throw new Error('JWT sub is not a mailto: or https: contact');
   return { sub: claims.sub, aud: claims.aud, exp: claims.exp, publicKey: k };
 }
 
@@ -118,7 +154,11 @@ export class WebPushStandIn extends HttpStandIn<PushReceived> {
     ecdh.generateKeys();
     const auth = randomBytes(16);
     this.subs.set(id, { ecdh, auth, gone: false });
-    return { endpoint: `${this.url}/push/${id}`, expirationTime: null, keys: { p256dh: b64u(ecdh.getPublicKey()), auth: b64u(auth) } };
+    return {
+      endpoint: `${this.url}/push/${id}`,
+      expirationTime: null,
+      keys: { p256dh: b64u(ecdh.getPublicKey()), auth: b64u(auth) },
+    };
   }
 
   /** The browser unsubscribed or the user revoked permission: the push service answers 410. */
@@ -132,7 +172,12 @@ export class WebPushStandIn extends HttpStandIn<PushReceived> {
     return this.messages().filter((m) => m.body.subscriptionId === id);
   }
 
-  protected route(method: string, url: URL, body: Buffer, headers: Record<string, string | string[] | undefined>): Routed | null {
+  protected route(
+    method: string,
+    url: URL,
+    body: Buffer,
+    headers: Record<string, string | string[] | undefined>,
+  ): Routed | null {
     // A "browser" subscribing (demo seeds): what PushManager.subscribe() would hand the page.
     if (method === 'POST' && url.pathname === '/subscribe') return { status: 201, json: this.subscribe() };
     const m = /^\/push\/([0-9a-f-]{36})$/.exec(url.pathname);
@@ -151,14 +196,16 @@ export class WebPushStandIn extends HttpStandIn<PushReceived> {
       return Array.isArray(v) ? v[0] : v;
     };
     const ttl = Number(header('ttl'));
-    if (header('ttl') === undefined || !Number.isInteger(ttl) || ttl < 0) return refuse(400, 'TTL header missing');
+    if (header('ttl') === undefined || !Number.isInteger(ttl) || ttl < 0)
+      return refuse(400, 'TTL header missing');
     let vapid: PushReceived['vapid'];
     try {
       vapid = verifyVapid(header('authorization'), new URL(this.url).origin, this.now());
     } catch (e) {
       return refuse(401, (e as Error).message);
     }
-    if (this.opts.vapidPublicKey && vapid.publicKey !== this.opts.vapidPublicKey) return refuse(403, 'VAPID key is not the one the subscription was made with');
+    if (this.opts.vapidPublicKey && vapid.publicKey !== this.opts.vapidPublicKey)
+      return refuse(403, 'VAPID key is not the one the subscription was made with');
     if (header('content-encoding') !== 'aes128gcm') return refuse(415, 'Content-Encoding is not aes128gcm');
     if (body.length > 4096) return refuse(413, 'Payload too large');
     let payload: string;
@@ -168,7 +215,8 @@ export class WebPushStandIn extends HttpStandIn<PushReceived> {
       return refuse(400, `cannot decrypt: ${(e as Error).message}`);
     }
     const topic = header('topic') ?? null;
-    if (topic !== null && !/^[A-Za-z0-9_-]{1,32}$/.test(topic)) return refuse(400, 'Topic is not up to 32 URL-safe base64 characters');
+    if (topic !== null && !/^[A-Za-z0-9_-]{1,32}$/.test(topic))
+      return refuse(400, 'Topic is not up to 32 URL-safe base64 characters');
     let json: unknown = null;
     try {
       json = JSON.parse(payload);

@@ -118,7 +118,12 @@ export class ZaloStandIn extends HttpStandIn<ZnsReceived> {
     while (this.pending.size > 0) await Promise.all([...this.pending]);
   }
 
-  protected route(method: string, url: URL, body: Buffer, headers: Record<string, string | string[] | undefined>): Routed | null {
+  protected route(
+    method: string,
+    url: URL,
+    body: Buffer,
+    headers: Record<string, string | string[] | undefined>,
+  ): Routed | null {
     if (method === 'POST' && url.pathname === ZALO_TOKEN_PATH) return this.token(body, headers);
     if (method === 'POST' && url.pathname === ZNS_SEND_PATH) return this.send(body, headers);
     return null;
@@ -127,7 +132,10 @@ export class ZaloStandIn extends HttpStandIn<ZnsReceived> {
   private token(body: Buffer, headers: Record<string, string | string[] | undefined>): Routed {
     this.requestCount += 1;
     const form = new URLSearchParams(body.toString('utf8'));
-    const err = (error: number, reason: string): Routed => ({ status: 200, json: { error, error_name: 'Invalid parameter', error_reason: reason, error_description: reason } });
+    const err = (error: number, reason: string): Routed => ({
+      status: 200,
+      json: { error, error_name: 'Invalid parameter', error_reason: reason, error_description: reason },
+    });
     if (form.get('app_id') !== this.opts.appId) return err(-14001, 'Invalid app_id');
     if (headers['secret_key'] !== this.opts.appSecret) return err(-14002, 'Invalid secret key');
     if (form.get('grant_type') !== 'refresh_token') return err(-14004, 'Invalid grant_type');
@@ -140,7 +148,10 @@ export class ZaloStandIn extends HttpStandIn<ZnsReceived> {
     this.accessTokens.set(access, { expiresAt: this.now() + ttl * 1000 });
     this.liveRefreshToken = `zrt-${randomBytes(24).toString('base64url')}`;
     this.refreshes += 1;
-    return { status: 200, json: { access_token: access, refresh_token: this.liveRefreshToken, expires_in: String(ttl) } };
+    return {
+      status: 200,
+      json: { access_token: access, refresh_token: this.liveRefreshToken, expires_in: String(ttl) },
+    };
   }
 
   private send(body: Buffer, headers: Record<string, string | string[] | undefined>): Routed {
@@ -156,19 +167,25 @@ export class ZaloStandIn extends HttpStandIn<ZnsReceived> {
     } catch {
       return fail(ZNS_ERRORS.unknown, 'Body is not JSON');
     }
-    if (typeof req.phone !== 'string' || !/^84\d{9}$/.test(req.phone)) return fail(ZNS_ERRORS.phoneInvalid, 'Phone number is invalid');
+    if (typeof req.phone !== 'string' || !/^84\d{9}$/.test(req.phone))
+      return fail(ZNS_ERRORS.phoneInvalid, 'Phone number is invalid');
     const template = this.opts.templates?.[req.template_id];
     if (this.opts.templates && !template) return fail(ZNS_ERRORS.templateInvalid, 'Template id is invalid');
-    if (typeof req.template_data !== 'object' || req.template_data === null) return fail(ZNS_ERRORS.templateDataInvalid, 'Template data is invalid');
+    if (typeof req.template_data !== 'object' || req.template_data === null)
+      return fail(ZNS_ERRORS.templateDataInvalid, 'Template data is invalid');
     for (const [name, value] of Object.entries(req.template_data)) {
-      if (typeof value !== 'string' || value.trim() === '') return fail(ZNS_ERRORS.templateDataInvalid, `Param ${name} is empty`);
+      if (typeof value !== 'string' || value.trim() === '')
+        return fail(ZNS_ERRORS.templateDataInvalid, `Param ${name} is empty`);
       const max = template?.[name] ?? 200;
-      if ([...value].length > max) return fail(ZNS_ERRORS.templateDataInvalid, `Param ${name} exceeds ${max} characters`);
+      if ([...value].length > max)
+        return fail(ZNS_ERRORS.templateDataInvalid, `Param ${name} exceeds ${max} characters`);
     }
     for (const name of Object.keys(template ?? {})) {
-      if (!(name in req.template_data)) return fail(ZNS_ERRORS.templateDataInvalid, `Param ${name} is missing`);
+      if (!(name in req.template_data))
+        return fail(ZNS_ERRORS.templateDataInvalid, `Param ${name} is missing`);
     }
-    if (this.noZaloPhones.has(req.phone)) return fail(ZNS_ERRORS.noZaloAccount, 'User is not existed or inactive');
+    if (this.noZaloPhones.has(req.phone))
+      return fail(ZNS_ERRORS.noZaloAccount, 'User is not existed or inactive');
     const key = req.tracking_id || `no-tracking-id-${randomBytes(8).toString('hex')}`;
     const { rec, isNew } = this.record(key, () => {
       const msgId = randomBytes(16).toString('hex');
@@ -177,7 +194,15 @@ export class ZaloStandIn extends HttpStandIn<ZnsReceived> {
     if (isNew && req.tracking_id) this.report(rec);
     return {
       status: 200,
-      json: { error: 0, message: 'Success', data: { msg_id: rec.providerMessageId, sent_time: String(rec.at.getTime()), quota: { dailyQuota: '5000', remainingQuota: String(Math.max(0, 5000 - this.messages().length)) } } },
+      json: {
+        error: 0,
+        message: 'Success',
+        data: {
+          msg_id: rec.providerMessageId,
+          sent_time: String(rec.at.getTime()),
+          quota: { dailyQuota: '5000', remainingQuota: String(Math.max(0, 5000 - this.messages().length)) },
+        },
+      },
     };
   }
 
@@ -195,7 +220,9 @@ export class ZaloStandIn extends HttpStandIn<ZnsReceived> {
       recipient: { id: createHash('sha1').update(rec.to).digest('hex').slice(0, 19) },
       message: { msg_id: rec.providerMessageId, tracking_id: rec.key, delivery_time: timestamp },
     });
-    const mac = createHash('sha256').update(this.opts.appId + body + timestamp + (this.opts.oaSecretKey ?? this.opts.appSecret)).digest('hex');
+    const mac = createHash('sha256')
+      .update(this.opts.appId + body + timestamp + (this.opts.oaSecretKey ?? this.opts.appSecret))
+      .digest('hex');
     return { body, signature: `mac=${mac}` };
   }
 
@@ -203,7 +230,11 @@ export class ZaloStandIn extends HttpStandIn<ZnsReceived> {
     const url = this.callbackUrl;
     if (!url) return;
     const { body, signature } = this.signedEvent(rec);
-    const p = callBack(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-zevent-signature': signature }, body }).then((ok) => {
+    const p = callBack(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-zevent-signature': signature },
+      body,
+    }).then((ok) => {
       this.reportsSent.push({ trackingId: rec.key, ok });
     });
     this.pending.add(p);

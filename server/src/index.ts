@@ -8,6 +8,11 @@ export { dataSourceOptions } from './db/data-source.js';
 export { freePort } from './db/embedded-postgres.js';
 export { hashGatewaySecret } from './devices/gateway-secret.js';
 // People, roles and data entry (#6): in-process seeding/imports and the import benchmark.
-export { ImportService, SYSTEM_CALLER, type ImportReport, type ImportOptions } from './imports/import.service.js';
+export {
+  ImportService,
+  SYSTEM_CALLER,
+  type ImportReport,
+  type ImportOptions,
+} from './imports/import.service.js';
 export { benchImport, benchStudentsCsv, benchSchoolsCsv, type ImportTiming } from './bench/import-bench.js';
 export { NotificationsService } from './notifications/notifications.service.js';

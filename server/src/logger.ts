@@ -5,15 +5,38 @@ export type { Logger };
 
 /** The root pino logger (JSON); components take `logger.child({ component })`. */
 export function createLogger(level: string, base: Record<string, unknown> = {}): Logger {
-  return pino({ level, base: { app: 'rfid-server', ...base }, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } });
+  return pino({
+    level,
+    base: { app: 'rfid-server', ...base },
+    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+  });
 }
 
 /** Secrets and personal data that must never reach a log line, wherever a component puts them. */
 export const REDACTED_PATHS = [
-  'password', '*.password', 'mqttPassword', '*.mqttPassword', 'secret', '*.secret',
-  'token', '*.token', 'accessToken', '*.accessToken', 'refreshToken', '*.refreshToken',
-  'authorization', '*.authorization', 'headers.authorization', 'req.headers.authorization', 'req.headers.cookie',
-  'phone', '*.phone', 'email', '*.email', 'zaloId', '*.zaloId',
+  'password',
+  '*.password',
+  'mqttPassword',
+  '*.mqttPassword',
+  'secret',
+  '*.secret',
+  'token',
+  '*.token',
+  'accessToken',
+  '*.accessToken',
+  'refreshToken',
+  '*.refreshToken',
+  'authorization',
+  '*.authorization',
+  'headers.authorization',
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'phone',
+  '*.phone',
+  'email',
+  '*.email',
+  'zaloId',
+  '*.zaloId',
 ];
 
 /** Nest's own messages through pino. */

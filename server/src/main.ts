@@ -14,7 +14,9 @@ async function main(): Promise<void> {
     throw e;
   }
   const server = await createServer(config);
-  process.stdout.write(`${JSON.stringify({ msg: 'listening', httpUrl: server.httpUrl, mqttUrl: server.mqttUrl })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ msg: 'listening', httpUrl: server.httpUrl, mqttUrl: server.mqttUrl })}\n`,
+  );
   let closing = false;
   const shutdown = (signal: string): void => {
     if (closing) return;

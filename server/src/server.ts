@@ -46,7 +46,10 @@ export interface ServerDeps {
   logger?: Logger;
 }
 
-export async function createServer(input: Partial<ServerConfig> = {}, deps: ServerDeps = {}): Promise<RunningServer> {
+export async function createServer(
+  input: Partial<ServerConfig> = {},
+  deps: ServerDeps = {},
+): Promise<RunningServer> {
   const config = parseConfig(input);
   const logger = deps.logger ?? createLogger(config.logLevel, { server: config.serverId });
   const clock = deps.clock ?? systemClock;
@@ -97,7 +100,10 @@ export async function createServer(input: Partial<ServerConfig> = {}, deps: Serv
         await embedded?.stop();
       },
     };
-    logger.info({ httpUrl: running.httpUrl, mqttUrl, ...(mqttsUrl ? { mqttsUrl, tlsCa: tlsCaPath } : {}) }, 'server ready');
+    logger.info(
+      { httpUrl: running.httpUrl, mqttUrl, ...(mqttsUrl ? { mqttsUrl, tlsCa: tlsCaPath } : {}) },
+      'server ready',
+    );
     return running;
   } catch (e) {
     await app?.close().catch(() => undefined);
@@ -137,13 +143,20 @@ function serveWeb(app: INestApplication, logger: Logger): void {
   express.useStaticAssets(webDist, {
     index: 'index.html',
     setHeaders: (res: WebResponse, file: string) => {
-      if (file.includes(`${path.sep}assets${path.sep}`)) res.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
+      if (file.includes(`${path.sep}assets${path.sep}`))
+        res.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
       else res.setHeader('Cache-Control', 'no-cache');
     },
   });
   express.use((req: WebRequest, res: WebResponse, next: () => void) => {
     // A missing file (`/assets/old-hash.js`, `/x.png`) stays a 404; a page path gets the app.
-    if ((req.method !== 'GET' && req.method !== 'HEAD') || NOT_WEB.test(req.path) || path.extname(req.path) || !req.accepts('html')) return next();
+    if (
+      (req.method !== 'GET' && req.method !== 'HEAD') ||
+      NOT_WEB.test(req.path) ||
+      path.extname(req.path) ||
+      !req.accepts('html')
+    )
+      return next();
     res.setHeader('Cache-Control', 'no-cache');
     res.sendFile(indexHtml);
   });
@@ -153,7 +166,8 @@ function brokerAddress(
   app: INestApplication,
   config: ServerConfig,
 ): Pick<RunningServer, 'mqttUrl' | 'mqttPort' | 'mqttsUrl' | 'mqttsPort' | 'tlsCaPath'> {
-  if (config.mqttUrl) return { mqttUrl: config.mqttUrl, mqttPort: null, mqttsUrl: null, mqttsPort: null, tlsCaPath: null };
+  if (config.mqttUrl)
+    return { mqttUrl: config.mqttUrl, mqttPort: null, mqttsUrl: null, mqttsPort: null, tlsCaPath: null };
   const broker = app.get(EmbeddedBrokerService);
   return {
     // With plain MQTT off, the TLS listener is the broker's address.

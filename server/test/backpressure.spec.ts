@@ -19,13 +19,25 @@ describe('ingest back-pressure', () => {
   it('stores and acks 3,000 taps from 3 concurrent gateways through a queue of 60', async () => {
     const school = await seedSchool(server.directory, 30);
     const creds = await server.devices.register(school.schoolId, 'g');
-    const gws = await Promise.all([0, 1, 2].map(() => TestGateway.connect(server.mqttUrl, school.schoolId, creds.gatewayId, creds.mqttPassword)));
+    const gws = await Promise.all(
+      [0, 1, 2].map(() =>
+        TestGateway.connect(server.mqttUrl, school.schoolId, creds.gatewayId, creds.mqttPassword),
+      ),
+    );
     try {
       await Promise.all(
         gws.map(async (g) => {
-          const taps = Array.from({ length: 1000 }, (_, i) => g.tap(school.students[i % 30]!.card, new Date(Date.parse('2026-11-23T06:00:00+07:00') + i * 1000)));
+          const taps = Array.from({ length: 1000 }, (_, i) =>
+            g.tap(
+              school.students[i % 30]!.card,
+              new Date(Date.parse('2026-11-23T06:00:00+07:00') + i * 1000),
+            ),
+          );
           await Promise.all(Array.from({ length: 50 }, (_, m) => g.publish(taps.slice(m * 20, m * 20 + 20))));
-          await g.waitAcked(taps.map((t) => t.id), 20_000);
+          await g.waitAcked(
+            taps.map((t) => t.id),
+            20_000,
+          );
         }),
       );
       const [row] = await server.app.get(Database).query<{ n: string }>('SELECT count(*) AS n FROM taps');

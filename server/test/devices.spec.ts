@@ -28,7 +28,11 @@ describe('POST /api/v1/devices', () => {
   });
 
   it('answers 400 for a bad body and 404 for an unknown school, never 500', async () => {
-    const bad = await fetch(`${server.httpUrl}/api/v1/devices`, { method: 'POST', headers: { 'content-type': 'application/json', ...(await adminAuthHeader(server)) }, body: JSON.stringify({ name: '' }) });
+    const bad = await fetch(`${server.httpUrl}/api/v1/devices`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(await adminAuthHeader(server)) },
+      body: JSON.stringify({ name: '' }),
+    });
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({ statusCode: 400, error: 'bad_request' });
     const missing = await fetch(`${server.httpUrl}/api/v1/devices`, {

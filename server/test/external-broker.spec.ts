@@ -13,7 +13,8 @@ import { Database } from '../src/db/database.service.js';
 import { MetricsService } from '../src/metrics/metrics.service.js';
 
 const url = await externalBrokerUrl();
-if (!url) console.warn('external-broker tests skipped: no MQTT broker at MQTT_EXTERNAL_URL or 127.0.0.1:1883');
+if (!url)
+  console.warn('external-broker tests skipped: no MQTT broker at MQTT_EXTERNAL_URL or 127.0.0.1:1883');
 const describeExternal = url ? describe : describe.skip;
 
 describeExternal('two server instances on an external broker', () => {
@@ -42,7 +43,9 @@ describeExternal('two server instances on an external broker', () => {
   });
 
   it('shares a stream of 2,000 taps: every tap stored exactly once, both instances took part', async () => {
-    const taps = Array.from({ length: 2000 }, (_, i) => gw.tap(cards[i % cards.length]!, new Date(Date.parse('2026-11-23T06:00:00+07:00') + i * 1000)));
+    const taps = Array.from({ length: 2000 }, (_, i) =>
+      gw.tap(cards[i % cards.length]!, new Date(Date.parse('2026-11-23T06:00:00+07:00') + i * 1000)),
+    );
     for (let i = 0; i < taps.length; i += 20) await gw.publish(taps.slice(i, i + 20));
     // Resend what is not acked yet, as a gateway does (the broker may route a retry to the other instance).
     await pollUntil(
@@ -55,10 +58,14 @@ describeExternal('two server instances on an external broker', () => {
       { timeoutMs: 60_000, intervalMs: 1000, what: 'all 2,000 taps acked' },
     );
     const db = a.app.get(Database);
-    const [row] = await db.query<{ n: string; d: string }>('SELECT count(*) AS n, count(DISTINCT id) AS d FROM taps WHERE gateway_id = $1', [gatewayId]);
+    const [row] = await db.query<{ n: string; d: string }>(
+      'SELECT count(*) AS n, count(DISTINCT id) AS d FROM taps WHERE gateway_id = $1',
+      [gatewayId],
+    );
     expect(Number(row!.n)).toBe(2000);
     expect(Number(row!.d)).toBe(2000);
-    const storedBy = async (s: TestServer) => (await s.app.get(MetricsService).tapsStored.get()).values[0]?.value ?? 0;
+    const storedBy = async (s: TestServer) =>
+      (await s.app.get(MetricsService).tapsStored.get()).values[0]?.value ?? 0;
     const [na, nb] = [await storedBy(a), await storedBy(b)];
     expect(na + nb).toBe(2000);
     expect(na).toBeGreaterThan(0);
@@ -70,7 +77,15 @@ describeExternal('two server instances on an external broker', () => {
     const tap = gw.tap(other.students[0]!.card, '2026-11-23T06:55:00+07:00');
     await gw.publish([tap], topicFor(other.schoolId, gatewayId, 'taps'));
     const db = a.app.get(Database);
-    await pollUntil(async () => (await db.query(`SELECT 1 FROM dead_letters WHERE code = 'school_mismatch' AND school_id = $1`, [other.schoolId])).length === 1, { what: 'school_mismatch dead letter' });
+    await pollUntil(
+      async () =>
+        (
+          await db.query(`SELECT 1 FROM dead_letters WHERE code = 'school_mismatch' AND school_id = $1`, [
+            other.schoolId,
+          ])
+        ).length === 1,
+      { what: 'school_mismatch dead letter' },
+    );
     expect((await db.query('SELECT 1 FROM taps WHERE id = $1', [tap.id])).length).toBe(0);
     expect(gw.acked.has(tap.id)).toBe(false);
   });

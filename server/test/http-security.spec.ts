@@ -31,7 +31,11 @@ function expectHardened(res: Response, where: string): void {
 
 /** Resolves with the connect error message, or 'connected'. */
 function handshake(url: string, origin?: string): Promise<string> {
-  const socket: Socket = ioClient(url, { transports: ['websocket'], reconnection: false, extraHeaders: origin ? { origin } : {} });
+  const socket: Socket = ioClient(url, {
+    transports: ['websocket'],
+    reconnection: false,
+    extraHeaders: origin ? { origin } : {},
+  });
   return new Promise((resolve) => {
     socket.on('connect', () => {
       socket.close();
@@ -49,7 +53,10 @@ describe('HTTP security: headers, CSP, CORS, Socket.IO origins, /metrics', () =>
   let open: TestServer;
   beforeAll(async () => {
     server = await startTestServer();
-    open = await startTestServer({ corsOrigins: ['https://truong.example.vn'], metricsToken: 'metrics-token-for-tests-0123' });
+    open = await startTestServer({
+      corsOrigins: ['https://truong.example.vn'],
+      metricsToken: 'metrics-token-for-tests-0123',
+    });
   });
   afterAll(async () => {
     await server?.stop();
@@ -59,7 +66,14 @@ describe('HTTP security: headers, CSP, CORS, Socket.IO origins, /metrics', () =>
   it('headers and CSP on the API, an error, health, a deep link and the OpenAPI page', async () => {
     const u = server.httpUrl;
     expectHardened(await fetch(`${u}/api/v1/auth/me`), 'API 401');
-    expectHardened(await fetch(`${u}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"username":1}' }), 'API 400');
+    expectHardened(
+      await fetch(`${u}/api/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"username":1}',
+      }),
+      'API 400',
+    );
     expectHardened(await fetch(`${u}/healthz`), 'health');
     const docs = await fetch(`${u}/api/docs/`);
     expect(docs.status).toBe(200);
@@ -77,7 +91,9 @@ describe('HTTP security: headers, CSP, CORS, Socket.IO origins, /metrics', () =>
       expectHardened(page, '/');
       const html = await page.text();
       expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
-      const deep = await fetch(`${server.httpUrl}/schools/6A/attendance`, { headers: { accept: 'text/html' } });
+      const deep = await fetch(`${server.httpUrl}/schools/6A/attendance`, {
+        headers: { accept: 'text/html' },
+      });
       expect(deep.status).toBe(200);
       expectHardened(deep, 'deep link');
       expect(await deep.text()).toBe(html);
@@ -88,11 +104,24 @@ describe('HTTP security: headers, CSP, CORS, Socket.IO origins, /metrics', () =>
 
   it('CORS is closed by default and open only to CORS_ORIGINS', async () => {
     const preflight = (url: string, origin: string) =>
-      fetch(`${url}/api/v1/schools`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' } });
+      fetch(`${url}/api/v1/schools`, {
+        method: 'OPTIONS',
+        headers: {
+          origin,
+          'access-control-request-method': 'GET',
+          'access-control-request-headers': 'authorization',
+        },
+      });
     const closed = await preflight(server.httpUrl, 'http://evil.example');
     expect(closed.headers.get('access-control-allow-origin')).toBeNull();
-    expect((await fetch(`${server.httpUrl}/api/v1/auth/me`, { headers: { origin: 'http://evil.example' } })).headers.get('access-control-allow-origin')).toBeNull();
-    expect((await preflight(open.httpUrl, 'http://evil.example')).headers.get('access-control-allow-origin')).toBeNull();
+    expect(
+      (
+        await fetch(`${server.httpUrl}/api/v1/auth/me`, { headers: { origin: 'http://evil.example' } })
+      ).headers.get('access-control-allow-origin'),
+    ).toBeNull();
+    expect(
+      (await preflight(open.httpUrl, 'http://evil.example')).headers.get('access-control-allow-origin'),
+    ).toBeNull();
     const allowed = await preflight(open.httpUrl, 'https://truong.example.vn');
     expect(allowed.headers.get('access-control-allow-origin')).toBe('https://truong.example.vn');
   });
@@ -108,8 +137,16 @@ describe('HTTP security: headers, CSP, CORS, Socket.IO origins, /metrics', () =>
   it('/metrics answers loopback without METRICS_TOKEN, and only the token when it is set', async () => {
     expect((await fetch(`${server.httpUrl}/metrics`)).status).toBe(200);
     expect((await fetch(`${open.httpUrl}/metrics`)).status).toBe(401);
-    expect((await fetch(`${open.httpUrl}/metrics`, { headers: { authorization: 'Bearer wrong-token-wrong-token-0' } })).status).toBe(401);
-    const ok = await fetch(`${open.httpUrl}/metrics`, { headers: { authorization: 'Bearer metrics-token-for-tests-0123' } });
+    expect(
+      (
+        await fetch(`${open.httpUrl}/metrics`, {
+          headers: { authorization: 'Bearer wrong-token-wrong-token-0' },
+        })
+      ).status,
+    ).toBe(401);
+    const ok = await fetch(`${open.httpUrl}/metrics`, {
+      headers: { authorization: 'Bearer metrics-token-for-tests-0123' },
+    });
     expect(ok.status).toBe(200);
     expect(await ok.text()).toContain('# HELP');
   });

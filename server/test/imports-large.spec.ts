@@ -20,9 +20,16 @@ describe('a 50,000-row import', () => {
     const admin = await asAdmin(server);
     const first = await benchImport(server.httpUrl, admin.token!, Number(process.env.ROWS ?? 50_000), 80);
     expect(first.status).toBe(200);
-    expect(first.report).toMatchObject({ applied: true, rows: 50_000, errorCount: 0, created: { students: 50_000, guardians: 50_000, cards: 50_000 } });
+    expect(first.report).toMatchObject({
+      applied: true,
+      rows: 50_000,
+      errorCount: 0,
+      created: { students: 50_000, guardians: 50_000, cards: 50_000 },
+    });
     const db = server.app.get(Database);
-    const [n] = await db.query<{ students: string; keys: string }>(`SELECT (SELECT count(*) FROM students) AS students, (SELECT count(*) FROM card_keys) AS keys`);
+    const [n] = await db.query<{ students: string; keys: string }>(
+      `SELECT (SELECT count(*) FROM students) AS students, (SELECT count(*) FROM card_keys) AS keys`,
+    );
     expect(Number(n!.students)).toBe(50_000);
     expect(Number(n!.keys)).toBeGreaterThanOrEqual(50_000);
   }, 120_000);

@@ -19,7 +19,8 @@ describe('imports', () => {
   let server: TestServer;
   let admin: ApiClient;
   let db: Database;
-  const count = async (sql: string, params: unknown[] = []) => Number((await db.query<{ n: string }>(sql, params))[0]!.n);
+  const count = async (sql: string, params: unknown[] = []) =>
+    Number((await db.query<{ n: string }>(sql, params))[0]!.n);
 
   beforeAll(async () => {
     server = await startTestServer();
@@ -36,16 +37,31 @@ describe('imports', () => {
     expect(d.body).toMatchObject({ applied: true, rows: 10, created: { districts: 10 } });
     const s = await admin.post('/imports/schools', read('schools.csv'), CSV);
     expect(s.body).toMatchObject({ applied: true, rows: 4, created: { schools: 4 } });
-    const schools = (await admin.get('/schools')).body as { code: string; districtId: string; timeZone: string; onTimeUntil: string }[];
+    const schools = (await admin.get('/schools')).body as {
+      code: string;
+      districtId: string;
+      timeZone: string;
+      onTimeUntil: string;
+    }[];
     expect(schools.map((x) => x.code)).toEqual(['KT0001', 'KT0002', 'KT0003', 'KT0004']);
 
     const dry = await admin.post('/imports/students?dryRun=true', read('students.csv'), CSV);
     expect(dry.status).toBe(200);
-    expect(dry.body).toMatchObject({ dryRun: true, applied: false, rows: 255, errorCount: 0, created: { students: 255, guardians: 255, cards: 255 } });
+    expect(dry.body).toMatchObject({
+      dryRun: true,
+      applied: false,
+      rows: 255,
+      errorCount: 0,
+      created: { students: 255, guardians: 255, cards: 255 },
+    });
     expect(await count('SELECT count(*) AS n FROM students')).toBe(0);
 
     const applied = await admin.post('/imports/students', read('students.csv'), CSV);
-    expect(applied.body).toMatchObject({ applied: true, rows: 255, created: { students: 255, guardians: 255, cards: 255 } });
+    expect(applied.body).toMatchObject({
+      applied: true,
+      rows: 255,
+      created: { students: 255, guardians: 255, cards: 255 },
+    });
     expect(applied.body.created.classes).toBe(34);
     expect(await count('SELECT count(*) AS n FROM students')).toBe(255);
     expect(await count('SELECT count(*) AS n FROM card_keys')).toBeGreaterThanOrEqual(255);
@@ -54,13 +70,21 @@ describe('imports', () => {
       `SELECT st.name, c.text, g.phone FROM students st JOIN cards c ON c.student_id = st.id JOIN student_guardians sg ON sg.student_id = st.id JOIN guardians g ON g.id = sg.guardian_id WHERE st.student_code = '8200000227'`,
     );
     expect(yLien).toEqual({ name: 'Y Liên', text: 'em4100:24:B733F5', phone: '0324876735' });
-    const audit = (await admin.get('/audit?action=import.students&limit=1')).body as { actor: string; details: { rows: number } }[];
+    const audit = (await admin.get('/audit?action=import.students&limit=1')).body as {
+      actor: string;
+      details: { rows: number };
+    }[];
     expect(audit[0]).toMatchObject({ actor: 'user:admin', details: { rows: 255 } });
   });
 
   it('re-importing the same file changes nothing and makes no duplicates', async () => {
     const again = await admin.post('/imports/students', read('students.csv'), CSV);
-    expect(again.body).toMatchObject({ applied: true, created: { students: 0, guardians: 0, cards: 0, classes: 0 }, updated: { students: 0, guardians: 0 }, unchanged: { students: 255, cards: 255 } });
+    expect(again.body).toMatchObject({
+      applied: true,
+      created: { students: 0, guardians: 0, cards: 0, classes: 0 },
+      updated: { students: 0, guardians: 0 },
+      unchanged: { students: 255, cards: 255 },
+    });
     expect(await count('SELECT count(*) AS n FROM students')).toBe(255);
     expect(await count('SELECT count(*) AS n FROM guardians')).toBe(255);
     expect(await count(`SELECT count(*) AS n FROM cards`)).toBe(255);
@@ -77,7 +101,13 @@ describe('imports', () => {
     const messy = [header, r1.join(','), r1.join(','), lines[2]!.replace(',6A,', ',6a,')].join('\r\n');
     const res = await admin.post('/imports/students', Buffer.from(messy), CSV);
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ rows: 3, duplicates: 1, created: { students: 0 }, updated: { students: 1 }, unchanged: { students: 1 } });
+    expect(res.body).toMatchObject({
+      rows: 3,
+      duplicates: 1,
+      created: { students: 0 },
+      updated: { students: 1 },
+      unchanged: { students: 1 },
+    });
     const [s] = await db.query<{ name: string; class: string; phone: string }>(
       `SELECT st.name, c.name AS class, g.phone FROM students st JOIN classes c ON c.id = st.class_id JOIN student_guardians sg ON sg.student_id = st.id JOIN guardians g ON g.id = sg.guardian_id WHERE st.student_code = '8200000012'`,
     );
@@ -101,7 +131,10 @@ describe('imports', () => {
     expect(res.status).toBe(422);
     expect(res.body).toMatchObject({ statusCode: 422, error: 'bad_import', applied: false, errorCount: 6 });
     expect(res.body.message).toContain('nothing was imported');
-    const rows = (res.body.errors as { row: number; column: string; message: string }[]).map((e) => [e.row, e.column]);
+    const rows = (res.body.errors as { row: number; column: string; message: string }[]).map((e) => [
+      e.row,
+      e.column,
+    ]);
     expect(rows).toEqual([
       [3, 'birthDate'],
       [4, 'schoolCode'],
@@ -125,49 +158,142 @@ describe('imports', () => {
   it('imports XLSX (multipart), with numbers and dates as Excel stores them', async () => {
     const wb = new ExcelJS.Workbook();
     const ws = wb.addWorksheet('Danh sách');
-    ws.addRow(['STT', 'Mã trường', 'Mã định danh', 'Họ và tên', 'Ngày sinh', 'Lớp', 'Họ tên cha/mẹ/người giám hộ', 'Số điện thoại', 'Số in trên thẻ']);
-    ws.addRow([1, 'KT0002', 8800000001, 'A Sang', new Date(Date.UTC(2016, 4, 9)), '1A', 'Y Hoa', 912345678, '068,10369']);
-    ws.addRow([2, 'KT0002', 8800000002, 'Đinh Thị Mai', '09/05/2016', 'Lớp 1a', 'Đinh Văn Nam', '0987654321', 4467393]);
+    ws.addRow([
+      'STT',
+      'Mã trường',
+      'Mã định danh',
+      'Họ và tên',
+      'Ngày sinh',
+      'Lớp',
+      'Họ tên cha/mẹ/người giám hộ',
+      'Số điện thoại',
+      'Số in trên thẻ',
+    ]);
+    ws.addRow([
+      1,
+      'KT0002',
+      8800000001,
+      'A Sang',
+      new Date(Date.UTC(2016, 4, 9)),
+      '1A',
+      'Y Hoa',
+      912345678,
+      '068,10369',
+    ]);
+    ws.addRow([
+      2,
+      'KT0002',
+      8800000002,
+      'Đinh Thị Mai',
+      '09/05/2016',
+      'Lớp 1a',
+      'Đinh Văn Nam',
+      '0987654321',
+      4467393,
+    ]);
     const xlsx = Buffer.from(await wb.xlsx.writeBuffer());
     const form = new FormData();
-    form.append('file', new Blob([xlsx], { type: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' }), 'hs.xlsx');
+    form.append(
+      'file',
+      new Blob([xlsx], { type: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' }),
+      'hs.xlsx',
+    );
     const res = await admin.post('/imports/students', form);
     expect(res.body.errors).toEqual([]);
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ format: 'xlsx', rows: 2, created: { students: 2, cards: 2 } });
-    const got = await db.query<{ student_code: string; name: string; birth_date: string; phone: string; text: string }>(
+    const got = await db.query<{
+      student_code: string;
+      name: string;
+      birth_date: string;
+      phone: string;
+      text: string;
+    }>(
       `SELECT st.student_code, st.name, st.birth_date::text, g.phone, c.text FROM students st JOIN student_guardians sg ON sg.student_id = st.id JOIN guardians g ON g.id = sg.guardian_id JOIN cards c ON c.student_id = st.id WHERE st.student_code LIKE '88%' ORDER BY 1`,
     );
     expect(got).toEqual([
-      { student_code: '8800000001', name: 'A Sang', birth_date: '2016-05-09', phone: '0912345678', text: 'em4100:24:442881' },
-      { student_code: '8800000002', name: 'Đinh Thị Mai', birth_date: '2016-05-09', phone: '0987654321', text: 'em4100:32:00442AC1' },
+      {
+        student_code: '8800000001',
+        name: 'A Sang',
+        birth_date: '2016-05-09',
+        phone: '0912345678',
+        text: 'em4100:24:442881',
+      },
+      {
+        student_code: '8800000002',
+        name: 'Đinh Thị Mai',
+        birth_date: '2016-05-09',
+        phone: '0987654321',
+        text: 'em4100:32:00442AC1',
+      },
     ]);
   });
 
   it('a school user imports only into its own school; card assignments replace the old card', async () => {
     const [kt1] = await db.query<{ id: string }>(`SELECT id FROM schools WHERE code = 'KT0001'`);
-    await admin.post('/users', { username: 'kt0001', password: 'Kon-Tum-trường-1', role: 'school', schoolId: kt1!.id });
+    await admin.post('/users', {
+      username: 'kt0001',
+      password: 'Kon-Tum-trường-1',
+      role: 'school',
+      schoolId: kt1!.id,
+    });
     const staff = await login(server, 'kt0001', 'Kon-Tum-trường-1');
-    const other = await staff.post('/imports/students', Buffer.from('Mã trường,Mã định danh,Họ và tên,Lớp\nKT0002,7700000001,Ai Đó,1A\n'), CSV);
+    const other = await staff.post(
+      '/imports/students',
+      Buffer.from('Mã trường,Mã định danh,Họ và tên,Lớp\nKT0002,7700000001,Ai Đó,1A\n'),
+      CSV,
+    );
     expect(other.status).toBe(422);
-    expect(other.body.errors[0]).toMatchObject({ row: 2, column: 'schoolCode', message: 'school KT0002 not found' });
-    const cards = await staff.post('/imports/cards', Buffer.from('Mã định danh;Số in trên thẻ\n8200000057;0123456789\n8200000145;064,18736\n8800000001;0000000001\n'), CSV);
+    expect(other.body.errors[0]).toMatchObject({
+      row: 2,
+      column: 'schoolCode',
+      message: 'school KT0002 not found',
+    });
+    const cards = await staff.post(
+      '/imports/cards',
+      Buffer.from(
+        'Mã định danh;Số in trên thẻ\n8200000057;0123456789\n8200000145;064,18736\n8800000001;0000000001\n',
+      ),
+      CSV,
+    );
     expect(cards.status).toBe(422); // 8800000001 is a student of KT0002: not in this user's scope
-    expect(cards.body.errors).toEqual([{ row: 4, column: 'studentCode', message: 'student 8800000001 not found' }]);
-    const ok = await staff.post('/imports/cards', Buffer.from('Mã định danh;Số in trên thẻ\n8200000057;0123456789\n8200000145;064,18736\n'), CSV);
+    expect(cards.body.errors).toEqual([
+      { row: 4, column: 'studentCode', message: 'student 8800000001 not found' },
+    ]);
+    const ok = await staff.post(
+      '/imports/cards',
+      Buffer.from('Mã định danh;Số in trên thẻ\n8200000057;0123456789\n8200000145;064,18736\n'),
+      CSV,
+    );
     expect(ok.body).toMatchObject({ applied: true, created: { cards: 1 }, unchanged: { cards: 1 } });
     const cardsOf = await db.query<{ text: string; status: string }>(
       `SELECT c.text, c.status FROM cards c JOIN students st ON st.id = c.student_id WHERE st.student_code = '8200000057' ORDER BY c.created_at`,
     );
     expect(cardsOf.map((c) => c.status)).toEqual(['replaced', 'active']);
-    expect(await count(`SELECT count(*) AS n FROM card_keys k JOIN cards c ON c.id = k.card_id WHERE c.status <> 'active'`)).toBe(0);
+    expect(
+      await count(
+        `SELECT count(*) AS n FROM card_keys k JOIN cards c ON c.id = k.card_id WHERE c.status <> 'active'`,
+      ),
+    ).toBe(0);
   });
 
   it('moves a student to another school with its card, and reports a blank school code', async () => {
-    const moved = await admin.post('/imports/students', Buffer.from('Mã trường,Mã định danh,Họ và tên,Lớp\nKT0003,8200000057,Dương Hữu Huy,7A\n,8200000058,Ai Đó,7A\n'), CSV);
+    const moved = await admin.post(
+      '/imports/students',
+      Buffer.from(
+        'Mã trường,Mã định danh,Họ và tên,Lớp\nKT0003,8200000057,Dương Hữu Huy,7A\n,8200000058,Ai Đó,7A\n',
+      ),
+      CSV,
+    );
     expect(moved.status).toBe(422);
-    expect(moved.body.errors).toEqual([{ row: 3, column: 'schoolCode', message: 'the school code (Mã trường) is empty' }]);
-    const ok = await admin.post('/imports/students', Buffer.from('Mã trường,Mã định danh,Họ và tên,Lớp\nKT0003,8200000057,Dương Hữu Huy,7A\n'), CSV);
+    expect(moved.body.errors).toEqual([
+      { row: 3, column: 'schoolCode', message: 'the school code (Mã trường) is empty' },
+    ]);
+    const ok = await admin.post(
+      '/imports/students',
+      Buffer.from('Mã trường,Mã định danh,Họ và tên,Lớp\nKT0003,8200000057,Dương Hữu Huy,7A\n'),
+      CSV,
+    );
     expect(ok.body).toMatchObject({ applied: true, updated: { students: 1 } });
     const [row] = await db.query<{ school: string; card_school: string; key_schools: string[] }>(
       `SELECT s.code AS school, cs.code AS card_school, (SELECT array_agg(DISTINCT k.school_id::text) FROM card_keys k WHERE k.card_id = c.id) AS key_schools
@@ -183,9 +309,22 @@ describe('imports', () => {
     await admin.post('/imports/districts', s.districtsCsv, CSV);
     await admin.post('/imports/schools', s.schoolsCsv, CSV);
     const body = Buffer.concat([...benchStudentsCsv(12_000, s.codes, { codeBase: 5_000_000_000 })]);
-    const res = await fetch(`${server.httpUrl}/api/v1/imports/students?dryRun=true`, { method: 'POST', headers: { ...CSV, accept: 'application/x-ndjson', authorization: `Bearer ${admin.token}` }, body });
+    const res = await fetch(`${server.httpUrl}/api/v1/imports/students?dryRun=true`, {
+      method: 'POST',
+      headers: { ...CSV, accept: 'application/x-ndjson', authorization: `Bearer ${admin.token}` },
+      body,
+    });
     expect(res.headers.get('content-type')).toContain('application/x-ndjson');
-    const lines = (await res.text()).trim().split('\n').map((l) => JSON.parse(l) as { progress?: { rows: number }; report?: { rows: number; created: { students: number } } });
+    const lines = (await res.text())
+      .trim()
+      .split('\n')
+      .map(
+        (l) =>
+          JSON.parse(l) as {
+            progress?: { rows: number };
+            report?: { rows: number; created: { students: number } };
+          },
+      );
     expect(lines.filter((l) => l.progress).map((l) => l.progress!.rows)).toEqual([5000, 10000]);
     expect(lines.at(-1)!.report).toMatchObject({ rows: 12_000, created: { students: 12_000 } });
   });

@@ -15,13 +15,18 @@ describe('ingest over the embedded broker', () => {
   let gw: TestGateway;
   let creds: { gatewayId: string; mqttPassword: string };
 
-  const count = async (sql: string, params: unknown[] = []) => Number((await db.query<{ n: string }>(sql, params))[0]!.n);
+  const count = async (sql: string, params: unknown[] = []) =>
+    Number((await db.query<{ n: string }>(sql, params))[0]!.n);
 
   beforeAll(async () => {
     server = await startTestServer({}, { clock });
     db = server.app.get(Database);
     school = await seedSchool(server.directory, 4);
-    await server.directory.addGuardian(school.students[0]!.id, { name: 'Bùi Văn Hoa', phone: '0304212036', channels: ['sms', 'zalo'] });
+    await server.directory.addGuardian(school.students[0]!.id, {
+      name: 'Bùi Văn Hoa',
+      phone: '0304212036',
+      channels: ['sms', 'zalo'],
+    });
     creds = await server.devices.register(school.schoolId, 'Cổng chính');
     gw = await TestGateway.connect(server.mqttUrl, school.schoolId, creds.gatewayId, creds.mqttPassword);
   });
@@ -34,14 +39,24 @@ describe('ingest over the embedded broker', () => {
     const tap = gw.tap(school.students[0]!.card, '2026-11-23T06:50:00+07:00');
     for (let i = 1; i <= 3; i++) {
       await gw.publish([tap]);
-      await pollUntil(() => gw.ackMessages.filter((ids) => ids.includes(tap.id)).length === i, { what: `ack ${i}` });
+      await pollUntil(() => gw.ackMessages.filter((ids) => ids.includes(tap.id)).length === i, {
+        what: `ack ${i}`,
+      });
     }
     expect(await count('SELECT count(*) AS n FROM taps WHERE id = $1', [tap.id])).toBe(1);
-    const [day] = await db.query<{ status: string; first_in_tap_id: string }>('SELECT status, first_in_tap_id FROM attendance_days WHERE student_id = $1', [school.students[0]!.id]);
+    const [day] = await db.query<{ status: string; first_in_tap_id: string }>(
+      'SELECT status, first_in_tap_id FROM attendance_days WHERE student_id = $1',
+      [school.students[0]!.id],
+    );
     expect(day).toEqual({ status: 'present', first_in_tap_id: tap.id });
     // One check-in for the guardian (not one per channel, not three): the event and its tap time.
-    const outbox = await db.query<{ event: string; tap_id: string; event_at: Date }>('SELECT event, tap_id, event_at FROM notification_outbox WHERE student_id = $1', [school.students[0]!.id]);
-    expect(outbox).toEqual([{ event: 'check_in', tap_id: tap.id, event_at: new Date('2026-11-23T06:50:00+07:00') }]);
+    const outbox = await db.query<{ event: string; tap_id: string; event_at: Date }>(
+      'SELECT event, tap_id, event_at FROM notification_outbox WHERE student_id = $1',
+      [school.students[0]!.id],
+    );
+    expect(outbox).toEqual([
+      { event: 'check_in', tap_id: tap.id, event_at: new Date('2026-11-23T06:50:00+07:00') },
+    ]);
   });
 
   it('stores the good taps of a batch with one bad tap and dead-letters the bad one with its reason', async () => {
@@ -51,19 +66,30 @@ describe('ingest over the embedded broker', () => {
     gw.sent.delete(bad.id);
     await gw.publish([good1, bad, good2]);
     await gw.waitAcked([good1.id, good2.id, bad.id]);
-    expect(await count('SELECT count(*) AS n FROM taps WHERE id = ANY($1::uuid[])', [[good1.id, good2.id]])).toBe(2);
+    expect(
+      await count('SELECT count(*) AS n FROM taps WHERE id = ANY($1::uuid[])', [[good1.id, good2.id]]),
+    ).toBe(2);
     expect(await count('SELECT count(*) AS n FROM taps WHERE id = $1', [bad.id])).toBe(0);
-    const [dl] = await db.query<{ code: string; reason: string; tap_id: string; payload: string }>('SELECT code, reason, tap_id, payload FROM dead_letters WHERE tap_id = $1', [bad.id]);
+    const [dl] = await db.query<{ code: string; reason: string; tap_id: string; payload: string }>(
+      'SELECT code, reason, tap_id, payload FROM dead_letters WHERE tap_id = $1',
+      [bad.id],
+    );
     expect(dl).toMatchObject({ code: 'bad_tap', tap_id: bad.id });
     expect(dl!.reason).toMatch(/^at /);
     expect(JSON.parse(dl!.payload).at).toBe('yesterday morning');
-    const [unknown] = await db.query<{ student_id: string | null; card_id: string | null }>('SELECT student_id, card_id FROM taps WHERE id = $1', [good2.id]);
+    const [unknown] = await db.query<{ student_id: string | null; card_id: string | null }>(
+      'SELECT student_id, card_id FROM taps WHERE id = $1',
+      [good2.id],
+    );
     expect(unknown).toEqual({ student_id: null, card_id: null });
   });
 
   it('dead-letters a message that is not JSON and goes on', async () => {
     await gw.publishRaw('{"taps": [');
-    await pollUntil(async () => (await count(`SELECT count(*) AS n FROM dead_letters WHERE code = 'bad_json'`)) === 1, { what: 'bad_json dead letter' });
+    await pollUntil(
+      async () => (await count(`SELECT count(*) AS n FROM dead_letters WHERE code = 'bad_json'`)) === 1,
+      { what: 'bad_json dead letter' },
+    );
     const tap = gw.tap(school.students[3]!.card, '2026-11-23T06:45:00+07:00');
     await gw.publish([tap]);
     await gw.waitAcked([tap.id]);
@@ -76,7 +102,10 @@ describe('ingest over the embedded broker', () => {
     const g2 = await TestGateway.connect(server.mqttUrl, d2.schoolId, c2.gatewayId, c2.mqttPassword);
     try {
       // A terminal fixed as the exit gate: its taps are OUT whatever the time.
-      await db.query(`INSERT INTO terminals (gateway_id, id, school_id, direction) VALUES ($1, 'exit', $2, 'out')`, [c2.gatewayId, d2.schoolId]);
+      await db.query(
+        `INSERT INTO terminals (gateway_id, id, school_id, direction) VALUES ($1, 'exit', $2, 'out')`,
+        [c2.gatewayId, d2.schoolId],
+      );
       clock.set('2026-11-23T15:00:00+07:00');
       const late = g2.tap(d2.students[0]!.card, '2026-11-23T07:05:00+07:00');
       const onTime = g2.tap(d2.students[1]!.card, '2026-11-23T06:59:00+07:00');
@@ -87,7 +116,9 @@ describe('ingest over the embedded broker', () => {
       const future = g2.tap(d2.students[2]!.card, '2026-11-23T16:35:00+07:00');
       await g2.publish([future]);
       await g2.waitAcked([future.id]);
-      expect(await count('SELECT count(*) AS n FROM attendance_days WHERE student_id = $1', [d2.students[2]!.id])).toBe(0);
+      expect(
+        await count('SELECT count(*) AS n FROM attendance_days WHERE student_id = $1', [d2.students[2]!.id]),
+      ).toBe(0);
       clock.set('2026-11-23T17:00:00+07:00');
       // A 24-bit (Wiegand) read of the same card still resolves to the student; in the check-out window it is OUT.
       const hex = d2.students[1]!.card.split(':')[2]!;
@@ -95,21 +126,44 @@ describe('ingest over the embedded broker', () => {
       await g2.publish([out]);
       await g2.waitAcked([out.id]);
       const auth = { headers: await adminAuthHeader(server) };
-      const res = await fetch(`${server.httpUrl}/api/v1/schools/${d2.schoolId}/attendance?date=2026-11-23`, auth);
+      const res = await fetch(
+        `${server.httpUrl}/api/v1/schools/${d2.schoolId}/attendance?date=2026-11-23`,
+        auth,
+      );
       expect(res.status).toBe(200);
-      const rows = (await res.json()) as { studentId: string; status: string; firstIn: string | null; lastOut: string | null }[];
+      const rows = (await res.json()) as {
+        studentId: string;
+        status: string;
+        firstIn: string | null;
+        lastOut: string | null;
+      }[];
       const byId = new Map(rows.map((r) => [r.studentId, r]));
       expect(rows).toHaveLength(3);
-      expect(byId.get(d2.students[0]!.id)).toMatchObject({ status: 'late', firstIn: '2026-11-23T07:05:00.000+07:00', lastOut: '2026-11-23T10:15:00.000+07:00' });
-      expect(byId.get(d2.students[1]!.id)).toMatchObject({ status: 'present', firstIn: '2026-11-23T06:59:00.000+07:00', lastOut: '2026-11-23T16:35:00.000+07:00' });
+      expect(byId.get(d2.students[0]!.id)).toMatchObject({
+        status: 'late',
+        firstIn: '2026-11-23T07:05:00.000+07:00',
+        lastOut: '2026-11-23T10:15:00.000+07:00',
+      });
+      expect(byId.get(d2.students[1]!.id)).toMatchObject({
+        status: 'present',
+        firstIn: '2026-11-23T06:59:00.000+07:00',
+        lastOut: '2026-11-23T16:35:00.000+07:00',
+      });
       expect(byId.get(d2.students[2]!.id)).toMatchObject({ status: 'absent', firstIn: null }); // after the 09:00 cut-off
       clock.set('2026-11-23T08:00:00+07:00');
-      const early = (await (await fetch(`${server.httpUrl}/api/v1/schools/${d2.schoolId}/attendance?date=2026-11-23`, auth)).json()) as { studentId: string; status: string }[];
+      const early = (await (
+        await fetch(`${server.httpUrl}/api/v1/schools/${d2.schoolId}/attendance?date=2026-11-23`, auth)
+      ).json()) as { studentId: string; status: string }[];
       expect(early.find((r) => r.studentId === d2.students[2]!.id)?.status).toBe('pending');
-      const taps = (await (await fetch(`${server.httpUrl}/api/v1/schools/${d2.schoolId}/taps?date=2026-11-23`, auth)).json()) as { id: string; studentId: string | null; gatewayId: string }[];
+      const taps = (await (
+        await fetch(`${server.httpUrl}/api/v1/schools/${d2.schoolId}/taps?date=2026-11-23`, auth)
+      ).json()) as { id: string; studentId: string | null; gatewayId: string }[];
       expect(taps.map((t) => t.id)).toEqual([onTime.id, late.id, leftEarly.id, future.id, out.id]);
       expect(taps[4]).toMatchObject({ studentId: d2.students[1]!.id, gatewayId: c2.gatewayId });
-      const bad = await fetch(`${server.httpUrl}/api/v1/schools/${d2.schoolId}/attendance?date=23-11-2026`, auth);
+      const bad = await fetch(
+        `${server.httpUrl}/api/v1/schools/${d2.schoolId}/attendance?date=23-11-2026`,
+        auth,
+      );
       expect(bad.status).toBe(400);
     } finally {
       clock.set('2026-11-23T07:30:00+07:00');
@@ -118,9 +172,16 @@ describe('ingest over the embedded broker', () => {
   });
 
   it('the embedded broker refuses a bad password and a publish under another school', async () => {
-    await expect(TestGateway.connect(server.mqttUrl, school.schoolId, creds.gatewayId, 'not-the-secret')).rejects.toThrow();
+    await expect(
+      TestGateway.connect(server.mqttUrl, school.schoolId, creds.gatewayId, 'not-the-secret'),
+    ).rejects.toThrow();
     const other = await seedSchool(server.directory, 1);
-    const intruder = await TestGateway.connect(server.mqttUrl, school.schoolId, creds.gatewayId, creds.mqttPassword);
+    const intruder = await TestGateway.connect(
+      server.mqttUrl,
+      school.schoolId,
+      creds.gatewayId,
+      creds.mqttPassword,
+    );
     const tap = intruder.tap(other.students[0]!.card, '2026-11-23T06:55:00+07:00');
     const closed = new Promise<void>((r) => intruder.client.once('close', () => r()));
     // aedes closes a 3.1.1 client whose publish is not authorised (there is no negative PUBACK).
@@ -133,8 +194,15 @@ describe('ingest over the embedded broker', () => {
     await gw.waitAcked([ok.id]);
     expect(await count('SELECT count(*) AS n FROM taps WHERE id = $1', [tap.id])).toBe(0);
     // And a subscription to another gateway's topics is refused.
-    const snoop = await TestGateway.connect(server.mqttUrl, school.schoolId, creds.gatewayId, creds.mqttPassword);
-    const granted = await snoop.client.subscribeAsync(topicFor(other.schoolId, 'gw-x', 'roster'), { qos: 1 }).catch(() => [{ qos: 128 }]);
+    const snoop = await TestGateway.connect(
+      server.mqttUrl,
+      school.schoolId,
+      creds.gatewayId,
+      creds.mqttPassword,
+    );
+    const granted = await snoop.client
+      .subscribeAsync(topicFor(other.schoolId, 'gw-x', 'roster'), { qos: 1 })
+      .catch(() => [{ qos: 128 }]);
     expect(granted[0]!.qos).toBe(128);
     await snoop.close();
   });
@@ -143,12 +211,24 @@ describe('ingest over the embedded broker', () => {
     const other = await seedSchool(server.directory, 1);
     const ingest = server.app.get(IngestService);
     const tap = gw.tap(other.students[0]!.card, '2026-11-23T06:57:00+07:00');
-    await ingest.accept(topicFor(other.schoolId, creds.gatewayId, 'taps'), Buffer.from(JSON.stringify({ taps: [tap] })));
+    await ingest.accept(
+      topicFor(other.schoolId, creds.gatewayId, 'taps'),
+      Buffer.from(JSON.stringify({ taps: [tap] })),
+    );
     await ingest.drained();
     expect(await count('SELECT count(*) AS n FROM taps WHERE id = $1', [tap.id])).toBe(0);
-    expect(await count(`SELECT count(*) AS n FROM dead_letters WHERE code = 'school_mismatch' AND school_id = $1`, [other.schoolId])).toBe(1);
+    expect(
+      await count(
+        `SELECT count(*) AS n FROM dead_letters WHERE code = 'school_mismatch' AND school_id = $1`,
+        [other.schoolId],
+      ),
+    ).toBe(1);
     // An unregistered gateway resending: one dead letter a minute, the rest only counted.
-    for (let i = 0; i < 3; i++) await ingest.accept(topicFor(school.schoolId, 'gw-unknown', 'taps'), Buffer.from(JSON.stringify({ taps: [tap] })));
+    for (let i = 0; i < 3; i++)
+      await ingest.accept(
+        topicFor(school.schoolId, 'gw-unknown', 'taps'),
+        Buffer.from(JSON.stringify({ taps: [tap] })),
+      );
     await ingest.drained();
     expect(await count(`SELECT count(*) AS n FROM dead_letters WHERE code = 'unknown_gateway'`)).toBe(1);
   });
@@ -165,9 +245,22 @@ describe('ingest over the embedded broker', () => {
       socket.on('attendance', (a: LiveAttendance) => attendance.push(a));
       const tap = gw.tap(school.students[2]!.card, '2026-11-23T07:20:00+07:00');
       await gw.publish([tap]);
-      await pollUntil(() => taps.some((t) => t.id === tap.id) && attendance.some((a) => a.studentId === school.students[2]!.id), { what: 'live events' });
-      expect(taps.find((t) => t.id === tap.id)).toMatchObject({ studentId: school.students[2]!.id, classId: school.classId, name: school.students[2]!.name, direction: 'in' });
-      expect(attendance.find((a) => a.studentId === school.students[2]!.id)).toMatchObject({ status: 'late', date: '2026-11-23', firstIn: '2026-11-23T07:20:00.000+07:00' });
+      await pollUntil(
+        () =>
+          taps.some((t) => t.id === tap.id) && attendance.some((a) => a.studentId === school.students[2]!.id),
+        { what: 'live events' },
+      );
+      expect(taps.find((t) => t.id === tap.id)).toMatchObject({
+        studentId: school.students[2]!.id,
+        classId: school.classId,
+        name: school.students[2]!.name,
+        direction: 'in',
+      });
+      expect(attendance.find((a) => a.studentId === school.students[2]!.id)).toMatchObject({
+        status: 'late',
+        date: '2026-11-23',
+        firstIn: '2026-11-23T07:20:00.000+07:00',
+      });
     } finally {
       socket.close();
     }

@@ -19,8 +19,13 @@ import { newTapId, toRfc3339, type Tap } from '@rfid/protocol';
 
 const root = path.resolve(import.meta.dirname, '../..');
 
-function startChild(env: Record<string, string>): Promise<{ child: ChildProcess; httpUrl: string; mqttUrl: string }> {
-  const child = spawn(process.execPath, [path.join(root, 'server/dist/main.js')], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+function startChild(
+  env: Record<string, string>,
+): Promise<{ child: ChildProcess; httpUrl: string; mqttUrl: string }> {
+  const child = spawn(process.execPath, [path.join(root, 'server/dist/main.js')], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   return new Promise((resolve, reject) => {
@@ -53,8 +58,13 @@ describe('kill -9 in the middle of a stream', () => {
   beforeAll(async () => {
     // Build the CLI (incremental: quick when it is up to date, as after `npm test`'s pretest build).
     // Type errors elsewhere in the tree do not stop the emit; only a missing entry point fails here.
-    const build = spawnSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-b', path.join(root, 'server')], { encoding: 'utf8' });
-    if (!existsSync(path.join(root, 'server/dist/main.js'))) throw new Error(`server build failed: ${build.stdout}${build.stderr}`);
+    const build = spawnSync(
+      process.execPath,
+      [path.join(root, 'node_modules/typescript/bin/tsc'), '-b', path.join(root, 'server')],
+      { encoding: 'utf8' },
+    );
+    if (!existsSync(path.join(root, 'server/dist/main.js')))
+      throw new Error(`server build failed: ${build.stdout}${build.stderr}`);
     db = await createTestDatabase();
     ds = await new DataSource(dataSourceOptions(db.url, { poolSize: 2 })).initialize();
   }, 180_000);
@@ -72,25 +82,53 @@ describe('kill -9 in the middle of a stream', () => {
     const klass = await directory.createClass({ schoolId: school.id, name: '1A' });
     const cards: string[] = [];
     for (let i = 0; i < 20; i++) {
-      const s = await directory.createStudent({ schoolId: school.id, classId: klass.id, studentCode: `K9-${i}`, name: `Học sinh ${i}` });
+      const s = await directory.createStudent({
+        schoolId: school.id,
+        classId: klass.id,
+        studentCode: `K9-${i}`,
+        name: `Học sinh ${i}`,
+      });
       const card = `em4100:40:05${(0x10000000 + i).toString(16).toUpperCase()}`;
       await directory.enrolCard({ schoolId: school.id, studentId: s.id, card });
       cards.push(card);
     }
     const mqttPort = await freePort();
-    const env = { DATABASE_URL: db.url, MQTT_PORT: String(mqttPort), MQTTS_PORT: 'off', MQTT_HOST: '127.0.0.1', HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'warn', SERVER_ID: 'kill9', ADMIN_PASSWORD: 'kill9-province-operator' };
+    const env = {
+      DATABASE_URL: db.url,
+      MQTT_PORT: String(mqttPort),
+      MQTTS_PORT: 'off',
+      MQTT_HOST: '127.0.0.1',
+      HTTP_PORT: '0',
+      HTTP_HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      SERVER_ID: 'kill9',
+      ADMIN_PASSWORD: 'kill9-province-operator',
+    };
     let run = await startChild(env);
     child = run.child;
     const admin = await login(run, 'admin', 'kill9-province-operator');
-    const reg = await fetch(`${run.httpUrl}/api/v1/devices`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${admin.token}` }, body: JSON.stringify({ schoolId: school.id, name: 'Cổng' }) });
+    const reg = await fetch(`${run.httpUrl}/api/v1/devices`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${admin.token}` },
+      body: JSON.stringify({ schoolId: school.id, name: 'Cổng' }),
+    });
     const creds = (await reg.json()) as { gatewayId: string; mqttPassword: string };
     // Keeps reconnecting while the server is down.
-    gw = await TestGateway.connect(run.mqttUrl, school.id, creds.gatewayId, creds.mqttPassword, { reconnectPeriod: 100 });
+    gw = await TestGateway.connect(run.mqttUrl, school.id, creds.gatewayId, creds.mqttPassword, {
+      reconnectPeriod: 100,
+    });
 
     const total = 3000;
     const start = Date.parse('2026-11-23T06:00:00+07:00');
     const taps: Tap[] = Array.from({ length: total }, (_, i) => {
-      const tap: Tap = { id: newTapId(), terminal: 't1', card: cards[i % cards.length]!, raw: '', at: toRfc3339(new Date(start + i * 500), 'Asia/Ho_Chi_Minh'), seq: i };
+      const tap: Tap = {
+        id: newTapId(),
+        terminal: 't1',
+        card: cards[i % cards.length]!,
+        raw: '',
+        at: toRfc3339(new Date(start + i * 500), 'Asia/Ho_Chi_Minh'),
+        seq: i,
+      };
       gw!.sent.set(tap.id, tap);
       return tap;
     });
@@ -98,7 +136,14 @@ describe('kill -9 in the middle of a stream', () => {
     let killed = false;
     const publishing = (async () => {
       for (let i = 0; i < total; i += 25) {
-        if (gw!.client.connected) await gw!.client.publishAsync(`rfid/v1/${school.id}/${creds.gatewayId}/taps`, JSON.stringify({ taps: taps.slice(i, i + 25) }), { qos: 1 }).catch(() => undefined);
+        if (gw!.client.connected)
+          await gw!.client
+            .publishAsync(
+              `rfid/v1/${school.id}/${creds.gatewayId}/taps`,
+              JSON.stringify({ taps: taps.slice(i, i + 25) }),
+              { qos: 1 },
+            )
+            .catch(() => undefined);
         if (!killed && gw!.acked.size >= total / 3) {
           killed = true;
           await killHard(child!);
@@ -117,12 +162,16 @@ describe('kill -9 in the middle of a stream', () => {
         if (!gw!.client.connected) return false;
         const missing = gw!.unacked();
         if (missing.length === 0) return true;
-        for (let i = 0; i < missing.length; i += 100) await gw!.publish(missing.slice(i, i + 100)).catch(() => undefined);
+        for (let i = 0; i < missing.length; i += 100)
+          await gw!.publish(missing.slice(i, i + 100)).catch(() => undefined);
         return false;
       },
       { timeoutMs: 90_000, intervalMs: 500, what: 'all taps acked after restart' },
     );
-    const [row] = await ds.query(`SELECT count(*)::int AS n, count(DISTINCT id)::int AS d FROM taps WHERE gateway_id = $1`, [creds.gatewayId]);
+    const [row] = await ds.query(
+      `SELECT count(*)::int AS n, count(DISTINCT id)::int AS d FROM taps WHERE gateway_id = $1`,
+      [creds.gatewayId],
+    );
     expect(row).toEqual({ n: total, d: total });
     const sentIds = new Set(taps.map((t) => t.id));
     const stored = await ds.query(`SELECT id FROM taps WHERE gateway_id = $1`, [creds.gatewayId]);

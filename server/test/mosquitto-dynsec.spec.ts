@@ -16,9 +16,19 @@ import { startTestServer, seedSchool, type TestServer } from './support/test-ser
 import { TestGateway } from './support/test-gateway.js';
 import { pollUntil } from './support/poll.js';
 
-const PLUGIN = ['/usr/lib/x86_64-linux-gnu/mosquitto_dynamic_security.so', '/usr/lib/mosquitto_dynamic_security.so', '/usr/lib/aarch64-linux-gnu/mosquitto_dynamic_security.so'].find(existsSync);
-const HAVE = spawnSync('mosquitto', ['-h'], { stdio: 'ignore' }).error === undefined && spawnSync('mosquitto_ctrl', ['--help'], { stdio: 'ignore' }).error === undefined && PLUGIN;
-if (!HAVE) console.warn('mosquitto dynsec tests skipped: mosquitto, mosquitto_ctrl or mosquitto_dynamic_security.so missing (apt-get install mosquitto mosquitto-clients)');
+const PLUGIN = [
+  '/usr/lib/x86_64-linux-gnu/mosquitto_dynamic_security.so',
+  '/usr/lib/mosquitto_dynamic_security.so',
+  '/usr/lib/aarch64-linux-gnu/mosquitto_dynamic_security.so',
+].find(existsSync);
+const HAVE =
+  spawnSync('mosquitto', ['-h'], { stdio: 'ignore' }).error === undefined &&
+  spawnSync('mosquitto_ctrl', ['--help'], { stdio: 'ignore' }).error === undefined &&
+  PLUGIN;
+if (!HAVE)
+  console.warn(
+    'mosquitto dynsec tests skipped: mosquitto, mosquitto_ctrl or mosquitto_dynamic_security.so missing (apt-get install mosquitto mosquitto-clients)',
+  );
 const describeDynsec = HAVE ? describe : describe.skip;
 
 describeDynsec('Mosquitto dynamic security kept in step with the device registry', () => {
@@ -30,19 +40,40 @@ describeDynsec('Mosquitto dynamic security kept in step with the device registry
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'rfid-dynsec-'));
     const port = await freePort();
-    const init = spawnSync('mosquitto_ctrl', ['dynsec', 'init', path.join(dir, 'dynsec.json'), 'rfid-server', 'server-secret-1'], { encoding: 'utf8' });
+    const init = spawnSync(
+      'mosquitto_ctrl',
+      ['dynsec', 'init', path.join(dir, 'dynsec.json'), 'rfid-server', 'server-secret-1'],
+      { encoding: 'utf8' },
+    );
     if (init.status !== 0) throw new Error(`mosquitto_ctrl dynsec init failed: ${init.stderr}`);
     // Mosquitto started as root drops to the `mosquitto` user, which must read and write the store.
     chmodSync(dir, 0o777);
     chmodSync(path.join(dir, 'dynsec.json'), 0o666);
     writeFileSync(
       path.join(dir, 'mosquitto.conf'),
-      [`listener ${port} 127.0.0.1`, 'allow_anonymous false', `plugin ${PLUGIN}`, `plugin_opt_config_file ${path.join(dir, 'dynsec.json')}`, ''].join('\n'),
+      [
+        `listener ${port} 127.0.0.1`,
+        'allow_anonymous false',
+        `plugin ${PLUGIN}`,
+        `plugin_opt_config_file ${path.join(dir, 'dynsec.json')}`,
+        '',
+      ].join('\n'),
     );
     broker = spawn('mosquitto', ['-c', path.join(dir, 'mosquitto.conf')], { stdio: 'ignore' });
     url = `mqtt://127.0.0.1:${port}`;
-    await pollUntil(() => mqtt.connectAsync(url, { username: 'rfid-server', password: 'server-secret-1', reconnectPeriod: 0 }).then((c) => c.endAsync().then(() => true)), { what: 'mosquitto', timeoutMs: 10_000, intervalMs: 100 });
-    server = await startTestServer({ mqttUrl: url, mqttUsername: 'rfid-server', mqttPassword: 'server-secret-1', mqttDynsec: true });
+    await pollUntil(
+      () =>
+        mqtt
+          .connectAsync(url, { username: 'rfid-server', password: 'server-secret-1', reconnectPeriod: 0 })
+          .then((c) => c.endAsync().then(() => true)),
+      { what: 'mosquitto', timeoutMs: 10_000, intervalMs: 100 },
+    );
+    server = await startTestServer({
+      mqttUrl: url,
+      mqttUsername: 'rfid-server',
+      mqttPassword: 'server-secret-1',
+      mqttDynsec: true,
+    });
   });
 
   afterAll(async () => {
@@ -58,7 +89,9 @@ describeDynsec('Mosquitto dynamic security kept in step with the device registry
     const tap = gw.tap(school.students[0]!.card, '2026-11-23T06:50:00+07:00');
     await gw.publish([tap]);
     await pollUntil(() => gw.acked.has(tap.id), { what: 'ack through mosquitto' });
-    const rows = await server.app.get(Database).query<{ n: string }>('SELECT count(*) AS n FROM taps WHERE id = $1', [tap.id]);
+    const rows = await server.app
+      .get(Database)
+      .query<{ n: string }>('SELECT count(*) AS n FROM taps WHERE id = $1', [tap.id]);
     expect(rows[0]!.n).toBe('1');
     await gw.close();
   });
@@ -68,23 +101,37 @@ describeDynsec('Mosquitto dynamic security kept in step with the device registry
     const b = await seedSchool(server.directory, 1);
     const ga = await server.devices.register(a.schoolId, 'A');
     const gb = await server.devices.register(b.schoolId, 'B');
-    await expect(mqtt.connectAsync(url, { username: ga.gatewayId, password: 'wrong', reconnectPeriod: 0 })).rejects.toThrow(/Not authorized|Bad username/i);
-    const client = await mqtt.connectAsync(url, { username: ga.gatewayId, password: ga.mqttPassword, reconnectPeriod: 0 });
+    await expect(
+      mqtt.connectAsync(url, { username: ga.gatewayId, password: 'wrong', reconnectPeriod: 0 }),
+    ).rejects.toThrow(/Not authorized|Bad username/i);
+    const client = await mqtt.connectAsync(url, {
+      username: ga.gatewayId,
+      password: ga.mqttPassword,
+      reconnectPeriod: 0,
+    });
     const own = await client.subscribeAsync(topicFor(a.schoolId, ga.gatewayId, 'acks'), { qos: 1 });
     expect(own.map((g) => g.qos)).toEqual([1]);
     // SUBACK 0x80 for another gateway's subtree (mqtt.js turns it into an error).
-    await expect(client.subscribeAsync(topicFor(b.schoolId, gb.gatewayId, 'acks'), { qos: 1 })).rejects.toThrow(/Subscribe error/);
+    await expect(
+      client.subscribeAsync(topicFor(b.schoolId, gb.gatewayId, 'acks'), { qos: 1 }),
+    ).rejects.toThrow(/Subscribe error/);
     await client.endAsync();
   });
 
   it('revoking a gateway removes its account at once', async () => {
     const school = await seedSchool(server.directory, 1);
     const creds = await server.devices.register(school.schoolId, 'old box');
-    const client = await mqtt.connectAsync(url, { username: creds.gatewayId, password: creds.mqttPassword, reconnectPeriod: 0 });
+    const client = await mqtt.connectAsync(url, {
+      username: creds.gatewayId,
+      password: creds.mqttPassword,
+      reconnectPeriod: 0,
+    });
     const closed = new Promise<void>((r) => client.once('close', () => r()));
     await server.devices.revoke(creds.gatewayId);
     await closed;
-    await expect(mqtt.connectAsync(url, { username: creds.gatewayId, password: creds.mqttPassword, reconnectPeriod: 0 })).rejects.toThrow(/Not authorized|Bad username/i);
+    await expect(
+      mqtt.connectAsync(url, { username: creds.gatewayId, password: creds.mqttPassword, reconnectPeriod: 0 }),
+    ).rejects.toThrow(/Not authorized|Bad username/i);
     client.end(true);
   });
 });

@@ -21,7 +21,10 @@ import { freePort } from '../src/db/embedded-postgres.js';
 const root = path.resolve(import.meta.dirname, '../..');
 
 function startChild(env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [path.join(root, 'server/dist/main.js')], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [path.join(root, 'server/dist/main.js')], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   return new Promise((resolve, reject) => {
@@ -61,8 +64,13 @@ describe('kill -9 between the provider’s acceptance and our update', () => {
   });
 
   beforeAll(async () => {
-    const build = spawnSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-b', path.join(root, 'server')], { encoding: 'utf8' });
-    if (!existsSync(path.join(root, 'server/dist/main.js'))) throw new Error(`server build failed: ${build.stdout}${build.stderr}`);
+    const build = spawnSync(
+      process.execPath,
+      [path.join(root, 'node_modules/typescript/bin/tsc'), '-b', path.join(root, 'server')],
+      { encoding: 'utf8' },
+    );
+    if (!existsSync(path.join(root, 'server/dist/main.js')))
+      throw new Error(`server build failed: ${build.stdout}${build.stderr}`);
     await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
     db = await createTestDatabase();
     ds = await new DataSource(dataSourceOptions(db.url, { poolSize: 2 })).initialize();
@@ -83,15 +91,40 @@ describe('kill -9 between the provider’s acceptance and our update', () => {
     const today = zonedTime(now, 'Asia/Ho_Chi_Minh').date;
     const n = 60;
     for (let i = 0; i < n; i++) {
-      const s = await directory.createStudent({ schoolId: school.id, classId: klass.id, studentCode: `N9-${i}`, name: `Học sinh ${i}` });
-      const g = await directory.addGuardian(s.id, { name: `Phụ huynh ${i}`, phone: `0913000${String(i).padStart(3, '0')}`, channels: ['webhook'] });
-      await ds.query(`INSERT INTO notification_consents (guardian_id, channel, granted, at, method) VALUES ($1, 'webhook', true, $2, 'paper_form')`, [g.id, new Date(now.getTime() - 86_400_000)]);
+      const s = await directory.createStudent({
+        schoolId: school.id,
+        classId: klass.id,
+        studentCode: `N9-${i}`,
+        name: `Học sinh ${i}`,
+      });
+      const g = await directory.addGuardian(s.id, {
+        name: `Phụ huynh ${i}`,
+        phone: `0913000${String(i).padStart(3, '0')}`,
+        channels: ['webhook'],
+      });
+      await ds.query(
+        `INSERT INTO notification_consents (guardian_id, channel, granted, at, method) VALUES ($1, 'webhook', true, $2, 'paper_form')`,
+        [g.id, new Date(now.getTime() - 86_400_000)],
+      );
     }
     const port = (receiver.address() as AddressInfo).port;
-    await ds.query(`INSERT INTO school_webhooks (school_id, url, secret, created_at) VALUES ($1, $2, 'kill9-webhook-secret-0042', now())`, [school.id, `http://127.0.0.1:${port}/hook`]);
+    await ds.query(
+      `INSERT INTO school_webhooks (school_id, url, secret, created_at) VALUES ($1, $2, 'kill9-webhook-secret-0042', now())`,
+      [school.id, `http://127.0.0.1:${port}/hook`],
+    );
     const env = {
-      DATABASE_URL: db.url, MQTT_PORT: String(await freePort()), MQTTS_PORT: 'off', MQTT_HOST: '127.0.0.1', HTTP_PORT: '0', HTTP_HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn', SERVER_ID: 'notify-kill9', ADMIN_PASSWORD: 'kill9-notify-admin-pw', NOTIFY_QUIET_HOURS: 'none', NOTIFY_LEASE_MS: '1500', NOTIFY_BATCH: '20',
+      DATABASE_URL: db.url,
+      MQTT_PORT: String(await freePort()),
+      MQTTS_PORT: 'off',
+      MQTT_HOST: '127.0.0.1',
+      HTTP_PORT: '0',
+      HTTP_HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      SERVER_ID: 'notify-kill9',
+      ADMIN_PASSWORD: 'kill9-notify-admin-pw',
+      NOTIFY_QUIET_HOURS: 'none',
+      NOTIFY_LEASE_MS: '1500',
+      NOTIFY_BATCH: '20',
     };
     // The server dies on the 25th accepted message.
     killAt = 25;
@@ -101,11 +134,21 @@ describe('kill -9 between the provider’s acceptance and our update', () => {
        SELECT s.id, s.school_id, $2::date, sg.guardian_id, 'check_in', $3 FROM students s JOIN student_guardians sg ON sg.student_id = s.id WHERE s.school_id = $1`,
       [school.id, today, now],
     );
-    await pollUntil(() => child!.exitCode !== null || child!.signalCode !== null, { timeoutMs: 60_000, what: 'the server killed' });
-    const beforeRestart = await ds.query(`SELECT count(*)::int AS n FROM notification_outbox WHERE status = 'sent'`);
+    await pollUntil(() => child!.exitCode !== null || child!.signalCode !== null, {
+      timeoutMs: 60_000,
+      what: 'the server killed',
+    });
+    const beforeRestart = await ds.query(
+      `SELECT count(*)::int AS n FROM notification_outbox WHERE status = 'sent'`,
+    );
     expect(beforeRestart[0].n).toBeLessThan(n); // some accepted messages were not recorded
     child = await startChild(env);
-    await pollUntil(async () => (await ds.query(`SELECT count(*)::int AS n FROM notification_outbox WHERE status = 'sent'`))[0].n === n, { timeoutMs: 60_000, what: 'all sent after restart' });
+    await pollUntil(
+      async () =>
+        (await ds.query(`SELECT count(*)::int AS n FROM notification_outbox WHERE status = 'sent'`))[0].n ===
+        n,
+      { timeoutMs: 60_000, what: 'all sent after restart' },
+    );
     const ids = (await ds.query(`SELECT id FROM notification_outbox`)).map((r: { id: string }) => r.id);
     expect(ids).toHaveLength(n);
     expect(new Set(requests.keys())).toEqual(new Set(ids)); // none lost, nothing unknown

@@ -12,7 +12,11 @@ import { asAdmin } from './support/api.js';
 import { Database } from '../src/db/database.service.js';
 import { NotificationsService } from '../src/notifications/notifications.service.js';
 
-const ZALO = { appId: '4318895543001', appSecret: 'zalo-app-secret-for-tests-91', refreshToken: 'first-refresh-token-for-tests-5521' };
+const ZALO = {
+  appId: '4318895543001',
+  appSecret: 'zalo-app-secret-for-tests-91',
+  refreshToken: 'first-refresh-token-for-tests-5521',
+};
 const ESMS = { apiKey: 'esms-api-key-for-tests-2209', secretKey: 'esms-secret-key-for-tests-7731' };
 
 describe('notifications through the provider stand-ins', () => {
@@ -28,23 +32,46 @@ describe('notifications through the provider stand-ins', () => {
   const phone = (i: number) => `09120001${String(i).padStart(2, '0')}`;
 
   const row = async (studentId: string) =>
-    (await db.query<{ id: string; status: string; channel: string | null; attempts: number; channels_tried: string[]; last_error: string | null }>(
-      'SELECT id, status, channel, attempts, channels_tried, last_error FROM notification_outbox WHERE student_id = $1', [studentId],
-    ))[0];
-  const settled = (studentId: string) => pollUntil(async () => {
-    const r = await row(studentId);
-    return r && r.status !== 'pending' ? r : null;
-  }, { what: `notification of ${studentId} settled` });
+    (
+      await db.query<{
+        id: string;
+        status: string;
+        channel: string | null;
+        attempts: number;
+        channels_tried: string[];
+        last_error: string | null;
+      }>(
+        'SELECT id, status, channel, attempts, channels_tried, last_error FROM notification_outbox WHERE student_id = $1',
+        [studentId],
+      )
+    )[0];
+  const settled = (studentId: string) =>
+    pollUntil(
+      async () => {
+        const r = await row(studentId);
+        return r && r.status !== 'pending' ? r : null;
+      },
+      { what: `notification of ${studentId} settled` },
+    );
 
   beforeAll(async () => {
     zalo = await new ZaloStandIn({ ...ZALO, noZaloPhones: ['84912000100'] }).start();
     esms = await new EsmsStandIn({ ...ESMS, brandnames: ['TRUONGHOC'] }).start();
     server = await startTestServer(
       {
-        zaloAppId: ZALO.appId, zaloAppSecret: ZALO.appSecret, zaloRefreshToken: ZALO.refreshToken, zaloZnsUrl: zalo.url, zaloOauthUrl: zalo.url,
+        zaloAppId: ZALO.appId,
+        zaloAppSecret: ZALO.appSecret,
+        zaloRefreshToken: ZALO.refreshToken,
+        zaloZnsUrl: zalo.url,
+        zaloOauthUrl: zalo.url,
         zaloTemplates: { check_in: '231001', check_out: '231002', absent: '231003' },
-        smsProvider: 'esms', esmsApiKey: ESMS.apiKey, esmsSecretKey: ESMS.secretKey, esmsBrandname: 'TRUONGHOC', esmsUrl: esms.url,
-        notifyPollMs: 50, notifyBackoffBaseMs: 1000,
+        smsProvider: 'esms',
+        esmsApiKey: ESMS.apiKey,
+        esmsSecretKey: ESMS.secretKey,
+        esmsBrandname: 'TRUONGHOC',
+        esmsUrl: esms.url,
+        notifyPollMs: 50,
+        notifyBackoffBaseMs: 1000,
       },
       { clock },
     );
@@ -53,9 +80,17 @@ describe('notifications through the provider stand-ins', () => {
     const admin = await asAdmin(server);
     school = await seedSchool(server.directory, 7);
     for (let i = 0; i < 7; i++) {
-      const g = await server.directory.addGuardian(school.students[i]!.id, { name: `Phụ huynh ${i}`, phone: phone(i), channels: ['zalo', 'sms'] });
+      const g = await server.directory.addGuardian(school.students[i]!.id, {
+        name: `Phụ huynh ${i}`,
+        phone: phone(i),
+        channels: ['zalo', 'sms'],
+      });
       guardians.push(g.id);
-      const r = await admin.post(`/guardians/${g.id}/consents`, { channels: ['zalo', 'sms'], granted: true, method: 'paper_form' });
+      const r = await admin.post(`/guardians/${g.id}/consents`, {
+        channels: ['zalo', 'sms'],
+        granted: true,
+        method: 'paper_form',
+      });
       if (r.status !== 201) throw new Error(`consent: ${r.status}`);
     }
     const creds = await server.devices.register(school.schoolId, 'Cổng chính');
@@ -69,7 +104,10 @@ describe('notifications through the provider stand-ins', () => {
   });
 
   it('ZNS -118 (no Zalo account) falls back to SMS for that guardian only', async () => {
-    await gw.publish([gw.tap(school.students[0]!.card, '2026-11-23T06:39:00+07:00'), gw.tap(school.students[1]!.card, '2026-11-23T06:39:10+07:00')]);
+    await gw.publish([
+      gw.tap(school.students[0]!.card, '2026-11-23T06:39:00+07:00'),
+      gw.tap(school.students[1]!.card, '2026-11-23T06:39:10+07:00'),
+    ]);
     const a = await settled(school.students[0]!.id);
     const b = await settled(school.students[1]!.id);
     expect(a).toMatchObject({ status: 'sent', channel: 'sms', channels_tried: ['zalo'], attempts: 2 });
@@ -83,7 +121,10 @@ describe('notifications through the provider stand-ins', () => {
   it('an expired access token is refreshed once and the message goes', async () => {
     const before = zalo.refreshes;
     zalo.revokeAccessTokens();
-    await gw.publish([gw.tap(school.students[2]!.card, '2026-11-23T06:39:20+07:00'), gw.tap(school.students[3]!.card, '2026-11-23T06:39:30+07:00')]);
+    await gw.publish([
+      gw.tap(school.students[2]!.card, '2026-11-23T06:39:20+07:00'),
+      gw.tap(school.students[3]!.card, '2026-11-23T06:39:30+07:00'),
+    ]);
     const r2 = await settled(school.students[2]!.id);
     const r3 = await settled(school.students[3]!.id);
     expect(r2).toMatchObject({ status: 'sent', channel: 'zalo' });
@@ -96,13 +137,25 @@ describe('notifications through the provider stand-ins', () => {
   it('Zalo down for a while, then back: each message received exactly once', async () => {
     await zalo.down('error');
     try {
-      await gw.publish([gw.tap(school.students[4]!.card, '2026-11-23T06:39:40+07:00'), gw.tap(school.students[5]!.card, '2026-11-23T06:39:50+07:00')]);
-      await pollUntil(async () => (await row(school.students[4]!.id))?.attempts === 1 && (await row(school.students[5]!.id))?.attempts === 1, { what: 'first attempts' });
+      await gw.publish([
+        gw.tap(school.students[4]!.card, '2026-11-23T06:39:40+07:00'),
+        gw.tap(school.students[5]!.card, '2026-11-23T06:39:50+07:00'),
+      ]);
+      await pollUntil(
+        async () =>
+          (await row(school.students[4]!.id))?.attempts === 1 &&
+          (await row(school.students[5]!.id))?.attempts === 1,
+        { what: 'first attempts' },
+      );
       for (let i = 0; i < 3; i++) {
         clock.advance(60_000);
         await notifications.worker.drainAll();
       }
-      expect((await row(school.students[4]!.id))).toMatchObject({ status: 'pending', attempts: 4, channel: 'zalo' });
+      expect(await row(school.students[4]!.id)).toMatchObject({
+        status: 'pending',
+        attempts: 4,
+        channel: 'zalo',
+      });
     } finally {
       await zalo.up();
     }
@@ -119,17 +172,26 @@ describe('notifications through the provider stand-ins', () => {
   it('delivery reports turn sent into delivered; a forged or unknown callback is refused', async () => {
     zalo.callbackUrl = `${server.httpUrl}/api/v1/providers/zalo/events`;
     await gw.publish([gw.tap(school.students[6]!.card, '2026-11-23T06:44:00+07:00')]);
-    const r = await pollUntil(async () => {
-      const x = await row(school.students[6]!.id);
-      return x?.status === 'delivered' ? x : null;
-    }, { what: 'delivered' });
+    const r = await pollUntil(
+      async () => {
+        const x = await row(school.students[6]!.id);
+        return x?.status === 'delivered' ? x : null;
+      },
+      { what: 'delivered' },
+    );
     expect(r).toMatchObject({ channel: 'zalo', attempts: 1 });
     const rec = zalo.message(r.id)!;
     const { body } = zalo.signedEvent(rec);
-    const forged = await fetch(`${server.httpUrl}/api/v1/providers/zalo/events`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-zevent-signature': 'mac=0000' }, body });
+    const forged = await fetch(`${server.httpUrl}/api/v1/providers/zalo/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-zevent-signature': 'mac=0000' },
+      body,
+    });
     expect(forged.status).toBeGreaterThanOrEqual(400);
     expect(forged.status).toBeLessThan(500);
-    const esmsForged = await fetch(`${server.httpUrl}/api/v1/providers/esms/callback?SMSID=1&SendStatus=5&RequestId=${r.id}`);
+    const esmsForged = await fetch(
+      `${server.httpUrl}/api/v1/providers/esms/callback?SMSID=1&SendStatus=5&RequestId=${r.id}`,
+    );
     expect(esmsForged.status).toBeGreaterThanOrEqual(400);
     expect(esmsForged.status).toBeLessThan(500);
     expect((await row(school.students[6]!.id))!.status).toBe('delivered');

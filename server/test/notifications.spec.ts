@@ -16,7 +16,11 @@ import { NotificationsService } from '../src/notifications/notifications.service
 import { NotificationsRepository } from '../src/notifications/notifications.repository.js';
 import { NotificationWorker } from '../src/notifications/notification-worker.js';
 import { MetricsService } from '../src/metrics/metrics.service.js';
-import type { NotificationChannel, OutgoingMessage, SendResult } from '../src/notifications/channels/channel.js';
+import type {
+  NotificationChannel,
+  OutgoingMessage,
+  SendResult,
+} from '../src/notifications/channels/channel.js';
 
 const SECRET = 'webhook-secret-of-the-school-7f3a';
 
@@ -36,7 +40,8 @@ class WebhookReceiver {
       }
       const raw = Buffer.concat(chunks);
       const id = String(req.headers['x-notification-id']);
-      const signatureOk = req.headers['x-signature'] === `sha256=${createHmac('sha256', SECRET).update(raw).digest('hex')}`;
+      const signatureOk =
+        req.headers['x-signature'] === `sha256=${createHmac('sha256', SECRET).update(raw).digest('hex')}`;
       const body = JSON.parse(raw.toString('utf8')) as Record<string, unknown>;
       this.requests.push({ id, body, signatureOk });
       if (!this.shown.has(id)) this.shown.set(id, body);
@@ -65,7 +70,16 @@ describe('parent notifications', () => {
   const guardians: string[] = [];
 
   const outbox = (studentId: string) =>
-    db.query<{ id: string; status: string; channel: string | null; last_error: string | null; attempts: number; guardian_id: string; text: string | null; event: string }>(
+    db.query<{
+      id: string;
+      status: string;
+      channel: string | null;
+      last_error: string | null;
+      attempts: number;
+      guardian_id: string;
+      text: string | null;
+      event: string;
+    }>(
       'SELECT id, status, channel, last_error, attempts, guardian_id, text, event FROM notification_outbox WHERE student_id = $1 ORDER BY created_at, guardian_id',
       [studentId],
     );
@@ -73,20 +87,33 @@ describe('parent notifications', () => {
   beforeAll(async () => {
     hook = new WebhookReceiver();
     await hook.start();
-    server = await startTestServer({ notifyPollMs: 50, notifyBackoffBaseMs: 1000, notifyBackoffMaxMs: 60_000 }, { clock });
+    server = await startTestServer(
+      { notifyPollMs: 50, notifyBackoffBaseMs: 1000, notifyBackoffMaxMs: 60_000 },
+      { clock },
+    );
     db = server.app.get(Database);
     notifications = server.app.get(NotificationsService);
     admin = await asAdmin(server);
     school = await seedSchool(server.directory, 8);
     await db.query(`UPDATE students SET name = 'Y Liên' WHERE id = $1`, [school.students[0]!.id]); // a name never split
     const reg = await admin.put(`/schools/${school.schoolId}/webhook`, { url: hook.url, secret: SECRET });
-    if (reg.status !== 200) throw new Error(`webhook registration: ${reg.status} ${JSON.stringify(reg.body)}`);
+    if (reg.status !== 200)
+      throw new Error(`webhook registration: ${reg.status} ${JSON.stringify(reg.body)}`);
     // Guardian i of student i: webhook first; students 0–5 consented; student 6's guardian never did.
     for (let i = 0; i < 8; i++) {
-      const g = await server.directory.addGuardian(school.students[i]!.id, { name: `Phụ huynh ${i}`, phone: `09120000${10 + i}`, channels: ['webhook', 'sms'] });
+      const g = await server.directory.addGuardian(school.students[i]!.id, {
+        name: `Phụ huynh ${i}`,
+        phone: `09120000${10 + i}`,
+        channels: ['webhook', 'sms'],
+      });
       guardians.push(g.id);
       if (i !== 6) {
-        const r = await admin.post(`/guardians/${g.id}/consents`, { channels: ['webhook', 'sms'], granted: true, method: 'paper_form', note: 'phiếu đồng ý đầu năm học' });
+        const r = await admin.post(`/guardians/${g.id}/consents`, {
+          channels: ['webhook', 'sms'],
+          granted: true,
+          method: 'paper_form',
+          note: 'phiếu đồng ý đầu năm học',
+        });
         if (r.status !== 201) throw new Error(`consent: ${r.status} ${JSON.stringify(r.body)}`);
       }
     }
@@ -103,26 +130,58 @@ describe('parent notifications', () => {
     const s = school.students[0]!;
     const t0 = performance.now();
     await gw.publish([gw.tap(s.card, '2026-11-23T06:44:30+07:00')]);
-    const [row] = await pollUntil(async () => {
-      const rows = await outbox(s.id);
-      return rows.length && rows[0]!.status === 'sent' ? rows : null;
-    }, { what: 'sent' });
+    const [row] = await pollUntil(
+      async () => {
+        const rows = await outbox(s.id);
+        return rows.length && rows[0]!.status === 'sent' ? rows : null;
+      },
+      { what: 'sent' },
+    );
     expect(performance.now() - t0).toBeLessThan(1000 + 500); // NOTIFY wakes the worker: no poll interval to wait for
-    expect(row).toMatchObject({ status: 'sent', channel: 'webhook', attempts: 1, guardian_id: guardians[0], event: 'check_in' });
-    expect(row!.text).toBe(`Em Y Liên (lớp 6A) đã đến trường ${(await db.query<{ name: string }>('SELECT name FROM schools WHERE id = $1', [school.schoolId]))[0]!.name} lúc 06:44 ngày 23/11/2026.`);
+    expect(row).toMatchObject({
+      status: 'sent',
+      channel: 'webhook',
+      attempts: 1,
+      guardian_id: guardians[0],
+      event: 'check_in',
+    });
+    expect(row!.text).toBe(
+      `Em Y Liên (lớp 6A) đã đến trường ${(await db.query<{ name: string }>('SELECT name FROM schools WHERE id = $1', [school.schoolId]))[0]!.name} lúc 06:44 ngày 23/11/2026.`,
+    );
     const got = hook.requests.filter((r) => r.id === row!.id);
     expect(got).toHaveLength(1);
     expect(got[0]!.signatureOk).toBe(true);
-    expect(got[0]!.body).toMatchObject({ id: row!.id, event: 'check_in', text: row!.text, params: { student_name: 'Y Liên', time: '06:44', date: '23/11/2026' } });
+    expect(got[0]!.body).toMatchObject({
+      id: row!.id,
+      event: 'check_in',
+      text: row!.text,
+      params: { student_name: 'Y Liên', time: '06:44', date: '23/11/2026' },
+    });
     // The same tap again (a gateway resend) and a later tap: no second message.
-    await gw.publish([gw.tap(s.card, '2026-11-23T06:44:30+07:00'), gw.tap(s.card, '2026-11-23T06:46:00+07:00')]);
+    await gw.publish([
+      gw.tap(s.card, '2026-11-23T06:44:30+07:00'),
+      gw.tap(s.card, '2026-11-23T06:46:00+07:00'),
+    ]);
     await pollUntil(() => gw.ackMessages.length >= 2, { what: 'acks' });
     await notifications.worker.drainAll();
-    expect(hook.requests.filter((r) => r.body.event === 'check_in' && (r.body.guardian as { id: string }).id === guardians[0])).toHaveLength(1);
+    expect(
+      hook.requests.filter(
+        (r) => r.body.event === 'check_in' && (r.body.guardian as { id: string }).id === guardians[0],
+      ),
+    ).toHaveLength(1);
     // §4 fields on the student's list.
     const list = await admin.get(`/students/${s.id}/notifications`);
     expect(list.status).toBe(200);
-    expect(list.body[0]).toMatchObject({ id: row!.id, guardianId: guardians[0], event: 'check_in', channel: 'webhook', status: 'sent', attempts: 1, lastError: null, deliveredAt: null });
+    expect(list.body[0]).toMatchObject({
+      id: row!.id,
+      guardianId: guardians[0],
+      event: 'check_in',
+      channel: 'webhook',
+      status: 'sent',
+      attempts: 1,
+      lastError: null,
+      deliveredAt: null,
+    });
     expect(list.body[0].sentAt).toBe(clock.now().toISOString());
   });
 
@@ -130,12 +189,17 @@ describe('parent notifications', () => {
     const s = school.students[6]!;
     const before = hook.requests.length;
     await gw.publish([gw.tap(s.card, '2026-11-23T06:45:00+07:00')]);
-    const [row] = await pollUntil(async () => {
-      const rows = await outbox(s.id);
-      return rows.length && rows[0]!.status !== 'pending' ? rows : null;
-    }, { what: 'decided' });
+    const [row] = await pollUntil(
+      async () => {
+        const rows = await outbox(s.id);
+        return rows.length && rows[0]!.status !== 'pending' ? rows : null;
+      },
+      { what: 'decided' },
+    );
     expect(row).toMatchObject({ status: 'skipped', last_error: 'no_consent', channel: null, attempts: 0 });
-    expect(hook.requests.slice(before).filter((r) => (r.body.guardian as { id: string }).id === guardians[6])).toHaveLength(0);
+    expect(
+      hook.requests.slice(before).filter((r) => (r.body.guardian as { id: string }).id === guardians[6]),
+    ).toHaveLength(0);
   });
 
   it('a tap drained 3 hours late is skipped as stale', async () => {
@@ -143,10 +207,13 @@ describe('parent notifications', () => {
     clock.set('2026-11-23T09:50:00+07:00');
     try {
       await gw.publish([gw.tap(s.card, '2026-11-23T06:50:00+07:00')]); // from a gateway's backlog
-      const [row] = await pollUntil(async () => {
-        const rows = await outbox(s.id);
-        return rows.length && rows[0]!.status !== 'pending' ? rows : null;
-      }, { what: 'decided' });
+      const [row] = await pollUntil(
+        async () => {
+          const rows = await outbox(s.id);
+          return rows.length && rows[0]!.status !== 'pending' ? rows : null;
+        },
+        { what: 'decided' },
+      );
       expect(row).toMatchObject({ status: 'skipped', last_error: 'stale', attempts: 0 });
       expect(hook.requests.filter((r) => r.id === row!.id)).toHaveLength(0);
     } finally {
@@ -157,28 +224,31 @@ describe('parent notifications', () => {
   it('the provider down for a while, then back: everything delivered exactly once (back-off on the injected clock)', async () => {
     hook.mode = 'down';
     try {
-    const ss = [school.students[2]!, school.students[3]!];
-    await gw.publish(ss.map((s) => gw.tap(s.card, '2026-11-23T06:49:00+07:00')));
-    await pollUntil(async () => (await Promise.all(ss.map((s) => outbox(s.id)))).every((r) => r[0]?.attempts === 1), { what: 'first attempts' });
-    const r1 = (await outbox(ss[0]!.id))[0]!;
-    expect(r1).toMatchObject({ status: 'pending', last_error: 'webhook_http_503', channel: 'webhook' });
-    // Nothing is retried before its back-off is due …
-    await notifications.worker.drainAll();
-    expect((await outbox(ss[0]!.id))[0]!.attempts).toBe(1);
-    // … three more failures as the clock moves on, then the receiver is back.
-    for (let i = 0; i < 3; i++) {
+      const ss = [school.students[2]!, school.students[3]!];
+      await gw.publish(ss.map((s) => gw.tap(s.card, '2026-11-23T06:49:00+07:00')));
+      await pollUntil(
+        async () => (await Promise.all(ss.map((s) => outbox(s.id)))).every((r) => r[0]?.attempts === 1),
+        { what: 'first attempts' },
+      );
+      const r1 = (await outbox(ss[0]!.id))[0]!;
+      expect(r1).toMatchObject({ status: 'pending', last_error: 'webhook_http_503', channel: 'webhook' });
+      // Nothing is retried before its back-off is due …
+      await notifications.worker.drainAll();
+      expect((await outbox(ss[0]!.id))[0]!.attempts).toBe(1);
+      // … three more failures as the clock moves on, then the receiver is back.
+      for (let i = 0; i < 3; i++) {
+        clock.advance(60_000);
+        await notifications.worker.drainAll();
+      }
+      expect((await outbox(ss[0]!.id))[0]!.attempts).toBe(4);
+      hook.mode = 'ok';
       clock.advance(60_000);
       await notifications.worker.drainAll();
-    }
-    expect((await outbox(ss[0]!.id))[0]!.attempts).toBe(4);
-    hook.mode = 'ok';
-    clock.advance(60_000);
-    await notifications.worker.drainAll();
-    for (const s of ss) {
-      const [row] = await outbox(s.id);
-      expect(row).toMatchObject({ status: 'sent', attempts: 5, last_error: null });
-      expect(hook.requests.filter((r) => r.id === row!.id)).toHaveLength(1);
-    }
+      for (const s of ss) {
+        const [row] = await outbox(s.id);
+        expect(row).toMatchObject({ status: 'sent', attempts: 5, last_error: null });
+        expect(hook.requests.filter((r) => r.id === row!.id)).toHaveLength(1);
+      }
     } finally {
       hook.mode = 'ok';
     }
@@ -198,11 +268,22 @@ describe('parent notifications', () => {
     };
     notifications.channels.register(sms);
     // Student 4's guardian prefers SMS then the webhook; the SMS provider says "invalid number".
-    const failing: NotificationChannel = { ...sms, send: (m) => Promise.resolve(m.recipient.guardianId === guardians[4] ? { outcome: 'failed', error: 'invalid_number', forRecipient: true } : sms.send(m, new AbortController().signal)) };
+    const failing: NotificationChannel = {
+      ...sms,
+      send: (m) =>
+        Promise.resolve(
+          m.recipient.guardianId === guardians[4]
+            ? { outcome: 'failed', error: 'invalid_number', forRecipient: true }
+            : sms.send(m, new AbortController().signal),
+        ),
+    };
     notifications.channels.register(failing);
     await admin.put(`/guardians/${guardians[4]}/notification-preferences`, { channels: ['sms', 'webhook'] });
     await admin.put(`/guardians/${guardians[5]}/notification-preferences`, { channels: ['sms', 'webhook'] });
-    await gw.publish([gw.tap(school.students[4]!.card, '2026-11-23T06:50:00+07:00'), gw.tap(school.students[5]!.card, '2026-11-23T06:50:00+07:00')]);
+    await gw.publish([
+      gw.tap(school.students[4]!.card, '2026-11-23T06:50:00+07:00'),
+      gw.tap(school.students[5]!.card, '2026-11-23T06:50:00+07:00'),
+    ]);
     const done = async (sid: string) => {
       const rows = await outbox(sid);
       return rows.length && rows[0]!.status === 'sent' ? rows[0] : null;
@@ -210,7 +291,14 @@ describe('parent notifications', () => {
     const r4 = await pollUntil(() => done(school.students[4]!.id), { what: 'student 4 sent' });
     const r5 = await pollUntil(() => done(school.students[5]!.id), { what: 'student 5 sent' });
     expect(r4).toMatchObject({ channel: 'webhook', attempts: 2 });
-    expect((await db.query<{ channels_tried: string[] }>('SELECT channels_tried FROM notification_outbox WHERE id = $1', [r4.id]))[0]!.channels_tried).toEqual(['sms']);
+    expect(
+      (
+        await db.query<{ channels_tried: string[] }>(
+          'SELECT channels_tried FROM notification_outbox WHERE id = $1',
+          [r4.id],
+        )
+      )[0]!.channels_tried,
+    ).toEqual(['sms']);
     expect(hook.requests.filter((r) => r.id === r4.id)).toHaveLength(1);
     expect(r5).toMatchObject({ channel: 'sms', attempts: 1 }); // the other guardian stays on SMS
     expect(smsGot).toEqual([r5.id]);
@@ -221,7 +309,17 @@ describe('parent notifications', () => {
     await notifications.worker.stop(); // two fresh workers, on their own pools' clients
     const repo = server.app.get(NotificationsRepository);
     const metrics = server.app.get(MetricsService);
-    const w = (id: string) => new NotificationWorker(id, db, repo, notifications.channels, { ...server.config, notifyBatch: 20 }, clock, metrics, server.logger);
+    const w = (id: string) =>
+      new NotificationWorker(
+        id,
+        db,
+        repo,
+        notifications.channels,
+        { ...server.config, notifyBatch: 20 },
+        clock,
+        metrics,
+        server.logger,
+      );
     const a = w('worker-a');
     const b = w('worker-b');
     // 300 due messages for one consented guardian (resends: outside the once-a-day key), straight into the outbox.
@@ -234,7 +332,10 @@ describe('parent notifications', () => {
     const before = hook.requests.length;
     const [sa, sb] = await Promise.all([a.drainAll(), b.drainAll()]);
     expect(sa.claimed + sb.claimed).toBe(300);
-    const rows = await db.query<{ id: string; status: string }>('SELECT id, status FROM notification_outbox WHERE student_id = $1 AND resend_of IS NOT NULL', [school.students[7]!.id]);
+    const rows = await db.query<{ id: string; status: string }>(
+      'SELECT id, status FROM notification_outbox WHERE student_id = $1 AND resend_of IS NOT NULL',
+      [school.students[7]!.id],
+    );
     expect(rows).toHaveLength(300);
     expect(rows.every((r) => r.status === 'sent')).toBe(true);
     const got = hook.requests.slice(before).map((r) => r.id);

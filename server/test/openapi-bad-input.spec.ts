@@ -20,7 +20,18 @@ const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
 const BAD_QUERY_VALUES = ['2026-02-30', '99999999999999999999', '-1', 'not a value', '%00', 'x'.repeat(5000)];
 
 interface OpenApiDoc {
-  paths: Record<string, Record<string, { parameters?: { in: string; name: string }[]; requestBody?: unknown; security?: unknown; responses: Record<string, { content?: Record<string, { schema?: unknown }> }> }>>;
+  paths: Record<
+    string,
+    Record<
+      string,
+      {
+        parameters?: { in: string; name: string }[];
+        requestBody?: unknown;
+        security?: unknown;
+        responses: Record<string, { content?: Record<string, { schema?: unknown }> }>;
+      }
+    >
+  >;
 }
 
 function operationsOf(doc: OpenApiDoc): Operation[] {
@@ -42,7 +53,10 @@ function operationsOf(doc: OpenApiDoc): Operation[] {
   return ops;
 }
 
-const fill = (op: Operation, value: string) => op.path.replace(/\{(\w+)\}/g, (_, name: string) => (name === 'kind' ? 'students' : encodeURIComponent(value)));
+const fill = (op: Operation, value: string) =>
+  op.path.replace(/\{(\w+)\}/g, (_, name: string) =>
+    name === 'kind' ? 'students' : encodeURIComponent(value),
+  );
 
 describe('bad input over every operation of /api/docs', () => {
   let server: TestServer;
@@ -63,27 +77,61 @@ describe('bad input over every operation of /api/docs', () => {
     expect(ops.length).toBeGreaterThan(25);
     const doc = (await (await fetch(`${server.httpUrl}/api/docs-json`)).json()) as OpenApiDoc;
     expect(doc.paths['/api/v1/schools']!.get!.security).toEqual([{ bearer: [] }]);
-    expect(doc.paths['/api/v1/schools']!.get!.responses['200']?.content?.['application/json']?.schema).toBeDefined();
+    expect(
+      doc.paths['/api/v1/schools']!.get!.responses['200']?.content?.['application/json']?.schema,
+    ).toBeDefined();
   });
 
   it('never answers 5xx; malformed path ids and bodies are 4xx; the server is healthy after', async () => {
     const failures: string[] = [];
-    const call = async (label: string, method: string, path: string, body: unknown, headers: Record<string, string> = {}, mustRefuse = false) => {
+    const call = async (
+      label: string,
+      method: string,
+      path: string,
+      body: unknown,
+      headers: Record<string, string> = {},
+      mustRefuse = false,
+    ) => {
       const res = await admin.request(method, path, body, headers);
-      if (res.status >= 500 || (mustRefuse && (res.status < 400 || res.status >= 500))) failures.push(`${label}: ${method} ${path.slice(0, 120)} → ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`);
+      if (res.status >= 500 || (mustRefuse && (res.status < 400 || res.status >= 500)))
+        failures.push(
+          `${label}: ${method} ${path.slice(0, 120)} → ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`,
+        );
     };
     for (const op of ops) {
       // Path ids that are not ids.
       if (op.pathParams.some((p) => p !== 'kind')) {
-        for (const bad of ['not-an-id', '99999999999999999999', "1' OR '1'='1"]) await call('path', op.method, fill(op, bad), op.hasBody ? {} : undefined, {}, true);
+        for (const bad of ['not-an-id', '99999999999999999999', "1' OR '1'='1"])
+          await call('path', op.method, fill(op, bad), op.hasBody ? {} : undefined, {}, true);
       }
       // Query values of the wrong form, one parameter at a time (on a well-formed path where it has none).
       const base = fill(op, '00000000-0000-4000-8000-000000000000');
-      for (const q of op.queryParams) for (const v of BAD_QUERY_VALUES) await call(`query ${q}`, op.method, `${base}?${q}=${encodeURIComponent(v)}`, op.hasBody ? {} : undefined);
+      for (const q of op.queryParams)
+        for (const v of BAD_QUERY_VALUES)
+          await call(
+            `query ${q}`,
+            op.method,
+            `${base}?${q}=${encodeURIComponent(v)}`,
+            op.hasBody ? {} : undefined,
+          );
       // Bodies: not JSON, and JSON of the wrong shape.
       if (op.hasBody && !op.path.startsWith('/imports')) {
-        await call('body not JSON', op.method, base, '{"unclosed', { 'content-type': 'application/json' }, true);
-        await call('body wrong shape', op.method, base, { unexpected: [1, { deep: null }], name: 42, date: '2026-02-30' }, {}, true);
+        await call(
+          'body not JSON',
+          op.method,
+          base,
+          '{"unclosed',
+          { 'content-type': 'application/json' },
+          true,
+        );
+        await call(
+          'body wrong shape',
+          op.method,
+          base,
+          { unexpected: [1, { deep: null }], name: 42, date: '2026-02-30' },
+          {},
+          true,
+        );
         await call('body an array', op.method, base, [1, 2, 3], {}, true);
       }
     }

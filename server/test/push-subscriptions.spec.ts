@@ -29,14 +29,36 @@ describe('push subscriptions API', () => {
     server = await startTestServer();
     const admin = await asAdmin(server);
     a = await seedSchool(server.directory, 2);
-    const g = await server.directory.addGuardian(a.students[0]!.id, { name: 'Nguyễn Thị Hoa', phone: '0912345678' });
+    const g = await server.directory.addGuardian(a.students[0]!.id, {
+      name: 'Nguyễn Thị Hoa',
+      phone: '0912345678',
+    });
     guardianId = g.id;
-    const school1 = await admin.post('/users', { username: 'school.push', password: 'school-push-password-1', role: 'school', schoolId: a.schoolId });
+    const school1 = await admin.post('/users', {
+      username: 'school.push',
+      password: 'school-push-password-1',
+      role: 'school',
+      schoolId: a.schoolId,
+    });
     created(school1);
     school = await login(server, 'school.push', 'school-push-password-1');
-    created(await school.post('/users', { username: 'parent.push', password: 'parent-push-password-1', role: 'parent', guardianIds: [g.id] }));
+    created(
+      await school.post('/users', {
+        username: 'parent.push',
+        password: 'parent-push-password-1',
+        role: 'parent',
+        guardianIds: [g.id],
+      }),
+    );
     parent = await login(server, 'parent.push', 'parent-push-password-1');
-    created(await admin.post('/users', { username: 'parent.nolink', password: 'parent-nolink-password', role: 'parent', studentIds: [a.students[1]!.id] }));
+    created(
+      await admin.post('/users', {
+        username: 'parent.nolink',
+        password: 'parent-nolink-password',
+        role: 'parent',
+        studentIds: [a.students[1]!.id],
+      }),
+    );
     otherParent = await login(server, 'parent.nolink', 'parent-nolink-password');
   });
   afterAll(async () => {
@@ -63,19 +85,38 @@ describe('push subscriptions API', () => {
     const repo = new PushSubscriptionRepository(db.pool);
     expect(await repo.countForGuardian(guardianId)).toBe(1);
     const vapid = webpush.generateVAPIDKeys();
-    const channel = new PushChannel({ publicKey: vapid.publicKey, privateKey: vapid.privateKey, subject: 'mailto:thongbao@truong.edu.vn', subscriptions: repo });
-    const m = contractMessage({ guardianId, name: 'Nguyễn Thị Hoa', phone: null, email: null, zaloId: null, schoolId: a.schoolId });
+    const channel = new PushChannel({
+      publicKey: vapid.publicKey,
+      privateKey: vapid.privateKey,
+      subject: 'mailto:thongbao@truong.edu.vn',
+      subscriptions: repo,
+    });
+    const m = contractMessage({
+      guardianId,
+      name: 'Nguyễn Thị Hoa',
+      phone: null,
+      email: null,
+      zaloId: null,
+      schoolId: a.schoolId,
+    });
     expect(await channel.send(m, AbortSignal.timeout(5000))).toEqual({ outcome: 'sent' });
     expect(service.forSubscription(sub.endpoint).map((x) => (x.body.json as PushPayload).id)).toEqual([m.id]);
 
-    expect((await parent.request('DELETE', '/push/subscriptions', { endpoint: sub.endpoint })).body).toEqual({ removed: 1 });
+    expect((await parent.request('DELETE', '/push/subscriptions', { endpoint: sub.endpoint })).body).toEqual({
+      removed: 1,
+    });
     expect(await repo.countForGuardian(guardianId)).toBe(0);
   });
 
   it('refuses a bad body, a parent with no guardian record, and staff', async () => {
     const sub = service.subscribe();
-    expect((await parent.post('/push/subscriptions', { ...sub, keys: { p256dh: 'short', auth: sub.keys.auth } })).status).toBe(400);
-    expect((await parent.post('/push/subscriptions', { ...sub, endpoint: 'javascript:alert(1)' })).status).toBe(400);
+    expect(
+      (await parent.post('/push/subscriptions', { ...sub, keys: { p256dh: 'short', auth: sub.keys.auth } }))
+        .status,
+    ).toBe(400);
+    expect(
+      (await parent.post('/push/subscriptions', { ...sub, endpoint: 'javascript:alert(1)' })).status,
+    ).toBe(400);
     expect((await otherParent.post('/push/subscriptions', sub)).status).toBe(404);
     expect((await school.post('/push/subscriptions', sub)).status).toBe(403);
   });

@@ -30,7 +30,18 @@ const hasPdftotext = (() => {
 
 const describeWithPdftotext = hasPdftotext ? describe : describe.skip;
 
-const NAMES = ['Y Liên', 'A Sang', 'Nguyễn Thị Hồng', 'Trần Văn Đức', 'Hoàng Thị Thuỷ', 'Lê Minh Khôi', 'Phạm Ngọc Ánh', 'Đinh Văn Hùng', 'Rơ Châm Ơn', 'Vũ Thị Yến'];
+const NAMES = [
+  'Y Liên',
+  'A Sang',
+  'Nguyễn Thị Hồng',
+  'Trần Văn Đức',
+  'Hoàng Thị Thuỷ',
+  'Lê Minh Khôi',
+  'Phạm Ngọc Ánh',
+  'Đinh Văn Hùng',
+  'Rơ Châm Ơn',
+  'Vũ Thị Yến',
+];
 const HOLIDAY = '2026-11-20';
 const MONTH_DAYS = Array.from({ length: 26 }, (_, i) => `2026-11-${String(i + 2).padStart(2, '0')}`); // 2 … 27 November
 const weekday = (d: string) => ((new Date(`${d}T00:00:00Z`).getUTCDay() + 6) % 7) + 1;
@@ -64,7 +75,13 @@ describe('reports: a district’s school days, revisions, exports', () => {
   let db: Database;
   let districtId: string;
   let otherDistrictId: string;
-  const schools: { id: string; code: string; name: string; classes: { id: string; name: string; grade: number }[]; startsOn: string }[] = [];
+  const schools: {
+    id: string;
+    code: string;
+    name: string;
+    classes: { id: string; name: string; grade: number }[];
+    startsOn: string;
+  }[] = [];
   const kids: Kid[] = [];
 
   beforeAll(async () => {
@@ -74,22 +91,66 @@ describe('reports: a district’s school days, revisions, exports', () => {
     districtId = (await admin.post('/districts', { code: 'DH', name: 'Phòng GD&ĐT Đắk Hà' })).body.id;
     otherDistrictId = (await admin.post('/districts', { code: 'NH', name: 'Phòng GD&ĐT Ngọc Hồi' })).body.id;
     const plan = [
-      { code: 'DH01', name: 'Trường THCS Lê Quý Đôn', district: districtId, classes: ['6A', '7A'], startsOn: '2026-11-02' },
-      { code: 'DH02', name: 'Trường TH Kim Đồng', district: districtId, classes: ['6B'], startsOn: '2026-11-02' },
-      { code: 'DH03', name: 'Trường PTDTBT Đăk Long', district: districtId, classes: ['8C'], startsOn: '2026-09-07' },
-      { code: 'NH01', name: 'Trường THCS Nguyễn Du', district: otherDistrictId, classes: ['9A'], startsOn: '2026-11-02' },
+      {
+        code: 'DH01',
+        name: 'Trường THCS Lê Quý Đôn',
+        district: districtId,
+        classes: ['6A', '7A'],
+        startsOn: '2026-11-02',
+      },
+      {
+        code: 'DH02',
+        name: 'Trường TH Kim Đồng',
+        district: districtId,
+        classes: ['6B'],
+        startsOn: '2026-11-02',
+      },
+      {
+        code: 'DH03',
+        name: 'Trường PTDTBT Đăk Long',
+        district: districtId,
+        classes: ['8C'],
+        startsOn: '2026-09-07',
+      },
+      {
+        code: 'NH01',
+        name: 'Trường THCS Nguyễn Du',
+        district: otherDistrictId,
+        classes: ['9A'],
+        startsOn: '2026-11-02',
+      },
     ];
     let i = 0;
     for (const p of plan) {
-      const s = await admin.post('/schools', { districtId: p.district, code: p.code, name: p.name, schoolDays: [1, 2, 3, 4, 5], holidays: [HOLIDAY], startsOn: p.startsOn });
+      const s = await admin.post('/schools', {
+        districtId: p.district,
+        code: p.code,
+        name: p.name,
+        schoolDays: [1, 2, 3, 4, 5],
+        holidays: [HOLIDAY],
+        startsOn: p.startsOn,
+      });
       if (s.status !== 201) throw new Error(`school ${p.code}: ${s.status} ${JSON.stringify(s.body)}`);
       const classes = [];
-      for (const c of p.classes) classes.push((await admin.post(`/schools/${s.body.id}/classes`, { name: c })).body);
+      for (const c of p.classes)
+        classes.push((await admin.post(`/schools/${s.body.id}/classes`, { name: c })).body);
       schools.push({ id: s.body.id, code: p.code, name: p.name, classes, startsOn: p.startsOn });
       for (const c of classes) {
         for (let n = 0; n < 6; n++, i++) {
-          const st = await server.directory.createStudent({ schoolId: s.body.id, classId: c.id, studentCode: `${p.code}-${c.name}-${n}`, name: `${NAMES[i % NAMES.length]} ${n}` });
-          kids.push({ id: st.id, i, name: st.name, schoolId: s.body.id, classId: c.id, periods: [{ schoolId: s.body.id, classId: c.id, from: '0000-01-01', to: '9999-12-31' }] });
+          const st = await server.directory.createStudent({
+            schoolId: s.body.id,
+            classId: c.id,
+            studentCode: `${p.code}-${c.name}-${n}`,
+            name: `${NAMES[i % NAMES.length]} ${n}`,
+          });
+          kids.push({
+            id: st.id,
+            i,
+            name: st.name,
+            schoolId: s.body.id,
+            classId: c.id,
+            periods: [{ schoolId: s.body.id, classId: c.id, from: '0000-01-01', to: '9999-12-31' }],
+          });
         }
       }
     }
@@ -99,7 +160,15 @@ describe('reports: a district’s school days, revisions, exports', () => {
       if (kid.schoolId === schools[2]!.id) continue;
       MONTH_DAYS.forEach((d, k) => {
         const st = pattern(kid.i, k);
-        if (st) rows.push([kid.id, d, kid.schoolId, kid.classId, st, st === 'late' ? `${d}T07:20:00+07:00` : st === 'present' ? `${d}T06:50:00+07:00` : null]);
+        if (st)
+          rows.push([
+            kid.id,
+            d,
+            kid.schoolId,
+            kid.classId,
+            st,
+            st === 'late' ? `${d}T07:20:00+07:00` : st === 'present' ? `${d}T06:50:00+07:00` : null,
+          ]);
       });
     }
     await db.query(
@@ -151,13 +220,26 @@ describe('reports: a district’s school days, revisions, exports', () => {
       expect(rep.body).toMatchObject({ schoolDay: false, totals: { absent: 0, excused: 0, pending: 0 } });
     }
     // A student created through the API today is not enrolled on earlier days.
-    const fresh = await admin.post('/students', { classId: school.classes[0]!.id, studentCode: 'DH01-NEW', name: 'Y Nhí' });
+    const fresh = await admin.post('/students', {
+      classId: school.classes[0]!.id,
+      studentCode: 'DH01-NEW',
+      name: 'Y Nhí',
+    });
     expect(fresh.status).toBe(201);
     const before = await admin.get(`/schools/${school.id}/attendance?date=2026-11-26`);
     expect(before.body.map((r: { studentId: string }) => r.studentId)).not.toContain(fresh.body.id);
     const today = await admin.get(`/schools/${school.id}/attendance?date=2026-11-27`);
     expect(today.body.map((r: { studentId: string }) => r.studentId)).toContain(fresh.body.id);
-    kids.push({ id: fresh.body.id, i: 999, name: 'Y Nhí', schoolId: school.id, classId: school.classes[0]!.id, periods: [{ schoolId: school.id, classId: school.classes[0]!.id, from: '2026-11-27', to: '9999-12-31' }] });
+    kids.push({
+      id: fresh.body.id,
+      i: 999,
+      name: 'Y Nhí',
+      schoolId: school.id,
+      classId: school.classes[0]!.id,
+      periods: [
+        { schoolId: school.id, classId: school.classes[0]!.id, from: '2026-11-27', to: '9999-12-31' },
+      ],
+    });
     overrides.set(`${fresh.body.id}/2026-11-27`, 'absent');
   });
 
@@ -193,16 +275,34 @@ describe('reports: a district’s school days, revisions, exports', () => {
       const r = await admin.get(`/schools/${a.id}/reports/daily?date=${d}`);
       expect(r.status).toBe(200);
       expect(r.body.totals).toEqual(expectedDay(a.id, d));
-      for (const c of a.classes) expect(r.body.classes.find((x: { classId: string }) => x.classId === c.id)).toMatchObject({ name: c.name, ...expectedDay(a.id, d, c.id) });
-      const absent = kids.filter((k) => placeOn(k, d)?.schoolId === a.id && ['absent', 'excused'].includes(statusOn(k, d))).map((k) => k.id).sort();
+      for (const c of a.classes)
+        expect(r.body.classes.find((x: { classId: string }) => x.classId === c.id)).toMatchObject({
+          name: c.name,
+          ...expectedDay(a.id, d, c.id),
+        });
+      const absent = kids
+        .filter((k) => placeOn(k, d)?.schoolId === a.id && ['absent', 'excused'].includes(statusOn(k, d)))
+        .map((k) => k.id)
+        .sort();
       expect(r.body.absentees.map((x: { studentId: string }) => x.studentId).sort()).toEqual(absent);
-      const late = kids.filter((k) => placeOn(k, d)?.schoolId === a.id && statusOn(k, d) === 'late').map((k) => k.id).sort();
+      const late = kids
+        .filter((k) => placeOn(k, d)?.schoolId === a.id && statusOn(k, d) === 'late')
+        .map((k) => k.id)
+        .sort();
       expect(r.body.lateArrivals.map((x: { studentId: string }) => x.studentId).sort()).toEqual(late);
-      expect(r.body.lateArrivals.every((x: { firstIn: string }) => x.firstIn.endsWith('+07:00') && Date.parse(x.firstIn) === Date.parse(`${d}T07:20:00+07:00`))).toBe(true);
+      expect(
+        r.body.lateArrivals.every(
+          (x: { firstIn: string }) =>
+            x.firstIn.endsWith('+07:00') && Date.parse(x.firstIn) === Date.parse(`${d}T07:20:00+07:00`),
+        ),
+      ).toBe(true);
     }
     // The transferred student counts at the new school from the day of the transfer.
     const b = schools[1]!;
-    for (const d of ['2026-11-13', '2026-11-16']) expect((await admin.get(`/schools/${b.id}/reports/daily?date=${d}`)).body.totals).toEqual(expectedDay(b.id, d));
+    for (const d of ['2026-11-13', '2026-11-16'])
+      expect((await admin.get(`/schools/${b.id}/reports/daily?date=${d}`)).body.totals).toEqual(
+        expectedDay(b.id, d),
+      );
   });
 
   it('at the report time the day is made and submitted once; a late-drained tap makes revision 2 and the district sees it amended', async () => {
@@ -210,16 +310,27 @@ describe('reports: a district’s school days, revisions, exports', () => {
     const d = '2026-11-27';
     await setClock(`${d}T08:59:00+07:00`);
     await server.app.get(SchedulerService).runDue();
-    expect((await admin.get(`/schools/${a.id}/reports/daily?date=${d}`)).body).toMatchObject({ revision: null, submittedAt: null });
+    expect((await admin.get(`/schools/${a.id}/reports/daily?date=${d}`)).body).toMatchObject({
+      revision: null,
+      submittedAt: null,
+    });
     await setClock(`${d}T09:00:00+07:00`);
     const ran = await server.app.get(SchedulerService).runDue();
     expect(ran.filter((o) => o.job === 'daily-report' && o.key === `${a.id}:${d}`)).toHaveLength(1);
     expect(await server.app.get(SchedulerService).runDue()).toEqual([]);
     let day = (await admin.get(`/schools/${a.id}/reports/daily?date=${d}`)).body;
-    expect(day).toMatchObject({ revision: 1, submittedRevision: 1, amended: false, submittedAt: `${d}T09:00:00.000+07:00`, totals: expectedDay(a.id, d) });
+    expect(day).toMatchObject({
+      revision: 1,
+      submittedRevision: 1,
+      amended: false,
+      submittedAt: `${d}T09:00:00.000+07:00`,
+      totals: expectedDay(a.id, d),
+    });
 
     // A gateway drains its backlog at 10:15: a 07:40 tap of a student marked absent.
-    const absentKid = kids.find((k) => placeOn(k, d)?.schoolId === a.id && statusOn(k, d) === 'absent' && k.i !== 999)!;
+    const absentKid = kids.find(
+      (k) => placeOn(k, d)?.schoolId === a.id && statusOn(k, d) === 'absent' && k.i !== 999,
+    )!;
     const card = `em4100:40:04${String(absentKid.i).padStart(8, '0')}`;
     await server.directory.enrolCard({ schoolId: a.id, studentId: absentKid.id, card });
     const creds = await server.devices.register(a.id, 'Cổng chính');
@@ -236,13 +347,21 @@ describe('reports: a district’s school days, revisions, exports', () => {
     const ran2 = await server.app.get(SchedulerService).runDue();
     expect(ran2).toContainEqual({ job: 'report-amend', key: '*', result: { amended: 1 } });
     day = (await admin.get(`/schools/${a.id}/reports/daily?date=${d}`)).body;
-    expect(day).toMatchObject({ revision: 2, submittedRevision: 1, amended: true, amendedAt: `${d}T10:15:00.000+07:00`, totals: expectedDay(a.id, d) });
+    expect(day).toMatchObject({
+      revision: 2,
+      submittedRevision: 1,
+      amended: true,
+      amendedAt: `${d}T10:15:00.000+07:00`,
+      totals: expectedDay(a.id, d),
+    });
     const revs = (await admin.get(`/schools/${a.id}/reports/daily/revisions?date=${d}`)).body;
     expect(revs.map((r: { revision: number; cause: string }) => [r.revision, r.cause])).toEqual([
       [1, 'scheduled'],
       [2, 'amended'],
     ]);
-    expect(revs[1].changes).toEqual([{ studentId: absentKid.id, name: absentKid.name, from: 'absent', to: 'late' }]);
+    expect(revs[1].changes).toEqual([
+      { studentId: absentKid.id, name: absentKid.name, from: 'absent', to: 'late' },
+    ]);
 
     const district = (await admin.get(`/districts/${districtId}/reports/daily?date=${d}`)).body;
     const row = district.schools.find((s: { schoolId: string }) => s.schoolId === a.id);
@@ -253,15 +372,24 @@ describe('reports: a district’s school days, revisions, exports', () => {
   it('a teacher’s excuse of an earlier day amends that day’s submitted report, and only that day', async () => {
     const a = schools[0]!;
     const d = '2026-11-26';
-    expect((await admin.post(`/schools/${a.id}/reports/daily/submit`, { date: d })).body).toMatchObject({ revision: 1, submittedRevision: 1 });
+    expect((await admin.post(`/schools/${a.id}/reports/daily/submit`, { date: d })).body).toMatchObject({
+      revision: 1,
+      submittedRevision: 1,
+    });
     const kid = kids.find((k) => placeOn(k, d)?.schoolId === a.id && statusOn(k, d) === 'absent')!;
-    const put = await admin.put(`/students/${kid.id}/attendance/${d}`, { status: 'excused', reason: 'ốm, mẹ xin phép' });
+    const put = await admin.put(`/students/${kid.id}/attendance/${d}`, {
+      status: 'excused',
+      reason: 'ốm, mẹ xin phép',
+    });
     expect(put.status).toBe(200);
     overrides.set(`${kid.id}/${d}`, 'excused');
     await server.app.get(SchedulerService).runDue();
     const day = (await admin.get(`/schools/${a.id}/reports/daily?date=${d}`)).body;
     expect(day).toMatchObject({ revision: 2, amended: true, totals: expectedDay(a.id, d) });
-    expect(day.absentees.find((x: { studentId: string }) => x.studentId === kid.id)).toMatchObject({ status: 'excused', reason: 'ốm, mẹ xin phép' });
+    expect(day.absentees.find((x: { studentId: string }) => x.studentId === kid.id)).toMatchObject({
+      status: 'excused',
+      reason: 'ốm, mẹ xin phép',
+    });
     expect((await admin.get(`/schools/${a.id}/reports/daily?date=2026-11-27`)).body.revision).toBe(2);
   });
 
@@ -271,22 +399,49 @@ describe('reports: a district’s school days, revisions, exports', () => {
     expect(r.status).toBe(200);
     const mine = schools.filter((s) => s !== schools[3]);
     // The scheduler ran at 09:00 for every school; each was submitted.
-    for (const s of mine) expect(r.body.schools.find((x: { schoolId: string }) => x.schoolId === s.id)).toMatchObject({ name: s.name, ...expectedDay(s.id, d), submittedAt: `${d}T09:00:00.000+07:00` });
-    const sum = (k: 'enrolled' | 'present' | 'late' | 'absent' | 'excused') => mine.reduce((a, s) => a + expectedDay(s.id, d)[k], 0);
-    expect(r.body.totals).toMatchObject({ schools: 3, submitted: 3, missing: 0, enrolled: sum('enrolled'), present: sum('present'), late: sum('late'), absent: sum('absent'), excused: sum('excused') });
+    for (const s of mine)
+      expect(r.body.schools.find((x: { schoolId: string }) => x.schoolId === s.id)).toMatchObject({
+        name: s.name,
+        ...expectedDay(s.id, d),
+        submittedAt: `${d}T09:00:00.000+07:00`,
+      });
+    const sum = (k: 'enrolled' | 'present' | 'late' | 'absent' | 'excused') =>
+      mine.reduce((a, s) => a + expectedDay(s.id, d)[k], 0);
+    expect(r.body.totals).toMatchObject({
+      schools: 3,
+      submitted: 3,
+      missing: 0,
+      enrolled: sum('enrolled'),
+      present: sum('present'),
+      late: sum('late'),
+      absent: sum('absent'),
+      excused: sum('excused'),
+    });
 
     // A day nobody submitted: every school with a school day is missing.
     const past = await admin.get(`/districts/${districtId}/reports/daily?date=2026-11-25`);
-    expect(past.body.missing.map((m: { schoolId: string }) => m.schoolId).sort()).toEqual(mine.map((s) => s.id).sort());
-    expect(past.body.totals).toMatchObject({ submitted: 0, missing: 3, absent: mine.reduce((a, s) => a + expectedDay(s.id, '2026-11-25').absent, 0) });
+    expect(past.body.missing.map((m: { schoolId: string }) => m.schoolId).sort()).toEqual(
+      mine.map((s) => s.id).sort(),
+    );
+    expect(past.body.totals).toMatchObject({
+      submitted: 0,
+      missing: 3,
+      absent: mine.reduce((a, s) => a + expectedDay(s.id, '2026-11-25').absent, 0),
+    });
 
     const p = await admin.get(`/reports/daily?date=${d}`);
     expect(p.status).toBe(200);
-    expect(p.body.districts.map((x: { districtId: string; schools: number }) => [x.districtId, x.schools])).toEqual([
+    expect(
+      p.body.districts.map((x: { districtId: string; schools: number }) => [x.districtId, x.schools]),
+    ).toEqual([
       [districtId, 3],
       [otherDistrictId, 1],
     ]);
-    expect(p.body.totals).toMatchObject({ schools: 4, submitted: 4, enrolled: schools.reduce((a, s) => a + expectedDay(s.id, d).enrolled, 0) });
+    expect(p.body.totals).toMatchObject({
+      schools: 4,
+      submitted: 4,
+      enrolled: schools.reduce((a, s) => a + expectedDay(s.id, d).enrolled, 0),
+    });
   });
 
   it('period reports: days, present, late, absent (excused apart), rate, chronic, and the promotion flag', async () => {
@@ -298,7 +453,13 @@ describe('reports: a district’s school days, revisions, exports', () => {
       for (const d of days) {
         const p = placeOn(kid, d);
         const school = schools.find((s) => s.id === schoolId)!;
-        if (!p || p.schoolId !== schoolId || (classId && p.classId !== classId) || !isSchoolDay(d, school.startsOn)) continue;
+        if (
+          !p ||
+          p.schoolId !== schoolId ||
+          (classId && p.classId !== classId) ||
+          !isSchoolDay(d, school.startsOn)
+        )
+          continue;
         c.days += 1;
         const st = statusOn(kid, d);
         if (st === 'present') c.present += 1;
@@ -332,22 +493,35 @@ describe('reports: a district’s school days, revisions, exports', () => {
     const cls = await admin.get(`/classes/${c.classes[0]!.id}/reports/period?from=${from}&to=${to}`);
     expect(cls.status).toBe(200);
     let yearDays = 0;
-    for (let t = Date.parse('2026-09-07T00:00:00Z'); t <= Date.parse(`${to}T00:00:00Z`); t += 86_400_000) if (isSchoolDay(new Date(t).toISOString().slice(0, 10), c.startsOn)) yearDays += 1;
+    for (let t = Date.parse('2026-09-07T00:00:00Z'); t <= Date.parse(`${to}T00:00:00Z`); t += 86_400_000)
+      if (isSchoolDay(new Date(t).toISOString().slice(0, 10), c.startsOn)) yearDays += 1;
     expect(yearDays).toBeGreaterThan(45);
-    for (const row of cls.body.rows) expect(row).toMatchObject({ chronic: true, absentInSchoolYear: yearDays, promotionAtRisk: true, attendanceRate: 0 });
+    for (const row of cls.body.rows)
+      expect(row).toMatchObject({
+        chronic: true,
+        absentInSchoolYear: yearDays,
+        promotionAtRisk: true,
+        attendanceRate: 0,
+      });
     const a = schools[0]!;
     const cls6a = (await admin.get(`/classes/${a.classes[0]!.id}/reports/period?from=${from}&to=${to}`)).body;
     for (const kid of kids.filter((k) => k.periods.some((p) => p.classId === a.classes[0]!.id))) {
       const e = perStudent(kid, a.id, a.classes[0]!.id);
       if (!e.days) continue;
-      expect(cls6a.rows.find((x: { id: string }) => x.id === kid.id)).toMatchObject({ ...e, chronic: (e.absentExcused + e.absentUnexcused) * 10 >= e.days, promotionAtRisk: false });
+      expect(cls6a.rows.find((x: { id: string }) => x.id === kid.id)).toMatchObject({
+        ...e,
+        chronic: (e.absentExcused + e.absentUnexcused) * 10 >= e.days,
+        promotionAtRisk: false,
+      });
     }
   });
 
   it('exports: XLSX and CSV parse back with Vietnamese text and numbers as numbers; exports are audited', async () => {
     const a = schools[0]!;
     const d = '2026-11-27';
-    const res = await fetch(`${server.httpUrl}/api/v1/schools/${a.id}/reports/daily?date=${d}&format=xlsx`, { headers: { authorization: `Bearer ${admin.token}` } });
+    const res = await fetch(`${server.httpUrl}/api/v1/schools/${a.id}/reports/daily?date=${d}&format=xlsx`, {
+      headers: { authorization: `Bearer ${admin.token}` },
+    });
     expect(res.status).toBe(200);
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.load(Buffer.from(await res.arrayBuffer()) as unknown as ArrayBuffer);
@@ -357,11 +531,23 @@ describe('reports: a district’s school days, revisions, exports', () => {
     expect(ws.views[0]).toMatchObject({ state: 'frozen', ySplit: 2 });
     const total = expectedDay(a.id, d);
     const schoolRow = ws.getRows(3, ws.rowCount - 2)!.find((r) => r.getCell(1).value === 'Toàn trường')!;
-    expect([3, 4, 5, 6, 7].map((n) => schoolRow.getCell(n).value)).toEqual([total.enrolled, total.present, total.late, total.absent, total.excused]);
-    const names = ws.getRows(3, ws.rowCount - 2)!.map((r) => r.getCell(9).value).filter(Boolean);
+    expect([3, 4, 5, 6, 7].map((n) => schoolRow.getCell(n).value)).toEqual([
+      total.enrolled,
+      total.present,
+      total.late,
+      total.absent,
+      total.excused,
+    ]);
+    const names = ws
+      .getRows(3, ws.rowCount - 2)!
+      .map((r) => r.getCell(9).value)
+      .filter(Boolean);
     expect(names.length).toBe(total.absent + total.excused + total.late);
 
-    const csv = await fetch(`${server.httpUrl}/api/v1/districts/${districtId}/reports/daily?date=${d}&format=csv`, { headers: { authorization: `Bearer ${admin.token}` } });
+    const csv = await fetch(
+      `${server.httpUrl}/api/v1/districts/${districtId}/reports/daily?date=${d}&format=csv`,
+      { headers: { authorization: `Bearer ${admin.token}` } },
+    );
     expect(csv.headers.get('content-type')).toMatch(/^text\/csv; charset=utf-8/);
     const bytes = Buffer.from(await csv.arrayBuffer());
     expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
@@ -372,33 +558,53 @@ describe('reports: a district’s school days, revisions, exports', () => {
     expect(Number(line[2])).toBe(total.enrolled);
     expect(Number(line[5])).toBe(total.absent);
 
-    const audit = await db.query<{ action: string }>(`SELECT action FROM audit_log WHERE action = 'export.daily_report' AND entity_id = $1`, [a.id]);
+    const audit = await db.query<{ action: string }>(
+      `SELECT action FROM audit_log WHERE action = 'export.daily_report' AND entity_id = $1`,
+      [a.id],
+    );
     expect(audit).toHaveLength(1);
   });
 
   describeWithPdftotext('PDF (text extracted with pdftotext from poppler-utils)', () => {
-  it('a school’s day has the school’s name and totals', async () => {
-    const a = schools[0]!;
-    const d = '2026-11-27';
-    const res = await fetch(`${server.httpUrl}/api/v1/schools/${a.id}/reports/daily?date=${d}&format=pdf`, { headers: { authorization: `Bearer ${admin.token}` } });
-    expect(res.headers.get('content-type')).toBe('application/pdf');
-    const dir = mkdtempSync(path.join(tmpdir(), 'report-pdf-'));
-    const file = path.join(dir, 'day.pdf');
-    writeFileSync(file, Buffer.from(await res.arrayBuffer()));
-    const text = execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' }).normalize('NFC');
-    expect(text).toContain(a.name.toUpperCase());
-    expect(text).toContain('Ngày 27/11/2026');
-    const t = expectedDay(a.id, d);
-    expect(text).toMatch(new RegExp(`Toàn trường\\s+${t.enrolled}\\s+${t.present}\\s+${t.late}\\s+${t.absent}\\s+${t.excused}`));
-  });
+    it('a school’s day has the school’s name and totals', async () => {
+      const a = schools[0]!;
+      const d = '2026-11-27';
+      const res = await fetch(`${server.httpUrl}/api/v1/schools/${a.id}/reports/daily?date=${d}&format=pdf`, {
+        headers: { authorization: `Bearer ${admin.token}` },
+      });
+      expect(res.headers.get('content-type')).toBe('application/pdf');
+      const dir = mkdtempSync(path.join(tmpdir(), 'report-pdf-'));
+      const file = path.join(dir, 'day.pdf');
+      writeFileSync(file, Buffer.from(await res.arrayBuffer()));
+      const text = execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' }).normalize('NFC');
+      expect(text).toContain(a.name.toUpperCase());
+      expect(text).toContain('Ngày 27/11/2026');
+      const t = expectedDay(a.id, d);
+      expect(text).toMatch(
+        new RegExp(
+          `Toàn trường\\s+${t.enrolled}\\s+${t.present}\\s+${t.late}\\s+${t.absent}\\s+${t.excused}`,
+        ),
+      );
+    });
   });
 
   it('scope and bad input: a teacher sees their class; another district 404; bad dates and ids 4xx', async () => {
     const a = schools[0]!;
     const d = '2026-11-27';
     const pw = 'rep0rts-Teacher-pw!';
-    await admin.post('/users', { username: 'gv.reports', password: pw, role: 'teacher', schoolId: a.id, classIds: [a.classes[1]!.id] });
-    await admin.post('/users', { username: 'pgd.ngochoi', password: pw, role: 'district', districtId: otherDistrictId });
+    await admin.post('/users', {
+      username: 'gv.reports',
+      password: pw,
+      role: 'teacher',
+      schoolId: a.id,
+      classIds: [a.classes[1]!.id],
+    });
+    await admin.post('/users', {
+      username: 'pgd.ngochoi',
+      password: pw,
+      role: 'district',
+      districtId: otherDistrictId,
+    });
     const teacher = await login(server, 'gv.reports', pw);
     const t = await teacher.get(`/schools/${a.id}/reports/daily?date=${d}`);
     expect(t.status).toBe(200);
@@ -408,10 +614,15 @@ describe('reports: a district’s school days, revisions, exports', () => {
     const other = await login(server, 'pgd.ngochoi', pw);
     expect((await other.get(`/districts/${districtId}/reports/daily?date=${d}`)).status).toBe(404);
     expect((await other.get(`/reports/daily?date=${d}`)).status).toBe(403);
-    for (const q of ['date=2026-13-01', 'date=27/11/2026', '', `date=${d}&format=doc`]) expect((await admin.get(`/districts/${districtId}/reports/daily?${q}`)).status).toBe(400);
-    expect((await admin.get(`/districts/${districtId}/reports/period?from=2026-11-27&to=2026-11-01`)).status).toBe(400);
+    for (const q of ['date=2026-13-01', 'date=27/11/2026', '', `date=${d}&format=doc`])
+      expect((await admin.get(`/districts/${districtId}/reports/daily?${q}`)).status).toBe(400);
+    expect(
+      (await admin.get(`/districts/${districtId}/reports/period?from=2026-11-27&to=2026-11-01`)).status,
+    ).toBe(400);
     expect((await admin.get(`/schools/not-a-uuid/reports/daily?date=${d}`)).status).toBeLessThan(500);
-    expect((await admin.post(`/schools/${a.id}/reports/daily/submit`, { date: '2026-12-25' })).status).toBe(400);
+    expect((await admin.post(`/schools/${a.id}/reports/daily/submit`, { date: '2026-12-25' })).status).toBe(
+      400,
+    );
     expect((await admin.post(`/schools/${a.id}/reports/daily/submit`, { date: HOLIDAY })).status).toBe(400);
   });
 });

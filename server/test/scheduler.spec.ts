@@ -23,7 +23,8 @@ describe('scheduler: absence marking once across replicas', () => {
     b = await startTestServer({ schedulerIntervalMs: 0, serverId: 'replica-b' }, { clock, db: a.db });
     db = a.app.get(Database);
     school = await seedSchool(a.directory, 4);
-    for (const s of school.students) await a.directory.addGuardian(s.id, { name: 'Y Hơn', phone: '0912345678', channels: ['sms'] });
+    for (const s of school.students)
+      await a.directory.addGuardian(s.id, { name: 'Y Hơn', phone: '0912345678', channels: ['sms'] });
     const creds = await a.devices.register(school.schoolId, 'Cổng chính');
     gw = await TestGateway.connect(a.mqttUrl, school.schoolId, creds.gatewayId, creds.mqttPassword);
     const tap = gw.tap(school.students[0]!.card, '2026-11-23T06:50:00+07:00', { direction: 'in' });
@@ -36,10 +37,26 @@ describe('scheduler: absence marking once across replicas', () => {
     await a?.stop();
   });
 
-  const tick = async () => (await Promise.all([a, b].map((s) => s.app.get(SchedulerService).runDue()))).map((r) => r.filter((o) => o.job === 'absence' && o.key.startsWith(school.schoolId)));
+  const tick = async () =>
+    (await Promise.all([a, b].map((s) => s.app.get(SchedulerService).runDue()))).map((r) =>
+      r.filter((o) => o.job === 'absence' && o.key.startsWith(school.schoolId)),
+    );
   const statuses = async () =>
-    (await db.query<{ status: string; n: string }>(`SELECT status, count(*) AS n FROM attendance_days WHERE school_id = $1 AND date = '2026-11-23' GROUP BY status ORDER BY status`, [school.schoolId])).map((r) => `${r.status}:${r.n}`);
-  const absentOutbox = async () => Number((await db.query<{ n: string }>(`SELECT count(*) AS n FROM notification_outbox o JOIN students s ON s.id = o.student_id WHERE s.school_id = $1 AND o.event = 'absent'`, [school.schoolId]))[0]!.n);
+    (
+      await db.query<{ status: string; n: string }>(
+        `SELECT status, count(*) AS n FROM attendance_days WHERE school_id = $1 AND date = '2026-11-23' GROUP BY status ORDER BY status`,
+        [school.schoolId],
+      )
+    ).map((r) => `${r.status}:${r.n}`);
+  const absentOutbox = async () =>
+    Number(
+      (
+        await db.query<{ n: string }>(
+          `SELECT count(*) AS n FROM notification_outbox o JOIN students s ON s.id = o.student_id WHERE s.school_id = $1 AND o.event = 'absent'`,
+          [school.schoolId],
+        )
+      )[0]!.n,
+    );
 
   it('does nothing before the cut-off (08:59)', async () => {
     expect((await tick()).flat()).toEqual([]);
@@ -53,7 +70,10 @@ describe('scheduler: absence marking once across replicas', () => {
     expect([...ranA!, ...ranB!][0]!.result).toEqual({ absent: 3, notifications: 3 });
     expect(await statuses()).toEqual(['absent:3', 'present:1']);
     expect(await absentOutbox()).toBe(3);
-    const runs = await db.query<{ server_id: string }>(`SELECT server_id FROM job_runs WHERE job = 'absence' AND key = $1`, [`${school.schoolId}:2026-11-23`]);
+    const runs = await db.query<{ server_id: string }>(
+      `SELECT server_id FROM job_runs WHERE job = 'absence' AND key = $1`,
+      [`${school.schoolId}:2026-11-23`],
+    );
     expect(runs).toHaveLength(1);
 
     clock.set('2026-11-23T10:00:00+07:00');
@@ -65,7 +85,10 @@ describe('scheduler: absence marking once across replicas', () => {
     const tap = gw.tap(school.students[1]!.card, '2026-11-23T09:30:00+07:00', { direction: 'in' });
     await gw.publish([tap]);
     await gw.waitAcked([tap.id]);
-    const [row] = await db.query<{ status: string }>(`SELECT status FROM attendance_days WHERE student_id = $1 AND date = '2026-11-23'`, [school.students[1]!.id]);
+    const [row] = await db.query<{ status: string }>(
+      `SELECT status FROM attendance_days WHERE student_id = $1 AND date = '2026-11-23'`,
+      [school.students[1]!.id],
+    );
     expect(row!.status).toBe('late');
   });
 

@@ -39,7 +39,12 @@ describe('gateway secret rotation', () => {
 
     const rot = await admin.post(`/devices/${gatewayId}/secret`, { graceSeconds: 600 });
     expect(rot.status).toBe(201);
-    const body = rot.body as { mqttPassword: string; previousSecretValidUntil: string; sentToGateway: boolean; mqttUsername: string };
+    const body = rot.body as {
+      mqttPassword: string;
+      previousSecretValidUntil: string;
+      sentToGateway: boolean;
+      mqttUsername: string;
+    };
     expect(body.mqttUsername).toBe(gatewayId);
     expect(body.mqttPassword).not.toBe(oldSecret);
     expect(body.sentToGateway).toBe(true);
@@ -61,14 +66,21 @@ describe('gateway secret rotation', () => {
     await before.close();
 
     clock.advance(601_000);
-    await expect(mqtt.connectAsync(server.mqttUrl, { username: gatewayId, password: oldSecret, reconnectPeriod: 0 })).rejects.toThrow(/Not authorized|Bad username/i);
+    await expect(
+      mqtt.connectAsync(server.mqttUrl, { username: gatewayId, password: oldSecret, reconnectPeriod: 0 }),
+    ).rejects.toThrow(/Not authorized|Bad username/i);
     expect(await server.devices.authenticate(gatewayId, body.mqttPassword)).not.toBeNull();
     await after.close();
 
     const db = server.app.get(Database);
-    const rows = await db.query<{ n: string }>('SELECT count(*) AS n FROM taps WHERE id = ANY($1::uuid[])', [[t1.id, t2.id, t3.id]]);
+    const rows = await db.query<{ n: string }>('SELECT count(*) AS n FROM taps WHERE id = ANY($1::uuid[])', [
+      [t1.id, t2.id, t3.id],
+    ]);
     expect(rows[0]!.n).toBe('3');
-    const audit = await db.query<{ details: Record<string, unknown> }>(`SELECT details FROM audit_log WHERE action = 'device.rotate_secret' AND entity_id = $1`, [gatewayId]);
+    const audit = await db.query<{ details: Record<string, unknown> }>(
+      `SELECT details FROM audit_log WHERE action = 'device.rotate_secret' AND entity_id = $1`,
+      [gatewayId],
+    );
     expect(audit).toHaveLength(1);
     expect(JSON.stringify(audit[0]!.details)).not.toContain(body.mqttPassword);
   });

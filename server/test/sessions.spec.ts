@@ -41,8 +41,15 @@ describe('sessions: access tokens, rotating refresh tokens, revocation', () => {
     return r.body;
   }
   /** A socket that joined the school room, and a promise of its disconnection reason. */
-  async function liveSocket(token: string, schoolId: string): Promise<{ socket: Socket; closed: Promise<string> }> {
-    const socket = ioClient(server.httpUrl, { transports: ['websocket'], reconnection: false, auth: { token } });
+  async function liveSocket(
+    token: string,
+    schoolId: string,
+  ): Promise<{ socket: Socket; closed: Promise<string> }> {
+    const socket = ioClient(server.httpUrl, {
+      transports: ['websocket'],
+      reconnection: false,
+      auth: { token },
+    });
     const closed = new Promise<string>((resolve) => socket.on('disconnect', (reason) => resolve(reason)));
     expect(await socket.timeout(5000).emitWithAck('join', { schoolId })).toMatchObject({ ok: true });
     return { socket, closed };
@@ -52,7 +59,12 @@ describe('sessions: access tokens, rotating refresh tokens, revocation', () => {
     server = await startTestServer({ jwtSecret: SECRET }, { clock });
     admin = await asAdmin(server);
     a = await seedSchool(server.directory, 2);
-    await admin.post('/users', { username: 'hieu.truong', password: 'Hiệu-trưởng-2026!', role: 'school', schoolId: a.schoolId });
+    await admin.post('/users', {
+      username: 'hieu.truong',
+      password: 'Hiệu-trưởng-2026!',
+      role: 'school',
+      schoolId: a.schoolId,
+    });
   });
   afterAll(async () => {
     await server?.stop();
@@ -61,17 +73,29 @@ describe('sessions: access tokens, rotating refresh tokens, revocation', () => {
   it('login answers a ≤ 15-minute HS256 access token with iss, aud, sid, and an opaque refresh token stored hashed', async () => {
     const pair = await signIn('hieu.truong', 'Hiệu-trưởng-2026!');
     expect(pair.expiresIn).toBe(900);
-    const header = JSON.parse(Buffer.from(pair.accessToken.split('.')[0]!, 'base64url').toString()) as { alg: string };
+    const header = JSON.parse(Buffer.from(pair.accessToken.split('.')[0]!, 'base64url').toString()) as {
+      alg: string;
+    };
     expect(header.alg).toBe('HS256');
     const c = claimsOf(pair.accessToken);
-    expect(c).toMatchObject({ iss: 'rfid-attendance', aud: 'rfid-attendance-api', sid: pair.sessionId, role: 'school' });
+    expect(c).toMatchObject({
+      iss: 'rfid-attendance',
+      aud: 'rfid-attendance-api',
+      sid: pair.sessionId,
+      role: 'school',
+    });
     expect((c.exp as number) - (c.iat as number)).toBe(900);
     expect(c.iat).toBe(Math.floor(clock.now().getTime() / 1000));
     const db = server.app.get(Database);
-    const stored = await db.query<{ token_hash: Buffer }>('SELECT token_hash FROM refresh_tokens t JOIN user_sessions s ON s.id = t.session_id WHERE s.id = $1', [pair.sessionId]);
+    const stored = await db.query<{ token_hash: Buffer }>(
+      'SELECT token_hash FROM refresh_tokens t JOIN user_sessions s ON s.id = t.session_id WHERE s.id = $1',
+      [pair.sessionId],
+    );
     expect(stored).toHaveLength(1);
     expect(stored[0]!.token_hash.equals(createHash('sha256').update(pair.refreshToken).digest())).toBe(true);
-    const dump = JSON.stringify(await db.query('SELECT * FROM refresh_tokens')) + JSON.stringify(await db.query('SELECT * FROM user_sessions'));
+    const dump =
+      JSON.stringify(await db.query('SELECT * FROM refresh_tokens')) +
+      JSON.stringify(await db.query('SELECT * FROM user_sessions'));
     expect(dump).not.toContain(pair.refreshToken);
   });
 
@@ -123,7 +147,11 @@ describe('sessions: access tokens, rotating refresh tokens, revocation', () => {
     expect(replay.status).toBe(401);
     expect((await anon().post('/auth/refresh', { refreshToken: third.refreshToken })).status).toBe(401);
     expect((await as(third.accessToken).get('/auth/me')).status).toBe(401);
-    const [audit] = await server.app.get(Database).query<{ details: { reason: string } }>(`SELECT details FROM audit_log WHERE action = 'session.revoke' ORDER BY id DESC LIMIT 1`);
+    const [audit] = await server.app
+      .get(Database)
+      .query<{ details: { reason: string } }>(
+        `SELECT details FROM audit_log WHERE action = 'session.revoke' ORDER BY id DESC LIMIT 1`,
+      );
     expect(audit!.details.reason).toBe('refresh_reuse');
     expect((await anon().post('/auth/refresh', { refreshToken: 'x'.repeat(43) })).status).toBe(401);
     expect((await anon().post('/auth/refresh', {})).status).toBe(400);
@@ -145,7 +173,9 @@ describe('sessions: access tokens, rotating refresh tokens, revocation', () => {
     const live = await liveSocket(phone.accessToken, a.schoolId);
     const other = await liveSocket(laptop.accessToken, a.schoolId);
     const sessions = await as(laptop.accessToken).get<{ id: string; current: boolean }[]>('/auth/sessions');
-    expect(sessions.body.map((s) => s.id)).toEqual(expect.arrayContaining([phone.sessionId, laptop.sessionId]));
+    expect(sessions.body.map((s) => s.id)).toEqual(
+      expect.arrayContaining([phone.sessionId, laptop.sessionId]),
+    );
     expect(sessions.body.find((s) => s.id === laptop.sessionId)!.current).toBe(true);
     expect((await anon().post('/auth/logout', { refreshToken: phone.refreshToken })).status).toBe(204);
     expect(await live.closed).toBe('io server disconnect');
@@ -154,8 +184,17 @@ describe('sessions: access tokens, rotating refresh tokens, revocation', () => {
     expect((await as(laptop.accessToken).get('/auth/me')).status).toBe(200);
     expect(other.socket.connected).toBe(true);
     // Ending one's own session from the list; another user's session is not found.
-    expect((await as(laptop.accessToken).delete(`/auth/sessions/${(await signIn('hieu.truong', 'Hiệu-trưởng-2026!')).sessionId}`)).status).toBe(204);
-    expect((await as(laptop.accessToken).delete(`/auth/sessions/${admin.token ? claimsOf(admin.token).sid : ''}`)).status).toBe(404);
+    expect(
+      (
+        await as(laptop.accessToken).delete(
+          `/auth/sessions/${(await signIn('hieu.truong', 'Hiệu-trưởng-2026!')).sessionId}`,
+        )
+      ).status,
+    ).toBe(204);
+    expect(
+      (await as(laptop.accessToken).delete(`/auth/sessions/${admin.token ? claimsOf(admin.token).sid : ''}`))
+        .status,
+    ).toBe(404);
     expect((await as(laptop.accessToken).delete('/auth/sessions/not-a-uuid')).status).toBe(404);
     // Logout by bearer token alone.
     expect((await as(laptop.accessToken).post('/auth/logout', {})).status).toBe(204);
@@ -165,45 +204,96 @@ describe('sessions: access tokens, rotating refresh tokens, revocation', () => {
   });
 
   it('a role change (PATCH /users/{id}) takes effect on the next request and closes the open socket', async () => {
-    const made = await admin.post('/users', { username: 'co.giao.lan', password: 'Cô-giáo-Lan-6A!', role: 'teacher', classIds: [a.classId] });
+    const made = await admin.post('/users', {
+      username: 'co.giao.lan',
+      password: 'Cô-giáo-Lan-6A!',
+      role: 'teacher',
+      classIds: [a.classId],
+    });
     expect(made.status).toBe(201);
     const staff = await signIn('co.giao.lan', 'Cô-giáo-Lan-6A!');
-    const socket = ioClient(server.httpUrl, { transports: ['websocket'], reconnection: false, auth: { token: staff.accessToken } });
+    const socket = ioClient(server.httpUrl, {
+      transports: ['websocket'],
+      reconnection: false,
+      auth: { token: staff.accessToken },
+    });
     const closed = new Promise<string>((resolve) => socket.on('disconnect', (reason) => resolve(reason)));
-    expect(await socket.timeout(5000).emitWithAck('join', { classId: a.classId })).toMatchObject({ ok: true });
-    expect((await as(staff.accessToken).get(`/schools/${a.schoolId}/attendance?date=2026-11-23`)).status).toBe(200);
+    expect(await socket.timeout(5000).emitWithAck('join', { classId: a.classId })).toMatchObject({
+      ok: true,
+    });
+    expect(
+      (await as(staff.accessToken).get(`/schools/${a.schoolId}/attendance?date=2026-11-23`)).status,
+    ).toBe(200);
     const principal = await signIn('hieu.truong', 'Hiệu-trưởng-2026!');
     // A school user may make the teacher a school user of their own school, not of another.
     const b = await seedSchool(server.directory, 1);
-    expect((await as(principal.accessToken).patch(`/users/${made.body.id}`, { role: 'school', schoolId: b.schoolId })).status).toBe(404);
-    expect((await as(principal.accessToken).patch(`/users/${made.body.id}`, { role: 'admin' })).status).toBe(403);
-    expect((await as(principal.accessToken).patch(`/users/${made.body.id}`, { role: 'nobody' })).status).toBe(400);
-    expect((await as(staff.accessToken).patch(`/users/${made.body.id}`, { role: 'school', schoolId: a.schoolId })).status).toBe(403);
+    expect(
+      (
+        await as(principal.accessToken).patch(`/users/${made.body.id}`, {
+          role: 'school',
+          schoolId: b.schoolId,
+        })
+      ).status,
+    ).toBe(404);
+    expect((await as(principal.accessToken).patch(`/users/${made.body.id}`, { role: 'admin' })).status).toBe(
+      403,
+    );
+    expect((await as(principal.accessToken).patch(`/users/${made.body.id}`, { role: 'nobody' })).status).toBe(
+      400,
+    );
+    expect(
+      (await as(staff.accessToken).patch(`/users/${made.body.id}`, { role: 'school', schoolId: a.schoolId }))
+        .status,
+    ).toBe(403);
     expect(socket.connected).toBe(true);
-    expect((await as(principal.accessToken).patch(`/users/${made.body.id}`, { role: 'parent', studentIds: [a.students[0]!.id] })).status).toBe(204);
+    expect(
+      (
+        await as(principal.accessToken).patch(`/users/${made.body.id}`, {
+          role: 'parent',
+          studentIds: [a.students[0]!.id],
+        })
+      ).status,
+    ).toBe(204);
     expect(await closed).toBe('io server disconnect');
     expect((await as(staff.accessToken).get('/auth/me')).status).toBe(401);
     expect((await anon().post('/auth/refresh', { refreshToken: staff.refreshToken })).status).toBe(401);
     const again = await signIn('co.giao.lan', 'Cô-giáo-Lan-6A!');
-    expect((await as(again.accessToken).get('/auth/me')).body).toMatchObject({ role: 'parent', classIds: [], studentIds: [a.students[0]!.id] });
-    expect((await as(again.accessToken).get(`/schools/${a.schoolId}/attendance?date=2026-11-23`)).status).toBe(200); // partial: own child only
+    expect((await as(again.accessToken).get('/auth/me')).body).toMatchObject({
+      role: 'parent',
+      classIds: [],
+      studentIds: [a.students[0]!.id],
+    });
+    expect(
+      (await as(again.accessToken).get(`/schools/${a.schoolId}/attendance?date=2026-11-23`)).status,
+    ).toBe(200); // partial: own child only
     // A scope change alone also ends the sessions.
-    expect((await admin.patch(`/users/${made.body.id}`, { studentIds: [a.students[1]!.id] })).status).toBe(204);
-    expect((await as(again.accessToken).get('/auth/me')).status).toBe(401);
-    const [audit] = await server.app.get(Database).query<{ details: { from: { role: string }; to: { role: string } } }>(
-      `SELECT details FROM audit_log WHERE action = 'user.update' AND entity_id = $1 AND details ? 'from' ORDER BY id LIMIT 1`,
-      [made.body.id],
+    expect((await admin.patch(`/users/${made.body.id}`, { studentIds: [a.students[1]!.id] })).status).toBe(
+      204,
     );
+    expect((await as(again.accessToken).get('/auth/me')).status).toBe(401);
+    const [audit] = await server.app
+      .get(Database)
+      .query<{ details: { from: { role: string }; to: { role: string } } }>(
+        `SELECT details FROM audit_log WHERE action = 'user.update' AND entity_id = $1 AND details ? 'from' ORDER BY id LIMIT 1`,
+        [made.body.id],
+      );
     expect(audit!.details).toMatchObject({ from: { role: 'teacher' }, to: { role: 'parent' } });
     socket.close();
   });
 
   it('a password change ends the other sessions (an admin’s change ends all); deactivation ends all', async () => {
-    await admin.post('/users', { username: 'ke.toan', password: 'Kế-toán-trường-A', role: 'school', schoolId: a.schoolId });
+    await admin.post('/users', {
+      username: 'ke.toan',
+      password: 'Kế-toán-trường-A',
+      role: 'school',
+      schoolId: a.schoolId,
+    });
     const one = await signIn('ke.toan', 'Kế-toán-trường-A');
     const two = await signIn('ke.toan', 'Kế-toán-trường-A');
     const me = (await as(one.accessToken).get('/auth/me')).body as { userId: string };
-    expect((await as(one.accessToken).patch(`/users/${me.userId}`, { password: 'Mật-khẩu-mới-2026' })).status).toBe(204);
+    expect(
+      (await as(one.accessToken).patch(`/users/${me.userId}`, { password: 'Mật-khẩu-mới-2026' })).status,
+    ).toBe(204);
     expect((await as(one.accessToken).get('/auth/me')).status).toBe(200);
     expect((await as(two.accessToken).get('/auth/me')).status).toBe(401);
     expect((await anon().post('/auth/refresh', { refreshToken: two.refreshToken })).status).toBe(401);
@@ -213,6 +303,8 @@ describe('sessions: access tokens, rotating refresh tokens, revocation', () => {
     expect((await admin.patch(`/users/${me.userId}`, { active: false })).status).toBe(204);
     expect((await as(three.accessToken).get('/auth/me')).status).toBe(401);
     expect((await anon().post('/auth/refresh', { refreshToken: three.refreshToken })).status).toBe(401);
-    expect((await anon().post('/auth/login', { username: 'ke.toan', password: 'Mật-khẩu-khác-2027' })).status).toBe(401);
+    expect(
+      (await anon().post('/auth/login', { username: 'ke.toan', password: 'Mật-khẩu-khác-2027' })).status,
+    ).toBe(401);
   });
 });

@@ -24,7 +24,10 @@ const describeRedis = redisUp ? describe : describe.skip;
 
 const SHARED = { jwtSecret: 'one-secret-for-both-replicas', schedulerIntervalMs: 0 };
 
-async function twoReplicas(config: Record<string, unknown>, clock: ManualClock): Promise<{ db: TestDatabase; a: TestServer; b: TestServer }> {
+async function twoReplicas(
+  config: Record<string, unknown>,
+  clock: ManualClock,
+): Promise<{ db: TestDatabase; a: TestServer; b: TestServer }> {
   const db = await createTestDatabase();
   const a = await startTestServer({ ...SHARED, serverId: 'replica-a', ...config }, { db, clock });
   const b = await startTestServer({ ...SHARED, serverId: 'replica-b', ...config }, { db, clock });
@@ -40,7 +43,12 @@ describe('throttling across two replicas on one PostgreSQL', () => {
     ({ db, a, b } = await twoReplicas({ apiRateLimitPerMinute: 30 }, clock));
     const admin = await asAdmin(a);
     const school = await seedSchool(a.directory, 1);
-    const made = await admin.post('/users', { username: 'thu.ky', password: 'Thư-ký-trường-2026', role: 'school', schoolId: school.schoolId });
+    const made = await admin.post('/users', {
+      username: 'thu.ky',
+      password: 'Thư-ký-trường-2026',
+      role: 'school',
+      schoolId: school.schoolId,
+    });
     if (made.status !== 201) throw new Error(`user not created: ${made.status}`);
   });
   afterAll(async () => {
@@ -48,7 +56,8 @@ describe('throttling across two replicas on one PostgreSQL', () => {
     await b?.stop();
     await db?.drop();
   });
-  const login = (s: TestServer, password: string) => new ApiClient(s.httpUrl, null).post('/auth/login', { username: 'thu.ky', password });
+  const login = (s: TestServer, password: string) =>
+    new ApiClient(s.httpUrl, null).post('/auth/login', { username: 'thu.ky', password });
 
   it('five failed logins spread over both replicas lock the username on both, until the lock runs out', async () => {
     clock.advance(61_000);
@@ -71,7 +80,9 @@ describe('throttling across two replicas on one PostgreSQL', () => {
     const statuses: number[] = [];
     let last: Response | null = null;
     for (let i = 0; i < 30; i++) {
-      last = await fetch(`${(i % 2 ? a : b).httpUrl}/api/v1/auth/me`, { headers: { authorization: `Bearer ${token}` } });
+      last = await fetch(`${(i % 2 ? a : b).httpUrl}/api/v1/auth/me`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
       statuses.push(last.status);
     }
     expect(statuses.slice(0, 29).every((s) => s === 200)).toBe(true);
@@ -80,7 +91,9 @@ describe('throttling across two replicas on one PostgreSQL', () => {
     expect(await last!.json()).toMatchObject({ statusCode: 429, error: 'too_many_requests' });
     expect((await fetch(`${a.httpUrl}/healthz`)).status).toBe(200); // outside the API: not limited
     clock.advance(61_000);
-    expect((await fetch(`${a.httpUrl}/api/v1/auth/me`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200); // a minute later the budget is back
+    expect(
+      (await fetch(`${a.httpUrl}/api/v1/auth/me`, { headers: { authorization: `Bearer ${token}` } })).status,
+    ).toBe(200); // a minute later the budget is back
   });
 });
 
@@ -90,7 +103,14 @@ describeRedis('throttling across two replicas on Redis (REDIS_URL)', () => {
   let a: TestServer;
   let b: TestServer;
   beforeAll(async () => {
-    ({ db, a, b } = await twoReplicas({ apiRateLimitPerMinute: 12, redisUrl: REDIS_URL, throttleKeyPrefix: `test-${randomBytes(4).toString('hex')}` }, clock));
+    ({ db, a, b } = await twoReplicas(
+      {
+        apiRateLimitPerMinute: 12,
+        redisUrl: REDIS_URL,
+        throttleKeyPrefix: `test-${randomBytes(4).toString('hex')}`,
+      },
+      clock,
+    ));
   });
   afterAll(async () => {
     await a?.stop();
@@ -100,10 +120,14 @@ describeRedis('throttling across two replicas on Redis (REDIS_URL)', () => {
 
   it('shares the API budget and the login lock', async () => {
     const anon = (s: TestServer) => new ApiClient(s.httpUrl, null);
-    for (const s of [a, b, a, b, a]) expect((await anon(s).post('/auth/login', { username: 'admin', password: 'sai-mật-khẩu-1' })).status).toBe(401);
+    for (const s of [a, b, a, b, a])
+      expect(
+        (await anon(s).post('/auth/login', { username: 'admin', password: 'sai-mật-khẩu-1' })).status,
+      ).toBe(401);
     expect((await asAdmin(b).catch((e: Error) => e.message)) as string).toMatch(/429/);
     const statuses: number[] = [];
-    for (let i = 0; i < 8; i++) statuses.push((await fetch(`${(i % 2 ? a : b).httpUrl}/api/v1/auth/me`)).status);
+    for (let i = 0; i < 8; i++)
+      statuses.push((await fetch(`${(i % 2 ? a : b).httpUrl}/api/v1/auth/me`)).status);
     expect(statuses.slice(0, 6)).toEqual([401, 401, 401, 401, 401, 401]); // requests 7–12 of the minute
     expect(statuses.slice(6)).toEqual([429, 429]);
   });

@@ -151,4 +151,3 @@ export function isListening(port: number): Promise<boolean> {
     s.once('error', () => done(false));
   });
 }
-

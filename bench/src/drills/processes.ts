@@ -4,6 +4,12 @@
  * TCP proxy that can cut a link. Each child keeps the tail of its output for the failure report.
  */
 export { Child, GATEWAY_CLI, SERVER_MAIN, freePort, isListening, killAllChildren, waitFor } from './child.js';
-export { GatewayProcess, MosquittoProcess, ServerProcess, type GatewayMetricsSnapshot, type ServerProcessOptions } from './service-processes.js';
+export {
+  GatewayProcess,
+  MosquittoProcess,
+  ServerProcess,
+  type GatewayMetricsSnapshot,
+  type ServerProcessOptions,
+} from './service-processes.js';
 export { LinkProxy } from './link-proxy.js';
 export { DrillPostgres } from './drill-postgres.js';

@@ -190,7 +190,8 @@ export class DrillRig {
     for (let s = 0; s < o.schools; s++) {
       // An ADMS school's terminals all push to one port its gateway listens on (kept across restarts).
       const admsPort = s >= admsFrom ? await freePort() : 0;
-      const make = (id: string) => (admsPort ? Promise.resolve(this.admsTerminal(id, admsPort, termLog)) : this.terminal(id, termLog));
+      const make = (id: string) =>
+        admsPort ? Promise.resolve(this.admsTerminal(id, admsPort, termLog)) : this.terminal(id, termLog);
       for (let g = 0; g < o.gatesIn; g++) inTerminals.push(await make(`s${s}-in${g}`));
       // The gate out stays a smart reader: the rush is played hundreds of times faster than a
       // morning, and an ADMS punch's time is whole seconds, so a departure would share its
@@ -239,7 +240,8 @@ export class DrillRig {
       // The roster (as any card change publishes it) fills the ADMS terminals' user lists.
       const c = new pg.Client({ connectionString: this.databaseUrl });
       await c.connect();
-      for (let s = admsFrom; s < o.schools; s++) await c.query(`SELECT pg_notify('roster_changed', $1)`, [this.schools[s]!.id]);
+      for (let s = admsFrom; s < o.schools; s++)
+        await c.query(`SELECT pg_notify('roster_changed', $1)`, [this.schools[s]!.id]);
       await c.end();
       const enrolled = this.schools[admsFrom]!.students.length;
       await waitFor(
@@ -445,7 +447,14 @@ export class DrillRig {
 
   /** Taps answered so far (for pacing faults). */
   get answered(): number {
-    return this.acked.size + this.noAck.size + this.dupAnswers + this.errAnswers + this.admsPunches + this.admsUnregistered;
+    return (
+      this.acked.size +
+      this.noAck.size +
+      this.dupAnswers +
+      this.errAnswers +
+      this.admsPunches +
+      this.admsUnregistered
+    );
   }
 
   /**
@@ -532,7 +541,8 @@ export class DrillRig {
       // Taps.
       // ADMS taps are known by their ATTLOG line (PIN, terminal time), smart taps by their TAP seq.
       const admsIds = new Set(this.admsTerminals.map((t) => t.id));
-      for (const t of this.admsTerminals) for (const line of t.acknowledgedLines()) this.acked.add(`${t.id}#${line}`);
+      for (const t of this.admsTerminals)
+        for (const line of t.acknowledgedLines()) this.acked.add(`${t.id}#${line}`);
       const natural = new Map<string, number>();
       const bySeq = new Map<string, number>();
       const ids = new Set<string>();
@@ -540,7 +550,9 @@ export class DrillRig {
         ids.add(t.id);
         const nk = `${t.gateway_id}|${t.terminal}|${t.card}|${t.at.toISOString()}`;
         natural.set(nk, (natural.get(nk) ?? 0) + 1);
-        const sk = admsIds.has(t.terminal) ? `${t.terminal}#${t.raw}` : `${t.terminal}#${t.raw.split(',')[1]}`;
+        const sk = admsIds.has(t.terminal)
+          ? `${t.terminal}#${t.raw}`
+          : `${t.terminal}#${t.raw.split(',')[1]}`;
         bySeq.set(sk, (bySeq.get(sk) ?? 0) + 1);
       }
       const duplicates = taps.length - natural.size + (taps.length - ids.size);
@@ -640,7 +652,13 @@ export class DrillRig {
           .map((k) => {
             const [studentId, date, event] = k.split('|');
             const theirs = taps.filter((t) => t.student_id === studentId && t.local_date === date);
-            return { event, taps: theirs.map((t) => `${t.terminal} ${t.direction} ${t.at.toISOString()} ${t.id}`), outbox: outbox.filter((o) => o.student_id === studentId).map((o) => `${o.event} ${o.channel} ${o.tap_id}`) };
+            return {
+              event,
+              taps: theirs.map((t) => `${t.terminal} ${t.direction} ${t.at.toISOString()} ${t.id}`),
+              outbox: outbox
+                .filter((o) => o.student_id === studentId)
+                .map((o) => `${o.event} ${o.channel} ${o.tap_id}`),
+            };
           });
       }
       if (lost) result.lost_examples = lostKeys.slice(0, 5);

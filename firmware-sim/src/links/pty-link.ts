@@ -16,7 +16,11 @@ const PTY_LINE = /PTY is (\S+)/;
 const READY_LINE = /starting data transfer loop/;
 const SOCAT_START_TIMEOUT_MS = 5000;
 
-export async function openPtyLink(opts: { baudRate?: number; log: Logger; socatPath?: string }): Promise<SerialLink> {
+export async function openPtyLink(opts: {
+  baudRate?: number;
+  log: Logger;
+  socatPath?: string;
+}): Promise<SerialLink> {
   const log = opts.log.child({ link: 'pty' });
   const socat = spawn(opts.socatPath ?? 'socat', ['-d', '-d', 'pty,raw,echo=0', 'pty,raw,echo=0'], {
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -53,7 +57,16 @@ function readPtyNames(socat: ChildProcess): Promise<[string, string]> {
   return new Promise((resolve, reject) => {
     const names: string[] = [];
     let stderr = '';
-    const timer = setTimeout(() => finish(new SimError('link_failed', `socat gave no pty pair within ${SOCAT_START_TIMEOUT_MS} ms: ${stderr}`)), SOCAT_START_TIMEOUT_MS);
+    const timer = setTimeout(
+      () =>
+        finish(
+          new SimError(
+            'link_failed',
+            `socat gave no pty pair within ${SOCAT_START_TIMEOUT_MS} ms: ${stderr}`,
+          ),
+        ),
+      SOCAT_START_TIMEOUT_MS,
+    );
     const finish = (err?: Error): void => {
       clearTimeout(timer);
       socat.stderr?.off('data', onData);
@@ -75,10 +88,15 @@ function readPtyNames(socat: ChildProcess): Promise<[string, string]> {
     const onError = (err: NodeJS.ErrnoException): void =>
       finish(
         err.code === 'ENOENT'
-          ? new SimError('socat_missing', 'socat is not installed (apt-get install socat); pty links need it', { cause: err })
+          ? new SimError(
+              'socat_missing',
+              'socat is not installed (apt-get install socat); pty links need it',
+              { cause: err },
+            )
           : new SimError('link_failed', `cannot start socat: ${err.message}`, { cause: err }),
       );
-    const onExit = (code: number | null): void => finish(new SimError('link_failed', `socat exited (${code}) before opening a pty pair: ${stderr}`));
+    const onExit = (code: number | null): void =>
+      finish(new SimError('link_failed', `socat exited (${code}) before opening a pty pair: ${stderr}`));
     socat.stderr?.on('data', onData);
     socat.on('error', onError);
     socat.on('exit', onExit);

@@ -42,7 +42,11 @@ export class SerialLink extends EventEmitter implements TerminalLink {
     const baudRate = opts.baudRate ?? DEFAULT_BAUD_RATE;
     const port = new SerialPort({ path: opts.path, baudRate, autoOpen: false });
     await new Promise<void>((resolve, reject) =>
-      port.open((err) => (err ? reject(new SimError('link_failed', `cannot open ${opts.path}: ${err.message}`, { cause: err })) : resolve())),
+      port.open((err) =>
+        err
+          ? reject(new SimError('link_failed', `cannot open ${opts.path}: ${err.message}`, { cause: err }))
+          : resolve(),
+      ),
     );
     const source = `serial:${opts.gatewayPath ?? opts.path}?baud=${baudRate}`;
     return new SerialLink(

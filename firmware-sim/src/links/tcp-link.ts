@@ -36,7 +36,11 @@ export class TcpLink extends EventEmitter implements TerminalLink {
     const address = server.address() as net.AddressInfo;
     const reachable = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
     const hostPart = reachable.includes(':') ? `[${reachable}]` : reachable;
-    return new TcpLink(server, `tcp://${hostPart}:${address.port}`, log.child({ link: 'tcp', port: address.port }));
+    return new TcpLink(
+      server,
+      `tcp://${hostPart}:${address.port}`,
+      log.child({ link: 'tcp', port: address.port }),
+    );
   }
 
   get connected(): boolean {

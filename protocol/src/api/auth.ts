@@ -4,14 +4,24 @@ import { InstantSchema, UuidSchema } from './common.js';
 export const USER_ROLES = ['admin', 'district', 'school', 'teacher', 'parent'] as const;
 export const UserRoleSchema = z.enum(USER_ROLES);
 
-export const LoginBodySchema = z.object({ username: z.string().trim().min(1).max(100), password: z.string().min(1).max(200) });
+export const LoginBodySchema = z.object({
+  username: z.string().trim().min(1).max(100),
+  password: z.string().min(1).max(200),
+});
 
 /**
  * `POST /auth/login` and `POST /auth/refresh`: a short access token (JWT, `expiresIn` seconds,
  * ≤ 900) and the session's refresh token (opaque, spent by its one use).
  */
 export const LoginResponseSchema = z
-  .object({ accessToken: z.string(), refreshToken: z.string(), expiresIn: z.number().int(), role: UserRoleSchema, userId: UuidSchema, sessionId: UuidSchema })
+  .object({
+    accessToken: z.string(),
+    refreshToken: z.string(),
+    expiresIn: z.number().int(),
+    role: UserRoleSchema,
+    userId: UuidSchema,
+    sessionId: UuidSchema,
+  })
   .passthrough();
 export type LoginResponse = z.infer<typeof LoginResponseSchema>;
 

@@ -14,7 +14,10 @@ export const StudentCardSchema = z.object({
 });
 
 /** `GET|POST /students/{studentId}/cards`, `POST /cards/{cardId}/lost`. */
-export const CardViewSchema = StudentCardSchema.extend({ studentId: UuidSchema.nullable(), schoolId: UuidSchema });
+export const CardViewSchema = StudentCardSchema.extend({
+  studentId: UuidSchema.nullable(),
+  schoolId: UuidSchema,
+});
 export type CardView = z.infer<typeof CardViewSchema>;
 export const CardViewsSchema = z.array(CardViewSchema);
 
@@ -23,7 +26,10 @@ export const AssignCardSchema = z
     card: z.string().trim().min(1).max(60).optional(),
     fromTapId: z.string().uuid().optional(),
   })
-  .refine((b) => (b.card === undefined) !== (b.fromTapId === undefined), 'give either card (any printed form) or fromTapId');
+  .refine(
+    (b) => (b.card === undefined) !== (b.fromTapId === undefined),
+    'give either card (any printed form) or fromTapId',
+  );
 
 /** `GET /schools/{schoolId}/unknown-cards`. */
 export const UnknownCardSchema = z.object({
@@ -34,7 +40,14 @@ export const UnknownCardSchema = z.object({
   terminal: z.string(),
   gatewayId: z.string(),
   /** Set when the card is a retired (lost/replaced) card: a lost card in use is worth a look. */
-  retired: z.object({ cardId: UuidSchema, status: z.string(), studentId: UuidSchema.nullable(), studentName: z.string().nullable() }).nullable(),
+  retired: z
+    .object({
+      cardId: UuidSchema,
+      status: z.string(),
+      studentId: UuidSchema.nullable(),
+      studentName: z.string().nullable(),
+    })
+    .nullable(),
 });
 export type UnknownCard = z.infer<typeof UnknownCardSchema>;
 export const UnknownCardsSchema = z.array(UnknownCardSchema);

@@ -25,5 +25,7 @@ export const InstantSchema = z.string();
 export const HhmmSchema = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (00:00–23:59)');
 
 /** The error body of every 4xx/5xx: `{statusCode, message, error}`. */
-export const ApiErrorSchema = z.object({ statusCode: z.number().int(), message: z.string(), error: z.string() }).passthrough();
+export const ApiErrorSchema = z
+  .object({ statusCode: z.number().int(), message: z.string(), error: z.string() })
+  .passthrough();
 export type ApiErrorBody = z.infer<typeof ApiErrorSchema>;

@@ -1,10 +1,17 @@
 import { z } from 'zod';
 import { InstantSchema, UuidSchema } from './common.js';
 
-export const RegisterDeviceSchema = z.object({ schoolId: UuidSchema, name: z.string().trim().min(1).max(200) });
+export const RegisterDeviceSchema = z.object({
+  schoolId: UuidSchema,
+  name: z.string().trim().min(1).max(200),
+});
 
 /** `POST /devices`: the broker login of the new gateway (the password shown once). */
-export const GatewayCredentialsSchema = z.object({ gatewayId: z.string(), mqttUsername: z.string(), mqttPassword: z.string() });
+export const GatewayCredentialsSchema = z.object({
+  gatewayId: z.string(),
+  mqttUsername: z.string(),
+  mqttPassword: z.string(),
+});
 
 /**
  * A ready gateway config file (gateway/README.md): broker URL, login, the CA to trust when the
@@ -26,7 +33,14 @@ export type RegisteredGatewayView = z.infer<typeof RegisteredGatewaySchema>;
 export type GatewayCredentialsView = z.infer<typeof GatewayCredentialsSchema>;
 
 /** `POST /devices/{gatewayId}/secret`: rotate the gateway's broker secret; the old one is accepted for `graceSeconds`. */
-export const RotateSecretSchema = z.object({ graceSeconds: z.number().int().min(0).max(30 * 86_400).optional() });
+export const RotateSecretSchema = z.object({
+  graceSeconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(30 * 86_400)
+    .optional(),
+});
 /** The new secret (shown once), until when the old one works, and whether the gateway was sent it by `cmd`. */
 export const RotatedSecretSchema = GatewayCredentialsSchema.extend({
   previousSecretValidUntil: z.string(),
@@ -42,7 +56,11 @@ export const GatewayViewSchema = z.object({
   online: z.boolean(),
   version: z.string().nullable(),
   queue: z.number().int().nullable(),
-  terminals: z.array(z.object({ id: z.string(), online: z.boolean(), lastSeen: z.string().nullable().optional() }).passthrough()),
+  terminals: z.array(
+    z
+      .object({ id: z.string(), online: z.boolean(), lastSeen: z.string().nullable().optional() })
+      .passthrough(),
+  ),
   lastSeenAt: z.union([InstantSchema, z.date()]).nullable(),
   revokedAt: z.union([InstantSchema, z.date()]).nullable(),
   createdAt: z.union([InstantSchema, z.date()]),

@@ -2,7 +2,11 @@ import { z } from 'zod';
 
 export const IMPORT_KINDS = ['districts', 'schools', 'students', 'cards'] as const;
 
-export const ImportRowErrorSchema = z.object({ row: z.number().int(), column: z.string().optional(), message: z.string() });
+export const ImportRowErrorSchema = z.object({
+  row: z.number().int(),
+  column: z.string().optional(),
+  message: z.string(),
+});
 
 /** `POST /imports/{kind}`: what changed (or would), and the errors by row. */
 export const ImportReportSchema = z.object({

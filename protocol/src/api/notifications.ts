@@ -54,7 +54,14 @@ export const SchoolNotificationsQuerySchema = NotificationPageQuerySchema.extend
 /** `POST /notifications/{id}/resend` → the new message. */
 export const ResendResponseSchema = z.object({ id: z.string().uuid(), resendOf: z.string().uuid() });
 
-export const CONSENT_METHODS = ['paper_form', 'in_person', 'phone_call', 'parent_app', 'import', 'seed'] as const;
+export const CONSENT_METHODS = [
+  'paper_form',
+  'in_person',
+  'phone_call',
+  'parent_app',
+  'import',
+  'seed',
+] as const;
 
 /** `POST /guardians/{id}/consents`: grant or withdraw consent for channels. */
 export const ConsentChangeSchema = z.object({
@@ -98,10 +105,17 @@ export const NotificationPreferencesResponseSchema = NotificationPreferencesSche
 
 /** `PUT /schools/{id}/webhook`: the school's app; the secret is shown to nobody afterwards. */
 export const WebhookRegistrationSchema = z.object({
-  url: z.string().url().refine((u) => /^https?:\/\//.test(u), 'http(s) URL'),
+  url: z
+    .string()
+    .url()
+    .refine((u) => /^https?:\/\//.test(u), 'http(s) URL'),
   secret: z.string().min(16).max(200),
 });
-export const WebhookResponseSchema = z.object({ schoolId: z.string().uuid(), url: z.string(), createdAt: z.string() });
+export const WebhookResponseSchema = z.object({
+  schoolId: z.string().uuid(),
+  url: z.string(),
+  createdAt: z.string(),
+});
 
 /** Socket.IO `notification` to the parent's page (in-app channel). */
 export interface LiveNotification {

@@ -19,5 +19,8 @@ export const StudentExportSchema = z.object({
 export type StudentExport = z.infer<typeof StudentExportSchema>;
 
 /** `DELETE /students/{id}/personal-data`: rows removed per kind. */
-export const ErasureResultSchema = z.object({ studentId: UuidSchema, removed: z.record(z.string(), z.number().int()) });
+export const ErasureResultSchema = z.object({
+  studentId: UuidSchema,
+  removed: z.record(z.string(), z.number().int()),
+});
 export type ErasureResult = z.infer<typeof ErasureResultSchema>;

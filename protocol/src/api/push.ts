@@ -4,7 +4,10 @@ const base64url = (bytes: number) =>
   z
     .string()
     .regex(/^[A-Za-z0-9_-]+={0,2}$/, 'must be base64url')
-    .refine((s) => Math.floor((s.replace(/=+$/, '').length * 6) / 8) === bytes, `must be ${bytes} bytes, base64url`);
+    .refine(
+      (s) => Math.floor((s.replace(/=+$/, '').length * 6) / 8) === bytes,
+      `must be ${bytes} bytes, base64url`,
+    );
 
 /** `POST /push/subscriptions`: what `PushSubscription.toJSON()` gives the parent's page. */
 export const PushSubscriptionBodySchema = z.object({

@@ -18,7 +18,11 @@ export type DayCounts = z.infer<typeof DayCounts>;
 
 const isoDateTime = z.string().nullable();
 
-export const ClassDayRow = DayCounts.extend({ classId: z.string(), name: z.string(), grade: z.number().int().nullable() });
+export const ClassDayRow = DayCounts.extend({
+  classId: z.string(),
+  name: z.string(),
+  grade: z.number().int().nullable(),
+});
 export const GradeDayRow = DayCounts.extend({ grade: z.number().int().nullable() });
 
 export const StudentDayRow = z.object({
@@ -31,8 +35,18 @@ export const StudentDayRow = z.object({
   reason: z.string().nullable(),
 });
 
-export const UnknownCardRow = z.object({ card: z.string(), taps: z.number().int(), firstAt: z.string(), lastAt: z.string(), terminals: z.array(z.string()) });
-export const OfflineTerminalRow = z.object({ gatewayId: z.string(), terminal: z.string().nullable(), lastSeen: isoDateTime });
+export const UnknownCardRow = z.object({
+  card: z.string(),
+  taps: z.number().int(),
+  firstAt: z.string(),
+  lastAt: z.string(),
+  terminals: z.array(z.string()),
+});
+export const OfflineTerminalRow = z.object({
+  gatewayId: z.string(),
+  terminal: z.string().nullable(),
+  lastSeen: isoDateTime,
+});
 
 export const ReportChange = z.object({
   studentId: z.string(),
@@ -96,7 +110,12 @@ export const DistrictDailyReport = z.object({
   districtId: z.string(),
   name: z.string(),
   date: z.string(),
-  totals: DayCounts.extend({ schools: z.number().int(), submitted: z.number().int(), missing: z.number().int(), amended: z.number().int() }),
+  totals: DayCounts.extend({
+    schools: z.number().int(),
+    submitted: z.number().int(),
+    missing: z.number().int(),
+    amended: z.number().int(),
+  }),
   schools: z.array(DistrictDailyRow),
   /** Schools with a school day whose report is not submitted. */
   missing: z.array(z.object({ schoolId: z.string(), name: z.string() })),
@@ -115,7 +134,12 @@ export const ProvinceDailyRow = DayCounts.extend({
 });
 export const ProvinceDailyReport = z.object({
   date: z.string(),
-  totals: DayCounts.extend({ schools: z.number().int(), submitted: z.number().int(), missing: z.number().int(), amended: z.number().int() }),
+  totals: DayCounts.extend({
+    schools: z.number().int(),
+    submitted: z.number().int(),
+    missing: z.number().int(),
+    amended: z.number().int(),
+  }),
   districts: z.array(ProvinceDailyRow),
 });
 

@@ -47,7 +47,9 @@ describe('ADMS ATTLOG bodies', () => {
   });
 
   it('rejects a non-numeric PIN, a 24:00 time and an out-of-range status', () => {
-    const r = parseAttlog('A1\t2026-12-01 07:00:00\t0\t4\n1\t2026-12-01 24:00:00\t0\t4\n1\t2026-12-01 07:00:00\t999\t4');
+    const r = parseAttlog(
+      'A1\t2026-12-01 07:00:00\t0\t4\n1\t2026-12-01 24:00:00\t0\t4\n1\t2026-12-01 07:00:00\t999\t4',
+    );
     expect(r.punches).toEqual([]);
     expect(r.bad.map((b) => b.line)).toEqual([1, 2, 3]);
   });
@@ -55,27 +57,39 @@ describe('ADMS ATTLOG bodies', () => {
   it('reads back every line it writes (property)', () => {
     const punch = fc.record({
       pin: fc.integer({ min: 1, max: 999_999_999 }).map(String),
-      at: fc.date({ min: new Date('2000-01-01T00:00:00Z'), max: new Date('2090-01-01T00:00:00Z'), noInvalidDate: true }),
+      at: fc.date({
+        min: new Date('2000-01-01T00:00:00Z'),
+        max: new Date('2090-01-01T00:00:00Z'),
+        noInvalidDate: true,
+      }),
       status: fc.integer({ min: 0, max: 5 }),
       verify: fc.constantFrom(1, 4, 15),
     });
     fc.assert(
-      fc.property(fc.array(punch, { minLength: 1, maxLength: 20 }), fc.constantFrom('\n', '\r\n'), (ps, eol) => {
-        const lines = ps.map((p) => ({ ...p, time: toAdmsTime(p.at, 'Asia/Ho_Chi_Minh') }));
-        const r = parseAttlog(lines.map((p) => encodeAttlogLine(p)).join(eol) + eol);
-        expect(r.bad).toEqual([]);
-        expect(r.punches.map((p) => [p.pin, p.time, p.status, p.verify])).toEqual(
-          lines.map((p) => [p.pin, p.time, p.status, p.verify]),
-        );
-      }),
+      fc.property(
+        fc.array(punch, { minLength: 1, maxLength: 20 }),
+        fc.constantFrom('\n', '\r\n'),
+        (ps, eol) => {
+          const lines = ps.map((p) => ({ ...p, time: toAdmsTime(p.at, 'Asia/Ho_Chi_Minh') }));
+          const r = parseAttlog(lines.map((p) => encodeAttlogLine(p)).join(eol) + eol);
+          expect(r.bad).toEqual([]);
+          expect(r.punches.map((p) => [p.pin, p.time, p.status, p.verify])).toEqual(
+            lines.map((p) => [p.pin, p.time, p.status, p.verify]),
+          );
+        },
+      ),
     );
   });
 });
 
 describe('ADMS times in the school zone', () => {
   it('reads a terminal time as school-local, never the machine zone', () => {
-    expect(admsTimeToInstant('2026-12-01 06:59:00', 'Asia/Ho_Chi_Minh').toISOString()).toBe('2026-11-30T23:59:00.000Z');
-    expect(admsTimeToInstant('2026-07-01 07:00:00', 'Europe/Berlin').toISOString()).toBe('2026-07-01T05:00:00.000Z');
+    expect(admsTimeToInstant('2026-12-01 06:59:00', 'Asia/Ho_Chi_Minh').toISOString()).toBe(
+      '2026-11-30T23:59:00.000Z',
+    );
+    expect(admsTimeToInstant('2026-07-01 07:00:00', 'Europe/Berlin').toISOString()).toBe(
+      '2026-07-01T05:00:00.000Z',
+    );
     expect(toAdmsTime(new Date('2026-12-01T00:01:02Z'), 'Asia/Ho_Chi_Minh')).toBe('2026-12-01 07:01:02');
   });
 
@@ -112,7 +126,11 @@ describe('ADMS users and commands', () => {
   });
 
   it('encodes USERINFO commands that a terminal parses back', () => {
-    const update = encodeAdmsCommand({ id: 12, kind: 'update-user', user: { pin: '10001', name: 'Y Lien', card: '363542209' } });
+    const update = encodeAdmsCommand({
+      id: 12,
+      kind: 'update-user',
+      user: { pin: '10001', name: 'Y Lien', card: '363542209' },
+    });
     expect(update).toMatch(/^C:12:DATA UPDATE USERINFO PIN=10001\tName=Y Lien\t.*Card=363542209/);
     const del = encodeAdmsCommand({ id: 13, kind: 'delete-user', pin: '10002' });
     expect(del).toBe('C:13:DATA DELETE USERINFO PIN=10002');
@@ -141,7 +159,8 @@ describe('ADMS users and commands', () => {
   });
 
   it('reads users enrolled at the device from an OPERLOG body', () => {
-    const body = 'OPLOG 4\t0\t2026-12-01 07:00:00\t0\t0\t0\t0\nUSER PIN=55\tName=Thay Binh\tPri=0\tPasswd=\tCard=[0004467393]\tGrp=1\nUSER PIN=56\tName=Co Mai\tCard=\n';
+    const body =
+      'OPLOG 4\t0\t2026-12-01 07:00:00\t0\t0\t0\t0\nUSER PIN=55\tName=Thay Binh\tPri=0\tPasswd=\tCard=[0004467393]\tGrp=1\nUSER PIN=56\tName=Co Mai\tCard=\n';
     expect(parseAdmsUsers(body).users).toEqual([
       { pin: '55', name: 'Thay Binh', card: '4467393' },
       { pin: '56', name: 'Co Mai', card: '' },
@@ -151,7 +170,13 @@ describe('ADMS users and commands', () => {
 
 describe('ADMS handshake', () => {
   it('answers with real-time push, the school offset and the poll delays', () => {
-    const text = encodeAdmsHandshake({ sn: 'CQZ7224460212', offsetMinutes: 420, delaySeconds: 10, errorDelaySeconds: 30, transIntervalMinutes: 1 });
+    const text = encodeAdmsHandshake({
+      sn: 'CQZ7224460212',
+      offsetMinutes: 420,
+      delaySeconds: 10,
+      errorDelaySeconds: 30,
+      transIntervalMinutes: 1,
+    });
     const { sn, options } = parseAdmsHandshake(text);
     expect(text.split('\n')[0]).toBe('GET OPTION FROM: CQZ7224460212');
     expect(sn).toBe('CQZ7224460212');
@@ -164,6 +189,16 @@ describe('ADMS handshake', () => {
       TransInterval: '1',
       Encrypt: '0',
     });
-    expect(parseAdmsHandshake(encodeAdmsHandshake({ sn: 'X', offsetMinutes: 330, delaySeconds: 1, errorDelaySeconds: 1, transIntervalMinutes: 1 })).options.get('TimeZone')).toBe('5.50');
+    expect(
+      parseAdmsHandshake(
+        encodeAdmsHandshake({
+          sn: 'X',
+          offsetMinutes: 330,
+          delaySeconds: 1,
+          errorDelaySeconds: 1,
+          transIntervalMinutes: 1,
+        }),
+      ).options.get('TimeZone'),
+    ).toBe('5.50');
   });
 });

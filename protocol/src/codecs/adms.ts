@@ -125,9 +125,14 @@ export function parseAdmsUsers(body: string): { users: AdmsUser[]; bad: AdmsBadL
     if (!m) return;
     const kv = keyValues(m[1]!);
     const pin = kv.get('PIN') ?? '';
-    if (!ADMS_PIN_PATTERN.test(pin)) return bad.push({ line: i + 1, raw, reason: `PIN "${pin}" is not 1–9 digits` });
+    if (!ADMS_PIN_PATTERN.test(pin))
+      return bad.push({ line: i + 1, raw, reason: `PIN "${pin}" is not 1–9 digits` });
     const card = (kv.get('Card') ?? '').replace(/^\[|\]$/g, '');
-    users.push({ pin: String(Number(pin)), name: kv.get('Name') ?? '', card: /^\d+$/.test(card) && Number(card) > 0 ? String(Number(card)) : '' });
+    users.push({
+      pin: String(Number(pin)),
+      name: kv.get('Name') ?? '',
+      card: /^\d+$/.test(card) && Number(card) > 0 ? String(Number(card)) : '',
+    });
   });
   return { users, bad };
 }
@@ -157,8 +162,7 @@ export function fromAdmsCardNumber(number: string, tech: CardTech = 'em4100'): C
 
 /** A command the server queues for a terminal. */
 export type AdmsCommand =
-  | { id: number; kind: 'update-user'; user: AdmsUser }
-  | { id: number; kind: 'delete-user'; pin: string };
+  { id: number; kind: 'update-user'; user: AdmsUser } | { id: number; kind: 'delete-user'; pin: string };
 
 function cleanField(value: string): string {
   return value.replace(/[\t\r\n]/g, ' ');
@@ -166,7 +170,8 @@ function cleanField(value: string): string {
 
 /** `C:<id>:DATA UPDATE USERINFO PIN=…⇥Name=…⇥Card=…` or `C:<id>:DATA DELETE USERINFO PIN=…`. */
 export function encodeAdmsCommand(cmd: AdmsCommand): string {
-  if (!Number.isInteger(cmd.id) || cmd.id < 1) throw new RangeError(`command id ${cmd.id} must be a positive integer`);
+  if (!Number.isInteger(cmd.id) || cmd.id < 1)
+    throw new RangeError(`command id ${cmd.id} must be a positive integer`);
   switch (cmd.kind) {
     case 'update-user':
       return (
@@ -183,7 +188,10 @@ export function encodeAdmsCommand(cmd: AdmsCommand): string {
 }
 
 /** A `getrequest` answer back to commands (what a terminal does with it). Unknown lines are skipped. */
-export function parseAdmsCommands(body: string): { commands: AdmsCommand[]; other: { id: number; cmd: string }[] } {
+export function parseAdmsCommands(body: string): {
+  commands: AdmsCommand[];
+  other: { id: number; cmd: string }[];
+} {
   const commands: AdmsCommand[] = [];
   const other: { id: number; cmd: string }[] = [];
   for (const line of bodyLines(body)) {
@@ -194,7 +202,11 @@ export function parseAdmsCommands(body: string): { commands: AdmsCommand[]; othe
     let u: RegExpExecArray | null;
     if ((u = /^DATA UPDATE USERINFO (.*)$/.exec(text))) {
       const kv = keyValues(u[1]!);
-      commands.push({ id, kind: 'update-user', user: { pin: kv.get('PIN') ?? '', name: kv.get('Name') ?? '', card: kv.get('Card') ?? '' } });
+      commands.push({
+        id,
+        kind: 'update-user',
+        user: { pin: kv.get('PIN') ?? '', name: kv.get('Name') ?? '', card: kv.get('Card') ?? '' },
+      });
     } else if ((u = /^DATA DELETE USERINFO (.*)$/.exec(text))) {
       commands.push({ id, kind: 'delete-user', pin: keyValues(u[1]!).get('PIN') ?? '' });
     } else {
@@ -221,7 +233,8 @@ export function parseAdmsCommandResults(body: string): { results: AdmsCommandRes
     const id = params.get('ID') ?? '';
     const ret = params.get('Return') ?? '';
     if (!/^\d+$/.test(id)) return bad.push({ line: i + 1, raw, reason: `ID "${id}" is not a number` });
-    if (!/^-?\d+$/.test(ret)) return bad.push({ line: i + 1, raw, reason: `Return "${ret}" is not a number` });
+    if (!/^-?\d+$/.test(ret))
+      return bad.push({ line: i + 1, raw, reason: `Return "${ret}" is not a number` });
     results.push({ id: Number(id), returnCode: Number(ret), cmd: params.get('CMD') ?? '' });
   });
   return { results, bad };

@@ -39,7 +39,9 @@ abstract class FrameDecoder extends Transform {
 
   protected reject(error: unknown, raw: Buffer | string): void {
     const e =
-      error instanceof FrameError ? error : new FrameError('syntax', error instanceof Error ? error.message : String(error));
+      error instanceof FrameError
+        ? error
+        : new FrameError('syntax', error instanceof Error ? error.message : String(error));
     this.emitEvent({ kind: 'reject', code: e.code, error: e.message, raw: rawText(raw) });
   }
 }
@@ -58,7 +60,8 @@ export class Rdm6300Decoder extends FrameDecoder {
 
   override _flush(done: TransformCallback): void {
     this.scan();
-    if (this.buffer.length) this.reject(new FrameError('syntax', 'truncated frame at end of stream'), this.buffer);
+    if (this.buffer.length)
+      this.reject(new FrameError('syntax', 'truncated frame at end of stream'), this.buffer);
     this.buffer = Buffer.alloc(0);
     this.flushNoise();
     done();
@@ -101,7 +104,10 @@ export class Rdm6300Decoder extends FrameDecoder {
         // A frame cut short by a new STX: reject the stub, resync there.
         const next = frame.indexOf(RDM6300_STX, 1);
         const end = frame[13] === RDM6300_ETX || next === -1 ? RDM6300_FRAME_LENGTH : next;
-        this.reject(next !== -1 && end === next ? new FrameError('syntax', 'frame cut short') : e, frame.subarray(0, end));
+        this.reject(
+          next !== -1 && end === next ? new FrameError('syntax', 'frame cut short') : e,
+          frame.subarray(0, end),
+        );
         pos += end;
       }
     }
@@ -177,9 +183,15 @@ export function createFrameDecoder(format: TerminalFormat, opts: DecoderOptions 
     case 'rdm6300':
       return new Rdm6300Decoder();
     case 'decimal10':
-      return new LineDecoder((line) => ({ kind: 'read', card: decodeDecimal10Line(line, opts), raw: line }), opts.maxLineLength);
+      return new LineDecoder(
+        (line) => ({ kind: 'read', card: decodeDecimal10Line(line, opts), raw: line }),
+        opts.maxLineLength,
+      );
     case 'wiegand':
-      return new LineDecoder((line) => ({ kind: 'read', card: decodeWiegandLine(line, opts), raw: line }), opts.maxLineLength);
+      return new LineDecoder(
+        (line) => ({ kind: 'read', card: decodeWiegandLine(line, opts), raw: line }),
+        opts.maxLineLength,
+      );
     case 'smart':
       return new LineDecoder((line) => {
         const msg = decodeSmartLine(line);

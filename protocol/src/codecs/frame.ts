@@ -28,7 +28,8 @@ export function rawText(bytes: Buffer | string): string {
   const buf = typeof bytes === 'string' ? Buffer.from(bytes, 'latin1') : bytes;
   let out = '';
   for (const b of buf) {
-    out += b >= 0x20 && b < 0x7f && b !== 0x5c ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`;
+    out +=
+      b >= 0x20 && b < 0x7f && b !== 0x5c ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`;
   }
   return out;
 }

@@ -22,20 +22,29 @@ export function encodeRdm6300(card: CardId): Buffer {
   }
   const hex = truncateCard(card, 40).hex;
   const checksum = xorOfBytes(hex).toString(16).toUpperCase().padStart(2, '0');
-  return Buffer.concat([Buffer.from([RDM6300_STX]), Buffer.from(hex + checksum, 'ascii'), Buffer.from([RDM6300_ETX])]);
+  return Buffer.concat([
+    Buffer.from([RDM6300_STX]),
+    Buffer.from(hex + checksum, 'ascii'),
+    Buffer.from([RDM6300_ETX]),
+  ]);
 }
 
 /** Decode exactly one 14-byte frame (STX…ETX). Throws FrameError on any defect. */
 export function decodeRdm6300Frame(frame: Buffer): CardId {
-  if (frame.length !== RDM6300_FRAME_LENGTH) throw new FrameError('syntax', `frame of ${frame.length} bytes, not 14`);
-  if (frame[0] !== RDM6300_STX || frame[13] !== RDM6300_ETX) throw new FrameError('syntax', 'missing STX/ETX');
+  if (frame.length !== RDM6300_FRAME_LENGTH)
+    throw new FrameError('syntax', `frame of ${frame.length} bytes, not 14`);
+  if (frame[0] !== RDM6300_STX || frame[13] !== RDM6300_ETX)
+    throw new FrameError('syntax', 'missing STX/ETX');
   const body = frame.subarray(1, 13).toString('latin1');
   if (!/^[0-9A-Fa-f]{12}$/.test(body)) throw new FrameError('syntax', 'non-hex digit in frame');
   const hex = body.slice(0, 10);
   const expected = xorOfBytes(hex);
   const got = parseInt(body.slice(10), 16);
   if (expected !== got) {
-    throw new FrameError('checksum', `checksum ${got.toString(16)} != ${expected.toString(16)} (XOR of the ID bytes)`);
+    throw new FrameError(
+      'checksum',
+      `checksum ${got.toString(16)} != ${expected.toString(16)} (XOR of the ID bytes)`,
+    );
   }
   return makeCardId('em4100', 40, hex);
 }

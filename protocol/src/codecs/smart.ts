@@ -32,8 +32,7 @@ export interface SmartAck {
 }
 
 export type SmartTerminalMessage =
-  | { type: 'tap'; seq: number; card: CardId }
-  | { type: 'heartbeat'; firmware: string };
+  { type: 'tap'; seq: number; card: CardId } | { type: 'heartbeat'; firmware: string };
 
 function checkSeq(seq: number): number {
   if (!Number.isInteger(seq) || seq < 0 || seq >= SMART_SEQ_MODULO) {
@@ -73,7 +72,10 @@ export function encodeSmartAck(ack: SmartAck): string {
 
 function checkSeconds(seconds: number): number {
   if (!Number.isInteger(seconds) || seconds < SMART_MSG_MIN_SECONDS || seconds > SMART_MSG_MAX_SECONDS) {
-    throw new FrameError('syntax', `display seconds ${seconds} is not in ${SMART_MSG_MIN_SECONDS}–${SMART_MSG_MAX_SECONDS}`);
+    throw new FrameError(
+      'syntax',
+      `display seconds ${seconds} is not in ${SMART_MSG_MIN_SECONDS}–${SMART_MSG_MAX_SECONDS}`,
+    );
   }
   return seconds;
 }
@@ -91,14 +93,17 @@ export function decodeSmartLine(line: string): SmartTerminalMessage {
   if (fields[0] === 'HB' && fields.length === 2 && fields[1]!.length > 0 && fields[1]!.length <= 32) {
     return { type: 'heartbeat', firmware: fields[1]! };
   }
-  if (fields[0] !== 'TAP' || fields.length !== 4) throw new FrameError('syntax', 'expected TAP,<seq>,<tech>,<uid> or HB,<fw>');
+  if (fields[0] !== 'TAP' || fields.length !== 4)
+    throw new FrameError('syntax', 'expected TAP,<seq>,<tech>,<uid> or HB,<fw>');
   const [, seqText, tech, uid] = fields as [string, string, string, string];
   if (!/^\d{1,5}$/.test(seqText)) throw new FrameError('syntax', `bad seq "${seqText}"`);
   const seq = checkSeq(Number(seqText));
-  if (!(CARD_TECHS as readonly string[]).includes(tech)) throw new FrameError('syntax', `unknown tech "${tech}"`);
+  if (!(CARD_TECHS as readonly string[]).includes(tech))
+    throw new FrameError('syntax', `unknown tech "${tech}"`);
   if (!/^[0-9A-Fa-f]+$/.test(uid)) throw new FrameError('syntax', `uid "${uid}" is not hex`);
   const bits = tech === 'em4100' ? (uid.length === 10 ? 40 : undefined) : MIFARE_HEX_DIGITS[uid.length];
-  if (bits === undefined) throw new FrameError('syntax', `uid of ${uid.length} hex digits is not a ${tech} ID`);
+  if (bits === undefined)
+    throw new FrameError('syntax', `uid of ${uid.length} hex digits is not a ${tech} ID`);
   return { type: 'tap', seq, card: makeCardId(tech as CardTech, bits, uid) };
 }
 

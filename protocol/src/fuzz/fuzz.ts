@@ -14,7 +14,11 @@ import { encodeWiegand } from '../codecs/wiegand.js';
 import { encodeSmartTap } from '../codecs/smart.js';
 
 const { values } = parseArgs({
-  options: { chunks: { type: 'string', default: '1000000' }, seed: { type: 'string', default: '1' }, quick: { type: 'boolean' } },
+  options: {
+    chunks: { type: 'string', default: '1000000' },
+    seed: { type: 'string', default: '1' },
+    quick: { type: 'boolean' },
+  },
 });
 const totalChunks = Number(values.chunks);
 
@@ -29,14 +33,32 @@ function rand(): number {
   return state;
 }
 
-const encoders: Record<TerminalFormat, { frame: (c: CardId) => Buffer; expect: (c: CardId) => string; sep: Buffer }> = {
+const encoders: Record<
+  TerminalFormat,
+  { frame: (c: CardId) => Buffer; expect: (c: CardId) => string; sep: Buffer }
+> = {
   rdm6300: { frame: encodeRdm6300, expect: cardToText, sep: Buffer.alloc(0) }, // a new STX resyncs by itself
-  decimal10: { frame: (c) => Buffer.from(encodeDecimal10(c)), expect: (c) => `em4100:32:${c.hex.slice(2)}`, sep: Buffer.from('\r\n') },
-  wiegand: { frame: (c) => Buffer.from(encodeWiegand(c, 26)), expect: (c) => `em4100:24:${c.hex.slice(4)}`, sep: Buffer.from('\r\n') },
-  smart: { frame: (c) => Buffer.from(encodeSmartTap(rand() % 65536, c)), expect: cardToText, sep: Buffer.from('\r\n') },
+  decimal10: {
+    frame: (c) => Buffer.from(encodeDecimal10(c)),
+    expect: (c) => `em4100:32:${c.hex.slice(2)}`,
+    sep: Buffer.from('\r\n'),
+  },
+  wiegand: {
+    frame: (c) => Buffer.from(encodeWiegand(c, 26)),
+    expect: (c) => `em4100:24:${c.hex.slice(4)}`,
+    sep: Buffer.from('\r\n'),
+  },
+  smart: {
+    frame: (c) => Buffer.from(encodeSmartTap(rand() % 65536, c)),
+    expect: cardToText,
+    sep: Buffer.from('\r\n'),
+  },
 };
 
-async function fuzzFormat(format: TerminalFormat, chunks: number): Promise<{ goodSent: number; goodSeen: number; rejects: number; ms: number }> {
+async function fuzzFormat(
+  format: TerminalFormat,
+  chunks: number,
+): Promise<{ goodSent: number; goodSeen: number; rejects: number; ms: number }> {
   const decoder = createFrameDecoder(format);
   const enc = encoders[format];
   const expected: string[] = [];
@@ -54,7 +76,13 @@ async function fuzzFormat(format: TerminalFormat, chunks: number): Promise<{ goo
       chunk = Buffer.alloc(1 + (rand() % 24));
       for (let j = 0; j < chunk.length; j++) chunk[j] = rand() & 0xff;
     } else if (r < 8) {
-      const frame = enc.frame(makeCardId('em4100', 40, (rand() % 0xffffff).toString(16) + (rand() % 0xffff).toString(16).padStart(4, '0')));
+      const frame = enc.frame(
+        makeCardId(
+          'em4100',
+          40,
+          (rand() % 0xffffff).toString(16) + (rand() % 0xffff).toString(16).padStart(4, '0'),
+        ),
+      );
       chunk = frame.subarray(0, rand() % frame.length); // a cut frame
     } else {
       // A clean separator (lines: CR LF ends any partial line) then a good frame.
@@ -70,7 +98,12 @@ async function fuzzFormat(format: TerminalFormat, chunks: number): Promise<{ goo
   await new Promise((r) => setImmediate(r));
   if (failure) throw failure;
   const goodSeen = expected.filter((c) => seen.has(c)).length;
-  return { goodSent: expected.length, goodSeen, rejects: decoder.stats.rejects, ms: performance.now() - started };
+  return {
+    goodSent: expected.length,
+    goodSeen,
+    rejects: decoder.stats.rejects,
+    ms: performance.now() - started,
+  };
 }
 
 let ok = true;

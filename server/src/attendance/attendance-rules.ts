@@ -95,9 +95,17 @@ export interface ClassifiedTap {
  * Direction of a tap: the tap's own (terminal configured on the gateway), else the terminal's
  * fixed direction on the server, else by time: inside the check-out window it is OUT, else IN.
  */
-export function classifyTap(rules: SchoolRules, at: Date, tapDirection?: 'in' | 'out' | null, terminalDirection?: 'in' | 'out' | null): ClassifiedTap {
+export function classifyTap(
+  rules: SchoolRules,
+  at: Date,
+  tapDirection?: 'in' | 'out' | null,
+  terminalDirection?: 'in' | 'out' | null,
+): ClassifiedTap {
   const z = zonedMinute(at, rules.timeZone);
-  const direction = tapDirection ?? terminalDirection ?? (z.minuteOfDay >= rules.checkoutFrom && z.minuteOfDay <= rules.checkoutUntil ? 'out' : 'in');
+  const direction =
+    tapDirection ??
+    terminalDirection ??
+    (z.minuteOfDay >= rules.checkoutFrom && z.minuteOfDay <= rules.checkoutUntil ? 'out' : 'in');
   return { date: z.date, minute: z.minuteOfDay, direction };
 }
 
@@ -121,7 +129,11 @@ export function isoWeekday(date: string): number {
  * only on the days of their enrolment periods.)
  */
 export function isSchoolDay(rules: SchoolRules, date: string): boolean {
-  return rules.schoolDays.has(isoWeekday(date)) && !rules.holidays.has(date) && (rules.startsOn === null || date >= rules.startsOn);
+  return (
+    rules.schoolDays.has(isoWeekday(date)) &&
+    !rules.holidays.has(date) &&
+    (rules.startsOn === null || date >= rules.startsOn)
+  );
 }
 
 /**

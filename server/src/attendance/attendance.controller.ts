@@ -1,7 +1,14 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { AttendanceRowsSchema, IsoDateSchema, SchoolTapsSchema, UuidSchema, type AttendanceRow, type SchoolTap } from '@rfid/protocol';
+import {
+  AttendanceRowsSchema,
+  IsoDateSchema,
+  SchoolTapsSchema,
+  UuidSchema,
+  type AttendanceRow,
+  type SchoolTap,
+} from '@rfid/protocol';
 import { parseBody } from '../common/validation.js';
 import { ZodResponse } from '../common/openapi.js';
 import { AttendanceService } from './attendance.service.js';
@@ -18,7 +25,10 @@ export class AttendanceController {
   @Get('attendance')
   @ApiQuery({ name: 'date', required: true, description: 'YYYY-MM-DD' })
   @ZodResponse(AttendanceRowsSchema)
-  async attendanceOfDay(@Param('schoolId') schoolId: string, @Query('date') date: string): Promise<AttendanceRow[]> {
+  async attendanceOfDay(
+    @Param('schoolId') schoolId: string,
+    @Query('date') date: string,
+  ): Promise<AttendanceRow[]> {
     const q = parseBody(DayQuery, { schoolId, date });
     return this.attendance.schoolDay(q.schoolId, q.date);
   }

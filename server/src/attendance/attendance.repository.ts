@@ -97,14 +97,32 @@ export class AttendanceRepository {
   }
 
   /** The day as it was, locked until the transaction ends. */
-  async lockDay(c: SqlClient, studentId: string, date: string): Promise<{ status: string; source: string; note: string | null } | undefined> {
-    return (await c.query<{ status: string; source: string; note: string | null }>('SELECT status, source, note FROM attendance_days WHERE student_id = $1 AND date = $2 FOR UPDATE', [studentId, date])).rows[0];
+  async lockDay(
+    c: SqlClient,
+    studentId: string,
+    date: string,
+  ): Promise<{ status: string; source: string; note: string | null } | undefined> {
+    return (
+      await c.query<{ status: string; source: string; note: string | null }>(
+        'SELECT status, source, note FROM attendance_days WHERE student_id = $1 AND date = $2 FOR UPDATE',
+        [studentId, date],
+      )
+    ).rows[0];
   }
 
   /** Mark by hand: status and reason with source 'manual' (first in / last out stay). */
   async markManual(
     c: SqlClient,
-    m: { studentId: string; date: string; schoolId: string; classId: string; status: AttendanceStatus; reason: string; userId: string; at: Date },
+    m: {
+      studentId: string;
+      date: string;
+      schoolId: string;
+      classId: string;
+      status: AttendanceStatus;
+      reason: string;
+      userId: string;
+      at: Date;
+    },
   ): Promise<StoredDay> {
     const r = await c.query<StoredDay>(
       `INSERT INTO attendance_days AS a (student_id, date, school_id, class_id, status, source, note, updated_by, updated_at)
@@ -117,7 +135,11 @@ export class AttendanceRepository {
   }
 
   /** A student's days from `from` to `to`, with the zone of the school of each day. */
-  async studentDays(studentId: string, from: string, to: string): Promise<(StoredDay & { time_zone: string })[]> {
+  async studentDays(
+    studentId: string,
+    from: string,
+    to: string,
+  ): Promise<(StoredDay & { time_zone: string })[]> {
     return this.db.query<StoredDay & { time_zone: string }>(
       `SELECT ${DAY_COLUMNS}, s.time_zone
          FROM attendance_days a JOIN schools s ON s.id = a.school_id WHERE a.student_id = $1 AND a.date BETWEEN $2 AND $3 ORDER BY a.date`,

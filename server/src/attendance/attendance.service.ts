@@ -35,7 +35,10 @@ export class AttendanceService {
       name: r.name,
       classId: r.class_id,
       className: r.class_name,
-      status: !schoolDay && (r.status === 'absent' || r.status === 'pending' || !r.status) ? 'excused' : (r.status ?? statusWithoutTap(rules, date, now)),
+      status:
+        !schoolDay && (r.status === 'absent' || r.status === 'pending' || !r.status)
+          ? 'excused'
+          : (r.status ?? statusWithoutTap(rules, date, now)),
       firstIn: r.first_in ? toRfc3339(r.first_in, rules.timeZone) : null,
       lastOut: r.last_out ? toRfc3339(r.last_out, rules.timeZone) : null,
       source: r.source ?? null,
@@ -47,7 +50,20 @@ export class AttendanceService {
     const { rules } = await this.context(schoolId);
     // Local day bounds with a day of slack either side; local_date makes it exact.
     const midnightUtc = Date.parse(`${date}T00:00:00Z`);
-    const rows = await this.repo.schoolTaps(schoolId, date, new Date(midnightUtc - 86_400_000), new Date(midnightUtc + 2 * 86_400_000));
-    return rows.map((r) => ({ id: r.id, card: r.card, terminal: r.terminal, gatewayId: r.gateway_id, at: toRfc3339(r.at, rules.timeZone), studentId: r.student_id, direction: r.direction }));
+    const rows = await this.repo.schoolTaps(
+      schoolId,
+      date,
+      new Date(midnightUtc - 86_400_000),
+      new Date(midnightUtc + 2 * 86_400_000),
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      card: r.card,
+      terminal: r.terminal,
+      gatewayId: r.gateway_id,
+      at: toRfc3339(r.at, rules.timeZone),
+      studentId: r.student_id,
+      direction: r.direction,
+    }));
   }
 }

@@ -1,6 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { Database, type SqlClient } from '../db/database.service.js';
-import { rulesFromRow, SCHOOL_RULES_COLUMNS, type SchoolRules, type SchoolRulesRow } from './attendance-rules.js';
+import {
+  rulesFromRow,
+  SCHOOL_RULES_COLUMNS,
+  type SchoolRules,
+  type SchoolRulesRow,
+} from './attendance-rules.js';
 
 export interface SchoolContext {
   schoolId: string;
@@ -39,13 +44,19 @@ export class SchoolRulesService {
            FROM schools WHERE id = ANY($1::uuid[])`,
         [missing],
       );
-      const terminals = await q.query<{ school_id: string; gateway_id: string; id: string; direction: 'in' | 'out' }>(
+      const terminals = await q.query<{
+        school_id: string;
+        gateway_id: string;
+        id: string;
+        direction: 'in' | 'out';
+      }>(
         `SELECT school_id, gateway_id, id, direction FROM terminals WHERE school_id = ANY($1::uuid[]) AND direction IS NOT NULL`,
         [missing],
       );
       for (const s of schools.rows) {
         const ctx: SchoolContext = { schoolId: s.id, rules: rulesFromRow(s), terminalDirections: new Map() };
-        for (const t of terminals.rows) if (t.school_id === s.id) ctx.terminalDirections.set(`${t.gateway_id}/${t.id}`, t.direction);
+        for (const t of terminals.rows)
+          if (t.school_id === s.id) ctx.terminalDirections.set(`${t.gateway_id}/${t.id}`, t.direction);
         this.cache.set(s.id, { ctx, at: now });
         out.set(s.id, ctx);
       }

@@ -32,7 +32,9 @@ export class AuditController {
 
   @Get()
   @Roles('admin')
-  @ApiOperation({ summary: 'Audit log, newest first (admin only). `action=card.` matches a prefix; page with `beforeId`.' })
+  @ApiOperation({
+    summary: 'Audit log, newest first (admin only). `action=card.` matches a prefix; page with `beforeId`.',
+  })
   @ApiQuery({ name: 'action', required: false })
   @ApiQuery({ name: 'entity', required: false })
   @ApiQuery({ name: 'entityId', required: false })

@@ -32,13 +32,32 @@ export class AuditService {
   constructor(private readonly db: Database) {}
 
   async record(caller: Caller | null, e: AuditEvent, client?: SqlClient): Promise<void> {
-    const sql = 'INSERT INTO audit_log (user_id, actor, action, entity, entity_id, school_id, details) VALUES ($1, $2, $3, $4, $5, $6, $7)';
-    const params = [caller?.userId ?? null, actorOf(caller), e.action, e.entity, e.entityId ?? null, e.schoolId ?? null, JSON.stringify(e.details ?? {})];
+    const sql =
+      'INSERT INTO audit_log (user_id, actor, action, entity, entity_id, school_id, details) VALUES ($1, $2, $3, $4, $5, $6, $7)';
+    const params = [
+      caller?.userId ?? null,
+      actorOf(caller),
+      e.action,
+      e.entity,
+      e.entityId ?? null,
+      e.schoolId ?? null,
+      JSON.stringify(e.details ?? {}),
+    ];
     if (client) await client.query(sql, params);
     else await this.db.query(sql, params);
   }
 
-  async list(q: { action?: string; entity?: string; entityId?: string; userId?: string; schoolId?: string; since?: string; until?: string; limit: number; beforeId?: string }): Promise<AuditRow[]> {
+  async list(q: {
+    action?: string;
+    entity?: string;
+    entityId?: string;
+    userId?: string;
+    schoolId?: string;
+    since?: string;
+    until?: string;
+    limit: number;
+    beforeId?: string;
+  }): Promise<AuditRow[]> {
     const where: string[] = [];
     const params: unknown[] = [];
     const add = (cond: string, v: unknown) => {

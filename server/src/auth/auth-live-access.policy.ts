@@ -30,14 +30,21 @@ export class AuthLiveAccessPolicy implements LiveAccessPolicy {
     const token = (handshake.auth as { token?: unknown } | undefined)?.token;
     let caller;
     try {
-      caller = await this.auth.callerOfToken(typeof token === 'string' ? token : bearerToken(handshake.headers.authorization));
+      caller = await this.auth.callerOfToken(
+        typeof token === 'string' ? token : bearerToken(handshake.headers.authorization),
+      );
     } catch {
       return false;
     }
-    if (request.schoolId && (await this.scope.access(caller, 'school', request.schoolId)) !== 'full') return this.refuse(caller.username, request);
-    if (request.classId && (await this.scope.access(caller, 'class', request.classId)) !== 'full') return this.refuse(caller.username, request);
+    if (request.schoolId && (await this.scope.access(caller, 'school', request.schoolId)) !== 'full')
+      return this.refuse(caller.username, request);
+    if (request.classId && (await this.scope.access(caller, 'class', request.classId)) !== 'full')
+      return this.refuse(caller.username, request);
     // So that ending the session, or changing the user's rights, closes this socket at once.
-    await socket.join([userRoom(caller.userId), ...(caller.sessionId ? [sessionRoom(caller.sessionId)] : [])]);
+    await socket.join([
+      userRoom(caller.userId),
+      ...(caller.sessionId ? [sessionRoom(caller.sessionId)] : []),
+    ]);
     return true;
   }
 
@@ -45,7 +52,9 @@ export class AuthLiveAccessPolicy implements LiveAccessPolicy {
     const handshake = socket.handshake;
     const token = (handshake.auth as { token?: unknown } | undefined)?.token;
     try {
-      const caller = await this.auth.callerOfToken(typeof token === 'string' ? token : bearerToken(handshake.headers.authorization));
+      const caller = await this.auth.callerOfToken(
+        typeof token === 'string' ? token : bearerToken(handshake.headers.authorization),
+      );
       return caller.role === 'parent' ? caller.userId : null;
     } catch {
       return null;

@@ -8,9 +8,19 @@ import { PARTIAL_SCOPE, PUBLIC_ROUTE, ROLES, type ScopedRequest } from './decora
 import { isUuid, ScopeService } from './scope.service.js';
 
 /** Route parameters the guard checks against the caller's scope on EVERY route, whoever wrote it. */
-const SCOPED_PARAMS: Record<string, ScopedKind> = { districtId: 'district', schoolId: 'school', classId: 'class', studentId: 'student' };
+const SCOPED_PARAMS: Record<string, ScopedKind> = {
+  districtId: 'district',
+  schoolId: 'school',
+  classId: 'class',
+  studentId: 'student',
+};
 
-type HttpRequest = ScopedRequest & { path: string; method: string; params: Record<string, string>; headers: Record<string, string | string[] | undefined> };
+type HttpRequest = ScopedRequest & {
+  path: string;
+  method: string;
+  params: Record<string, string>;
+  headers: Record<string, string | string[] | undefined>;
+};
 
 /**
  * Global guard (APP_GUARD). Everything under `/api/` needs a bearer token unless `@Public()`;
@@ -48,7 +58,8 @@ export class AuthGuard implements CanActivate {
         req.visibleStudentIds = await this.scope.visibleStudents(caller);
       }
     }
-    if (roles && !roles.includes(caller.role)) throw new DomainError('forbidden', `a ${caller.role} user may not do this`);
+    if (roles && !roles.includes(caller.role))
+      throw new DomainError('forbidden', `a ${caller.role} user may not do this`);
     return true;
   }
 }

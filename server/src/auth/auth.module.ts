@@ -17,7 +17,11 @@ import { ScopeService } from './scope.service.js';
   imports: [
     JwtModule.registerAsync({
       inject: [SERVER_CONFIG],
-      useFactory: (config: ServerConfig) => ({ secret: config.jwtSecret!, signOptions: { algorithm: JWT_ALGORITHM }, verifyOptions: { algorithms: [JWT_ALGORITHM] } }),
+      useFactory: (config: ServerConfig) => ({
+        secret: config.jwtSecret!,
+        signOptions: { algorithm: JWT_ALGORITHM },
+        verifyOptions: { algorithms: [JWT_ALGORITHM] },
+      }),
     }),
   ],
   controllers: [AuthController],

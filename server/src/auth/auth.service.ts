@@ -50,16 +50,30 @@ export class AuthService {
     return argon2.hash(password, { type: argon2.argon2id });
   }
 
-  async login(username: string, password: string, ip: string, userAgent: string | null = null): Promise<LoginResponse> {
+  async login(
+    username: string,
+    password: string,
+    ip: string,
+    userAgent: string | null = null,
+  ): Promise<LoginResponse> {
     const name = username.normalize('NFC').trim();
     // Failures per username and address, shared by every replica; the key is a hash (no personal data stored).
     const key = `login:${createHash('sha256').update(`${name.toLowerCase()}\n${ip}`).digest('hex')}`;
     const wait = await this.throttle.blockedForMs(key);
-    if (wait > 0) throw new DomainError('too_many_requests', `too many failed logins; try again in ${Math.ceil(wait / 1000)} s`);
-    const [u] = await this.db.query<{ id: string; password_hash: string; role: UserRole; active: boolean; username: string }>(
-      'SELECT id, username, password_hash, role, active FROM users WHERE lower(username) = lower($1)',
-      [name],
-    );
+    if (wait > 0)
+      throw new DomainError(
+        'too_many_requests',
+        `too many failed logins; try again in ${Math.ceil(wait / 1000)} s`,
+      );
+    const [u] = await this.db.query<{
+      id: string;
+      password_hash: string;
+      role: UserRole;
+      active: boolean;
+      username: string;
+    }>('SELECT id, username, password_hash, role, active FROM users WHERE lower(username) = lower($1)', [
+      name,
+    ]);
     // Verify against a dummy hash for unknown users so timing does not tell which usernames exist.
     const hash = u?.password_hash ?? (await (this.dummyHash ??= this.hashPassword('not-a-password')));
     const ok = (await argon2.verify(hash, password).catch(() => false)) && !!u && u.active;
@@ -78,7 +92,10 @@ export class AuthService {
   /** `POST /auth/refresh`: spend the refresh token, answer the next pair (401 when it is no good). */
   async refresh(refreshToken: string): Promise<LoginResponse> {
     const next = await this.sessions.rotate(refreshToken);
-    const [u] = await this.db.query<{ id: string; username: string; role: UserRole; active: boolean }>('SELECT id, username, role, active FROM users WHERE id = $1', [next.userId]);
+    const [u] = await this.db.query<{ id: string; username: string; role: UserRole; active: boolean }>(
+      'SELECT id, username, role, active FROM users WHERE id = $1',
+      [next.userId],
+    );
     if (!u?.active) {
       await this.sessions.end(next.sessionId, 'deactivated');
       throw new DomainError('unauthorized', 'the user no longer exists or is disabled');
@@ -91,14 +108,33 @@ export class AuthService {
     let sessionId: string | null = null;
     if (refreshToken) sessionId = (await this.sessions.sessionOfToken(refreshToken))?.sessionId ?? null;
     else if (bearer) sessionId = (await this.callerOfToken(bearer)).sessionId ?? null;
-    if (!sessionId) throw new DomainError('unauthorized', 'no session to end: give its refreshToken or a valid bearer token');
+    if (!sessionId)
+      throw new DomainError(
+        'unauthorized',
+        'no session to end: give its refreshToken or a valid bearer token',
+      );
     await this.sessions.end(sessionId, 'logout');
   }
 
-  private async tokens(u: { id: string; username: string; role: UserRole }, sessionId: string, refreshToken: string): Promise<LoginResponse> {
+  private async tokens(
+    u: { id: string; username: string; role: UserRole },
+    sessionId: string,
+    refreshToken: string,
+  ): Promise<LoginResponse> {
     const ttl = this.config.accessTokenTtlSeconds;
-    const claims: TokenClaims & { iat: number } = { sub: u.id, sid: sessionId, role: u.role, username: u.username, iat: Math.floor(this.clock.now().getTime() / 1000) };
-    const accessToken = await this.jwt.signAsync(claims, { algorithm: JWT_ALGORITHM, expiresIn: ttl, issuer: this.config.jwtIssuer, audience: this.config.jwtAudience });
+    const claims: TokenClaims & { iat: number } = {
+      sub: u.id,
+      sid: sessionId,
+      role: u.role,
+      username: u.username,
+      iat: Math.floor(this.clock.now().getTime() / 1000),
+    };
+    const accessToken = await this.jwt.signAsync(claims, {
+      algorithm: JWT_ALGORITHM,
+      expiresIn: ttl,
+      issuer: this.config.jwtIssuer,
+      audience: this.config.jwtAudience,
+    });
     return { accessToken, refreshToken, expiresIn: ttl, role: u.role, userId: u.id, sessionId };
   }
 
@@ -119,8 +155,10 @@ export class AuthService {
     } catch {
       throw new DomainError('unauthorized', 'the access token is invalid or expired; sign in again');
     }
-    if (typeof claims.sub !== 'string' || typeof claims.sid !== 'string') throw new DomainError('unauthorized', 'the access token is invalid or expired; sign in again');
-    if (!(await this.sessions.isOpen(claims.sid, claims.sub))) throw new DomainError('unauthorized', 'the session has ended; sign in again');
+    if (typeof claims.sub !== 'string' || typeof claims.sid !== 'string')
+      throw new DomainError('unauthorized', 'the access token is invalid or expired; sign in again');
+    if (!(await this.sessions.isOpen(claims.sid, claims.sub)))
+      throw new DomainError('unauthorized', 'the session has ended; sign in again');
     const caller = await this.scope.loadCaller(claims.sub);
     if (!caller) throw new DomainError('unauthorized', 'the user no longer exists or is disabled');
     return { ...caller, sessionId: claims.sid };

@@ -10,12 +10,42 @@ import { z } from 'zod';
 export const PASSWORD_MIN_LENGTH = 12;
 
 /** Common in Vietnam and not in the international list (compared lower-case, without diacritics). */
-const VIETNAMESE_COMMON = ['matkhau', 'matkhau123', 'matkhau123456', 'anhyeuem', 'anhyeuem123', 'emyeuanh', 'emyeuanh123', 'vietnam123', 'vietnam12345', 'vietnamvodich', 'hanoi123456', 'saigon123456', 'truonghoc123', 'giaovien123', 'hocsinh12345', 'diemdanh12345', 'admin1234567', 'administrator', 'password1234', 'qwertyuiop123', '123456789abc', 'abc123456789', '1234567890123'];
+const VIETNAMESE_COMMON = [
+  'matkhau',
+  'matkhau123',
+  'matkhau123456',
+  'anhyeuem',
+  'anhyeuem123',
+  'emyeuanh',
+  'emyeuanh123',
+  'vietnam123',
+  'vietnam12345',
+  'vietnamvodich',
+  'hanoi123456',
+  'saigon123456',
+  'truonghoc123',
+  'giaovien123',
+  'hocsinh12345',
+  'diemdanh12345',
+  'admin1234567',
+  'administrator',
+  'password1234',
+  'qwertyuiop123',
+  '123456789abc',
+  'abc123456789',
+  '1234567890123',
+];
 
-const COMMON = new Set<string>([...(dictionary['passwords-common'] as string[]), ...VIETNAMESE_COMMON].map((p) => p.toLowerCase()));
+const COMMON = new Set<string>(
+  [...(dictionary['passwords-common'] as string[]), ...VIETNAMESE_COMMON].map((p) => p.toLowerCase()),
+);
 
 function plain(s: string): string {
-  return s.normalize('NFD').replace(/\p{Diacritic}/gu, '').replace(/đ/gi, 'd').toLowerCase();
+  return s
+    .normalize('NFD')
+    .replace(/\p{Diacritic}/gu, '')
+    .replace(/đ/gi, 'd')
+    .toLowerCase();
 }
 
 /** Why a password is refused, or null when it is acceptable. */
@@ -23,9 +53,11 @@ export function passwordProblem(password: string, username?: string): string | n
   const p = password.normalize('NFC');
   if ([...p].length < PASSWORD_MIN_LENGTH) return `at least ${PASSWORD_MIN_LENGTH} characters`;
   if ([...p].length > 200) return 'at most 200 characters';
-  if (COMMON.has(p.toLowerCase()) || COMMON.has(plain(p))) return 'too common: this password is on a list of common passwords';
+  if (COMMON.has(p.toLowerCase()) || COMMON.has(plain(p)))
+    return 'too common: this password is on a list of common passwords';
   if (new Set(p).size < 4) return 'too few different characters';
-  if (username && username.length >= 3 && plain(p).includes(plain(username))) return 'must not contain the username';
+  if (username && username.length >= 3 && plain(p).includes(plain(username)))
+    return 'must not contain the username';
   return null;
 }
 

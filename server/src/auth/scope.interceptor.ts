@@ -14,7 +14,13 @@ const PERSONAL_DATA_READS: { pattern: RegExp; action: string }[] = [
   { pattern: /\/classes\/:classId\/students$/, action: 'export.students' },
 ];
 
-type HttpRequest = ScopedRequest & { method: string; route?: { path?: string }; params: Record<string, string>; query: Record<string, unknown>; originalUrl: string };
+type HttpRequest = ScopedRequest & {
+  method: string;
+  route?: { path?: string };
+  params: Record<string, string>;
+  query: Record<string, unknown>;
+  originalUrl: string;
+};
 
 /**
  * After the handler: (1) a caller with only partial access to the route's school/class (a teacher
@@ -52,7 +58,8 @@ export class ScopeInterceptor implements NestInterceptor {
     await this.audit.record(caller, {
       action: read.action,
       entity: route.replace(/^\/api\/v1\//, ''),
-      entityId: req.params.schoolId ?? req.params.classId ?? req.params.districtId ?? req.params.studentId ?? null,
+      entityId:
+        req.params.schoolId ?? req.params.classId ?? req.params.districtId ?? req.params.studentId ?? null,
       schoolId: req.params.schoolId ?? null,
       details: { url: req.originalUrl, rows: Array.isArray(body) ? body.length : undefined },
     });

@@ -24,7 +24,14 @@ export interface RefreshTokenRow {
 export class SessionsRepository {
   constructor(private readonly db: Database) {}
 
-  async create(c: SqlClient, userId: string, tokenHash: Buffer, now: Date, expiresAt: Date, userAgent: string | null): Promise<string> {
+  async create(
+    c: SqlClient,
+    userId: string,
+    tokenHash: Buffer,
+    now: Date,
+    expiresAt: Date,
+    userAgent: string | null,
+  ): Promise<string> {
     const r = await c.query<{ id: string }>(
       'INSERT INTO user_sessions (user_id, created_at, last_used_at, expires_at, user_agent) VALUES ($1, $2, $2, $3, $4) RETURNING id',
       [userId, now, expiresAt, userAgent],
@@ -34,8 +41,17 @@ export class SessionsRepository {
     return id;
   }
 
-  async addToken(c: SqlClient, sessionId: string, tokenHash: Buffer, now: Date, expiresAt: Date): Promise<void> {
-    await c.query('INSERT INTO refresh_tokens (token_hash, session_id, issued_at, expires_at) VALUES ($1, $2, $3, $4)', [tokenHash, sessionId, now, expiresAt]);
+  async addToken(
+    c: SqlClient,
+    sessionId: string,
+    tokenHash: Buffer,
+    now: Date,
+    expiresAt: Date,
+  ): Promise<void> {
+    await c.query(
+      'INSERT INTO refresh_tokens (token_hash, session_id, issued_at, expires_at) VALUES ($1, $2, $3, $4)',
+      [tokenHash, sessionId, now, expiresAt],
+    );
   }
 
   /** The token and its session, the token row locked: two uses of one token are serialised. */
@@ -55,17 +71,30 @@ export class SessionsRepository {
   }
 
   async touch(c: SqlClient, sessionId: string, now: Date, expiresAt: Date): Promise<void> {
-    await c.query('UPDATE user_sessions SET last_used_at = $2, expires_at = $3 WHERE id = $1', [sessionId, now, expiresAt]);
+    await c.query('UPDATE user_sessions SET last_used_at = $2, expires_at = $3 WHERE id = $1', [
+      sessionId,
+      now,
+      expiresAt,
+    ]);
   }
 
   /** Revoke one session; the ids of what was still open (empty when it was already revoked). */
   async revoke(c: SqlClient, sessionId: string, now: Date, reason: string): Promise<string[]> {
-    const r = await c.query<{ id: string }>('UPDATE user_sessions SET revoked_at = $2, revoked_reason = $3 WHERE id = $1 AND revoked_at IS NULL RETURNING id', [sessionId, now, reason]);
+    const r = await c.query<{ id: string }>(
+      'UPDATE user_sessions SET revoked_at = $2, revoked_reason = $3 WHERE id = $1 AND revoked_at IS NULL RETURNING id',
+      [sessionId, now, reason],
+    );
     return r.rows.map((x) => x.id);
   }
 
   /** Revoke every open session of a user (but `keep`); the ids revoked. */
-  async revokeAllOfUser(c: SqlClient, userId: string, now: Date, reason: string, keep: string | null = null): Promise<string[]> {
+  async revokeAllOfUser(
+    c: SqlClient,
+    userId: string,
+    now: Date,
+    reason: string,
+    keep: string | null = null,
+  ): Promise<string[]> {
     const r = await c.query<{ id: string }>(
       'UPDATE user_sessions SET revoked_at = $2, revoked_reason = $3 WHERE user_id = $1 AND revoked_at IS NULL AND id IS DISTINCT FROM $4 RETURNING id',
       [userId, now, reason, keep],
@@ -75,7 +104,10 @@ export class SessionsRepository {
 
   /** Whether an access token's session is still open at `now`. */
   async isOpen(sessionId: string, userId: string, now: Date): Promise<boolean> {
-    const [r] = await this.db.query('SELECT 1 FROM user_sessions WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL AND expires_at > $3', [sessionId, userId, now]);
+    const [r] = await this.db.query(
+      'SELECT 1 FROM user_sessions WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL AND expires_at > $3',
+      [sessionId, userId, now],
+    );
     return !!r;
   }
 
@@ -88,7 +120,9 @@ export class SessionsRepository {
   }
 
   async ownerOf(sessionId: string): Promise<string | null> {
-    const [r] = await this.db.query<{ user_id: string }>('SELECT user_id FROM user_sessions WHERE id = $1', [sessionId]);
+    const [r] = await this.db.query<{ user_id: string }>('SELECT user_id FROM user_sessions WHERE id = $1', [
+      sessionId,
+    ]);
     return r?.user_id ?? null;
   }
 }

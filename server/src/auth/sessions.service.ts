@@ -19,7 +19,15 @@ import { SessionsRepository, type SessionRow } from './sessions.repository.js';
 export const sessionRoom = (sessionId: string): string => `session:${sessionId}`;
 export const userRoom = (userId: string): string => `user:${userId}`;
 
-export type RevokeReason = 'logout' | 'ended_by_user' | 'refresh_reuse' | 'password_change' | 'role_change' | 'scope_change' | 'deactivated' | 'erased';
+export type RevokeReason =
+  | 'logout'
+  | 'ended_by_user'
+  | 'refresh_reuse'
+  | 'password_change'
+  | 'role_change'
+  | 'scope_change'
+  | 'deactivated'
+  | 'erased';
 
 function hashToken(token: string): Buffer {
   return createHash('sha256').update(token).digest();
@@ -44,12 +52,22 @@ export class SessionsService {
   private newToken(): { token: string; hash: Buffer; expiresAt: Date; now: Date } {
     const token = randomBytes(32).toString('base64url');
     const now = this.clock.now();
-    return { token, hash: hashToken(token), now, expiresAt: new Date(now.getTime() + this.config.refreshTokenTtlSeconds * 1000) };
+    return {
+      token,
+      hash: hashToken(token),
+      now,
+      expiresAt: new Date(now.getTime() + this.config.refreshTokenTtlSeconds * 1000),
+    };
   }
 
-  async start(userId: string, userAgent: string | null): Promise<{ sessionId: string; refreshToken: string }> {
+  async start(
+    userId: string,
+    userAgent: string | null,
+  ): Promise<{ sessionId: string; refreshToken: string }> {
     const t = this.newToken();
-    const sessionId = await this.db.transaction((c) => this.repo.create(c, userId, t.hash, t.now, t.expiresAt, userAgent?.slice(0, 200) ?? null));
+    const sessionId = await this.db.transaction((c) =>
+      this.repo.create(c, userId, t.hash, t.now, t.expiresAt, userAgent?.slice(0, 200) ?? null),
+    );
     return { sessionId, refreshToken: t.token };
   }
 
@@ -63,7 +81,16 @@ export class SessionsService {
       if (row.revokedAt) return { refused: 'revoked' as const };
       if (row.spentAt) {
         await this.repo.revoke(c, row.sessionId, now, 'refresh_reuse');
-        await this.audit.record(null, { action: 'session.revoke', entity: 'user', entityId: row.userId, details: { sessionId: row.sessionId, reason: 'refresh_reuse' } }, c);
+        await this.audit.record(
+          null,
+          {
+            action: 'session.revoke',
+            entity: 'user',
+            entityId: row.userId,
+            details: { sessionId: row.sessionId, reason: 'refresh_reuse' },
+          },
+          c,
+        );
         return { refused: 'reused' as const, sessionId: row.sessionId, userId: row.userId };
       }
       if (row.tokenExpiresAt <= now || row.sessionExpiresAt <= now) return { refused: 'expired' as const };
@@ -74,10 +101,17 @@ export class SessionsService {
       return { refused: null, sessionId: row.sessionId, userId: row.userId, refreshToken: next.token };
     });
     if (outcome.refused === 'reused') {
-      this.log.warn({ sessionId: outcome.sessionId, userId: outcome.userId }, 'spent refresh token presented again: session revoked');
+      this.log.warn(
+        { sessionId: outcome.sessionId, userId: outcome.userId },
+        'spent refresh token presented again: session revoked',
+      );
       this.live.disconnectRooms([sessionRoom(outcome.sessionId)]);
     }
-    if (outcome.refused !== null) throw new DomainError('unauthorized', 'the refresh token is invalid, expired or revoked; sign in again');
+    if (outcome.refused !== null)
+      throw new DomainError(
+        'unauthorized',
+        'the refresh token is invalid, expired or revoked; sign in again',
+      );
     return { sessionId: outcome.sessionId, userId: outcome.userId, refreshToken: outcome.refreshToken };
   }
 
@@ -103,7 +137,9 @@ export class SessionsService {
 
   /** End one session now (and its sockets). */
   async end(sessionId: string, reason: RevokeReason): Promise<boolean> {
-    const revoked = await this.db.transaction((c) => this.repo.revoke(c, sessionId, this.clock.now(), reason));
+    const revoked = await this.db.transaction((c) =>
+      this.repo.revoke(c, sessionId, this.clock.now(), reason),
+    );
     this.live.disconnectRooms(revoked.map(sessionRoom));
     return revoked.length > 0;
   }
@@ -112,7 +148,12 @@ export class SessionsService {
    * Revoke every session of a user inside the caller's transaction `c` (but `keep`, the caller's
    * own session on a password change of their own). Call `closeSockets` with the answer after commit.
    */
-  revokeAllOfUser(c: SqlClient, userId: string, reason: RevokeReason, keep: string | null = null): Promise<string[]> {
+  revokeAllOfUser(
+    c: SqlClient,
+    userId: string,
+    reason: RevokeReason,
+    keep: string | null = null,
+  ): Promise<string[]> {
     return this.repo.revokeAllOfUser(c, userId, this.clock.now(), reason, keep);
   }
 

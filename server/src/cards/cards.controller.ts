@@ -33,14 +33,21 @@ export class CardsController {
   })
   @ZodBody(AssignCard)
   @ZodResponse(CardViewSchema, { status: 201 })
-  assign(@CurrentCaller() caller: Caller, @Param('studentId') studentId: string, @Body() body: unknown): Promise<CardView> {
+  assign(
+    @CurrentCaller() caller: Caller,
+    @Param('studentId') studentId: string,
+    @Body() body: unknown,
+  ): Promise<CardView> {
     return this.cards.assign(caller, studentId, parseBody(AssignCard, body));
   }
 
   @Post('cards/:cardId/lost')
   @Roles('admin', 'district', 'school')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Mark a card lost: it stops matching at once; its later taps are unknown and flagged in unknown-cards.' })
+  @ApiOperation({
+    summary:
+      'Mark a card lost: it stops matching at once; its later taps are unknown and flagged in unknown-cards.',
+  })
   @ZodResponse(CardViewSchema)
   lost(@CurrentCaller() caller: Caller, @Param('cardId') cardId: string): Promise<CardView> {
     if (!isUuid(cardId)) throw new DomainError('bad_request', 'cardId: not a UUID');
@@ -49,14 +56,18 @@ export class CardsController {
 
   @Get('schools/:schoolId/unknown-cards')
   @Roles('admin', 'district', 'school')
-  @ApiOperation({ summary: 'Cards tapped at the school that match no active card (default: last 24 h), with `retired` set for lost/replaced cards.' })
+  @ApiOperation({
+    summary:
+      'Cards tapped at the school that match no active card (default: last 24 h), with `retired` set for lost/replaced cards.',
+  })
   @ApiQuery({ name: 'since', required: false, description: 'RFC 3339' })
   @ZodResponse(UnknownCardsSchema)
   unknown(@Param('schoolId') schoolId: string, @Query('since') since?: string): Promise<UnknownCard[]> {
     let from: Date | null = null;
     if (since !== undefined) {
       from = new Date(since);
-      if (Number.isNaN(from.getTime())) throw new DomainError('bad_request', 'since: not a date-time (RFC 3339)');
+      if (Number.isNaN(from.getTime()))
+        throw new DomainError('bad_request', 'since: not a date-time (RFC 3339)');
     }
     return this.cards.unknownCards(schoolId, from);
   }

@@ -33,17 +33,29 @@ export class GatewayCommandsService {
   /** Publish a command (validated against the protocol schema); returns it with its id. */
   async send(schoolId: string, gatewayId: string, command: CommandInput): Promise<CommandMessage> {
     const r = CommandMessageSchema.safeParse({ id: randomUUID(), ...command });
-    if (!r.success) throw new DomainError('bad_request', `command: ${r.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
+    if (!r.success)
+      throw new DomainError(
+        'bad_request',
+        `command: ${r.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`,
+      );
     await this.mqtt.publish(topicFor(schoolId, gatewayId, 'cmd'), r.data);
     this.log.info({ gatewayId, type: r.data.type, commandId: r.data.id }, 'command sent');
     return r.data;
   }
 
   /** Called on each status message: sync the gateway clock when it comes online or drifts. */
-  async onGatewayStatus(schoolId: string, gatewayId: string, cameOnline: boolean, clockOffsetMs: number | undefined): Promise<void> {
+  async onGatewayStatus(
+    schoolId: string,
+    gatewayId: string,
+    cameOnline: boolean,
+    clockOffsetMs: number | undefined,
+  ): Promise<void> {
     const now = this.clock.now();
     const last = this.lastTimeSent.get(gatewayId) ?? 0;
-    const drifting = clockOffsetMs !== undefined && Math.abs(clockOffsetMs) > CLOCK_TOLERANCE_MS && now.getTime() - last >= TIME_RESEND_MS;
+    const drifting =
+      clockOffsetMs !== undefined &&
+      Math.abs(clockOffsetMs) > CLOCK_TOLERANCE_MS &&
+      now.getTime() - last >= TIME_RESEND_MS;
     if (!cameOnline && !drifting) return;
     this.lastTimeSent.set(gatewayId, now.getTime());
     await this.send(schoolId, gatewayId, { type: 'time', serverTime: toRfc3339(now, 'Asia/Ho_Chi_Minh') });

@@ -17,8 +17,17 @@ export function ZodBody(schema: z.ZodType, description?: string): MethodDecorato
  * Documents a response body by its zod schema from `@rfid/protocol` (`status` 200 unless given);
  * the controller method's return type is the schema's type, so the document and the code agree.
  */
-export function ZodResponse(schema: z.ZodType, options: { status?: number; description?: string } = {}): MethodDecorator {
-  return applyDecorators(ApiResponse({ status: options.status ?? 200, description: options.description ?? 'OK', schema: jsonSchemaOf(schema, 'output') }));
+export function ZodResponse(
+  schema: z.ZodType,
+  options: { status?: number; description?: string } = {},
+): MethodDecorator {
+  return applyDecorators(
+    ApiResponse({
+      status: options.status ?? 200,
+      description: options.description ?? 'OK',
+      schema: jsonSchemaOf(schema, 'output'),
+    }),
+  );
 }
 
 /** Documents a response without a body (204). */

@@ -22,7 +22,11 @@ export function requestIdOf(req: FilteredRequest | undefined): string {
 /** PostgreSQL error codes that mean the caller sent something wrong, never a 500. */
 const CALLER_ERRORS: Record<string, { status: number; error: string; message: string }> = {
   '23505': { status: HttpStatus.CONFLICT, error: 'conflict', message: 'already exists' },
-  '23503': { status: HttpStatus.CONFLICT, error: 'conflict', message: 'refers to something missing, or is still referred to' },
+  '23503': {
+    status: HttpStatus.CONFLICT,
+    error: 'conflict',
+    message: 'refers to something missing, or is still referred to',
+  },
   '23514': { status: HttpStatus.BAD_REQUEST, error: 'bad_request', message: 'a value is out of range' },
   '23502': { status: HttpStatus.BAD_REQUEST, error: 'bad_request', message: 'a required value is missing' },
   '22P02': { status: HttpStatus.BAD_REQUEST, error: 'bad_request', message: 'a value has the wrong form' },
@@ -41,7 +45,10 @@ export class PgErrorFilter implements ExceptionFilter {
     this.log = logger?.child({ component: 'http' }) ?? null;
   }
 
-  catch(e: Error & { code?: string; detail?: string; driverError?: { code?: string; detail?: string } }, host: ArgumentsHost): void {
+  catch(
+    e: Error & { code?: string; detail?: string; driverError?: { code?: string; detail?: string } },
+    host: ArgumentsHost,
+  ): void {
     const code = e.code ?? e.driverError?.code ?? '';
     const mapped = CALLER_ERRORS[code];
     const res = host.switchToHttp().getResponse<{ status(n: number): { json(b: unknown): void } }>();
@@ -49,11 +56,24 @@ export class PgErrorFilter implements ExceptionFilter {
       // Not the caller's mistake: a 500 the operator must be able to find (code, route, request id), without the query's values.
       const req = host.switchToHttp().getRequest<FilteredRequest>();
       const requestId = requestIdOf(req);
-      this.log?.error({ code: code || null, method: req?.method, route: req?.route?.path ?? req?.originalUrl ?? req?.url, requestId, err: { name: e.name, message: e.message } }, 'database error answered 500');
+      this.log?.error(
+        {
+          code: code || null,
+          method: req?.method,
+          route: req?.route?.path ?? req?.originalUrl ?? req?.url,
+          requestId,
+          err: { name: e.name, message: e.message },
+        },
+        'database error answered 500',
+      );
       res.status(500).json({ statusCode: 500, message: 'internal error', error: 'internal', requestId });
       return;
     }
     const detail = e.detail ?? e.driverError?.detail;
-    res.status(mapped.status).json({ statusCode: mapped.status, message: detail ? `${mapped.message}: ${detail}` : mapped.message, error: mapped.error });
+    res.status(mapped.status).json({
+      statusCode: mapped.status,
+      message: detail ? `${mapped.message}: ${detail}` : mapped.message,
+      error: mapped.error,
+    });
   }
 }

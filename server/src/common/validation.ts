@@ -5,7 +5,10 @@ import { DomainError } from './domain-error.js';
 export function parseBody<T>(schema: z.ZodType<T>, input: unknown): T {
   const r = schema.safeParse(input);
   if (!r.success) {
-    throw new DomainError('bad_request', r.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '));
+    throw new DomainError(
+      'bad_request',
+      r.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '),
+    );
   }
   return r.data;
 }

@@ -29,7 +29,9 @@ const optionalString = z
   .string()
   .transform((s) => (s.trim() === '' ? undefined : s))
   .optional();
-const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0'])]).transform((v) => v === true || v === 'true' || v === '1');
+const bool = z
+  .union([z.boolean(), z.enum(['true', 'false', '1', '0'])])
+  .transform((v) => v === true || v === 'true' || v === '1');
 /** JSON object of string → string (from the environment as text). */
 const jsonRecord = z
   .union([z.string(), z.record(z.string(), z.string())])
@@ -40,7 +42,10 @@ const jsonRecord = z
     try {
       return z.record(z.string(), z.string()).parse(JSON.parse(v));
     } catch {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'a JSON object of strings, e.g. {"check_in":"123456"}' });
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        message: 'a JSON object of strings, e.g. {"check_in":"123456"}',
+      });
       return z.NEVER;
     }
   });
@@ -49,9 +54,19 @@ export interface ChannelLimitsOverride {
   concurrency?: number;
   perSecond?: number;
 }
-const channelLimit = z.object({ concurrency: z.number().int().min(1).max(10_000).optional(), perSecond: z.number().positive().max(1_000_000).optional() }).strict();
+const channelLimit = z
+  .object({
+    concurrency: z.number().int().min(1).max(10_000).optional(),
+    perSecond: z.number().positive().max(1_000_000).optional(),
+  })
+  .strict();
 const LIMIT_CHANNELS = ['zalo', 'sms', 'email', 'push', 'webhook', 'in_app'] as const;
-const channelLimits = z.record(z.string(), channelLimit).refine((r) => Object.keys(r).every((k) => (LIMIT_CHANNELS as readonly string[]).includes(k)), 'unknown channel');
+const channelLimits = z
+  .record(z.string(), channelLimit)
+  .refine(
+    (r) => Object.keys(r).every((k) => (LIMIT_CHANNELS as readonly string[]).includes(k)),
+    'unknown channel',
+  );
 /** `NOTIFY_LIMITS`: JSON `{"zalo":{"concurrency":64,"perSecond":2000},"sms":{…}}` (or the object itself). */
 const notifyLimits = z
   .union([z.string(), z.record(z.string(), z.unknown())])
@@ -61,7 +76,11 @@ const notifyLimits = z
     try {
       return channelLimits.parse(typeof v === 'string' ? JSON.parse(v) : v);
     } catch {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'a JSON object channel → {concurrency?, perSecond?}, e.g. {"zalo":{"concurrency":64,"perSecond":2000}}' });
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        message:
+          'a JSON object channel → {concurrency?, perSecond?}, e.g. {"zalo":{"concurrency":64,"perSecond":2000}}',
+      });
       return z.NEVER;
     }
   });
@@ -85,11 +104,9 @@ const quietHours = z
     return { start, end };
   });
 /** A comma-separated list (environment) or an array (in-process). */
-const csv = z.union([z.array(z.string()), z.string()]).transform((v) =>
-  (Array.isArray(v) ? v : v.split(','))
-    .map((s) => s.trim())
-    .filter(Boolean),
-);
+const csv = z
+  .union([z.array(z.string()), z.string()])
+  .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter(Boolean));
 
 export const ConfigSchema = z.object({
   /** External PostgreSQL; absent → embedded PostgreSQL under `${dataDir}/pg`. */
@@ -126,9 +143,15 @@ export const ConfigSchema = z.object({
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   jwtSecret: z.string().min(16).optional(),
   /** Names this instance in logs, MQTT client ids and metrics. */
-  serverId: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/).default(`${hostname()}-${process.pid}`),
+  serverId: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/)
+    .default(`${hostname()}-${process.pid}`),
   /** Shared-subscription group on an external broker: instances in one group split the taps. */
-  mqttShareGroup: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/).default('rfid-server'),
+  mqttShareGroup: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/)
+    .default('rfid-server'),
   /** Credentials of the server's own MQTT client on an external broker. */
   mqttUsername: z.string().optional(),
   mqttPassword: z.string().optional(),
@@ -199,14 +222,21 @@ export const ConfigSchema = z.object({
   /** Access-token lifetime (JWT); at most 15 minutes. */
   accessTokenTtlSeconds: z.coerce.number().int().min(30).max(900).default(900),
   /** Refresh-token lifetime: a session unused this long ends (each use rotates the token). */
-  refreshTokenTtlSeconds: z.coerce.number().int().min(60).default(7 * 24 * 3600),
+  refreshTokenTtlSeconds: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .default(7 * 24 * 3600),
   /** `iss` and `aud` of the access tokens, checked on every request. */
   jwtIssuer: z.string().min(1).default('rfid-attendance'),
   jwtAudience: z.string().min(1).default('rfid-attendance-api'),
   /** API requests per minute per client address across all replicas; 0 = no limit. */
   apiRateLimitPerMinute: z.coerce.number().int().min(0).default(1200),
   /** Prefix of the throttle counters in Redis (several deployments or test runs on one Redis). */
-  throttleKeyPrefix: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/).default('rfid'),
+  throttleKeyPrefix: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]{1,64}$/)
+    .default('rfid'),
   /** Failed logins of one username from one address before it is locked, and for how long. */
   loginMaxFailures: z.coerce.number().int().min(1).default(5),
   loginLockSeconds: z.coerce.number().int().min(1).default(60),
@@ -316,10 +346,18 @@ export function parseConfig(input: Partial<Record<keyof ServerConfig, unknown>>)
   }
   const cfg = r.data;
   if ((cfg.tlsCert === undefined) !== (cfg.tlsKey === undefined))
-    throw new ConfigError('invalid configuration: TLS_CERT (tlsCert) and TLS_KEY (tlsKey) are given together or not at all');
+    throw new ConfigError(
+      'invalid configuration: TLS_CERT (tlsCert) and TLS_KEY (tlsKey) are given together or not at all',
+    );
   if (!cfg.mqttUrl && cfg.mqttPort === null && cfg.mqttsPort === null)
-    throw new ConfigError('invalid configuration: MQTT_PORT and MQTTS_PORT are both off and there is no MQTT_URL');
-  return { ...cfg, dataDir: path.resolve(cfg.dataDir), jwtSecret: cfg.jwtSecret ?? randomBytes(32).toString('hex') };
+    throw new ConfigError(
+      'invalid configuration: MQTT_PORT and MQTTS_PORT are both off and there is no MQTT_URL',
+    );
+  return {
+    ...cfg,
+    dataDir: path.resolve(cfg.dataDir),
+    jwtSecret: cfg.jwtSecret ?? randomBytes(32).toString('hex'),
+  };
 }
 
 /** The configuration from environment variables (the CLI). */

@@ -16,7 +16,10 @@ export class Database {
     return (this.dataSource.driver as unknown as { master: pg.Pool }).master;
   }
 
-  async query<R extends pg.QueryResultRow = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<R[]> {
+  async query<R extends pg.QueryResultRow = Record<string, unknown>>(
+    sql: string,
+    params: unknown[] = [],
+  ): Promise<R[]> {
     const r = await this.pool.query<R>(sql, params);
     return r.rows;
   }

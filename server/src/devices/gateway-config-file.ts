@@ -19,7 +19,8 @@ export function gatewayConfigFile(
   broker: BrokerForGateways,
   timeZone: string,
 ): GatewayConfigFile {
-  const tls = broker.url.startsWith('mqtts://') || broker.url.startsWith('tls://') || broker.url.startsWith('wss://');
+  const tls =
+    broker.url.startsWith('mqtts://') || broker.url.startsWith('tls://') || broker.url.startsWith('wss://');
   return {
     schoolId: gateway.schoolId,
     gatewayId: gateway.gatewayId,
@@ -37,7 +38,13 @@ export function gatewayConfigFile(
 
 /** The broker address for gateways from the server's configuration and its embedded broker. */
 export function brokerForGateways(
-  config: { gatewayMqttUrl?: string | undefined; mqttUrl?: string | undefined; mqttsPort: number | null; mqttPort: number | null; tlsNames: string[] },
+  config: {
+    gatewayMqttUrl?: string | undefined;
+    mqttUrl?: string | undefined;
+    mqttsPort: number | null;
+    mqttPort: number | null;
+    tlsNames: string[];
+  },
   embedded: { tlsPort: number | null; port: number | null; ca: string | null },
   host: string,
 ): BrokerForGateways {

@@ -5,8 +5,26 @@
  */
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { cardMatchKeys, cardToText, isValidTimeZone, parseClock, parsePrintedCard, type CardId, type CardTech } from '@rfid/protocol';
-import { Card, CardKey, District, Guardian, School, SchoolClass, Student, StudentGuardian, type NotificationChannel } from '../db/entities/index.js';
+import {
+  cardMatchKeys,
+  cardToText,
+  isValidTimeZone,
+  parseClock,
+  parsePrintedCard,
+  type CardId,
+  type CardTech,
+} from '@rfid/protocol';
+import {
+  Card,
+  CardKey,
+  District,
+  Guardian,
+  School,
+  SchoolClass,
+  Student,
+  StudentGuardian,
+  type NotificationChannel,
+} from '../db/entities/index.js';
 import { DomainError } from '../common/domain-error.js';
 import { defaultChannels } from '../notifications/preferences.js';
 
@@ -47,10 +65,14 @@ export class DirectoryService {
   constructor(private readonly ds: DataSource) {}
 
   async createDistrict(input: { code: string; name: string }): Promise<District> {
-    return this.ds.getRepository(District).save({ code: input.code.trim(), name: input.name.normalize('NFC').trim() });
+    return this.ds
+      .getRepository(District)
+      .save({ code: input.code.trim(), name: input.name.normalize('NFC').trim() });
   }
 
-  async createSchool(input: { districtId: string; code: string; name: string; level?: string | null } & SchoolRulesInput): Promise<School> {
+  async createSchool(
+    input: { districtId: string; code: string; name: string; level?: string | null } & SchoolRulesInput,
+  ): Promise<School> {
     validateRules(input);
     const { districtId, code, name, level, ...rules } = input;
     return this.ds.getRepository(School).save({
@@ -70,7 +92,11 @@ export class DirectoryService {
   }
 
   async createClass(input: { schoolId: string; name: string; grade?: number | null }): Promise<SchoolClass> {
-    return this.ds.getRepository(SchoolClass).save({ schoolId: input.schoolId, name: input.name.normalize('NFC').trim(), grade: input.grade ?? null });
+    return this.ds.getRepository(SchoolClass).save({
+      schoolId: input.schoolId,
+      name: input.name.normalize('NFC').trim(),
+      grade: input.grade ?? null,
+    });
   }
 
   async createStudent(input: NewStudent): Promise<Student> {
@@ -87,10 +113,23 @@ export class DirectoryService {
   /** Many students in one statement (seeds, benchmarks). */
   async createStudents(inputs: NewStudent[]): Promise<Student[]> {
     if (inputs.length === 0) return [];
-    const rows = inputs.map((s) => ({ ...s, name: s.name.normalize('NFC').trim(), birthDate: s.birthDate ?? null, gender: s.gender ?? null, ethnicity: s.ethnicity ?? null, active: true }));
+    const rows = inputs.map((s) => ({
+      ...s,
+      name: s.name.normalize('NFC').trim(),
+      birthDate: s.birthDate ?? null,
+      gender: s.gender ?? null,
+      ethnicity: s.ethnicity ?? null,
+      active: true,
+    }));
     const out: Student[] = [];
     for (let i = 0; i < rows.length; i += 1000) {
-      const r = await this.ds.createQueryBuilder().insert().into(Student).values(rows.slice(i, i + 1000)).returning('*').execute();
+      const r = await this.ds
+        .createQueryBuilder()
+        .insert()
+        .into(Student)
+        .values(rows.slice(i, i + 1000))
+        .returning('*')
+        .execute();
       out.push(...(r.generatedMaps as Student[]).map((g, j) => ({ ...rows[i + j]!, ...g }) as Student));
     }
     return out;
@@ -105,7 +144,9 @@ export class DirectoryService {
         zaloId: input.zaloId ?? null,
         channels: input.channels ?? defaultChannels(input.phone),
       });
-      await m.getRepository(StudentGuardian).save({ studentId, guardianId: g.id, relation: input.relation ?? null });
+      await m
+        .getRepository(StudentGuardian)
+        .save({ studentId, guardianId: g.id, relation: input.relation ?? null });
       return g;
     });
   }
@@ -115,7 +156,10 @@ export class DirectoryService {
    * (`em4100:40:…`, `0004467393`, `068,10369`, hex). The student's previous active card becomes
    * `replaced`. Match keys are written so ingest resolves taps in one lookup.
    */
-  async enrolCard(input: { schoolId: string; studentId: string | null; card: string | CardId; tech?: CardTech }, manager?: EntityManager): Promise<Card> {
+  async enrolCard(
+    input: { schoolId: string; studentId: string | null; card: string | CardId; tech?: CardTech },
+    manager?: EntityManager,
+  ): Promise<Card> {
     const run = async (m: EntityManager): Promise<Card> => {
       let id: CardId;
       try {
@@ -136,7 +180,12 @@ export class DirectoryService {
         retiredAt: null,
       });
       await m.getRepository(CardKey).insert(
-        cardMatchKeys(id).map((key) => ({ schoolId: input.schoolId, key, cardId: card.id, bits: Number(key.split(':')[1]) })),
+        cardMatchKeys(id).map((key) => ({
+          schoolId: input.schoolId,
+          key,
+          cardId: card.id,
+          bits: Number(key.split(':')[1]),
+        })),
       );
       return card;
     };
@@ -152,7 +201,11 @@ export class DirectoryService {
     await (manager ? run(manager) : this.ds.transaction(run));
   }
 
-  private async retireActiveCard(m: EntityManager, studentId: string, status: 'lost' | 'replaced'): Promise<void> {
+  private async retireActiveCard(
+    m: EntityManager,
+    studentId: string,
+    status: 'lost' | 'replaced',
+  ): Promise<void> {
     const current = await m.getRepository(Card).findOneBy({ studentId, status: 'active' });
     if (!current) return;
     await m.getRepository(CardKey).delete({ cardId: current.id });
@@ -165,8 +218,16 @@ function definedOnly<T extends object>(o: T): Partial<T> {
 }
 
 function validateRules(r: SchoolRulesInput): void {
-  if (r.timeZone !== undefined && !isValidTimeZone(r.timeZone)) throw new DomainError('bad_rules', `unknown time zone "${r.timeZone}"`);
-  for (const k of ['onTimeUntil', 'lateUntil', 'absenceCutoff', 'checkoutFrom', 'checkoutUntil', 'reportTime'] as const) {
+  if (r.timeZone !== undefined && !isValidTimeZone(r.timeZone))
+    throw new DomainError('bad_rules', `unknown time zone "${r.timeZone}"`);
+  for (const k of [
+    'onTimeUntil',
+    'lateUntil',
+    'absenceCutoff',
+    'checkoutFrom',
+    'checkoutUntil',
+    'reportTime',
+  ] as const) {
     const v = r[k];
     if (v === undefined) continue;
     try {
@@ -174,8 +235,11 @@ function validateRules(r: SchoolRulesInput): void {
     } catch {
       throw new DomainError('bad_rules', `${k}: "${v}" is not HH:MM`);
     }
-    if (!/^\d{2}:\d{2}$/.test(v)) throw new DomainError('bad_rules', `${k}: "${v}" must be zero-padded HH:MM`);
+    if (!/^\d{2}:\d{2}$/.test(v))
+      throw new DomainError('bad_rules', `${k}: "${v}" must be zero-padded HH:MM`);
   }
-  if (r.schoolDays?.some((d) => !Number.isInteger(d) || d < 1 || d > 7)) throw new DomainError('bad_rules', 'schoolDays are ISO weekdays 1–7');
-  if (r.holidays?.some((d) => !/^\d{4}-\d{2}-\d{2}$/.test(d))) throw new DomainError('bad_rules', 'holidays are YYYY-MM-DD dates');
+  if (r.schoolDays?.some((d) => !Number.isInteger(d) || d < 1 || d > 7))
+    throw new DomainError('bad_rules', 'schoolDays are ISO weekdays 1–7');
+  if (r.holidays?.some((d) => !/^\d{4}-\d{2}-\d{2}$/.test(d)))
+    throw new DomainError('bad_rules', 'holidays are YYYY-MM-DD dates');
 }

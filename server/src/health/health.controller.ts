@@ -25,14 +25,20 @@ export class HealthController {
   async ready(): Promise<{ status: 'ok'; db: 'ok'; broker: 'ok' }> {
     let db: 'ok' | 'down';
     try {
-      await Promise.race([this.db.query('SELECT 1'), new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 2000).unref())]);
+      await Promise.race([
+        this.db.query('SELECT 1'),
+        new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 2000).unref()),
+      ]);
       db = 'ok';
     } catch {
       db = 'down';
     }
     const broker = this.mqtt.connected ? 'ok' : 'down';
     if (db !== 'ok' || broker !== 'ok') {
-      throw new HttpException({ statusCode: 503, message: 'not ready', error: 'not_ready', db, broker }, HttpStatus.SERVICE_UNAVAILABLE);
+      throw new HttpException(
+        { statusCode: 503, message: 'not ready', error: 'not_ready', db, broker },
+        HttpStatus.SERVICE_UNAVAILABLE,
+      );
     }
     return { status: 'ok', db, broker };
   }

@@ -26,21 +26,30 @@ export interface Sheet {
 export const XLSX_MIME = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
 /** Reads the first chunk to tell XLSX (a ZIP: `PK`) from CSV and the text encoding, then streams. */
-export async function openSheet(input: AsyncIterable<Buffer | string>, hint?: { mimeType?: string; filename?: string }): Promise<Sheet> {
+export async function openSheet(
+  input: AsyncIterable<Buffer | string>,
+  hint?: { mimeType?: string; filename?: string },
+): Promise<Sheet> {
   const it = input[Symbol.asyncIterator]();
   const first = await it.next();
   if (first.done) throw new DomainError('bad_request', 'the file is empty');
   const head = typeof first.value === 'string' ? Buffer.from(first.value) : first.value;
   const rest = (async function* () {
     yield head;
-    for (let r = await it.next(); !r.done; r = await it.next()) yield typeof r.value === 'string' ? Buffer.from(r.value) : r.value;
+    for (let r = await it.next(); !r.done; r = await it.next())
+      yield typeof r.value === 'string' ? Buffer.from(r.value) : r.value;
   })();
   const isZip = head[0] === 0x50 && head[1] === 0x4b;
   if (isZip || hint?.mimeType === XLSX_MIME || hint?.filename?.toLowerCase().endsWith('.xlsx')) {
-    if (!isZip) throw new DomainError('bad_request', 'the file is not an XLSX workbook (XLS 97–2003 is not read: save as .xlsx or .csv)');
+    if (!isZip)
+      throw new DomainError(
+        'bad_request',
+        'the file is not an XLSX workbook (XLS 97–2003 is not read: save as .xlsx or .csv)',
+      );
     return openXlsx(Readable.from(rest));
   }
-  if (head[0] === 0xd0 && head[1] === 0xcf) throw new DomainError('bad_request', 'XLS 97–2003 workbooks are not read: save as .xlsx or .csv (UTF-8)');
+  if (head[0] === 0xd0 && head[1] === 0xcf)
+    throw new DomainError('bad_request', 'XLS 97–2003 workbooks are not read: save as .xlsx or .csv (UTF-8)');
   return openCsv(rest, head);
 }
 
@@ -52,7 +61,11 @@ async function openCsv(bytes: AsyncIterable<Buffer>, head: Buffer): Promise<Shee
       for await (const chunk of bytes) yield decoder.decode(chunk, { stream: true });
       yield decoder.decode();
     } catch (e) {
-      if (e instanceof TypeError) throw new DomainError('bad_request', 'the CSV is not UTF-8 text: save it as "CSV UTF-8" (or as .xlsx)');
+      if (e instanceof TypeError)
+        throw new DomainError(
+          'bad_request',
+          'the CSV is not UTF-8 text: save it as "CSV UTF-8" (or as .xlsx)',
+        );
       throw e;
     }
   })();
@@ -60,14 +73,24 @@ async function openCsv(bytes: AsyncIterable<Buffer>, head: Buffer): Promise<Shee
   const firstText = await textIt.next();
   const sample = firstText.done ? '' : firstText.value;
   const delimiter = detectDelimiter(sample);
-  const parser = parse({ delimiter, bom: true, relax_column_count: true, relax_quotes: true, skip_empty_lines: true, info: true });
+  const parser = parse({
+    delimiter,
+    bom: true,
+    relax_column_count: true,
+    relax_quotes: true,
+    skip_empty_lines: true,
+    info: true,
+  });
   Readable.from(
     (async function* () {
       if (!firstText.done) yield firstText.value;
       for (let r = await textIt.next(); !r.done; r = await textIt.next()) yield r.value;
     })(),
   ).pipe(parser);
-  const records = parser[Symbol.asyncIterator]() as AsyncIterator<{ record: string[]; info: { lines: number } }>;
+  const records = parser[Symbol.asyncIterator]() as AsyncIterator<{
+    record: string[];
+    info: { lines: number };
+  }>;
   let header: string[] | null = null;
   let headerRow = 0;
   for (let r = await records.next(); !r.done; r = await records.next()) {
@@ -83,7 +106,8 @@ async function openCsv(bytes: AsyncIterable<Buffer>, head: Buffer): Promise<Shee
     format: 'csv',
     header,
     rows: (async function* () {
-      for (let r = await records.next(); !r.done; r = await records.next()) yield { row: r.value.info.lines, cells: r.value.record };
+      for (let r = await records.next(); !r.done; r = await records.next())
+        yield { row: r.value.info.lines, cells: r.value.record };
     })(),
   };
 }
@@ -96,7 +120,13 @@ function detectDelimiter(sample: string): string {
 }
 
 async function openXlsx(stream: Readable): Promise<Sheet> {
-  const reader = new ExcelJS.stream.xlsx.WorkbookReader(stream, { sharedStrings: 'cache', hyperlinks: 'ignore', styles: 'cache', worksheets: 'emit', entries: 'emit' });
+  const reader = new ExcelJS.stream.xlsx.WorkbookReader(stream, {
+    sharedStrings: 'cache',
+    hyperlinks: 'ignore',
+    styles: 'cache',
+    worksheets: 'emit',
+    entries: 'emit',
+  });
   const sheets = reader[Symbol.asyncIterator]() as AsyncIterator<AsyncIterable<ExcelJS.Row>>;
   const ws = await sheets.next();
   if (ws.done) throw new DomainError('bad_request', 'the workbook has no worksheet');
@@ -114,9 +144,11 @@ async function openXlsx(stream: Readable): Promise<Sheet> {
     format: 'xlsx',
     header,
     rows: (async function* () {
-      for (let r = await rows.next(); !r.done; r = await rows.next()) yield { row: r.value.number, cells: rowCells(r.value) };
+      for (let r = await rows.next(); !r.done; r = await rows.next())
+        yield { row: r.value.number, cells: rowCells(r.value) };
       // Drain the remaining worksheets so the reader finishes.
-      for (let s = await sheets.next(); !s.done; s = await sheets.next()) for await (const _ of s.value) void _;
+      for (let s = await sheets.next(); !s.done; s = await sheets.next())
+        for await (const _ of s.value) void _;
     })(),
   };
 }

@@ -20,16 +20,19 @@ export interface MergeCounts {
 }
 export type Upserted = 'created' | 'updated' | 'unchanged';
 
-const upserted = (r: { created: boolean } | undefined): Upserted => (!r ? 'unchanged' : r.created ? 'created' : 'updated');
+const upserted = (r: { created: boolean } | undefined): Upserted =>
+  !r ? 'unchanged' : r.created ? 'created' : 'updated';
 
 @Injectable()
 export class ImportRepository {
   async schoolById(c: SqlClient, id: string): Promise<{ id: string; code: string } | undefined> {
-    return (await c.query<{ id: string; code: string }>('SELECT id, code FROM schools WHERE id = $1', [id])).rows[0];
+    return (await c.query<{ id: string; code: string }>('SELECT id, code FROM schools WHERE id = $1', [id]))
+      .rows[0];
   }
 
   async schoolIdByCode(c: SqlClient, code: string): Promise<string | undefined> {
-    return (await c.query<{ id: string }>('SELECT id FROM schools WHERE upper(code) = $1', [code])).rows[0]?.id;
+    return (await c.query<{ id: string }>('SELECT id FROM schools WHERE upper(code) = $1', [code])).rows[0]
+      ?.id;
   }
 
   async createStaging(c: SqlClient): Promise<void> {
@@ -77,9 +80,17 @@ export class ImportRepository {
   }
 
   /** Cards import: the student of each row (and its school), then each row's student code and school. */
-  async resolveCardStudents(c: SqlClient): Promise<{ row_no: number; student_code: string; school_id: string | null }[]> {
-    await c.query(`UPDATE import_students i SET student_id = st.id, school_id = st.school_id FROM students st WHERE st.student_code = i.student_code`);
-    return (await c.query<{ row_no: number; student_code: string; school_id: string | null }>('SELECT row_no, student_code, school_id FROM import_students ORDER BY row_no')).rows;
+  async resolveCardStudents(
+    c: SqlClient,
+  ): Promise<{ row_no: number; student_code: string; school_id: string | null }[]> {
+    await c.query(
+      `UPDATE import_students i SET student_id = st.id, school_id = st.school_id FROM students st WHERE st.student_code = i.student_code`,
+    );
+    return (
+      await c.query<{ row_no: number; student_code: string; school_id: string | null }>(
+        'SELECT row_no, student_code, school_id FROM import_students ORDER BY row_no',
+      )
+    ).rows;
   }
 
   /** Students of the file who are now in another school. */
@@ -92,7 +103,9 @@ export class ImportRepository {
   }
 
   /** Rows whose card is already the active card of another student of the school. */
-  async cardClashes(c: SqlClient): Promise<{ row_no: number; card_printed: string; other_code: string; other_name: string }[]> {
+  async cardClashes(
+    c: SqlClient,
+  ): Promise<{ row_no: number; card_printed: string; other_code: string; other_name: string }[]> {
     return (
       await c.query<{ row_no: number; card_printed: string; other_code: string; other_name: string }>(
         `SELECT DISTINCT ON (i.row_no) i.row_no, i.card_printed, st.student_code AS other_code, st.name AS other_name
@@ -129,11 +142,15 @@ export class ImportRepository {
                            COALESCE(EXCLUDED.gender, s.gender), COALESCE(EXCLUDED.ethnicity, s.ethnicity), true)
        RETURNING (xmax = 0) AS created`,
     );
-    const staged = Number((await c.query<{ n: string }>('SELECT count(*) AS n FROM import_students')).rows[0]!.n);
+    const staged = Number(
+      (await c.query<{ n: string }>('SELECT count(*) AS n FROM import_students')).rows[0]!.n,
+    );
     report.created.students = students.rows.filter((r) => r.created).length;
     report.updated.students = students.rows.length - report.created.students;
     report.unchanged.students = staged - students.rows.length;
-    await c.query('UPDATE import_students i SET student_id = st.id FROM students st WHERE st.student_code = i.student_code');
+    await c.query(
+      'UPDATE import_students i SET student_id = st.id FROM students st WHERE st.student_code = i.student_code',
+    );
     await c.query('ANALYZE import_students');
     // A student who moved school keeps its card: the card (and its match keys) move with it.
     await c.query(
@@ -207,7 +224,11 @@ export class ImportRepository {
        SELECT i.school_id, k.key, i.card_id, split_part(k.key, ':', 2)::smallint
          FROM import_students i CROSS JOIN LATERAL unnest(string_to_array(i.card_keys, ',')) AS k(key) WHERE i.card_new`,
     );
-    const counts = (await c.query<{ new: string; total: string }>(`SELECT count(*) FILTER (WHERE card_new) AS new, count(card_text) AS total FROM import_students`)).rows[0]!;
+    const counts = (
+      await c.query<{ new: string; total: string }>(
+        `SELECT count(*) FILTER (WHERE card_new) AS new, count(card_text) AS total FROM import_students`,
+      )
+    ).rows[0]!;
     report.created.cards = Number(counts.new);
     report.unchanged.cards = Number(counts.total) - Number(counts.new);
     return report;
@@ -222,14 +243,26 @@ export class ImportRepository {
   }
 
   async districts(c: SqlClient): Promise<{ id: string; code: string; name: string }[]> {
-    return (await c.query<{ id: string; code: string; name: string }>('SELECT id, code, name FROM districts')).rows;
+    return (await c.query<{ id: string; code: string; name: string }>('SELECT id, code, name FROM districts'))
+      .rows;
   }
 
   async districtOfSchoolCode(c: SqlClient, code: string): Promise<string | undefined> {
-    return (await c.query<{ district_id: string }>('SELECT district_id FROM schools WHERE code = $1', [code])).rows[0]?.district_id;
+    return (await c.query<{ district_id: string }>('SELECT district_id FROM schools WHERE code = $1', [code]))
+      .rows[0]?.district_id;
   }
 
-  async upsertSchool(c: SqlClient, s: { districtId: string; code: string; name: string; level: string | null; timeZone: string; onTimeUntil: string | null }): Promise<Upserted> {
+  async upsertSchool(
+    c: SqlClient,
+    s: {
+      districtId: string;
+      code: string;
+      name: string;
+      level: string | null;
+      timeZone: string;
+      onTimeUntil: string | null;
+    },
+  ): Promise<Upserted> {
     const r = await c.query<{ created: boolean }>(
       `INSERT INTO schools AS s (district_id, code, name, level, time_zone, on_time_until) VALUES ($1, $2, $3, $4, $5, COALESCE($6, '07:00'))
          ON CONFLICT (code) DO UPDATE SET district_id = EXCLUDED.district_id, name = EXCLUDED.name, level = COALESCE(EXCLUDED.level, s.level),

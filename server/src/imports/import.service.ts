@@ -25,7 +25,14 @@ import type { Caller } from '../auth/caller.js';
 import { AuditService } from '../audit/audit.service.js';
 import { FIELD_ALIASES, mapHeader, type ImportKind } from './columns.js';
 import { openSheet, type Sheet } from './import-source.js';
-import { cardKeysOf, clean, readCardRow, readStudentRow, rowFingerprint, type RowError } from './student-row.js';
+import {
+  cardKeysOf,
+  clean,
+  readCardRow,
+  readStudentRow,
+  rowFingerprint,
+  type RowError,
+} from './student-row.js';
 import { ImportRepository, type MergeCounts, type StagedRow } from './import.repository.js';
 
 export interface ImportOptions {
@@ -62,7 +69,15 @@ const MAX_ERRORS = 1000;
 const PROGRESS_EVERY = 5000;
 
 /** The in-process seeding caller (demo, benchmarks): an admin, audited as `system`. */
-export const SYSTEM_CALLER: Caller = { userId: '', username: 'system', role: 'admin', districtId: null, schoolId: null, classIds: [], studentIds: [] };
+export const SYSTEM_CALLER: Caller = {
+  userId: '',
+  username: 'system',
+  role: 'admin',
+  districtId: null,
+  schoolId: null,
+  classIds: [],
+  studentIds: [],
+};
 
 class Rollback extends Error {}
 
@@ -91,22 +106,50 @@ export class ImportService {
   }
 
   /** Import a file (CSV or XLSX bytes, streamed). Throws 422 `bad_import` (with the report) when rows are wrong and it is not a dry run. */
-  async importFile(caller: Caller, kind: ImportKind, input: AsyncIterable<Buffer | string>, opts: ImportOptions): Promise<ImportReport> {
+  async importFile(
+    caller: Caller,
+    kind: ImportKind,
+    input: AsyncIterable<Buffer | string>,
+    opts: ImportOptions,
+  ): Promise<ImportReport> {
     const started = Date.now();
     const sheet = await openSheet(input, opts);
-    const report: ImportReport = { kind, dryRun: opts.dryRun, applied: false, format: sheet.format, rows: 0, duplicates: 0, created: {}, updated: {}, unchanged: {}, errorCount: 0, errors: [], durationMs: 0 };
+    const report: ImportReport = {
+      kind,
+      dryRun: opts.dryRun,
+      applied: false,
+      format: sheet.format,
+      rows: 0,
+      duplicates: 0,
+      created: {},
+      updated: {},
+      unchanged: {},
+      errorCount: 0,
+      errors: [],
+      durationMs: 0,
+    };
     const errors = new Errors();
     const client = await this.db.pool.connect();
     try {
       await client.query('BEGIN');
       await useClockForEnrolments(client, this.clock.now());
-      if (kind === 'students' || kind === 'cards') await this.students(client, caller, kind, sheet, opts, report, errors);
+      if (kind === 'students' || kind === 'cards')
+        await this.students(client, caller, kind, sheet, opts, report, errors);
       else if (kind === 'schools') await this.schools(client, caller, sheet, opts, report, errors);
       else await this.districts(client, caller, sheet, opts, report, errors);
       report.errorCount = errors.count;
       report.errors = errors.list;
       if (errors.count || opts.dryRun) throw new Rollback();
-      await this.audit.record(caller.userId ? caller : null, { action: `import.${kind}`, entity: kind, schoolId: opts.schoolId ?? null, details: summary(report, opts) }, client);
+      await this.audit.record(
+        caller.userId ? caller : null,
+        {
+          action: `import.${kind}`,
+          entity: kind,
+          schoolId: opts.schoolId ?? null,
+          details: summary(report, opts),
+        },
+        client,
+      );
       await client.query('COMMIT');
       report.applied = true;
     } catch (e) {
@@ -118,26 +161,65 @@ export class ImportService {
       await drain(sheet.rows).catch(() => undefined);
     }
     report.durationMs = Date.now() - started;
-    this.log.info({ kind, dryRun: opts.dryRun, rows: report.rows, errors: report.errorCount, created: report.created, updated: report.updated, ms: report.durationMs }, 'import done');
+    this.log.info(
+      {
+        kind,
+        dryRun: opts.dryRun,
+        rows: report.rows,
+        errors: report.errorCount,
+        created: report.created,
+        updated: report.updated,
+        ms: report.durationMs,
+      },
+      'import done',
+    );
     if (!opts.dryRun) {
       if (report.errorCount) {
-        await this.audit.record(caller.userId ? caller : null, { action: `import.${kind}.rejected`, entity: kind, schoolId: opts.schoolId ?? null, details: summary(report, opts) });
-        throw new DomainError('bad_import', `${report.errorCount} row(s) have errors; nothing was imported`, { ...report });
+        await this.audit.record(caller.userId ? caller : null, {
+          action: `import.${kind}.rejected`,
+          entity: kind,
+          schoolId: opts.schoolId ?? null,
+          details: summary(report, opts),
+        });
+        throw new DomainError('bad_import', `${report.errorCount} row(s) have errors; nothing was imported`, {
+          ...report,
+        });
       }
     } else {
-      await this.audit.record(caller.userId ? caller : null, { action: `import.${kind}.dry-run`, entity: kind, schoolId: opts.schoolId ?? null, details: summary(report, opts) });
+      await this.audit.record(caller.userId ? caller : null, {
+        action: `import.${kind}.dry-run`,
+        entity: kind,
+        schoolId: opts.schoolId ?? null,
+        details: summary(report, opts),
+      });
     }
     return report;
   }
 
   // ---- students and cards
 
-  private async students(c: pg.PoolClient, caller: Caller, kind: 'students' | 'cards', sheet: Sheet, opts: ImportOptions, report: ImportReport, errors: Errors): Promise<void> {
+  private async students(
+    c: pg.PoolClient,
+    caller: Caller,
+    kind: 'students' | 'cards',
+    sheet: Sheet,
+    opts: ImportOptions,
+    report: ImportReport,
+    errors: Errors,
+  ): Promise<void> {
     const cols = mapHeader(sheet.header, FIELD_ALIASES.students);
-    const required = kind === 'students' ? (['studentCode', 'name', 'className'] as const) : (['studentCode', 'card'] as const);
+    const required =
+      kind === 'students'
+        ? (['studentCode', 'name', 'className'] as const)
+        : (['studentCode', 'card'] as const);
     const missing = required.filter((f) => cols[f] === undefined);
-    if (missing.length) throw new DomainError('bad_request', `missing column(s): ${missing.join(', ')} (found: ${sheet.header.join(', ')})`);
-    if (kind === 'students' && cols.schoolCode === undefined && !opts.schoolId) throw new DomainError('bad_request', 'no "Mã trường" column: name the school with ?schoolId=');
+    if (missing.length)
+      throw new DomainError(
+        'bad_request',
+        `missing column(s): ${missing.join(', ')} (found: ${sheet.header.join(', ')})`,
+      );
+    if (kind === 'students' && cols.schoolCode === undefined && !opts.schoolId)
+      throw new DomainError('bad_request', 'no "Mã trường" column: name the school with ?schoolId=');
     let defaultSchool: { id: string; code: string } | null = null;
     if (opts.schoolId) {
       await this.scope.require(caller, 'school', opts.schoolId);
@@ -177,7 +259,11 @@ export class ImportService {
         }
         const code = r.schoolCode ?? defaultSchool!.code.toUpperCase();
         if (defaultSchool && code !== defaultSchool.code.toUpperCase()) {
-          errors.add({ row, column: 'schoolCode', message: `school ${code} is not the school of this import (${defaultSchool.code})` });
+          errors.add({
+            row,
+            column: 'schoolCode',
+            message: `school ${code} is not the school of this import (${defaultSchool.code})`,
+          });
           continue;
         }
         schoolId = await schoolOf(code);
@@ -190,7 +276,12 @@ export class ImportService {
       const prev = seen.get(r.studentCode);
       if (prev) {
         if (prev.fp === fp) report.duplicates++;
-        else errors.add({ row, column: 'studentCode', message: `student code ${r.studentCode} is also on row ${prev.row}, with different data` });
+        else
+          errors.add({
+            row,
+            column: 'studentCode',
+            message: `student code ${r.studentCode} is also on row ${prev.row}, with different data`,
+          });
         continue;
       }
       seen.set(r.studentCode, { row, fp });
@@ -199,7 +290,11 @@ export class ImportService {
         const key = `${schoolId ?? ''}|${k}`;
         const other = cardSeen.get(key);
         if (other && other.code !== r.studentCode) {
-          errors.add({ row, column: 'card', message: `card ${r.cardPrinted} is also on row ${other.row} (student ${other.code})` });
+          errors.add({
+            row,
+            column: 'card',
+            message: `card ${r.cardPrinted} is also on row ${other.row} (student ${other.code})`,
+          });
           cardClash = true;
           break;
         }
@@ -222,21 +317,38 @@ export class ImportService {
       const found = await this.repo.resolveCardStudents(c);
       const allowed = new Map<string, boolean>();
       for (const f of found) {
-        if (f.school_id && !allowed.has(f.school_id)) allowed.set(f.school_id, (await this.scope.access(caller, 'school', f.school_id)) === 'full');
-        if (!f.school_id || !allowed.get(f.school_id)) errors.add({ row: f.row_no, column: 'studentCode', message: `student ${f.student_code} not found` });
+        if (f.school_id && !allowed.has(f.school_id))
+          allowed.set(f.school_id, (await this.scope.access(caller, 'school', f.school_id)) === 'full');
+        if (!f.school_id || !allowed.get(f.school_id))
+          errors.add({
+            row: f.row_no,
+            column: 'studentCode',
+            message: `student ${f.student_code} not found`,
+          });
       }
     } else {
       // A student moving from another school: the caller must manage that school too.
       const moves = await this.repo.schoolMoves(c);
       const allowed = new Map<string, boolean>();
       for (const m of moves) {
-        if (!allowed.has(m.from_school)) allowed.set(m.from_school, (await this.scope.access(caller, 'school', m.from_school)) === 'full');
-        if (!allowed.get(m.from_school)) errors.add({ row: m.row_no, column: 'studentCode', message: `student code ${m.student_code} belongs to a school outside your scope` });
+        if (!allowed.has(m.from_school))
+          allowed.set(m.from_school, (await this.scope.access(caller, 'school', m.from_school)) === 'full');
+        if (!allowed.get(m.from_school))
+          errors.add({
+            row: m.row_no,
+            column: 'studentCode',
+            message: `student code ${m.student_code} belongs to a school outside your scope`,
+          });
       }
     }
     // A card that is already the active card of another student of the school.
     const clashes = await this.repo.cardClashes(c);
-    for (const x of clashes) errors.add({ row: x.row_no, column: 'card', message: `card ${x.card_printed} is the active card of ${x.other_name} (${x.other_code})` });
+    for (const x of clashes)
+      errors.add({
+        row: x.row_no,
+        column: 'card',
+        message: `card ${x.card_printed} is the active card of ${x.other_name} (${x.other_code})`,
+      });
     this.log.debug({ phase: 'checked', ms: Date.now() - t0 }, 'import phase');
     if (errors.count) return;
 
@@ -248,11 +360,22 @@ export class ImportService {
 
   // ---- districts and schools (hundreds of rows at most: row by row inside the one transaction)
 
-  private async districts(c: pg.PoolClient, caller: Caller, sheet: Sheet, _opts: ImportOptions, report: ImportReport, errors: Errors): Promise<void> {
+  private async districts(
+    c: pg.PoolClient,
+    caller: Caller,
+    sheet: Sheet,
+    _opts: ImportOptions,
+    report: ImportReport,
+    errors: Errors,
+  ): Promise<void> {
     if (caller.role !== 'admin') throw new DomainError('forbidden', 'only an admin may import districts');
     const cols = mapHeader(sheet.header, FIELD_ALIASES.districts);
     const missing = (['code', 'name'] as const).filter((f) => cols[f] === undefined);
-    if (missing.length) throw new DomainError('bad_request', `missing column(s): ${missing.join(', ')} (found: ${sheet.header.join(', ')})`);
+    if (missing.length)
+      throw new DomainError(
+        'bad_request',
+        `missing column(s): ${missing.join(', ')} (found: ${sheet.header.join(', ')})`,
+      );
     report.created.districts = report.updated.districts = report.unchanged.districts = 0;
     const seen = new Map<string, number>();
     for await (const { row, cells } of sheet.rows) {
@@ -261,7 +384,11 @@ export class ImportService {
       const code = clean(cells[cols.code!]).toUpperCase();
       const name = clean(cells[cols.name!]);
       if (!code || !name) {
-        errors.add({ row, column: code ? 'name' : 'code', message: `the district ${code ? 'name' : 'code'} is empty` });
+        errors.add({
+          row,
+          column: code ? 'name' : 'code',
+          message: `the district ${code ? 'name' : 'code'} is empty`,
+        });
         continue;
       }
       if (seen.has(code)) {
@@ -273,15 +400,29 @@ export class ImportService {
     }
   }
 
-  private async schools(c: pg.PoolClient, caller: Caller, sheet: Sheet, _opts: ImportOptions, report: ImportReport, errors: Errors): Promise<void> {
-    if (caller.role !== 'admin' && caller.role !== 'district') throw new DomainError('forbidden', `a ${caller.role} user may not import schools`);
+  private async schools(
+    c: pg.PoolClient,
+    caller: Caller,
+    sheet: Sheet,
+    _opts: ImportOptions,
+    report: ImportReport,
+    errors: Errors,
+  ): Promise<void> {
+    if (caller.role !== 'admin' && caller.role !== 'district')
+      throw new DomainError('forbidden', `a ${caller.role} user may not import schools`);
     const cols = mapHeader(sheet.header, FIELD_ALIASES.schools);
     const missing = (['code', 'name', 'district'] as const).filter((f) => cols[f] === undefined);
-    if (missing.length) throw new DomainError('bad_request', `missing column(s): ${missing.join(', ')} (found: ${sheet.header.join(', ')})`);
+    if (missing.length)
+      throw new DomainError(
+        'bad_request',
+        `missing column(s): ${missing.join(', ')} (found: ${sheet.header.join(', ')})`,
+      );
     const districts = await this.repo.districts(c);
     const districtOf = (s: string) => {
       const k = s.toLocaleLowerCase('vi');
-      const d = districts.find((x) => x.code.toLocaleLowerCase('vi') === k || x.name.normalize('NFC').toLocaleLowerCase('vi') === k);
+      const d = districts.find(
+        (x) => x.code.toLocaleLowerCase('vi') === k || x.name.normalize('NFC').toLocaleLowerCase('vi') === k,
+      );
       return d && (caller.role === 'admin' || d.id === caller.districtId) ? d : null;
     };
     report.created.schools = report.updated.schools = report.unchanged.schools = 0;
@@ -298,10 +439,13 @@ export class ImportService {
       const problems: RowError[] = [];
       if (!code) problems.push({ row, column: 'code', message: 'the school code is empty' });
       if (!name) problems.push({ row, column: 'name', message: 'the school name is empty' });
-      if (!district) problems.push({ row, column: 'district', message: `district "${get('district')}" not found` });
+      if (!district)
+        problems.push({ row, column: 'district', message: `district "${get('district')}" not found` });
       const onTime = bell ? normaliseClock(bell) : null;
-      if (bell && !onTime) problems.push({ row, column: 'onTimeUntil', message: `"${bell}" is not a time of day (HH:MM)` });
-      if (!isValidTimeZone(tz)) problems.push({ row, column: 'timeZone', message: `"${tz}" is not an IANA time zone` });
+      if (bell && !onTime)
+        problems.push({ row, column: 'onTimeUntil', message: `"${bell}" is not a time of day (HH:MM)` });
+      if (!isValidTimeZone(tz))
+        problems.push({ row, column: 'timeZone', message: `"${tz}" is not an IANA time zone` });
       if (problems.length) {
         problems.forEach((p) => errors.add(p));
         continue;
@@ -316,11 +460,19 @@ export class ImportService {
         errors.add({ row, column: 'code', message: `school ${code} belongs to another district` });
         continue;
       }
-      report[await this.repo.upsertSchool(c, { districtId: district!.id, code, name, level: get('level') || null, timeZone: tz, onTimeUntil: onTime })].schools!++;
+      report[
+        await this.repo.upsertSchool(c, {
+          districtId: district!.id,
+          code,
+          name,
+          level: get('level') || null,
+          timeZone: tz,
+          onTimeUntil: onTime,
+        })
+      ].schools!++;
     }
   }
 }
-
 
 function addCounts(report: ImportReport, m: MergeCounts): void {
   Object.assign(report.created, m.created);
@@ -337,7 +489,16 @@ function normaliseClock(s: string): string | null {
 }
 
 function summary(r: ImportReport, o: ImportOptions): Record<string, unknown> {
-  return { filename: o.filename ?? null, format: r.format, rows: r.rows, duplicates: r.duplicates, created: r.created, updated: r.updated, unchanged: r.unchanged, errorCount: r.errorCount };
+  return {
+    filename: o.filename ?? null,
+    format: r.format,
+    rows: r.rows,
+    duplicates: r.duplicates,
+    created: r.created,
+    updated: r.updated,
+    unchanged: r.unchanged,
+    errorCount: r.errorCount,
+  };
 }
 
 async function drain(rows: AsyncIterable<unknown>): Promise<void> {

@@ -1,5 +1,13 @@
 import { Controller, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiBody,
+  ApiConsumes,
+  ApiOperation,
+  ApiParam,
+  ApiQuery,
+  ApiTags,
+} from '@nestjs/swagger';
 import busboy from 'busboy';
 import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
@@ -37,7 +45,8 @@ export class ImportsController {
   @Post(':kind')
   @HttpCode(200)
   @ApiOperation({
-    summary: 'Import districts | schools | students | cards from CSV (UTF-8, `,` `;` or tab) or XLSX; all-or-nothing, idempotent (key: Mã định danh).',
+    summary:
+      'Import districts | schools | students | cards from CSV (UTF-8, `,` `;` or tab) or XLSX; all-or-nothing, idempotent (key: Mã định danh).',
     description:
       'Body: the file itself (`Content-Type: text/csv` or the XLSX type) or multipart/form-data with a field `file`. ' +
       '`?dryRun=true` → 200 with the report of what would change (created/updated/unchanged, errors with row numbers), nothing written. ' +
@@ -48,10 +57,16 @@ export class ImportsController {
   })
   @ApiParam({ name: 'kind', enum: IMPORT_KINDS })
   @ApiQuery({ name: 'dryRun', required: false, type: Boolean })
-  @ApiQuery({ name: 'schoolId', required: false, description: 'students/cards: the school of rows without a Mã trường column' })
+  @ApiQuery({
+    name: 'schoolId',
+    required: false,
+    description: 'students/cards: the school of rows without a Mã trường column',
+  })
   @ApiConsumes('text/csv', XLSX_MIME, 'multipart/form-data')
   @ApiBody({ schema: { type: 'string', format: 'binary' } })
-  @ZodResponse(ImportReportSchema, { description: 'The report (or, with Accept: application/x-ndjson, progress lines then the report)' })
+  @ZodResponse(ImportReportSchema, {
+    description: 'The report (or, with Accept: application/x-ndjson, progress lines then the report)',
+  })
   async import(
     @CurrentCaller() caller: Caller,
     @Param('kind') kind: string,
@@ -60,13 +75,26 @@ export class ImportsController {
     @Req() req: IncomingMessage,
     @Res() res: ImportResponse,
   ): Promise<void> {
-    if (!(IMPORT_KINDS as string[]).includes(kind)) throw new DomainError('not_found', `no import of "${kind}" (${IMPORT_KINDS.join(', ')})`);
-    if (dryRun !== undefined && !['true', 'false', '1', '0', ''].includes(dryRun)) throw new DomainError('bad_request', 'dryRun: true or false');
-    if (schoolId !== undefined && !isUuid(schoolId)) throw new DomainError('bad_request', 'schoolId: not a UUID');
+    if (!(IMPORT_KINDS as string[]).includes(kind))
+      throw new DomainError('not_found', `no import of "${kind}" (${IMPORT_KINDS.join(', ')})`);
+    if (dryRun !== undefined && !['true', 'false', '1', '0', ''].includes(dryRun))
+      throw new DomainError('bad_request', 'dryRun: true or false');
+    if (schoolId !== undefined && !isUuid(schoolId))
+      throw new DomainError('bad_request', 'schoolId: not a UUID');
     const upload = await uploadOf(req);
-    const opts = { dryRun: dryRun === 'true' || dryRun === '1' || dryRun === '', schoolId, filename: upload.filename, mimeType: upload.mimeType };
+    const opts = {
+      dryRun: dryRun === 'true' || dryRun === '1' || dryRun === '',
+      schoolId,
+      filename: upload.filename,
+      mimeType: upload.mimeType,
+    };
     if (!String(req.headers.accept ?? '').includes('application/x-ndjson')) {
-      const report: ImportReport = await this.imports.importFile(caller, kind as ImportKind, upload.stream, opts);
+      const report: ImportReport = await this.imports.importFile(
+        caller,
+        kind as ImportKind,
+        upload.stream,
+        opts,
+      );
       res.status(200).json(report);
       return;
     }
@@ -74,11 +102,17 @@ export class ImportsController {
     res.status(200).setHeader('content-type', 'application/x-ndjson; charset=utf-8');
     const line = (o: unknown) => res.write(`${JSON.stringify(o)}\n`);
     try {
-      const report = await this.imports.importFile(caller, kind as ImportKind, upload.stream, { ...opts, onProgress: (p) => line({ progress: p }) });
+      const report = await this.imports.importFile(caller, kind as ImportKind, upload.stream, {
+        ...opts,
+        onProgress: (p) => line({ progress: p }),
+      });
       line({ report });
     } catch (e) {
       line({
-        error: e instanceof DomainError ? { ...e.details, statusCode: DOMAIN_ERROR_STATUS[e.code], message: e.message, error: e.code } : { statusCode: 500, message: 'internal error', error: 'internal' },
+        error:
+          e instanceof DomainError
+            ? { ...e.details, statusCode: DOMAIN_ERROR_STATUS[e.code], message: e.message, error: e.code }
+            : { statusCode: 500, message: 'internal error', error: 'internal' },
       });
     }
     res.end();
@@ -89,9 +123,15 @@ export class ImportsController {
 function uploadOf(req: IncomingMessage): Promise<Upload> {
   const type = (req.headers['content-type'] ?? '').toLowerCase();
   if (type.startsWith('application/json') || type.startsWith('application/x-www-form-urlencoded')) {
-    return Promise.reject(new DomainError('bad_request', 'send the file as text/csv, as the XLSX type, or as multipart/form-data (field "file")'));
+    return Promise.reject(
+      new DomainError(
+        'bad_request',
+        'send the file as text/csv, as the XLSX type, or as multipart/form-data (field "file")',
+      ),
+    );
   }
-  if (!type.startsWith('multipart/form-data')) return Promise.resolve({ stream: req as AsyncIterable<Buffer>, mimeType: type.split(';')[0] });
+  if (!type.startsWith('multipart/form-data'))
+    return Promise.resolve({ stream: req as AsyncIterable<Buffer>, mimeType: type.split(';')[0] });
   return new Promise((resolve, reject) => {
     let bb: busboy.Busboy;
     try {
@@ -109,7 +149,9 @@ function uploadOf(req: IncomingMessage): Promise<Upload> {
       got = true;
       resolve({ stream, filename: info.filename, mimeType: info.mimeType });
     });
-    bb.on('error', (e: unknown) => reject(new DomainError('bad_request', `bad multipart body: ${(e as Error).message}`)));
+    bb.on('error', (e: unknown) =>
+      reject(new DomainError('bad_request', `bad multipart body: ${(e as Error).message}`)),
+    );
     bb.on('close', () => {
       if (!got) reject(new DomainError('bad_request', 'the form has no file (field "file")'));
     });

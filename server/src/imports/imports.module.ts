@@ -3,5 +3,9 @@ import { ImportsController } from './imports.controller.js';
 import { ImportService } from './import.service.js';
 import { ImportRepository } from './import.repository.js';
 
-@Module({ controllers: [ImportsController], providers: [ImportService, ImportRepository], exports: [ImportService] })
+@Module({
+  controllers: [ImportsController],
+  providers: [ImportService, ImportRepository],
+  exports: [ImportService],
+})
 export class ImportsModule {}

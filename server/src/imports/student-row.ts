@@ -31,42 +31,67 @@ export function printedCardText(s: string): string {
 }
 
 export function clean(s: string | undefined): string {
-  return (s ?? '').normalize('NFC').replace(/[\u00a0\s]+/g, ' ').trim();
+  return (s ?? '')
+    .normalize('NFC')
+    .replace(/[\u00a0\s]+/g, ' ')
+    .trim();
 }
 
 /** `23/12/2015`, `3/1/2015`, `23-12-2015`, `2015-12-23` → `2015-12-23`; null when not a real date. */
 export function parseBirthDate(s: string): string | null {
   let y: number, m: number, d: number;
   let r: RegExpExecArray | null;
-  if ((r = /^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$/.exec(s))) [d, m, y] = [Number(r[1]), Number(r[2]), Number(r[3])];
-  else if ((r = /^(\d{4})-(\d{1,2})-(\d{1,2})$/.exec(s))) [y, m, d] = [Number(r[1]), Number(r[2]), Number(r[3])];
+  if ((r = /^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$/.exec(s)))
+    [d, m, y] = [Number(r[1]), Number(r[2]), Number(r[3])];
+  else if ((r = /^(\d{4})-(\d{1,2})-(\d{1,2})$/.exec(s)))
+    [y, m, d] = [Number(r[1]), Number(r[2]), Number(r[3])];
   else return null;
   const t = new Date(Date.UTC(y, m - 1, d));
-  if (t.getUTCFullYear() !== y || t.getUTCMonth() !== m - 1 || t.getUTCDate() !== d || y < 1900 || y > 2100) return null;
+  if (t.getUTCFullYear() !== y || t.getUTCMonth() !== m - 1 || t.getUTCDate() !== d || y < 1900 || y > 2100)
+    return null;
   return t.toISOString().slice(0, 10);
 }
 
-export function readStudentRow(row: number, cells: string[], cols: Partial<Record<StudentField, number>>): { ok: StudentRow } | { errors: RowError[] } {
+export function readStudentRow(
+  row: number,
+  cells: string[],
+  cols: Partial<Record<StudentField, number>>,
+): { ok: StudentRow } | { errors: RowError[] } {
   const get = (f: StudentField) => (cols[f] === undefined ? '' : clean(cells[cols[f]!]));
   const errors: RowError[] = [];
   const studentCode = get('studentCode').replace(/\s/g, '');
   const name = get('name');
   const rawClass = get('className');
-  if (!studentCode) errors.push({ row, column: 'studentCode', message: 'the student code (Mã định danh) is empty' });
-  else if (!/^[\p{L}\p{N}_.\-/]{1,50}$/u.test(studentCode)) errors.push({ row, column: 'studentCode', message: `student code "${studentCode}" has characters other than letters, digits, _ . - /` });
+  if (!studentCode)
+    errors.push({ row, column: 'studentCode', message: 'the student code (Mã định danh) is empty' });
+  else if (!/^[\p{L}\p{N}_.\-/]{1,50}$/u.test(studentCode))
+    errors.push({
+      row,
+      column: 'studentCode',
+      message: `student code "${studentCode}" has characters other than letters, digits, _ . - /`,
+    });
   if (!name) errors.push({ row, column: 'name', message: 'the name (Họ và tên) is empty' });
-  else if (name.length > 200) errors.push({ row, column: 'name', message: 'the name is longer than 200 characters' });
+  else if (name.length > 200)
+    errors.push({ row, column: 'name', message: 'the name is longer than 200 characters' });
   const className = normaliseClassName(rawClass);
   if (!className) errors.push({ row, column: 'className', message: 'the class (Lớp) is empty' });
-  else if (className.length > 50) errors.push({ row, column: 'className', message: `class "${rawClass}" is longer than 50 characters` });
+  else if (className.length > 50)
+    errors.push({ row, column: 'className', message: `class "${rawClass}" is longer than 50 characters` });
   const rawBirth = get('birthDate');
   const birthDate = rawBirth ? parseBirthDate(rawBirth) : null;
-  if (rawBirth && !birthDate) errors.push({ row, column: 'birthDate', message: `birth date "${rawBirth}" is not a date (dd/mm/yyyy)` });
+  if (rawBirth && !birthDate)
+    errors.push({ row, column: 'birthDate', message: `birth date "${rawBirth}" is not a date (dd/mm/yyyy)` });
   const rawPhone = get('guardianPhone');
   const guardianPhone = rawPhone ? normalisePhone(rawPhone) : null;
-  if (rawPhone && !guardianPhone) errors.push({ row, column: 'guardianPhone', message: `phone "${rawPhone}" is not a Vietnamese phone number` });
+  if (rawPhone && !guardianPhone)
+    errors.push({
+      row,
+      column: 'guardianPhone',
+      message: `phone "${rawPhone}" is not a Vietnamese phone number`,
+    });
   const guardianName = get('guardianName') || null;
-  if (!guardianName && guardianPhone) errors.push({ row, column: 'guardianName', message: 'a phone number without a guardian name' });
+  if (!guardianName && guardianPhone)
+    errors.push({ row, column: 'guardianName', message: 'a phone number without a guardian name' });
   const cardPrinted = get('card') || null;
   let card: CardId | null = null;
   if (cardPrinted) {
@@ -98,7 +123,17 @@ export function readStudentRow(row: number, cells: string[], cols: Partial<Recor
 
 /** What must be equal for two rows of one student to be "the same row typed twice". */
 export function rowFingerprint(r: StudentRow): string {
-  return JSON.stringify([r.schoolCode, r.name, r.birthDate, r.gender, r.ethnicity, r.className, r.guardianName, r.guardianPhone, r.card ? cardToText(r.card) : null]);
+  return JSON.stringify([
+    r.schoolCode,
+    r.name,
+    r.birthDate,
+    r.gender,
+    r.ethnicity,
+    r.className,
+    r.guardianName,
+    r.guardianPhone,
+    r.card ? cardToText(r.card) : null,
+  ]);
 }
 
 export function cardKeysOf(r: StudentRow): string[] {
@@ -106,11 +141,16 @@ export function cardKeysOf(r: StudentRow): string[] {
 }
 
 /** A row of a card-assignment sheet: student code + the card in any printed form. */
-export function readCardRow(row: number, cells: string[], cols: Partial<Record<StudentField, number>>): { ok: StudentRow } | { errors: RowError[] } {
+export function readCardRow(
+  row: number,
+  cells: string[],
+  cols: Partial<Record<StudentField, number>>,
+): { ok: StudentRow } | { errors: RowError[] } {
   const studentCode = clean(cells[cols.studentCode!]).replace(/\s/g, '');
   const cardPrinted = clean(cells[cols.card!]) || null;
   const errors: RowError[] = [];
-  if (!studentCode) errors.push({ row, column: 'studentCode', message: 'the student code (Mã định danh) is empty' });
+  if (!studentCode)
+    errors.push({ row, column: 'studentCode', message: 'the student code (Mã định danh) is empty' });
   let card: CardId | null = null;
   if (!cardPrinted) errors.push({ row, column: 'card', message: 'the card number is empty' });
   else {
@@ -121,5 +161,21 @@ export function readCardRow(row: number, cells: string[], cols: Partial<Record<S
     }
   }
   if (errors.length) return { errors };
-  return { ok: { row, schoolCode: null, studentCode, name: '', birthDate: null, gender: null, ethnicity: null, className: '', grade: null, guardianName: null, guardianPhone: null, card, cardPrinted } };
+  return {
+    ok: {
+      row,
+      schoolCode: null,
+      studentCode,
+      name: '',
+      birthDate: null,
+      gender: null,
+      ethnicity: null,
+      className: '',
+      grade: null,
+      guardianName: null,
+      guardianPhone: null,
+      card,
+      cardPrinted,
+    },
+  };
 }

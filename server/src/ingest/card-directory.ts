@@ -61,11 +61,17 @@ export class CardDirectory implements OnModuleDestroy {
    * The cards the batch's reads can match, per school, as of the caller's transaction: `reads`
    * holds each tap's school and lookup keys (`cardLookupKeys`, longest first).
    */
-  async forBatch(c: pg.PoolClient, reads: { schoolId: string; keys: readonly string[] }[]): Promise<Map<string, SchoolCards>> {
+  async forBatch(
+    c: pg.PoolClient,
+    reads: { schoolId: string; keys: readonly string[] }[],
+  ): Promise<Map<string, SchoolCards>> {
     const out = new Map<string, SchoolCards>();
     const schoolIds = [...new Set(reads.map((r) => r.schoolId))];
     if (schoolIds.length === 0) return out;
-    const versions = await c.query<{ id: string; roster_version: number }>('SELECT id, roster_version FROM schools WHERE id = ANY($1::uuid[])', [schoolIds]);
+    const versions = await c.query<{ id: string; roster_version: number }>(
+      'SELECT id, roster_version FROM schools WHERE id = ANY($1::uuid[])',
+      [schoolIds],
+    );
     const stale = new Set<string>();
     for (const v of versions.rows) {
       const hit = this.schools.get(v.id);
@@ -80,9 +86,13 @@ export class CardDirectory implements OnModuleDestroy {
     }
     if (stale.size) {
       const pairs = new Map<string, [string, string]>();
-      for (const r of reads) if (stale.has(r.schoolId)) for (const k of r.keys) pairs.set(`${r.schoolId}|${k}`, [r.schoolId, k]);
+      for (const r of reads)
+        if (stale.has(r.schoolId)) for (const k of r.keys) pairs.set(`${r.schoolId}|${k}`, [r.schoolId, k]);
       const list = [...pairs.values()];
-      const rows = await c.query<KeyRow>(`${KEYS_SQL} WHERE (k.school_id, k.key) IN (SELECT * FROM unnest($1::uuid[], $2::text[]))`, [list.map((p) => p[0]), list.map((p) => p[1])]);
+      const rows = await c.query<KeyRow>(
+        `${KEYS_SQL} WHERE (k.school_id, k.key) IN (SELECT * FROM unnest($1::uuid[], $2::text[]))`,
+        [list.map((p) => p[0]), list.map((p) => p[1])],
+      );
       for (const [schoolId, keys] of groupKeys(rows.rows, stale)) out.set(schoolId, keys);
     }
     return out;
@@ -96,7 +106,9 @@ export class CardDirectory implements OnModuleDestroy {
     if (this.loading.has(schoolId)) return;
     const load = this.queue
       .then(() => this.load(schoolId, atLeast))
-      .catch((e: unknown) => this.log.warn({ err: e, schoolId }, 'card keys not read; matching by lookup until the next try'))
+      .catch((e: unknown) =>
+        this.log.warn({ err: e, schoolId }, 'card keys not read; matching by lookup until the next try'),
+      )
       .finally(() => this.loading.delete(schoolId));
     this.queue = load;
     this.loading.set(schoolId, load);
@@ -106,7 +118,10 @@ export class CardDirectory implements OnModuleDestroy {
     const client = await this.db.pool.connect();
     try {
       // The version first, the keys after: what is read is at least as new as its version.
-      const v = await client.query<{ roster_version: number }>('SELECT roster_version FROM schools WHERE id = $1', [schoolId]);
+      const v = await client.query<{ roster_version: number }>(
+        'SELECT roster_version FROM schools WHERE id = $1',
+        [schoolId],
+      );
       const version = v.rows[0]?.roster_version;
       if (version === undefined || version < atLeast) return;
       const current = this.schools.get(schoolId);
@@ -148,7 +163,10 @@ export class CardDirectory implements OnModuleDestroy {
 }
 
 /** Key rows → per school, key → card (one object per card, shared by its keys); every school in `schoolIds` gets a map. */
-function groupKeys(rows: KeyRow[], schoolIds: Set<string>): Map<string, Map<string, CardMatch | 'ambiguous'>> {
+function groupKeys(
+  rows: KeyRow[],
+  schoolIds: Set<string>,
+): Map<string, Map<string, CardMatch | 'ambiguous'>> {
   const out = new Map([...schoolIds].map((id) => [id, new Map<string, CardMatch | 'ambiguous'>()]));
   const cards = new Map<string, CardMatch>();
   for (const row of rows) {
@@ -156,7 +174,13 @@ function groupKeys(rows: KeyRow[], schoolIds: Set<string>): Map<string, Map<stri
     if (!keys) continue;
     let card = cards.get(row.card_id);
     if (!card) {
-      card = { card_id: row.card_id, student_id: row.student_id, class_id: row.class_id, name: row.name, active: row.active };
+      card = {
+        card_id: row.card_id,
+        student_id: row.student_id,
+        class_id: row.class_id,
+        name: row.name,
+        active: row.active,
+      };
       cards.set(row.card_id, card);
     }
     const before = keys.get(row.key);

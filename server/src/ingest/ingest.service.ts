@@ -7,7 +7,15 @@
  * the ids now durable — the new ones and the ones stored before (a redelivery is acked again).
  */
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { cardLookupKeys, toRfc3339, topicFor, MAX_TAPS_PER_MESSAGE, type Clock, type LiveAttendance, type LiveTap } from '@rfid/protocol';
+import {
+  cardLookupKeys,
+  toRfc3339,
+  topicFor,
+  MAX_TAPS_PER_MESSAGE,
+  type Clock,
+  type LiveAttendance,
+  type LiveTap,
+} from '@rfid/protocol';
 import { CLOCK, SERVER_CONFIG, type ServerConfig } from '../config/config.js';
 import { LOGGER, type Logger } from '../logger.js';
 import { DevicesService } from '../devices/devices.service.js';
@@ -92,7 +100,13 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
   async accept(topic: string, payload: Buffer): Promise<void> {
     const parsed = parseTapsMessage(topic, payload);
     this.metrics.tapsReceived.inc(parsed.taps.length);
-    const msg: PendingMessage = { schoolId: parsed.address?.schoolId ?? null, gatewayId: parsed.address?.gatewayId ?? null, taps: parsed.taps, dead: parsed.dead, ackIds: [] };
+    const msg: PendingMessage = {
+      schoolId: parsed.address?.schoolId ?? null,
+      gatewayId: parsed.address?.gatewayId ?? null,
+      taps: parsed.taps,
+      dead: parsed.dead,
+      ackIds: [],
+    };
     if (parsed.address && (parsed.taps.length || parsed.deadTapIds.length)) {
       const gw = await this.devices.lookup(parsed.address.gatewayId);
       const refuse = (code: 'unknown_gateway' | 'school_mismatch', reason: string) => {
@@ -110,11 +124,17 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
         this.log.warn({ topic, gatewayId: parsed.address!.gatewayId, code }, reason);
         msg.dead = [deadLetterOf(topic, parsed.address, code, reason, payload.toString('utf8'))];
       };
-      if (!gw || gw.revoked) refuse('unknown_gateway', `gateway ${parsed.address.gatewayId} is not registered`);
-      else if (gw.schoolId !== parsed.address.schoolId) refuse('school_mismatch', `gateway ${gw.gatewayId} belongs to school ${gw.schoolId}, not ${parsed.address.schoolId}`);
+      if (!gw || gw.revoked)
+        refuse('unknown_gateway', `gateway ${parsed.address.gatewayId} is not registered`);
+      else if (gw.schoolId !== parsed.address.schoolId)
+        refuse(
+          'school_mismatch',
+          `gateway ${gw.gatewayId} belongs to school ${gw.schoolId}, not ${parsed.address.schoolId}`,
+        );
       else msg.ackIds = [...parsed.taps.map((t) => t.id), ...parsed.deadTapIds];
     }
-    for (const d of msg.dead) this.log.warn({ topic, code: d.code, tapId: d.tapId, reason: d.reason }, 'dead letter');
+    for (const d of msg.dead)
+      this.log.warn({ topic, code: d.code, tapId: d.tapId, reason: d.reason }, 'dead letter');
     while (this.queuedTaps + this.inFlightTaps >= this.config.ingestMaxQueued && !this.closing) {
       await new Promise<void>((r) => this.waiters.push(r));
     }
@@ -126,7 +146,12 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
 
   private flushSoon(now: boolean): void {
     if (this.inFlight >= this.config.ingestConcurrency) return;
-    if (now || this.queuedTaps >= this.config.ingestMaxBatch || this.config.ingestLingerMs === 0 || this.closing) {
+    if (
+      now ||
+      this.queuedTaps >= this.config.ingestMaxBatch ||
+      this.config.ingestLingerMs === 0 ||
+      this.closing
+    ) {
       if (this.timer) clearTimeout(this.timer);
       this.timer = null;
       this.startBatches();
@@ -142,7 +167,10 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
     while (this.inFlight < this.config.ingestConcurrency && this.queue.length > 0) {
       const batch: PendingMessage[] = [];
       let taps = 0;
-      while (this.queue.length > 0 && (batch.length === 0 || taps + this.queue[0]!.taps.length <= this.config.ingestMaxBatch)) {
+      while (
+        this.queue.length > 0 &&
+        (batch.length === 0 || taps + this.queue[0]!.taps.length <= this.config.ingestMaxBatch)
+      ) {
         const m = this.queue.shift()!;
         batch.push(m);
         taps += m.taps.length;
@@ -155,7 +183,8 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
         this.inFlight--;
         this.inFlightTaps -= taps;
         for (const w of this.waiters.splice(0)) w();
-        if (this.queue.length > 0) this.flushSoon(this.queuedTaps >= this.config.ingestMaxBatch || this.closing);
+        if (this.queue.length > 0)
+          this.flushSoon(this.queuedTaps >= this.config.ingestMaxBatch || this.closing);
         if (this.queue.length === 0 && this.inFlight === 0) for (const w of this.idleWaiters.splice(0)) w();
       });
     }
@@ -163,14 +192,19 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
 
   private async runBatch(batch: PendingMessage[]): Promise<void> {
     const started = performance.now();
-    const taps = batch.flatMap((m) => m.taps.map((t) => ({ tap: t, schoolId: m.schoolId!, gatewayId: m.gatewayId! })));
+    const taps = batch.flatMap((m) =>
+      m.taps.map((t) => ({ tap: t, schoolId: m.schoolId!, gatewayId: m.gatewayId! })),
+    );
     const dead = batch.flatMap((m) => m.dead);
     let result: Awaited<ReturnType<IngestService['commit']>>;
     try {
       result = await this.commitWithRetry(taps, dead);
     } catch (e) {
       this.metrics.ingestFailures.inc();
-      this.log.error({ err: e, taps: taps.length }, 'ingest transaction failed; nothing acked, gateways will resend');
+      this.log.error(
+        { err: e, taps: taps.length },
+        'ingest transaction failed; nothing acked, gateways will resend',
+      );
       return;
     }
     const seconds = (performance.now() - started) / 1000;
@@ -180,14 +214,25 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
     this.metrics.tapsDuplicate.inc(taps.length - result.newIds.size);
     for (const d of dead) this.metrics.deadLetters.inc({ code: d.code });
     const committedAt = Date.now();
-    for (const t of taps) if (result.newIds.has(t.tap.id)) this.metrics.tapLagSeconds.observe(Math.max(0, committedAt - t.tap.atDate.getTime()) / 1000);
+    for (const t of taps)
+      if (result.newIds.has(t.tap.id))
+        this.metrics.tapLagSeconds.observe(Math.max(0, committedAt - t.tap.atDate.getTime()) / 1000);
     // Not awaited: the PUBACKs of these publishes arrive on the same connection whose incoming
     // messages may be waiting for queue room (back-pressure), so awaiting here could deadlock.
     const acks = this.publishAcks(batch).finally(() => this.pendingAcks.delete(acks));
     this.pendingAcks.add(acks);
     this.live.emitTaps(result.liveTaps);
     this.live.emitAttendance(result.liveAttendance);
-    this.log.debug({ taps: taps.length, stored: result.newIds.size, dead: dead.length, ms: Math.round(seconds * 1000), steps: result.steps }, 'batch committed');
+    this.log.debug(
+      {
+        taps: taps.length,
+        stored: result.newIds.size,
+        dead: dead.length,
+        ms: Math.round(seconds * 1000),
+        steps: result.steps,
+      },
+      'batch committed',
+    );
   }
 
   private async publishAcks(batch: PendingMessage[]): Promise<void> {
@@ -214,7 +259,10 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
     );
   }
 
-  private async commitWithRetry(taps: { tap: ValidTap; schoolId: string; gatewayId: string }[], dead: DeadLetterInput[]) {
+  private async commitWithRetry(
+    taps: { tap: ValidTap; schoolId: string; gatewayId: string }[],
+    dead: DeadLetterInput[],
+  ) {
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.commit(taps, dead);
@@ -227,7 +275,10 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
   }
 
   /** The transaction: taps, attendance, outbox, dead letters. Returns what the live clients get. */
-  private async commit(taps: { tap: ValidTap; schoolId: string; gatewayId: string }[], dead: DeadLetterInput[]) {
+  private async commit(
+    taps: { tap: ValidTap; schoolId: string; gatewayId: string }[],
+    dead: DeadLetterInput[],
+  ) {
     const schoolIds = [...new Set(taps.map((t) => t.schoolId))];
     const schools = await this.schools.get(schoolIds);
     const steps: Record<string, number> = {};
@@ -242,14 +293,28 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
       // 1. Cards: each school's keys from memory, checked against its roster version (one query);
       //    a school whose keys are not in memory yet is looked up for this batch's reads only.
       const lookupKeys = taps.map((t) => cardLookupKeys(t.tap.cardId));
-      const directory = await this.cards.forBatch(c, taps.map((t, i) => ({ schoolId: t.schoolId, keys: lookupKeys[i]! })));
+      const directory = await this.cards.forBatch(
+        c,
+        taps.map((t, i) => ({ schoolId: t.schoolId, keys: lookupKeys[i]! })),
+      );
       step('match');
       // 2. Rows to insert, with their school-local date and direction.
-      const rows: (TapInsert & { match: CardMatch | null; minute: number; ctx: SchoolContext | undefined; tapDirection: 'in' | 'out'; src: ValidTap })[] = taps.map((t, i) => {
+      const rows: (TapInsert & {
+        match: CardMatch | null;
+        minute: number;
+        ctx: SchoolContext | undefined;
+        tapDirection: 'in' | 'out';
+        src: ValidTap;
+      })[] = taps.map((t, i) => {
         const match = CardDirectory.match(directory.get(t.schoolId), lookupKeys[i]!);
         const ctx = schools.get(t.schoolId);
         const cls = ctx
-          ? classifyTap(ctx.rules, t.tap.atDate, t.tap.direction, ctx.terminalDirections.get(`${t.gatewayId}/${t.tap.terminal}`))
+          ? classifyTap(
+              ctx.rules,
+              t.tap.atDate,
+              t.tap.direction,
+              ctx.terminalDirections.get(`${t.gatewayId}/${t.tap.terminal}`),
+            )
           : { date: t.tap.at.slice(0, 10), minute: 0, direction: t.tap.direction ?? 'in' };
         return {
           id: t.tap.id,
@@ -285,7 +350,10 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
         const m = r.match;
         if (r.src.atDate.getTime() > latest) {
           this.metrics.tapsFromTheFuture.inc();
-          this.log.warn({ tapId: r.id, gatewayId: r.gatewayId, at: r.src.at }, 'tap stamped in the future: stored, not counted for attendance');
+          this.log.warn(
+            { tapId: r.id, gatewayId: r.gatewayId, at: r.src.at },
+            'tap stamped in the future: stored, not counted for attendance',
+          );
           continue;
         }
         if (!m?.student_id || !m.class_id || !m.active || !r.ctx) continue;
@@ -294,7 +362,17 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
           continue;
         }
         const key = `${m.student_id}|${r.localDate}`;
-        const d = days.get(key) ?? { studentId: m.student_id, date: r.localDate, schoolId: r.schoolId, classId: m.class_id, status: 'present', firstIn: null, firstInTapId: null, lastOut: null, lastOutTapId: null };
+        const d = days.get(key) ?? {
+          studentId: m.student_id,
+          date: r.localDate,
+          schoolId: r.schoolId,
+          classId: m.class_id,
+          status: 'present',
+          firstIn: null,
+          firstInTapId: null,
+          lastOut: null,
+          lastOutTapId: null,
+        };
         if (r.tapDirection === 'in' && (d.firstIn === null || r.at < d.firstIn)) {
           d.firstIn = r.at;
           d.firstInTapId = r.id;
@@ -313,10 +391,26 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
       const events: OutboxInput[] = [];
       for (const a of attendance) {
         if (a.prev_first_in === null && a.first_in && a.first_in_tap_id && newIds.has(a.first_in_tap_id)) {
-          events.push({ studentId: a.student_id, schoolId: a.school_id, date: a.date, tapId: a.first_in_tap_id, event: 'check_in', at: a.first_in.toISOString(), late: a.status === 'late' });
+          events.push({
+            studentId: a.student_id,
+            schoolId: a.school_id,
+            date: a.date,
+            tapId: a.first_in_tap_id,
+            event: 'check_in',
+            at: a.first_in.toISOString(),
+            late: a.status === 'late',
+          });
         }
         if (a.prev_last_out === null && a.last_out && a.last_out_tap_id && newIds.has(a.last_out_tap_id)) {
-          events.push({ studentId: a.student_id, schoolId: a.school_id, date: a.date, tapId: a.last_out_tap_id, event: 'check_out', at: a.last_out.toISOString(), late: false });
+          events.push({
+            studentId: a.student_id,
+            schoolId: a.school_id,
+            date: a.date,
+            tapId: a.last_out_tap_id,
+            event: 'check_out',
+            at: a.last_out.toISOString(),
+            late: false,
+          });
         }
       }
       await this.repo.insertOutbox(c, events);
@@ -354,7 +448,13 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
     });
     // Committed: what the days now hold at least (an input that wrote nothing met a day that
     // already had an earlier IN / a later OUT).
-    for (const d of result.days) this.knownDays.learn(d.studentId, d.date, d.firstIn === null ? null : Date.parse(d.firstIn), d.lastOut === null ? null : Date.parse(d.lastOut));
+    for (const d of result.days)
+      this.knownDays.learn(
+        d.studentId,
+        d.date,
+        d.firstIn === null ? null : Date.parse(d.firstIn),
+        d.lastOut === null ? null : Date.parse(d.lastOut),
+      );
     return result;
   }
 

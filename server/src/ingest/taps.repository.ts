@@ -83,7 +83,20 @@ export class TapsRepository {
                             $8::bigint[], $9::text[], $10::uuid[], $11::uuid[], $12::date[])
        ON CONFLICT (id) DO NOTHING
        RETURNING id`,
-      [col('id'), col('at'), col('schoolId'), col('gatewayId'), col('terminal'), col('card'), col('raw'), col('seq'), col('direction'), col('cardId'), col('studentId'), col('localDate')],
+      [
+        col('id'),
+        col('at'),
+        col('schoolId'),
+        col('gatewayId'),
+        col('terminal'),
+        col('card'),
+        col('raw'),
+        col('seq'),
+        col('direction'),
+        col('cardId'),
+        col('studentId'),
+        col('localDate'),
+      ],
     );
     return new Set(r.rows.map((x) => x.id));
   }
@@ -130,7 +143,17 @@ export class TapsRepository {
        SELECT up.student_id, up.date::text AS date, up.school_id, up.class_id, up.status, up.first_in, up.first_in_tap_id,
               up.last_out, up.last_out_tap_id, prev.first_in AS prev_first_in, prev.last_out AS prev_last_out
          FROM up LEFT JOIN prev USING (student_id, date)`,
-      [col('studentId'), col('date'), col('schoolId'), col('classId'), col('status'), col('firstIn'), col('firstInTapId'), col('lastOut'), col('lastOutTapId')],
+      [
+        col('studentId'),
+        col('date'),
+        col('schoolId'),
+        col('classId'),
+        col('status'),
+        col('firstIn'),
+        col('firstInTapId'),
+        col('lastOut'),
+        col('lastOutTapId'),
+      ],
     );
     return r.rows;
   }
@@ -141,7 +164,9 @@ export class TapsRepository {
    */
   async insertOutbox(c: pg.PoolClient, events: OutboxInput[]): Promise<number> {
     if (events.length === 0) return 0;
-    const sorted = [...events].sort((a, b) => (a.studentId + a.date + a.event < b.studentId + b.date + b.event ? -1 : 1));
+    const sorted = [...events].sort((a, b) =>
+      a.studentId + a.date + a.event < b.studentId + b.date + b.event ? -1 : 1,
+    );
     const col = <K extends keyof OutboxInput>(k: K) => sorted.map((e) => e[k]);
     const r = await c.query(
       `INSERT INTO notification_outbox (${OUTBOX_EVENT_COLUMNS})
@@ -162,7 +187,15 @@ export class TapsRepository {
     await c.query(
       `INSERT INTO dead_letters (topic, school_id, gateway_id, code, reason, tap_id, payload)
        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])`,
-      [rows.map((d) => d.topic), rows.map((d) => d.schoolId), rows.map((d) => d.gatewayId), rows.map((d) => d.code), rows.map((d) => d.reason), rows.map((d) => d.tapId), rows.map((d) => d.payload.replaceAll(String.fromCharCode(0), '')) /* text cannot hold NUL */],
+      [
+        rows.map((d) => d.topic),
+        rows.map((d) => d.schoolId),
+        rows.map((d) => d.gatewayId),
+        rows.map((d) => d.code),
+        rows.map((d) => d.reason),
+        rows.map((d) => d.tapId),
+        rows.map((d) => d.payload.replaceAll(String.fromCharCode(0), '')) /* text cannot hold NUL */,
+      ],
     );
   }
 }

@@ -1,6 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Server } from 'socket.io';
-import { liveRoom, type ClientToServerEvents, type LiveAttendance, type LiveGatewayStatus, type LiveNotification, type LiveTap, type ServerToClientEvents } from '@rfid/protocol';
+import {
+  liveRoom,
+  type ClientToServerEvents,
+  type LiveAttendance,
+  type LiveGatewayStatus,
+  type LiveNotification,
+  type LiveTap,
+  type ServerToClientEvents,
+} from '@rfid/protocol';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { SERVER_CONFIG, type ServerConfig } from '../config/config.js';
 

@@ -1,6 +1,13 @@
 import { Body, Controller, Get, Param, Put, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { AttendanceDaySchema, AttendanceDaysSchema, DateRangeQuerySchema, IsoDateSchema, ManualMarkSchema, type AttendanceDay } from '@rfid/protocol';
+import {
+  AttendanceDaySchema,
+  AttendanceDaysSchema,
+  DateRangeQuerySchema,
+  IsoDateSchema,
+  ManualMarkSchema,
+  type AttendanceDay,
+} from '@rfid/protocol';
 import { parseBody } from '../common/validation.js';
 import { ZodBody, ZodResponse } from '../common/openapi.js';
 import { CurrentCaller, Roles } from '../auth/decorators.js';
@@ -18,10 +25,18 @@ export class ManualAttendanceController {
 
   @Put(':date')
   @Roles('admin', 'district', 'school', 'teacher')
-  @ApiOperation({ summary: 'Mark present/excused by hand, with a reason (teacher of the class or school staff). Present only for today or earlier.' })
+  @ApiOperation({
+    summary:
+      'Mark present/excused by hand, with a reason (teacher of the class or school staff). Present only for today or earlier.',
+  })
   @ZodBody(ManualMark)
   @ZodResponse(AttendanceDaySchema)
-  async mark(@CurrentCaller() caller: Caller, @Param('studentId') studentId: string, @Param('date') date: string, @Body() body: unknown): Promise<AttendanceDay> {
+  async mark(
+    @CurrentCaller() caller: Caller,
+    @Param('studentId') studentId: string,
+    @Param('date') date: string,
+    @Body() body: unknown,
+  ): Promise<AttendanceDay> {
     const day = parseBody(IsoDateSchema, date);
     const input = parseBody(ManualMark, body);
     return this.manual.mark(caller, studentId, day, input);

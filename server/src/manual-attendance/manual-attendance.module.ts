@@ -3,5 +3,9 @@ import { AttendanceModule } from '../attendance/attendance.module.js';
 import { ManualAttendanceController } from './manual-attendance.controller.js';
 import { ManualAttendanceService } from './manual-attendance.service.js';
 
-@Module({ imports: [AttendanceModule], controllers: [ManualAttendanceController], providers: [ManualAttendanceService] })
+@Module({
+  imports: [AttendanceModule],
+  controllers: [ManualAttendanceController],
+  providers: [ManualAttendanceService],
+})
 export class ManualAttendanceModule {}

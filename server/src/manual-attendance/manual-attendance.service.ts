@@ -9,7 +9,11 @@ import { AttendanceRepository, type StoredDay } from '../attendance/attendance.r
 
 /** A stored day as the API shows it: instants in the school's zone. */
 export function dayView({ first_in, last_out, ...day }: StoredDay, timeZone: string): AttendanceDay {
-  return { ...day, firstIn: first_in ? toRfc3339(first_in, timeZone) : null, lastOut: last_out ? toRfc3339(last_out, timeZone) : null };
+  return {
+    ...day,
+    firstIn: first_in ? toRfc3339(first_in, timeZone) : null,
+    lastOut: last_out ? toRfc3339(last_out, timeZone) : null,
+  };
 }
 
 /**
@@ -32,19 +36,52 @@ export class ManualAttendanceService {
     if (!student) throw new DomainError('not_found', `student ${studentId} not found`);
     const now = this.clock.now();
     const today = zonedTime(now, student.time_zone).date;
-    if (input.status === 'present' && day > today) throw new DomainError('bad_request', `date: ${day} is in the future; only "excused" can be set ahead`);
+    if (input.status === 'present' && day > today)
+      throw new DomainError('bad_request', `date: ${day} is in the future; only "excused" can be set ahead`);
     const row = await this.repo.transaction(async (c) => {
       const before = await this.repo.lockDay(c, studentId, day);
-      const r = await this.repo.markManual(c, { studentId, date: day, schoolId: student.school_id, classId: student.class_id, status: input.status, reason: input.reason, userId: caller.userId, at: now });
+      const r = await this.repo.markManual(c, {
+        studentId,
+        date: day,
+        schoolId: student.school_id,
+        classId: student.class_id,
+        status: input.status,
+        reason: input.reason,
+        userId: caller.userId,
+        at: now,
+      });
       await this.audit.record(
         caller,
-        { action: 'attendance.set', entity: 'attendance_day', entityId: `${studentId}/${day}`, schoolId: student.school_id, details: { studentId, date: day, status: input.status, reason: input.reason, before: before ?? null } },
+        {
+          action: 'attendance.set',
+          entity: 'attendance_day',
+          entityId: `${studentId}/${day}`,
+          schoolId: student.school_id,
+          details: {
+            studentId,
+            date: day,
+            status: input.status,
+            reason: input.reason,
+            before: before ?? null,
+          },
+        },
         c,
       );
       return r;
     });
     const view = dayView(row, student.time_zone);
-    this.live.emitAttendance([{ schoolId: student.school_id, classId: student.class_id, studentId, date: day, status: input.status, firstIn: view.firstIn, lastOut: view.lastOut, tapId: null }]);
+    this.live.emitAttendance([
+      {
+        schoolId: student.school_id,
+        classId: student.class_id,
+        studentId,
+        date: day,
+        status: input.status,
+        firstIn: view.firstIn,
+        lastOut: view.lastOut,
+        tapId: null,
+      },
+    ]);
     return view;
   }
 

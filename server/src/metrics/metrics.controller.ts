@@ -30,7 +30,10 @@ export class MetricsController {
 
   @Get()
   @Header('cache-control', 'no-store')
-  async scrape(@Req() req: MetricsRequest, @Res() res: { type(t: string): { send(b: string): void } }): Promise<void> {
+  async scrape(
+    @Req() req: MetricsRequest,
+    @Res() res: { type(t: string): { send(b: string): void } },
+  ): Promise<void> {
     this.authorize(req);
     res.type(this.metrics.registry.contentType).send(await this.metrics.registry.metrics());
   }
@@ -38,10 +41,16 @@ export class MetricsController {
   private authorize(req: MetricsRequest): void {
     if (!this.token) {
       if (LOOPBACK.has(req.socket.remoteAddress ?? '')) return;
-      throw new DomainError('forbidden', '/metrics answers loopback callers only unless METRICS_TOKEN is set');
+      throw new DomainError(
+        'forbidden',
+        '/metrics answers loopback callers only unless METRICS_TOKEN is set',
+      );
     }
     const header = req.headers.authorization;
-    const given = Buffer.from(/^Bearer\s+(\S+)$/i.exec(typeof header === 'string' ? header.trim() : '')?.[1] ?? '');
-    if (given.length !== this.token.length || !timingSafeEqual(given, this.token)) throw new DomainError('unauthorized', '/metrics needs Authorization: Bearer <METRICS_TOKEN>');
+    const given = Buffer.from(
+      /^Bearer\s+(\S+)$/i.exec(typeof header === 'string' ? header.trim() : '')?.[1] ?? '',
+    );
+    if (given.length !== this.token.length || !timingSafeEqual(given, this.token))
+      throw new DomainError('unauthorized', '/metrics needs Authorization: Bearer <METRICS_TOKEN>');
   }
 }

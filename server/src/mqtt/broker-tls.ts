@@ -40,7 +40,11 @@ export class BrokerTlsError extends Error {
   readonly code = 'bad_tls';
 }
 
-const ALG: webcrypto.EcKeyGenParams & webcrypto.EcdsaParams = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
+const ALG: webcrypto.EcKeyGenParams & webcrypto.EcdsaParams = {
+  name: 'ECDSA',
+  namedCurve: 'P-256',
+  hash: 'SHA-256',
+};
 const DAY_MS = 86_400_000;
 
 function readPem(file: string, what: string): string {
@@ -66,7 +70,10 @@ function isIp(name: string): boolean {
 
 async function pkcs8Pem(key: webcrypto.CryptoKey): Promise<string> {
   const der = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', key));
-  const body = der.toString('base64').replace(/(.{64})/g, '$1\n').trimEnd();
+  const body = der
+    .toString('base64')
+    .replace(/(.{64})/g, '$1\n')
+    .trimEnd();
   return `-----BEGIN PRIVATE KEY-----\n${body}\n-----END PRIVATE KEY-----\n`;
 }
 
@@ -77,7 +84,10 @@ export async function generateBrokerCertificates(
 ): Promise<{ ca: string; cert: string; key: string }> {
   // x509's types speak the DOM's WebCrypto; Node's is the same API under its own type names.
   const crypto = webcrypto as never;
-  const caKeys = (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+  const caKeys = (await webcrypto.subtle.generateKey(ALG, true, [
+    'sign',
+    'verify',
+  ])) as webcrypto.CryptoKeyPair;
   const notBefore = new Date(now.getTime() - DAY_MS); // a gateway clock a little behind still accepts it
   const ca = await x509.X509CertificateGenerator.createSelfSigned(
     {
@@ -94,7 +104,10 @@ export async function generateBrokerCertificates(
     },
     crypto,
   );
-  const serverKeys = (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+  const serverKeys = (await webcrypto.subtle.generateKey(ALG, true, [
+    'sign',
+    'verify',
+  ])) as webcrypto.CryptoKeyPair;
   const cert = await x509.X509CertificateGenerator.create(
     {
       subject: `CN=${names[0] ?? 'localhost'}`,
@@ -109,14 +122,20 @@ export async function generateBrokerCertificates(
         new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
         new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
         new x509.SubjectAlternativeNameExtension(
-          names.map((n) => (isIp(n) ? { type: 'ip' as const, value: n } : { type: 'dns' as const, value: n })),
+          names.map((n) =>
+            isIp(n) ? { type: 'ip' as const, value: n } : { type: 'dns' as const, value: n },
+          ),
         ),
         await x509.AuthorityKeyIdentifierExtension.create(caKeys.publicKey, false, crypto),
       ],
     },
     crypto,
   );
-  return { ca: ca.toString('pem') + '\n', cert: cert.toString('pem') + '\n', key: await pkcs8Pem(serverKeys.privateKey) };
+  return {
+    ca: ca.toString('pem') + '\n',
+    cert: cert.toString('pem') + '\n',
+    key: await pkcs8Pem(serverKeys.privateKey),
+  };
 }
 
 /** The broker's certificate, key and CA: given by path, kept from an earlier start, or generated now. */

@@ -113,7 +113,10 @@ export class EmbeddedBrokerService implements OnModuleInit, OnApplicationShutdow
         if (id?.internal) return done(null);
         if (id?.prefix && packet.topic.startsWith(id.prefix)) return done(null);
         this.metrics.brokerDenied.inc({ action: 'publish' });
-        this.log.warn({ gatewayId: id?.gatewayId, topic: packet.topic }, 'publish outside the gateway prefix refused');
+        this.log.warn(
+          { gatewayId: id?.gatewayId, topic: packet.topic },
+          'publish outside the gateway prefix refused',
+        );
         done(new Error('topic not allowed'));
       },
       authorizeSubscribe: (client, sub, done) => {
@@ -121,11 +124,16 @@ export class EmbeddedBrokerService implements OnModuleInit, OnApplicationShutdow
         if (id?.internal) return done(null, sub);
         if (id?.prefix && filterWithinPrefix(sub.topic, id.prefix)) return done(null, sub);
         this.metrics.brokerDenied.inc({ action: 'subscribe' });
-        this.log.warn({ gatewayId: id?.gatewayId, topic: sub.topic }, 'subscription outside the gateway prefix refused');
+        this.log.warn(
+          { gatewayId: id?.gatewayId, topic: sub.topic },
+          'subscription outside the gateway prefix refused',
+        );
         done(new Error('topic not allowed'));
       },
     });
-    broker.on('clientError', (client, err) => this.log.debug({ clientId: client.id, err: err.message }, 'client error'));
+    broker.on('clientError', (client, err) =>
+      this.log.debug({ clientId: client.id, err: err.message }, 'client error'),
+    );
     this.broker = broker;
     if (this.config.mqttPort !== null) {
       const server = net.createServer((socket) => broker.handle(socket));
@@ -151,7 +159,14 @@ export class EmbeddedBrokerService implements OnModuleInit, OnApplicationShutdow
       this.tlsServer = server;
       this.boundTlsPort = await listen(server, this.config.mqttsPort, this.config.mqttHost);
       this.log.info(
-        { port: this.boundTlsPort, host: this.config.mqttHost, ca: files.caPath, cert: files.certPath, key: files.keyPath, generated: files.generated },
+        {
+          port: this.boundTlsPort,
+          host: this.config.mqttHost,
+          ca: files.caPath,
+          cert: files.certPath,
+          key: files.keyPath,
+          generated: files.generated,
+        },
         files.generated
           ? `embedded MQTT broker listening on TLS with a generated certificate; gateways trust ${files.caPath}`
           : 'embedded MQTT broker listening on TLS',
@@ -188,7 +203,9 @@ export class EmbeddedBrokerService implements OnModuleInit, OnApplicationShutdow
     const broker = this.broker;
     if (!broker) return Promise.reject(new Error('embedded broker not started'));
     return new Promise((resolve, reject) =>
-      broker.publish({ cmd: 'publish', topic, payload, qos: 1, retain, dup: false }, (err) => (err ? reject(err) : resolve())),
+      broker.publish({ cmd: 'publish', topic, payload, qos: 1, retain, dup: false }, (err) =>
+        err ? reject(err) : resolve(),
+      ),
     );
   }
 
@@ -196,7 +213,11 @@ export class EmbeddedBrokerService implements OnModuleInit, OnApplicationShutdow
     return this.broker !== null && !this.broker.closed;
   }
 
-  private async authenticate(client: Client, username: string | undefined, password: Buffer | undefined): Promise<boolean> {
+  private async authenticate(
+    client: Client,
+    username: string | undefined,
+    password: Buffer | undefined,
+  ): Promise<boolean> {
     if (!username || !password) return false;
     if (username === this.internalUsername) {
       const want = Buffer.from(this.internalPassword);
@@ -210,7 +231,11 @@ export class EmbeddedBrokerService implements OnModuleInit, OnApplicationShutdow
       this.log.warn({ username, clientId: client.id }, 'gateway login refused');
       return false;
     }
-    identities.set(client, { internal: false, prefix: gatewayTopicPrefix(identity.schoolId, identity.gatewayId), gatewayId: identity.gatewayId });
+    identities.set(client, {
+      internal: false,
+      prefix: gatewayTopicPrefix(identity.schoolId, identity.gatewayId),
+      gatewayId: identity.gatewayId,
+    });
     return true;
   }
 

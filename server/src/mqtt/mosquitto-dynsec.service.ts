@@ -5,13 +5,22 @@
  * (CONTRACT §3). The broker stores its own salted hash of the secret; the server never keeps it.
  * This file owns the control connection (`$CONTROL/dynamic-security/v1`).
  */
-import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
 import { gatewayTopicPrefix, TOPIC_ROOT } from '@rfid/protocol';
 import { SERVER_CONFIG, type ServerConfig } from '../config/config.js';
 import { LOGGER, type Logger } from '../logger.js';
-import { DevicesService, type GatewayAccountHook, type GatewayCredentials } from '../devices/devices.service.js';
+import {
+  DevicesService,
+  type GatewayAccountHook,
+  type GatewayCredentials,
+} from '../devices/devices.service.js';
 
 const CONTROL_TOPIC = '$CONTROL/dynamic-security/v1';
 const RESPONSE_TOPIC = `${CONTROL_TOPIC}/response`;
@@ -45,17 +54,21 @@ export function gatewayRole(schoolId: string, gatewayId: string): DynsecCommand 
   return {
     command: 'createRole',
     rolename: `gateway-${gatewayId}`,
-    acls: ['publishClientSend', 'publishClientReceive', 'subscribePattern', 'unsubscribePattern'].map((acltype) => ({
-      acltype,
-      topic,
-      priority: 0,
-      allow: true,
-    })),
+    acls: ['publishClientSend', 'publishClientReceive', 'subscribePattern', 'unsubscribePattern'].map(
+      (acltype) => ({
+        acltype,
+        topic,
+        priority: 0,
+        allow: true,
+      }),
+    ),
   };
 }
 
 @Injectable()
-export class MosquittoDynsecService implements GatewayAccountHook, OnApplicationBootstrap, BeforeApplicationShutdown {
+export class MosquittoDynsecService
+  implements GatewayAccountHook, OnApplicationBootstrap, BeforeApplicationShutdown
+{
   private readonly log: Logger;
   private client: MqttClient | null = null;
   private readonly waiting = new Map<string, (r: DynsecResponse) => void>();
@@ -86,7 +99,10 @@ export class MosquittoDynsecService implements GatewayAccountHook, OnApplication
     client.on('message', (_topic, payload) => this.onResponse(payload));
     client.on('error', (err) => this.log.warn({ err: err.message }, 'dynsec connection error'));
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`dynsec: ${this.config.mqttUrl} not reachable`)), 15_000);
+      const timer = setTimeout(
+        () => reject(new Error(`dynsec: ${this.config.mqttUrl} not reachable`)),
+        15_000,
+      );
       client.once('connect', () => {
         clearTimeout(timer);
         resolve();
@@ -96,7 +112,15 @@ export class MosquittoDynsecService implements GatewayAccountHook, OnApplication
     // The server's own client (the dynsec admin made by `mosquitto_ctrl dynsec init`) may only
     // administer by default; give it the rfid topics so it can publish acks, rosters and commands.
     await this.run(
-      [{ command: 'createRole', rolename: SERVER_ROLE, acls: ['publishClientSend', 'publishClientReceive', 'subscribePattern', 'unsubscribePattern'].map((acltype) => ({ acltype, topic: `${TOPIC_ROOT}/#`, priority: 0, allow: true })) }],
+      [
+        {
+          command: 'createRole',
+          rolename: SERVER_ROLE,
+          acls: ['publishClientSend', 'publishClientReceive', 'subscribePattern', 'unsubscribePattern'].map(
+            (acltype) => ({ acltype, topic: `${TOPIC_ROOT}/#`, priority: 0, allow: true }),
+          ),
+        },
+      ],
       ['Role already exists'],
     );
     if (this.config.mqttUsername) await this.grantServerRole(client, this.config.mqttUsername);
@@ -110,16 +134,26 @@ export class MosquittoDynsecService implements GatewayAccountHook, OnApplication
    */
   private async grantServerRole(client: MqttClient, username: string): Promise<void> {
     const [info] = await this.run([{ command: 'getClient', username }]);
-    const roles = (info?.data as { client?: { roles?: { rolename: string }[] } } | undefined)?.client?.roles ?? [];
+    const roles =
+      (info?.data as { client?: { roles?: { rolename: string }[] } } | undefined)?.client?.roles ?? [];
     if (roles.some((r) => r.rolename === SERVER_ROLE)) return;
     const reconnected = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new DynsecError('addClientRole', 'no reconnect after the role change')), TIMEOUT_MS);
+      const timer = setTimeout(
+        () => reject(new DynsecError('addClientRole', 'no reconnect after the role change')),
+        TIMEOUT_MS,
+      );
       client.once('connect', () => {
         clearTimeout(timer);
         resolve();
       });
     });
-    client.publish(CONTROL_TOPIC, JSON.stringify({ commands: [{ command: 'addClientRole', username, rolename: SERVER_ROLE, priority: 10 }] }), { qos: 1 });
+    client.publish(
+      CONTROL_TOPIC,
+      JSON.stringify({
+        commands: [{ command: 'addClientRole', username, rolename: SERVER_ROLE, priority: 10 }],
+      }),
+      { qos: 1 },
+    );
     await reconnected;
     this.log.info({ username, role: SERVER_ROLE }, 'server client granted the rfid topics');
   }
@@ -127,16 +161,24 @@ export class MosquittoDynsecService implements GatewayAccountHook, OnApplication
   async created(c: GatewayCredentials): Promise<void> {
     await this.run([
       gatewayRole(c.schoolId, c.gatewayId),
-      { command: 'createClient', username: c.mqttUsername, password: c.mqttPassword, roles: [{ rolename: `gateway-${c.gatewayId}`, priority: 0 }] },
+      {
+        command: 'createClient',
+        username: c.mqttUsername,
+        password: c.mqttPassword,
+        roles: [{ rolename: `gateway-${c.gatewayId}`, priority: 0 }],
+      },
     ]);
   }
 
   async revoked(gatewayId: string): Promise<void> {
     // deleteClient also ends the gateway's live session at once.
-    await this.run([{ command: 'deleteClient', username: gatewayId }, { command: 'deleteRole', rolename: `gateway-${gatewayId}` }], [
-      'Client not found',
-      'Role not found',
-    ]);
+    await this.run(
+      [
+        { command: 'deleteClient', username: gatewayId },
+        { command: 'deleteRole', rolename: `gateway-${gatewayId}` },
+      ],
+      ['Client not found', 'Role not found'],
+    );
   }
 
   async beforeApplicationShutdown(): Promise<void> {

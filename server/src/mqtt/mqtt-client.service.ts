@@ -7,7 +7,12 @@
  * Back-pressure: a handler's promise is awaited before the next message is taken and before the
  * PUBACK, so a slow database slows the broker's deliveries instead of filling memory.
  */
-import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { allGatewaysTopic, sharedTopic, type TopicKind } from '@rfid/protocol';
 import { SERVER_CONFIG, type ServerConfig } from '../config/config.js';
@@ -54,7 +59,12 @@ export class MqttClientService implements OnApplicationBootstrap, BeforeApplicat
     if (!external) {
       this.inProcess = true;
       for (const [kind, handler] of this.handlers) {
-        await this.broker.subscribe(allGatewaysTopic(kind), (packet) => handler(packet.topic, Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload)));
+        await this.broker.subscribe(allGatewaysTopic(kind), (packet) =>
+          handler(
+            packet.topic,
+            Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload),
+          ),
+        );
       }
       this.log.info({ kinds: [...this.handlers.keys()] }, 'subscribed in-process to the embedded broker');
       return;
@@ -112,7 +122,8 @@ export class MqttClientService implements OnApplicationBootstrap, BeforeApplicat
 
   /** QoS 1 publish; resolves when the broker has it (or rejects when offline too long). */
   async publish(topic: string, payload: unknown, opts: { retain?: boolean } = {}): Promise<void> {
-    if (this.inProcess) return this.broker.publish(topic, Buffer.from(JSON.stringify(payload)), opts.retain ?? false);
+    if (this.inProcess)
+      return this.broker.publish(topic, Buffer.from(JSON.stringify(payload)), opts.retain ?? false);
     const client = this.client;
     if (!client) throw new Error('MQTT client not started');
     await client.publishAsync(topic, JSON.stringify(payload), { qos: 1, retain: opts.retain ?? false });

@@ -7,10 +7,17 @@ import type { ChannelName, NotificationChannel } from './channels/channel.js';
 import { ChannelLimiter } from './limiter.js';
 
 export class ChannelRegistry {
-  private readonly channels = new Map<ChannelName, { channel: NotificationChannel; limiter: ChannelLimiter }>();
+  private readonly channels = new Map<
+    ChannelName,
+    { channel: NotificationChannel; limiter: ChannelLimiter }
+  >();
 
   /** `overrides`: the server's `NOTIFY_LIMITS`, per channel, over the channel's own `limits`. */
-  constructor(private readonly overrides: Partial<Record<ChannelName, { concurrency?: number; perSecond?: number }>> = {}) {}
+  constructor(
+    private readonly overrides: Partial<
+      Record<ChannelName, { concurrency?: number; perSecond?: number }>
+    > = {},
+  ) {}
 
   register(channel: NotificationChannel): void {
     const o = this.overrides[channel.name] ?? {};
@@ -24,7 +31,10 @@ export class ChannelRegistry {
     const c = this.channels.get(name)?.channel;
     if (!c) return undefined;
     const o = this.overrides[name] ?? {};
-    return { concurrency: o.concurrency ?? c.limits.concurrency, perSecond: o.perSecond ?? c.limits.perSecond };
+    return {
+      concurrency: o.concurrency ?? c.limits.concurrency,
+      perSecond: o.perSecond ?? c.limits.perSecond,
+    };
   }
 
   get(name: ChannelName): NotificationChannel | undefined {

@@ -27,7 +27,10 @@ export class ChannelLimiter {
   private async token(): Promise<void> {
     for (;;) {
       const now = performance.now();
-      this.tokens = Math.min(Math.max(1, this.perSecond), this.tokens + ((now - this.last) / 1000) * this.perSecond);
+      this.tokens = Math.min(
+        Math.max(1, this.perSecond),
+        this.tokens + ((now - this.last) / 1000) * this.perSecond,
+      );
       this.last = now;
       if (this.tokens >= 1) {
         this.tokens -= 1;

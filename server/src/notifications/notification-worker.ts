@@ -13,7 +13,12 @@ import type { ServerConfig } from '../config/config.js';
 import type { Database } from '../db/database.service.js';
 import type { Logger } from '../logger.js';
 import type { MetricsService } from '../metrics/metrics.service.js';
-import { rulesFromRow, SCHOOL_RULES_COLUMNS, type SchoolRules, type SchoolRulesRow } from '../attendance/attendance-rules.js';
+import {
+  rulesFromRow,
+  SCHOOL_RULES_COLUMNS,
+  type SchoolRules,
+  type SchoolRulesRow,
+} from '../attendance/attendance-rules.js';
 import type { ChannelName, OutgoingMessage, Recipient, SendResult } from './channels/channel.js';
 import type { ChannelRegistry } from './channel-registry.js';
 import { consentedChannels } from './consent.js';
@@ -66,7 +71,11 @@ export class NotificationWorker {
     private readonly random: () => number = Math.random,
   ) {
     this.log = logger.child({ component: 'notify-worker', worker: id });
-    this.policy = { maxAgeMin: config.notifyMaxAgeMin, quietHours: config.notifyQuietHours, giveUpAfterMin: config.notifyGiveUpAfterMin };
+    this.policy = {
+      maxAgeMin: config.notifyMaxAgeMin,
+      quietHours: config.notifyQuietHours,
+      giveUpAfterMin: config.notifyGiveUpAfterMin,
+    };
   }
 
   /** Start draining: LISTEN, then rounds until no row is due, then wait for a NOTIFY or the poll. */
@@ -102,7 +111,10 @@ export class NotificationWorker {
       let more = false;
       try {
         const s = await this.drainOnce();
-        more = s.claimed >= this.config.notifyBatch || s.retried + s.failed + s.sent + s.delivered + s.skipped + s.held < s.claimed || this.requeued;
+        more =
+          s.claimed >= this.config.notifyBatch ||
+          s.retried + s.failed + s.sent + s.delivered + s.skipped + s.held < s.claimed ||
+          this.requeued;
       } catch (e) {
         this.log.error({ err: e }, 'notification round failed; retrying');
         await new Promise((r) => setTimeout(r, 500));
@@ -122,7 +134,15 @@ export class NotificationWorker {
 
   /** Rounds until nothing is due (tests; the loop does this by itself). */
   async drainAll(maxRounds = 1000): Promise<WorkerStats> {
-    const total: WorkerStats = { claimed: 0, sent: 0, delivered: 0, retried: 0, failed: 0, skipped: 0, held: 0 };
+    const total: WorkerStats = {
+      claimed: 0,
+      sent: 0,
+      delivered: 0,
+      retried: 0,
+      failed: 0,
+      skipped: 0,
+      held: 0,
+    };
     // A round already under way read the clock before this call: let it finish, then start afresh.
     await this.round?.catch(() => undefined);
     for (let i = 0; i < maxRounds; i++) {
@@ -134,7 +154,15 @@ export class NotificationWorker {
   }
 
   private async doRound(): Promise<WorkerStats> {
-    const stats: WorkerStats = { claimed: 0, sent: 0, delivered: 0, retried: 0, failed: 0, skipped: 0, held: 0 };
+    const stats: WorkerStats = {
+      claimed: 0,
+      sent: 0,
+      delivered: 0,
+      retried: 0,
+      failed: 0,
+      skipped: 0,
+      held: 0,
+    };
     this.requeued = false;
     const now = this.clock.now();
     const rows = await this.repo.claim(this.id, now, this.config.notifyLeaseMs, this.config.notifyBatch);
@@ -148,7 +176,10 @@ export class NotificationWorker {
         `SELECT id AS guardian_id, name AS g_name, phone, email, zalo_id, channels, opted_out_events, user_id FROM guardians WHERE id = ANY($1::uuid[])`,
         [guardianIds],
       ),
-      this.db.query<SchoolRulesRow & { id: string; name: string }>(`SELECT id, name, ${SCHOOL_RULES_COLUMNS} FROM schools WHERE id = ANY($1::uuid[])`, [schoolIds]),
+      this.db.query<SchoolRulesRow & { id: string; name: string }>(
+        `SELECT id, name, ${SCHOOL_RULES_COLUMNS} FROM schools WHERE id = ANY($1::uuid[])`,
+        [schoolIds],
+      ),
       this.db.query<{ id: string; name: string; class_name: string | null }>(
         `SELECT s.id, s.name, c.name AS class_name FROM students s LEFT JOIN classes c ON c.id = s.class_id WHERE s.id = ANY($1::uuid[])`,
         [[...new Set(rows.map((r) => r.student_id))]],
@@ -166,13 +197,33 @@ export class NotificationWorker {
       const g = row.guardian_id ? gById.get(row.guardian_id) : undefined;
       const school = sById.get(row.school_id);
       const student = stById.get(row.student_id);
-      const base: Outcome = { id: row.id, status: 'pending', channel: null, tried: null, attempted: false, nextAttemptAt: null, sentAt: null, deliveredAt: null, error: null, providerMessageId: null, text: null };
+      const base: Outcome = {
+        id: row.id,
+        status: 'pending',
+        channel: null,
+        tried: null,
+        attempted: false,
+        nextAttemptAt: null,
+        sentAt: null,
+        deliveredAt: null,
+        error: null,
+        providerMessageId: null,
+        text: null,
+      };
       if (!g || !school || !student) {
         outcomes.push({ ...base, status: 'skipped', error: 'no_channel' });
         stats.skipped++;
         continue;
       }
-      const recipient: Recipient = { guardianId: g.guardian_id, name: g.g_name, phone: g.phone, email: g.email, zaloId: g.zalo_id, schoolId: row.school_id, userId: g.user_id };
+      const recipient: Recipient = {
+        guardianId: g.guardian_id,
+        name: g.g_name,
+        phone: g.phone,
+        email: g.email,
+        zaloId: g.zalo_id,
+        schoolId: row.school_id,
+        userId: g.user_id,
+      };
       const preference = preferenceList(g);
       const available = new Set<ChannelName>();
       for (const name of preference) {
@@ -192,7 +243,8 @@ export class NotificationWorker {
           optedOut: new Set(g.opted_out_events),
           available,
           school: school.rules,
-          attendance: row.event === 'absent' ? (attendance.get(`${row.student_id}|${row.day}`) ?? null) : undefined,
+          attendance:
+            row.event === 'absent' ? (attendance.get(`${row.student_id}|${row.day}`) ?? null) : undefined,
           resend: row.resend_of !== null,
         },
         now,
@@ -203,7 +255,13 @@ export class NotificationWorker {
         stats.skipped++;
         this.metrics?.notifyOutcomes.inc({ channel: 'none', outcome: `skipped_${decision.reason}` });
       } else if (decision.kind === 'fail') {
-        outcomes.push({ ...base, status: 'failed', error: row.channels_tried.length ? `${decision.reason} (tried ${row.channels_tried.join(', ')})` : decision.reason });
+        outcomes.push({
+          ...base,
+          status: 'failed',
+          error: row.channels_tried.length
+            ? `${decision.reason} (tried ${row.channels_tried.join(', ')})`
+            : decision.reason,
+        });
         stats.failed++;
         this.metrics?.notifyOutcomes.inc({ channel: 'none', outcome: 'failed' });
       } else if (decision.kind === 'hold') {
@@ -227,16 +285,27 @@ export class NotificationWorker {
     await Promise.all(sends);
     const written = await this.repo.finish(this.id, outcomes);
     // Rows settled meanwhile (a delivery report that outran us, or a lease that expired and was taken).
-    if (written < outcomes.length) this.log.debug({ settled: outcomes.length - written }, 'outcomes not written: the rows were settled meanwhile');
+    if (written < outcomes.length)
+      this.log.debug(
+        { settled: outcomes.length - written },
+        'outcomes not written: the rows were settled meanwhile',
+      );
     end?.();
     return stats;
   }
 
   /** Attendance of the students of absence alerts on their day. */
-  private async absentDays(rows: ClaimedRow[]): Promise<Map<string, { status: string; firstIn: Date | null }>> {
+  private async absentDays(
+    rows: ClaimedRow[],
+  ): Promise<Map<string, { status: string; firstIn: Date | null }>> {
     const abs = rows.filter((r) => r.event === 'absent' && r.day);
     if (abs.length === 0) return new Map();
-    const r = await this.db.query<{ student_id: string; date: string; status: string; first_in: Date | null }>(
+    const r = await this.db.query<{
+      student_id: string;
+      date: string;
+      status: string;
+      first_in: Date | null;
+    }>(
       `SELECT a.student_id, a.date::text AS date, a.status, a.first_in FROM attendance_days a
          JOIN unnest($1::uuid[], $2::date[]) AS x(student_id, date) ON a.student_id = x.student_id AND a.date = x.date`,
       [abs.map((x) => x.student_id), abs.map((x) => x.day)],
@@ -244,7 +313,12 @@ export class NotificationWorker {
     return new Map(r.map((x) => [`${x.student_id}|${x.date}`, { status: x.status, firstIn: x.first_in }]));
   }
 
-  private message(row: ClaimedRow, recipient: Recipient, school: { name: string; rules: SchoolRules }, student: { name: string; class_name: string | null }): OutgoingMessage {
+  private message(
+    row: ClaimedRow,
+    recipient: Recipient,
+    school: { name: string; rules: SchoolRules },
+    student: { name: string; class_name: string | null },
+  ): OutgoingMessage {
     const r = render({
       event: row.event,
       studentName: student.name,
@@ -255,7 +329,15 @@ export class NotificationWorker {
       timeZone: school.rules.timeZone,
       late: row.params.late === true,
     });
-    return { id: row.id, event: row.event, locale: 'vi', title: r.title, text: r.text, params: r.params, recipient };
+    return {
+      id: row.id,
+      event: row.event,
+      locale: 'vi',
+      title: r.title,
+      text: r.text,
+      params: r.params,
+      recipient,
+    };
   }
 
   private async send(name: ChannelName, message: OutgoingMessage): Promise<SendResult> {
@@ -263,7 +345,9 @@ export class NotificationWorker {
     const limiter = this.channels.limiter(name)!;
     const end = this.metrics?.notifySendSeconds.startTimer({ channel: name });
     try {
-      return await limiter.run(() => channel.send(message, AbortSignal.timeout(this.config.notifySendTimeoutMs)));
+      return await limiter.run(() =>
+        channel.send(message, AbortSignal.timeout(this.config.notifySendTimeoutMs)),
+      );
     } catch (e) {
       return { outcome: 'retry', error: `channel_error: ${(e as Error).message}`.slice(0, 300) };
     } finally {
@@ -271,18 +355,38 @@ export class NotificationWorker {
     }
   }
 
-  private outcome(base: Outcome, row: ClaimedRow, channel: ChannelName, result: SendResult, text: string, now: Date): Outcome {
+  private outcome(
+    base: Outcome,
+    row: ClaimedRow,
+    channel: ChannelName,
+    result: SendResult,
+    text: string,
+    now: Date,
+  ): Outcome {
     this.metrics?.notifyOutcomes.inc({ channel, outcome: result.outcome });
     const o: Outcome = { ...base, channel, attempted: true };
     switch (result.outcome) {
       case 'sent':
-        return { ...o, status: 'sent', sentAt: now, providerMessageId: result.providerMessageId ?? null, text };
+        return {
+          ...o,
+          status: 'sent',
+          sentAt: now,
+          providerMessageId: result.providerMessageId ?? null,
+          text,
+        };
       case 'delivered':
         return { ...o, status: 'delivered', sentAt: now, deliveredAt: now, text };
       case 'retry': {
         const attempts = row.attempts + 1;
-        if (attempts >= this.config.notifyMaxAttempts) return { ...o, status: 'failed', error: `max_attempts: ${result.error}` };
-        const delay = backoffMs(attempts, this.config.notifyBackoffBaseMs, this.config.notifyBackoffMaxMs, this.random, result.retryAfterMs);
+        if (attempts >= this.config.notifyMaxAttempts)
+          return { ...o, status: 'failed', error: `max_attempts: ${result.error}` };
+        const delay = backoffMs(
+          attempts,
+          this.config.notifyBackoffBaseMs,
+          this.config.notifyBackoffMaxMs,
+          this.random,
+          result.retryAfterMs,
+        );
         return { ...o, nextAttemptAt: new Date(now.getTime() + delay), error: result.error };
       }
       case 'failed':
@@ -294,12 +398,22 @@ export class NotificationWorker {
 
   private async listen(): Promise<void> {
     const opts = this.db.pool.options;
-    const client = new pg.Client({ ...opts, connectionString: (opts as { connectionString?: string }).connectionString });
+    const client = new pg.Client({
+      ...opts,
+      connectionString: (opts as { connectionString?: string }).connectionString,
+    });
     client.on('notification', () => this.kick());
     client.on('error', (err) => {
       this.log.warn({ err: err.message }, 'notification listener lost its connection; reconnecting');
       this.listener = null;
-      if (!this.closed) setTimeout(() => void this.listen().catch((e: unknown) => this.log.error({ err: e }, 'notification listener reconnect failed')), 1000).unref();
+      if (!this.closed)
+        setTimeout(
+          () =>
+            void this.listen().catch((e: unknown) =>
+              this.log.error({ err: e }, 'notification listener reconnect failed'),
+            ),
+          1000,
+        ).unref();
     });
     await client.connect();
     await client.query('LISTEN notification_due');

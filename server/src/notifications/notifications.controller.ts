@@ -54,38 +54,63 @@ export class NotificationsController {
   constructor(private readonly notifications: NotificationsService) {}
 
   @Get('students/:studentId/notifications')
-  @ApiOperation({ summary: 'Messages to the student’s guardians, newest first (CONTRACT §4 fields; paged: `limit`, `cursor`, `Link: rel="next"`).' })
+  @ApiOperation({
+    summary:
+      'Messages to the student’s guardians, newest first (CONTRACT §4 fields; paged: `limit`, `cursor`, `Link: rel="next"`).',
+  })
   @ApiQuery({ name: 'limit', required: false })
   @ApiQuery({ name: 'cursor', required: false })
   @ZodResponse(NotificationListSchema)
-  async forStudent(@Param('studentId') id: string, @Query() query: unknown, @Req() req: UrlRequest, @Res({ passthrough: true }) res: LinkResponse): Promise<Notification[]> {
+  async forStudent(
+    @Param('studentId') id: string,
+    @Query() query: unknown,
+    @Req() req: UrlRequest,
+    @Res({ passthrough: true }) res: LinkResponse,
+  ): Promise<Notification[]> {
     const q = parseBody(NotificationPageQuerySchema, query);
     return withLink(req, res, await this.notifications.forStudent(id, q.limit, q.cursor));
   }
 
   @Get('schools/:schoolId/notifications')
   @HandlesPartialScope()
-  @ApiOperation({ summary: 'A school’s day of messages (`date=YYYY-MM-DD`, school-local), newest first; teachers and parents see their students’ only. Paged.' })
+  @ApiOperation({
+    summary:
+      'A school’s day of messages (`date=YYYY-MM-DD`, school-local), newest first; teachers and parents see their students’ only. Paged.',
+  })
   @ApiQuery({ name: 'date', required: true })
   @ApiQuery({ name: 'limit', required: false })
   @ApiQuery({ name: 'cursor', required: false })
   @ZodResponse(NotificationListSchema)
-  async forSchool(@CurrentCaller() caller: Caller, @Param('schoolId') id: string, @Query() query: unknown, @Req() req: UrlRequest, @Res({ passthrough: true }) res: LinkResponse): Promise<Notification[]> {
+  async forSchool(
+    @CurrentCaller() caller: Caller,
+    @Param('schoolId') id: string,
+    @Query() query: unknown,
+    @Req() req: UrlRequest,
+    @Res({ passthrough: true }) res: LinkResponse,
+  ): Promise<Notification[]> {
     const q = parseBody(SchoolNotificationsQuerySchema, query);
-    return withLink(req, res, await this.notifications.forSchoolDay(caller, id, q.date, q.limit, q.cursor, req.visibleStudentIds));
+    return withLink(
+      req,
+      res,
+      await this.notifications.forSchoolDay(caller, id, q.date, q.limit, q.cursor, req.visibleStudentIds),
+    );
   }
 
   @Post('notifications/:notificationId/resend')
   @HttpCode(201)
   @Roles('admin', 'district', 'school')
-  @ApiOperation({ summary: 'Send a message again (a new notification, due now; audited). School staff within their scope.' })
+  @ApiOperation({
+    summary: 'Send a message again (a new notification, due now; audited). School staff within their scope.',
+  })
   @ZodResponse(ResendResponseSchema, { status: 201 })
   resend(@CurrentCaller() caller: Caller, @Param('notificationId') id: string) {
     return this.notifications.resend(caller, uuidParam('notificationId', id));
   }
 
   @Get('guardians/:guardianId/consents')
-  @ApiOperation({ summary: 'Consent of a guardian: channels in force now, and every record (who, when, how).' })
+  @ApiOperation({
+    summary: 'Consent of a guardian: channels in force now, and every record (who, when, how).',
+  })
   @ZodResponse(GuardianConsentsSchema)
   consents(@CurrentCaller() caller: Caller, @Param('guardianId') id: string) {
     return this.notifications.consents(caller, uuidParam('guardianId', id));
@@ -94,24 +119,36 @@ export class NotificationsController {
   @Post('guardians/:guardianId/consents')
   @HttpCode(201)
   @ZodBody(ConsentChangeSchema)
-  @ApiOperation({ summary: 'Record a guardian’s consent (granted) or its withdrawal for channels; a parent records their own (`parent_app`). Audited.' })
+  @ApiOperation({
+    summary:
+      'Record a guardian’s consent (granted) or its withdrawal for channels; a parent records their own (`parent_app`). Audited.',
+  })
   @ZodResponse(GuardianConsentsSchema, { status: 201 })
   changeConsent(@CurrentCaller() caller: Caller, @Param('guardianId') id: string, @Body() body: unknown) {
-    return this.notifications.changeConsent(caller, uuidParam('guardianId', id), parseBody(ConsentChangeSchema, body));
+    return this.notifications.changeConsent(
+      caller,
+      uuidParam('guardianId', id),
+      parseBody(ConsentChangeSchema, body),
+    );
   }
 
   @Post('schools/:schoolId/consents')
   @HttpCode(201)
   @Roles('admin', 'district', 'school')
   @ZodBody(ConsentChangeSchema)
-  @ApiOperation({ summary: 'Record the same consent (or withdrawal) for every guardian of the school’s students — the forms a school collected. Audited.' })
+  @ApiOperation({
+    summary:
+      'Record the same consent (or withdrawal) for every guardian of the school’s students — the forms a school collected. Audited.',
+  })
   @ZodResponse(SchoolConsentResponseSchema, { status: 201 })
   changeSchoolConsent(@CurrentCaller() caller: Caller, @Param('schoolId') id: string, @Body() body: unknown) {
     return this.notifications.changeSchoolConsent(caller, id, parseBody(ConsentChangeSchema, body));
   }
 
   @Get('guardians/:guardianId/notification-preferences')
-  @ApiOperation({ summary: 'A guardian’s channel order and opted-out events, and the list in use (the default applied).' })
+  @ApiOperation({
+    summary: 'A guardian’s channel order and opted-out events, and the list in use (the default applied).',
+  })
   @ZodResponse(NotificationPreferencesResponseSchema)
   preferences(@CurrentCaller() caller: Caller, @Param('guardianId') id: string) {
     return this.notifications.preferences(caller, uuidParam('guardianId', id));
@@ -119,10 +156,17 @@ export class NotificationsController {
 
   @Put('guardians/:guardianId/notification-preferences')
   @ZodBody(NotificationPreferencesPatchSchema)
-  @ApiOperation({ summary: 'Change a guardian’s channel order and/or opted-out events (staff in scope, or the parent themself). Audited.' })
+  @ApiOperation({
+    summary:
+      'Change a guardian’s channel order and/or opted-out events (staff in scope, or the parent themself). Audited.',
+  })
   @ZodResponse(NotificationPreferencesResponseSchema)
   setPreferences(@CurrentCaller() caller: Caller, @Param('guardianId') id: string, @Body() body: unknown) {
-    return this.notifications.setPreferences(caller, uuidParam('guardianId', id), parseBody(NotificationPreferencesPatchSchema, body));
+    return this.notifications.setPreferences(
+      caller,
+      uuidParam('guardianId', id),
+      parseBody(NotificationPreferencesPatchSchema, body),
+    );
   }
 
   @Get('schools/:schoolId/webhook')
@@ -136,7 +180,10 @@ export class NotificationsController {
   @Put('schools/:schoolId/webhook')
   @Roles('admin', 'district', 'school')
   @ZodBody(WebhookRegistrationSchema)
-  @ApiOperation({ summary: 'Register the school’s webhook: `POST` JSON with `X-Signature: sha256=<hex HMAC-SHA256 of the body>` and `X-Notification-Id`. Audited.' })
+  @ApiOperation({
+    summary:
+      'Register the school’s webhook: `POST` JSON with `X-Signature: sha256=<hex HMAC-SHA256 of the body>` and `X-Notification-Id`. Audited.',
+  })
   @ZodResponse(WebhookResponseSchema)
   setWebhook(@CurrentCaller() caller: Caller, @Param('schoolId') id: string, @Body() body: unknown) {
     const b = parseBody(WebhookRegistrationSchema, body);

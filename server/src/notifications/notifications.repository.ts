@@ -72,7 +72,8 @@ export class NotificationsRepository {
   async finish(worker: string, outcomes: Outcome[]): Promise<number> {
     if (outcomes.length === 0) return 0;
     const col = <K extends keyof Outcome>(k: K) => outcomes.map((o) => o[k]);
-    const iso = (k: 'nextAttemptAt' | 'sentAt' | 'deliveredAt') => outcomes.map((o) => o[k]?.toISOString() ?? null);
+    const iso = (k: 'nextAttemptAt' | 'sentAt' | 'deliveredAt') =>
+      outcomes.map((o) => o[k]?.toISOString() ?? null);
     const r = await this.db.pool.query(
       `UPDATE notification_outbox o SET
           status = u.status,
@@ -89,7 +90,20 @@ export class NotificationsRepository {
          FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::boolean[], $7::timestamptz[], $8::timestamptz[], $9::timestamptz[], $10::text[], $11::text[], $12::text[])
               AS u(id, status, channel, tried, attempted, next_at, sent_at, delivered_at, err, pmid, text)
         WHERE o.id = u.id AND o.locked_by = $1 AND o.status = 'pending'`,
-      [worker, col('id'), col('status'), col('channel'), col('tried'), col('attempted'), iso('nextAttemptAt'), iso('sentAt'), iso('deliveredAt'), col('error'), col('providerMessageId'), col('text')],
+      [
+        worker,
+        col('id'),
+        col('status'),
+        col('channel'),
+        col('tried'),
+        col('attempted'),
+        iso('nextAttemptAt'),
+        iso('sentAt'),
+        iso('deliveredAt'),
+        col('error'),
+        col('providerMessageId'),
+        col('text'),
+      ],
     );
     return r.rowCount ?? 0;
   }
@@ -97,7 +111,10 @@ export class NotificationsRepository {
   /** Give claimed rows back (shutdown): due again at once for any worker. */
   async release(worker: string, ids: string[]): Promise<void> {
     if (ids.length === 0) return;
-    await this.db.pool.query(`UPDATE notification_outbox SET locked_by = NULL, locked_until = NULL WHERE id = ANY($2::uuid[]) AND locked_by = $1`, [worker, ids]);
+    await this.db.pool.query(
+      `UPDATE notification_outbox SET locked_by = NULL, locked_until = NULL WHERE id = ANY($2::uuid[]) AND locked_by = $1`,
+      [worker, ids],
+    );
   }
 
   /**
@@ -106,7 +123,14 @@ export class NotificationsRepository {
    * channel, or naming another provider message id than the one the provider gave us changes
    * nothing. Returns the ids changed.
    */
-  async recordReport(channel: ChannelName, notificationId: string, status: 'delivered' | 'failed', at: Date, error: string | null, providerMessageId: string | null = null): Promise<string[]> {
+  async recordReport(
+    channel: ChannelName,
+    notificationId: string,
+    status: 'delivered' | 'failed',
+    at: Date,
+    error: string | null,
+    providerMessageId: string | null = null,
+  ): Promise<string[]> {
     const r = await this.db.pool.query<{ id: string }>(
       `UPDATE notification_outbox SET status = $3, delivered_at = CASE WHEN $3 = 'delivered' THEN $4::timestamptz ELSE delivered_at END,
               sent_at = COALESCE(sent_at, $4::timestamptz), channel = COALESCE(channel, $2),
@@ -120,17 +144,45 @@ export class NotificationsRepository {
     return r.rows.map((x) => x.id);
   }
 
-  async addConsents(c: SqlClient, rows: { guardianId: string; channel: ChannelName; granted: boolean; at: Date; recordedBy: string | null; method: ConsentMethod; note: string | null }[]): Promise<void> {
+  async addConsents(
+    c: SqlClient,
+    rows: {
+      guardianId: string;
+      channel: ChannelName;
+      granted: boolean;
+      at: Date;
+      recordedBy: string | null;
+      method: ConsentMethod;
+      note: string | null;
+    }[],
+  ): Promise<void> {
     if (rows.length === 0) return;
     await c.query(
       `INSERT INTO notification_consents (guardian_id, channel, granted, at, recorded_by, method, note)
        SELECT * FROM unnest($1::uuid[], $2::text[], $3::boolean[], $4::timestamptz[], $5::uuid[], $6::text[], $7::text[])`,
-      [rows.map((r) => r.guardianId), rows.map((r) => r.channel), rows.map((r) => r.granted), rows.map((r) => r.at.toISOString()), rows.map((r) => r.recordedBy), rows.map((r) => r.method), rows.map((r) => r.note)],
+      [
+        rows.map((r) => r.guardianId),
+        rows.map((r) => r.channel),
+        rows.map((r) => r.granted),
+        rows.map((r) => r.at.toISOString()),
+        rows.map((r) => r.recordedBy),
+        rows.map((r) => r.method),
+        rows.map((r) => r.note),
+      ],
     );
   }
 
   /** The same consent for every guardian of a school's students (a school's collected forms). Returns the guardians. */
-  async addSchoolConsents(c: SqlClient, schoolId: string, channels: ChannelName[], granted: boolean, at: Date, recordedBy: string | null, method: ConsentMethod, note: string | null): Promise<number> {
+  async addSchoolConsents(
+    c: SqlClient,
+    schoolId: string,
+    channels: ChannelName[],
+    granted: boolean,
+    at: Date,
+    recordedBy: string | null,
+    method: ConsentMethod,
+    note: string | null,
+  ): Promise<number> {
     const r = await c.query(
       `INSERT INTO notification_consents (guardian_id, channel, granted, at, recorded_by, method, note)
        SELECT g.guardian_id, ch, $3, $4, $5, $6, $7
@@ -141,12 +193,28 @@ export class NotificationsRepository {
     return Math.round((r.rowCount ?? 0) / Math.max(1, channels.length));
   }
 
-  async setPreferences(c: SqlClient, guardianId: string, patch: { channels?: ChannelName[]; optedOutEvents?: string[] }): Promise<void> {
-    if (patch.channels) await c.query('UPDATE guardians SET channels = $2 WHERE id = $1', [guardianId, patch.channels]);
-    if (patch.optedOutEvents) await c.query('UPDATE guardians SET opted_out_events = $2 WHERE id = $1', [guardianId, patch.optedOutEvents]);
+  async setPreferences(
+    c: SqlClient,
+    guardianId: string,
+    patch: { channels?: ChannelName[]; optedOutEvents?: string[] },
+  ): Promise<void> {
+    if (patch.channels)
+      await c.query('UPDATE guardians SET channels = $2 WHERE id = $1', [guardianId, patch.channels]);
+    if (patch.optedOutEvents)
+      await c.query('UPDATE guardians SET opted_out_events = $2 WHERE id = $1', [
+        guardianId,
+        patch.optedOutEvents,
+      ]);
   }
 
-  async upsertWebhook(c: SqlClient, schoolId: string, url: string, secret: string, at: Date, by: string | null): Promise<void> {
+  async upsertWebhook(
+    c: SqlClient,
+    schoolId: string,
+    url: string,
+    secret: string,
+    at: Date,
+    by: string | null,
+  ): Promise<void> {
     await c.query(
       `INSERT INTO school_webhooks (school_id, url, secret, created_at, created_by) VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (school_id) DO UPDATE SET url = EXCLUDED.url, secret = EXCLUDED.secret, created_at = EXCLUDED.created_at, created_by = EXCLUDED.created_by`,

@@ -77,7 +77,8 @@ function encodeCursor(r: OutboxRow): string {
 function decodeCursor(c: string | undefined): { at: string; id: string } | null {
   if (!c) return null;
   const [at, id] = Buffer.from(c, 'base64url').toString().split('|');
-  if (!at || !id || Number.isNaN(Date.parse(at)) || !/^[0-9a-f-]{36}$/i.test(id)) throw new DomainError('bad_request', 'cursor: not a cursor of this list');
+  if (!at || !id || Number.isNaN(Date.parse(at)) || !/^[0-9a-f-]{36}$/i.test(id))
+    throw new DomainError('bad_request', 'cursor: not a cursor of this list');
   return { at, id };
 }
 
@@ -110,12 +111,29 @@ export class NotificationsService implements OnApplicationBootstrap, OnApplicati
     this.channels.register(new WebhookChannel(this.webhookTargets));
     this.channels.register(new InAppChannel(live));
     // The provider channels whose §6 variables are set (zalo, sms, email, push).
-    for (const ch of providerChannels(config, { pool: db.pool, serverId: config.serverId, now: () => clock.now().getTime() })) this.channels.register(ch);
-    this.worker = new NotificationWorker(`${config.serverId}`, db, repo, this.channels, config, clock, metrics, logger);
+    for (const ch of providerChannels(config, {
+      pool: db.pool,
+      serverId: config.serverId,
+      now: () => clock.now().getTime(),
+    }))
+      this.channels.register(ch);
+    this.worker = new NotificationWorker(
+      `${config.serverId}`,
+      db,
+      repo,
+      this.channels,
+      config,
+      clock,
+      metrics,
+      logger,
+    );
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    this.log.info({ channels: this.channels.names(), worker: this.config.notifyWorker }, 'notification channels');
+    this.log.info(
+      { channels: this.channels.names(), worker: this.config.notifyWorker },
+      'notification channels',
+    );
     if (this.config.notifyWorker) await this.worker.start();
   }
 
@@ -127,12 +145,30 @@ export class NotificationsService implements OnApplicationBootstrap, OnApplicati
     return this.page(`student_id = $1`, [studentId], limit, cursor);
   }
 
-  async forSchoolDay(caller: Caller, schoolId: string, date: string, limit: number, cursor?: string, visible?: Set<string>): Promise<Page<Notification>> {
-    if (visible) return this.page(`school_id = $1 AND day = $2 AND student_id = ANY($3::uuid[])`, [schoolId, date, [...visible]], limit, cursor);
+  async forSchoolDay(
+    caller: Caller,
+    schoolId: string,
+    date: string,
+    limit: number,
+    cursor?: string,
+    visible?: Set<string>,
+  ): Promise<Page<Notification>> {
+    if (visible)
+      return this.page(
+        `school_id = $1 AND day = $2 AND student_id = ANY($3::uuid[])`,
+        [schoolId, date, [...visible]],
+        limit,
+        cursor,
+      );
     return this.page(`school_id = $1 AND day = $2`, [schoolId, date], limit, cursor);
   }
 
-  private async page(where: string, params: unknown[], limit: number, cursor?: string): Promise<Page<Notification>> {
+  private async page(
+    where: string,
+    params: unknown[],
+    limit: number,
+    cursor?: string,
+  ): Promise<Page<Notification>> {
     const c = decodeCursor(cursor);
     const p = [...params];
     let cond = where;
@@ -141,7 +177,10 @@ export class NotificationsService implements OnApplicationBootstrap, OnApplicati
       cond += ` AND (created_at, id) < ($${p.length - 1}::timestamptz, $${p.length}::uuid)`;
     }
     p.push(limit + 1);
-    const rows = await this.db.query<OutboxRow>(`SELECT ${LIST_COLUMNS} FROM notification_outbox WHERE ${cond} ORDER BY created_at DESC, id DESC LIMIT $${p.length}`, p);
+    const rows = await this.db.query<OutboxRow>(
+      `SELECT ${LIST_COLUMNS} FROM notification_outbox WHERE ${cond} ORDER BY created_at DESC, id DESC LIMIT $${p.length}`,
+      p,
+    );
     const more = rows.length > limit;
     const items = rows.slice(0, limit);
     return { items: items.map(toApi), next: more ? encodeCursor(items[items.length - 1]!) : null };
@@ -149,17 +188,31 @@ export class NotificationsService implements OnApplicationBootstrap, OnApplicati
 
   /** A school user sends a message again (a new row, due now); audited. */
   async resend(caller: Caller, id: string): Promise<{ id: string; resendOf: string }> {
-    if (!STAFF_ROLES.includes(caller.role)) throw new DomainError('forbidden', `a ${caller.role} user may not resend messages`);
-    const [row] = await this.db.query<{ student_id: string; school_id: string; status: string; guardian_id: string | null }>(
-      'SELECT student_id, school_id, status, guardian_id FROM notification_outbox WHERE id = $1',
-      [id],
-    );
+    if (!STAFF_ROLES.includes(caller.role))
+      throw new DomainError('forbidden', `a ${caller.role} user may not resend messages`);
+    const [row] = await this.db.query<{
+      student_id: string;
+      school_id: string;
+      status: string;
+      guardian_id: string | null;
+    }>('SELECT student_id, school_id, status, guardian_id FROM notification_outbox WHERE id = $1', [id]);
     if (!row) throw new DomainError('not_found', `notification ${id} not found`);
     await this.scope.require(caller, 'student', row.student_id);
-    if (row.status === 'pending') throw new DomainError('conflict', 'the message is still pending: it will be sent');
+    if (row.status === 'pending')
+      throw new DomainError('conflict', 'the message is still pending: it will be sent');
     const newId = await this.db.transaction(async (c) => {
       const nid = await this.repo.insertResend(c, id, caller.userId);
-      await this.audit.record(caller, { action: 'notification.resend', entity: 'notification', entityId: nid ?? id, schoolId: row.school_id, details: { resendOf: id, guardianId: row.guardian_id } }, c);
+      await this.audit.record(
+        caller,
+        {
+          action: 'notification.resend',
+          entity: 'notification',
+          entityId: nid ?? id,
+          schoolId: row.school_id,
+          details: { resendOf: id, guardianId: row.guardian_id },
+        },
+        c,
+      );
       return nid;
     });
     if (!newId) throw new DomainError('not_found', `notification ${id} not found`);
@@ -167,8 +220,27 @@ export class NotificationsService implements OnApplicationBootstrap, OnApplicati
   }
 
   /** The guardian, if the caller may see them: staff over one of their students, or the parent linked to them. */
-  async requireGuardian(caller: Caller, guardianId: string, opts: { write: boolean }): Promise<{ id: string; phone: string | null; channels: string[]; opted_out_events: string[]; user_id: string | null; school_id: string | null }> {
-    const [g] = await this.db.query<{ id: string; phone: string | null; channels: string[]; opted_out_events: string[]; user_id: string | null; students: string[]; school_id: string | null }>(
+  async requireGuardian(
+    caller: Caller,
+    guardianId: string,
+    opts: { write: boolean },
+  ): Promise<{
+    id: string;
+    phone: string | null;
+    channels: string[];
+    opted_out_events: string[];
+    user_id: string | null;
+    school_id: string | null;
+  }> {
+    const [g] = await this.db.query<{
+      id: string;
+      phone: string | null;
+      channels: string[];
+      opted_out_events: string[];
+      user_id: string | null;
+      students: string[];
+      school_id: string | null;
+    }>(
       `SELECT g.id, g.phone, g.channels, g.opted_out_events, g.user_id,
               COALESCE(array_agg(sg.student_id) FILTER (WHERE sg.student_id IS NOT NULL), '{}') AS students,
               (array_agg(s.school_id))[1] AS school_id
@@ -188,7 +260,8 @@ export class NotificationsService implements OnApplicationBootstrap, OnApplicati
         return g;
       }
     }
-    if (opts.write && caller.role === 'teacher') throw new DomainError('forbidden', 'a teacher user may not change a guardian’s consent');
+    if (opts.write && caller.role === 'teacher')
+      throw new DomainError('forbidden', 'a teacher user may not change a guardian’s consent');
     throw new DomainError('not_found', `guardian ${guardianId} not found`);
   }
 
@@ -198,28 +271,84 @@ export class NotificationsService implements OnApplicationBootstrap, OnApplicati
     return {
       guardianId,
       inForce: [...consentInForce(records, this.clock.now())],
-      records: records.map((r) => ({ channel: r.channel, granted: r.granted, at: r.at.toISOString(), recordedBy: r.recordedBy, method: r.method, note: r.note })),
+      records: records.map((r) => ({
+        channel: r.channel,
+        granted: r.granted,
+        at: r.at.toISOString(),
+        recordedBy: r.recordedBy,
+        method: r.method,
+        note: r.note,
+      })),
     };
   }
 
-  async changeConsent(caller: Caller, guardianId: string, change: { channels: ChannelName[]; granted: boolean; method: ConsentMethod; note?: string }) {
+  async changeConsent(
+    caller: Caller,
+    guardianId: string,
+    change: { channels: ChannelName[]; granted: boolean; method: ConsentMethod; note?: string },
+  ) {
     const g = await this.requireGuardian(caller, guardianId, { write: true });
     const method: ConsentMethod = caller.role === 'parent' ? 'parent_app' : change.method;
     const at = this.clock.now();
     await this.db.transaction(async (c) => {
-      await this.repo.addConsents(c, change.channels.map((channel) => ({ guardianId, channel, granted: change.granted, at, recordedBy: caller.userId, method, note: change.note ?? null })));
-      await this.audit.record(caller, { action: change.granted ? 'consent.grant' : 'consent.withdraw', entity: 'guardian', entityId: guardianId, schoolId: g.school_id, details: { channels: change.channels, method } }, c);
+      await this.repo.addConsents(
+        c,
+        change.channels.map((channel) => ({
+          guardianId,
+          channel,
+          granted: change.granted,
+          at,
+          recordedBy: caller.userId,
+          method,
+          note: change.note ?? null,
+        })),
+      );
+      await this.audit.record(
+        caller,
+        {
+          action: change.granted ? 'consent.grant' : 'consent.withdraw',
+          entity: 'guardian',
+          entityId: guardianId,
+          schoolId: g.school_id,
+          details: { channels: change.channels, method },
+        },
+        c,
+      );
     });
     return this.consents(caller, guardianId);
   }
 
   /** Consent for every guardian of the school at once (forms collected by the school); audited. */
-  async changeSchoolConsent(caller: Caller, schoolId: string, change: { channels: ChannelName[]; granted: boolean; method: ConsentMethod; note?: string }): Promise<{ guardians: number }> {
-    if (!STAFF_ROLES.includes(caller.role)) throw new DomainError('forbidden', `a ${caller.role} user may not record consent for a school`);
+  async changeSchoolConsent(
+    caller: Caller,
+    schoolId: string,
+    change: { channels: ChannelName[]; granted: boolean; method: ConsentMethod; note?: string },
+  ): Promise<{ guardians: number }> {
+    if (!STAFF_ROLES.includes(caller.role))
+      throw new DomainError('forbidden', `a ${caller.role} user may not record consent for a school`);
     const at = this.clock.now();
     const guardians = await this.db.transaction(async (c) => {
-      const n = await this.repo.addSchoolConsents(c, schoolId, change.channels, change.granted, at, caller.userId, change.method, change.note ?? null);
-      await this.audit.record(caller, { action: change.granted ? 'consent.grant' : 'consent.withdraw', entity: 'school', entityId: schoolId, schoolId, details: { channels: change.channels, method: change.method, guardians: n } }, c);
+      const n = await this.repo.addSchoolConsents(
+        c,
+        schoolId,
+        change.channels,
+        change.granted,
+        at,
+        caller.userId,
+        change.method,
+        change.note ?? null,
+      );
+      await this.audit.record(
+        caller,
+        {
+          action: change.granted ? 'consent.grant' : 'consent.withdraw',
+          entity: 'school',
+          entityId: schoolId,
+          schoolId,
+          details: { channels: change.channels, method: change.method, guardians: n },
+        },
+        c,
+      );
       return n;
     });
     return { guardians };
@@ -239,11 +368,28 @@ export class NotificationsService implements OnApplicationBootstrap, OnApplicati
     };
   }
 
-  async setPreferences(caller: Caller, guardianId: string, patch: { channels?: ChannelName[]; optedOutEvents?: string[] }) {
+  async setPreferences(
+    caller: Caller,
+    guardianId: string,
+    patch: { channels?: ChannelName[]; optedOutEvents?: string[] },
+  ) {
     const g = await this.requireGuardian(caller, guardianId, { write: true });
     await this.db.transaction(async (c) => {
-      await this.repo.setPreferences(c, guardianId, { ...(patch.channels ? { channels: [...new Set(patch.channels)] } : {}), ...(patch.optedOutEvents ? { optedOutEvents: [...new Set(patch.optedOutEvents)] } : {}) });
-      await this.audit.record(caller, { action: 'guardian.notification_preferences', entity: 'guardian', entityId: guardianId, schoolId: g.school_id, details: patch }, c);
+      await this.repo.setPreferences(c, guardianId, {
+        ...(patch.channels ? { channels: [...new Set(patch.channels)] } : {}),
+        ...(patch.optedOutEvents ? { optedOutEvents: [...new Set(patch.optedOutEvents)] } : {}),
+      });
+      await this.audit.record(
+        caller,
+        {
+          action: 'guardian.notification_preferences',
+          entity: 'guardian',
+          entityId: guardianId,
+          schoolId: g.school_id,
+          details: patch,
+        },
+        c,
+      );
     });
     return this.preferences(caller, guardianId);
   }
@@ -252,7 +398,11 @@ export class NotificationsService implements OnApplicationBootstrap, OnApplicati
     const at = this.clock.now();
     await this.db.transaction(async (c) => {
       await this.repo.upsertWebhook(c, schoolId, url, secret, at, caller.userId);
-      await this.audit.record(caller, { action: 'webhook.register', entity: 'school', entityId: schoolId, schoolId, details: { url } }, c);
+      await this.audit.record(
+        caller,
+        { action: 'webhook.register', entity: 'school', entityId: schoolId, schoolId, details: { url } },
+        c,
+      );
     });
     this.webhookTargets.forget(schoolId);
     return { schoolId, url, createdAt: at.toISOString() };
@@ -261,7 +411,12 @@ export class NotificationsService implements OnApplicationBootstrap, OnApplicati
   async deleteWebhook(caller: Caller, schoolId: string): Promise<void> {
     const gone = await this.db.transaction(async (c) => {
       const g = await this.repo.deleteWebhook(c, schoolId);
-      if (g) await this.audit.record(caller, { action: 'webhook.delete', entity: 'school', entityId: schoolId, schoolId }, c);
+      if (g)
+        await this.audit.record(
+          caller,
+          { action: 'webhook.delete', entity: 'school', entityId: schoolId, schoolId },
+          c,
+        );
       return g;
     });
     this.webhookTargets.forget(schoolId);
@@ -269,7 +424,10 @@ export class NotificationsService implements OnApplicationBootstrap, OnApplicati
   }
 
   async getWebhook(schoolId: string) {
-    const [w] = await this.db.query<{ url: string; created_at: Date }>('SELECT url, created_at FROM school_webhooks WHERE school_id = $1', [schoolId]);
+    const [w] = await this.db.query<{ url: string; created_at: Date }>(
+      'SELECT url, created_at FROM school_webhooks WHERE school_id = $1',
+      [schoolId],
+    );
     if (!w) throw new DomainError('not_found', 'no webhook registered');
     return { schoolId, url: w.url, createdAt: w.created_at.toISOString() };
   }
@@ -289,7 +447,8 @@ export class NotificationsService implements OnApplicationBootstrap, OnApplicati
       reports = channel.reports.parse(callback);
     } catch (e) {
       this.metrics.notifyReports.inc({ channel: channelName, result: 'rejected' });
-      if (e instanceof CallbackRejected) throw new DomainError('unauthorized', `callback refused: ${e.message}`);
+      if (e instanceof CallbackRejected)
+        throw new DomainError('unauthorized', `callback refused: ${e.message}`);
       throw new DomainError('bad_request', `callback not understood: ${(e as Error).message}`);
     }
     let updated = 0;
@@ -298,12 +457,21 @@ export class NotificationsService implements OnApplicationBootstrap, OnApplicati
         this.metrics.notifyReports.inc({ channel: channelName, result: 'unknown' });
         continue;
       }
-      const ids = await this.repo.recordReport(channelName, r.notificationId, r.status, this.clock.now(), r.error ?? null, r.providerMessageId ?? null);
+      const ids = await this.repo.recordReport(
+        channelName,
+        r.notificationId,
+        r.status,
+        this.clock.now(),
+        r.error ?? null,
+        r.providerMessageId ?? null,
+      );
       this.metrics.notifyReports.inc({ channel: channelName, result: ids.length ? r.status : 'unknown' });
       updated += ids.length;
     }
     if (reports.length > 0 && updated === 0) {
-      const known = await this.db.query('SELECT 1 FROM notification_outbox WHERE id = ANY($1::uuid[])', [reports.map((r) => r.notificationId).filter((id) => /^[0-9a-f-]{36}$/i.test(id))]);
+      const known = await this.db.query('SELECT 1 FROM notification_outbox WHERE id = ANY($1::uuid[])', [
+        reports.map((r) => r.notificationId).filter((id) => /^[0-9a-f-]{36}$/i.test(id)),
+      ]);
       if (known.length === 0) throw new DomainError('not_found', 'no such notification');
     }
     return { updated };

@@ -5,7 +5,11 @@ import { defaultChannels, preferenceList } from './preferences.js';
 import { render } from './templates.js';
 
 const TZ = 'Asia/Ho_Chi_Minh';
-const cfg: PolicyConfig = { maxAgeMin: 120, quietHours: { start: 21 * 60, end: 6 * 60 }, giveUpAfterMin: 240 };
+const cfg: PolicyConfig = {
+  maxAgeMin: 120,
+  quietHours: { start: 21 * 60, end: 6 * 60 },
+  giveUpAfterMin: 240,
+};
 const at = (local: string) => new Date(`${local}+07:00`);
 const school = { timeZone: TZ, schoolDays: new Set([1, 2, 3, 4, 5]), holidays: new Set(['2026-11-20']) };
 
@@ -29,42 +33,90 @@ function input(p: Partial<PolicyInput> = {}): PolicyInput {
 describe('notification policy', () => {
   it('sends on the first consented, available channel of the guardian’s list', () => {
     expect(decide(input(), at('2026-11-23T06:50:02'), cfg)).toEqual({ kind: 'send', channel: 'zalo' });
-    expect(decide(input({ consented: new Set(['sms']) }), at('2026-11-23T06:50:02'), cfg)).toEqual({ kind: 'send', channel: 'sms' });
-    expect(decide(input({ available: new Set(['sms']) }), at('2026-11-23T06:50:02'), cfg)).toEqual({ kind: 'send', channel: 'sms' });
+    expect(decide(input({ consented: new Set(['sms']) }), at('2026-11-23T06:50:02'), cfg)).toEqual({
+      kind: 'send',
+      channel: 'sms',
+    });
+    expect(decide(input({ available: new Set(['sms']) }), at('2026-11-23T06:50:02'), cfg)).toEqual({
+      kind: 'send',
+      channel: 'sms',
+    });
   });
 
   it('without consent nothing is sent (no_consent); opted out (opted_out); no configured reachable channel (no_channel)', () => {
     const now = at('2026-11-23T06:51:00');
     expect(decide(input({ consented: new Set() }), now, cfg)).toEqual({ kind: 'skip', reason: 'no_consent' });
-    expect(decide(input({ consented: new Set(['email']) }), now, cfg)).toEqual({ kind: 'skip', reason: 'no_consent' });
-    expect(decide(input({ optedOut: new Set(['check_in']) }), now, cfg)).toEqual({ kind: 'skip', reason: 'opted_out' });
+    expect(decide(input({ consented: new Set(['email']) }), now, cfg)).toEqual({
+      kind: 'skip',
+      reason: 'no_consent',
+    });
+    expect(decide(input({ optedOut: new Set(['check_in']) }), now, cfg)).toEqual({
+      kind: 'skip',
+      reason: 'opted_out',
+    });
     expect(decide(input({ available: new Set() }), now, cfg)).toEqual({ kind: 'skip', reason: 'no_channel' });
   });
 
   it('falls back past channels that failed for this guardian, and fails when none is left', () => {
     const now = at('2026-11-23T06:51:00');
-    expect(decide(input({ channelsTried: ['zalo'], attempts: 1 }), now, cfg)).toEqual({ kind: 'send', channel: 'sms' });
-    expect(decide(input({ channelsTried: ['zalo', 'sms'], attempts: 2 }), now, cfg)).toEqual({ kind: 'fail', reason: 'no_channel_left' });
+    expect(decide(input({ channelsTried: ['zalo'], attempts: 1 }), now, cfg)).toEqual({
+      kind: 'send',
+      channel: 'sms',
+    });
+    expect(decide(input({ channelsTried: ['zalo', 'sms'], attempts: 2 }), now, cfg)).toEqual({
+      kind: 'fail',
+      reason: 'no_channel_left',
+    });
   });
 
   it('quiet hours 21:00–06:00 school-local: 20:59 goes, 21:01 waits until 06:00; 05:59 waits, 06:01 goes', () => {
-    const day = (t: string) => input({ event: 'check_out', eventAt: at(`2026-11-23T${t}`), createdAt: at(`2026-11-23T${t}`) });
-    expect(decide(day('20:59:00'), at('2026-11-23T20:59:00'), cfg)).toEqual({ kind: 'send', channel: 'zalo' });
-    expect(decide(day('21:01:00'), at('2026-11-23T21:01:00'), cfg)).toEqual({ kind: 'hold', reason: 'quiet_hours', until: at('2026-11-24T06:00:00') });
-    const early = input({ day: '2026-11-24', eventAt: at('2026-11-24T05:59:00'), createdAt: at('2026-11-24T05:59:00') });
-    expect(decide(early, at('2026-11-24T05:59:30'), cfg)).toEqual({ kind: 'hold', reason: 'quiet_hours', until: at('2026-11-24T06:00:00') });
-    expect(decide({ ...early, eventAt: at('2026-11-24T06:01:00') }, at('2026-11-24T06:01:00'), cfg)).toEqual({ kind: 'send', channel: 'zalo' });
+    const day = (t: string) =>
+      input({ event: 'check_out', eventAt: at(`2026-11-23T${t}`), createdAt: at(`2026-11-23T${t}`) });
+    expect(decide(day('20:59:00'), at('2026-11-23T20:59:00'), cfg)).toEqual({
+      kind: 'send',
+      channel: 'zalo',
+    });
+    expect(decide(day('21:01:00'), at('2026-11-23T21:01:00'), cfg)).toEqual({
+      kind: 'hold',
+      reason: 'quiet_hours',
+      until: at('2026-11-24T06:00:00'),
+    });
+    const early = input({
+      day: '2026-11-24',
+      eventAt: at('2026-11-24T05:59:00'),
+      createdAt: at('2026-11-24T05:59:00'),
+    });
+    expect(decide(early, at('2026-11-24T05:59:30'), cfg)).toEqual({
+      kind: 'hold',
+      reason: 'quiet_hours',
+      until: at('2026-11-24T06:00:00'),
+    });
+    expect(decide({ ...early, eventAt: at('2026-11-24T06:01:00') }, at('2026-11-24T06:01:00'), cfg)).toEqual({
+      kind: 'send',
+      channel: 'zalo',
+    });
     // Another window (22:00–07:00): 06:59 waits, 07:01 goes.
     const c2 = { ...cfg, quietHours: { start: 22 * 60, end: 7 * 60 } };
-    const m = input({ day: '2026-11-24', eventAt: at('2026-11-24T06:59:00'), createdAt: at('2026-11-24T06:59:00') });
-    expect(decide(m, at('2026-11-24T06:59:00'), c2)).toMatchObject({ kind: 'hold', until: at('2026-11-24T07:00:00') });
+    const m = input({
+      day: '2026-11-24',
+      eventAt: at('2026-11-24T06:59:00'),
+      createdAt: at('2026-11-24T06:59:00'),
+    });
+    expect(decide(m, at('2026-11-24T06:59:00'), c2)).toMatchObject({
+      kind: 'hold',
+      until: at('2026-11-24T07:00:00'),
+    });
     expect(decide(m, at('2026-11-24T07:01:00'), c2)).toEqual({ kind: 'send', channel: 'zalo' });
     expect(quietUntil(at('2026-11-23T12:00:00'), cfg.quietHours, TZ)).toBeNull();
     expect(quietUntil(at('2026-11-23T12:00:00'), null, TZ)).toBeNull();
   });
 
   it('a held evening check-out turns stale by morning (never at 6 a.m. about yesterday)', () => {
-    const held = input({ event: 'check_out', eventAt: at('2026-11-23T21:01:00'), createdAt: at('2026-11-23T21:01:00') });
+    const held = input({
+      event: 'check_out',
+      eventAt: at('2026-11-23T21:01:00'),
+      createdAt: at('2026-11-23T21:01:00'),
+    });
     expect(decide(held, at('2026-11-24T06:00:00'), cfg)).toEqual({ kind: 'skip', reason: 'stale' });
   });
 
@@ -73,19 +125,48 @@ describe('notification policy', () => {
     expect(decide(input(), at('2026-11-23T08:51:00'), cfg)).toEqual({ kind: 'skip', reason: 'stale' });
     expect(decide(input(), at('2026-11-23T09:50:00'), cfg)).toEqual({ kind: 'skip', reason: 'stale' });
     // One already on its way keeps retrying until the give-up age, then fails `expired`.
-    expect(decide(input({ attempts: 2 }), at('2026-11-23T09:50:00'), cfg)).toEqual({ kind: 'send', channel: 'zalo' });
-    expect(decide(input({ attempts: 2 }), at('2026-11-23T10:51:00'), cfg)).toEqual({ kind: 'fail', reason: 'expired' });
+    expect(decide(input({ attempts: 2 }), at('2026-11-23T09:50:00'), cfg)).toEqual({
+      kind: 'send',
+      channel: 'zalo',
+    });
+    expect(decide(input({ attempts: 2 }), at('2026-11-23T10:51:00'), cfg)).toEqual({
+      kind: 'fail',
+      reason: 'expired',
+    });
     // A resend by the school is sent even when old.
-    expect(decide(input({ resend: true, day: '2026-11-20' }), at('2026-11-23T09:50:00'), cfg)).toEqual({ kind: 'send', channel: 'zalo' });
+    expect(decide(input({ resend: true, day: '2026-11-20' }), at('2026-11-23T09:50:00'), cfg)).toEqual({
+      kind: 'send',
+      channel: 'zalo',
+    });
   });
 
   it('absence alerts: never on a weekend or holiday, for an excused student or one who tapped', () => {
-    const absent = (p: Partial<PolicyInput>) => input({ event: 'absent', eventAt: at('2026-11-23T08:00:00'), attendance: { status: 'absent', firstIn: null }, ...p });
+    const absent = (p: Partial<PolicyInput>) =>
+      input({
+        event: 'absent',
+        eventAt: at('2026-11-23T08:00:00'),
+        attendance: { status: 'absent', firstIn: null },
+        ...p,
+      });
     expect(decide(absent({}), at('2026-11-23T08:00:05'), cfg)).toEqual({ kind: 'send', channel: 'zalo' });
-    expect(decide(absent({ day: '2026-11-22' }), at('2026-11-22T08:00:05'), cfg)).toEqual({ kind: 'skip', reason: 'no_school_day' }); // Sunday
-    expect(decide(absent({ day: '2026-11-20' }), at('2026-11-20T08:00:05'), cfg)).toEqual({ kind: 'skip', reason: 'no_school_day' }); // holiday
-    expect(decide(absent({ attendance: { status: 'excused', firstIn: null } }), at('2026-11-23T08:00:05'), cfg)).toEqual({ kind: 'skip', reason: 'not_absent' });
-    expect(decide(absent({ attendance: { status: 'late', firstIn: at('2026-11-23T08:01:00') } }), at('2026-11-23T08:02:00'), cfg)).toEqual({ kind: 'skip', reason: 'not_absent' });
+    expect(decide(absent({ day: '2026-11-22' }), at('2026-11-22T08:00:05'), cfg)).toEqual({
+      kind: 'skip',
+      reason: 'no_school_day',
+    }); // Sunday
+    expect(decide(absent({ day: '2026-11-20' }), at('2026-11-20T08:00:05'), cfg)).toEqual({
+      kind: 'skip',
+      reason: 'no_school_day',
+    }); // holiday
+    expect(
+      decide(absent({ attendance: { status: 'excused', firstIn: null } }), at('2026-11-23T08:00:05'), cfg),
+    ).toEqual({ kind: 'skip', reason: 'not_absent' });
+    expect(
+      decide(
+        absent({ attendance: { status: 'late', firstIn: at('2026-11-23T08:01:00') } }),
+        at('2026-11-23T08:02:00'),
+        cfg,
+      ),
+    ).toEqual({ kind: 'skip', reason: 'not_absent' });
     // The next morning it is about yesterday: stale.
     expect(decide(absent({}), at('2026-11-24T07:00:00'), cfg)).toEqual({ kind: 'skip', reason: 'stale' });
   });
@@ -116,7 +197,10 @@ describe('consent', () => {
 
 describe('preference list', () => {
   it('is the guardian’s order; SMS when there is a phone and nothing was chosen', () => {
-    expect(preferenceList({ phone: '0912345678', channels: ['zalo', 'sms', 'zalo', 'fax'] })).toEqual(['zalo', 'sms']);
+    expect(preferenceList({ phone: '0912345678', channels: ['zalo', 'sms', 'zalo', 'fax'] })).toEqual([
+      'zalo',
+      'sms',
+    ]);
     expect(preferenceList({ phone: '0912345678', channels: [] })).toEqual(['sms']);
     expect(preferenceList({ phone: null, channels: [] })).toEqual([]);
     expect(defaultChannels('0912345678')).toEqual(['sms']);
@@ -126,14 +210,61 @@ describe('preference list', () => {
 
 describe('templates', () => {
   it('Vietnamese with diacritics, the whole name, the school-local time; English too; ZNS fields', () => {
-    const r = render({ event: 'check_in', studentName: 'Y Liên', className: '6A', schoolName: 'THCS Nguyễn Du', at: new Date('2026-11-22T23:52:00Z'), day: '2026-11-23', timeZone: TZ, late: true });
-    expect(r.text).toBe('Em Y Liên (lớp 6A) đã đến trường THCS Nguyễn Du lúc 06:52 ngày 23/11/2026 (đi muộn).');
+    const r = render({
+      event: 'check_in',
+      studentName: 'Y Liên',
+      className: '6A',
+      schoolName: 'THCS Nguyễn Du',
+      at: new Date('2026-11-22T23:52:00Z'),
+      day: '2026-11-23',
+      timeZone: TZ,
+      late: true,
+    });
+    expect(r.text).toBe(
+      'Em Y Liên (lớp 6A) đã đến trường THCS Nguyễn Du lúc 06:52 ngày 23/11/2026 (đi muộn).',
+    );
     expect(r.title).toBe('Y Liên đã đến trường');
-    expect(r.params).toEqual({ student_name: 'Y Liên', class_name: '6A', school_name: 'THCS Nguyễn Du', time: '06:52', date: '23/11/2026', note: 'đi muộn' });
-    const en = render({ event: 'check_out', studentName: 'Y Liên', className: '6A', schoolName: 'THCS Nguyễn Du', at: new Date('2026-11-23T09:30:00Z'), day: '2026-11-23', timeZone: TZ }, 'en');
+    expect(r.params).toEqual({
+      student_name: 'Y Liên',
+      class_name: '6A',
+      school_name: 'THCS Nguyễn Du',
+      time: '06:52',
+      date: '23/11/2026',
+      note: 'đi muộn',
+    });
+    const en = render(
+      {
+        event: 'check_out',
+        studentName: 'Y Liên',
+        className: '6A',
+        schoolName: 'THCS Nguyễn Du',
+        at: new Date('2026-11-23T09:30:00Z'),
+        day: '2026-11-23',
+        timeZone: TZ,
+      },
+      'en',
+    );
     expect(en.text).toBe('Y Liên (class 6A) left THCS Nguyễn Du at 16:30 on 23/11/2026.');
-    const ab = render({ event: 'absent', studentName: 'Nguyễn Văn An', className: '7B', schoolName: 'THCS X', at: new Date('2026-11-23T01:00:00Z'), day: '2026-11-23', timeZone: TZ });
+    const ab = render({
+      event: 'absent',
+      studentName: 'Nguyễn Văn An',
+      className: '7B',
+      schoolName: 'THCS X',
+      at: new Date('2026-11-23T01:00:00Z'),
+      day: '2026-11-23',
+      timeZone: TZ,
+    });
     expect(ab.text).toContain('Em Nguyễn Văn An (lớp 7B) chưa đến trường THCS X ngày 23/11/2026 (đến 08:00)');
-    expect(() => render({ event: 'nope', studentName: 'a', className: 'b', schoolName: 'c', at: new Date(), day: '2026-11-23', timeZone: TZ })).toThrow();
+    expect(() =>
+      render({
+        event: 'nope',
+        studentName: 'a',
+        className: 'b',
+        schoolName: 'c',
+        at: new Date(),
+        day: '2026-11-23',
+        timeZone: TZ,
+      }),
+    ).toThrow();
   });
 });

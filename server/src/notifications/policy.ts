@@ -66,7 +66,8 @@ export function quietUntil(now: Date, quiet: QuietHours | null, timeZone: string
   if (!quiet) return null;
   const z = zonedTime(now, timeZone);
   const m = z.minuteOfDay;
-  const inQuiet = quiet.start < quiet.end ? m >= quiet.start && m < quiet.end : m >= quiet.start || m < quiet.end;
+  const inQuiet =
+    quiet.start < quiet.end ? m >= quiet.start && m < quiet.end : m >= quiet.start || m < quiet.end;
   if (!inQuiet) return null;
   const minutes = (quiet.end - m + 1440) % 1440 || 1440;
   const minuteStart = Math.floor(now.getTime() / MIN) * MIN;
@@ -78,23 +79,34 @@ export function decide(input: PolicyInput, now: Date, cfg: PolicyConfig): Decisi
   // Absence alerts: only on a school day, only for a student still without a tap or an excuse.
   if (input.event === 'absent') {
     const day = input.day ?? local.date;
-    if (!input.school.schoolDays.has(isoWeekday(day)) || input.school.holidays.has(day)) return { kind: 'skip', reason: 'no_school_day' };
+    if (!input.school.schoolDays.has(isoWeekday(day)) || input.school.holidays.has(day))
+      return { kind: 'skip', reason: 'no_school_day' };
     const a = input.attendance;
-    if (a && (a.firstIn !== null || a.status === 'present' || a.status === 'late' || a.status === 'excused')) return { kind: 'skip', reason: 'not_absent' };
+    if (a && (a.firstIn !== null || a.status === 'present' || a.status === 'late' || a.status === 'excused'))
+      return { kind: 'skip', reason: 'not_absent' };
   }
   if (input.optedOut.has(input.event)) return { kind: 'skip', reason: 'opted_out' };
   const tried = new Set(input.channelsTried);
   const consented = input.preference.filter((c) => input.consented.has(c));
   if (consented.length === 0) return { kind: 'skip', reason: 'no_consent' };
   const usable = consented.filter((c) => !tried.has(c) && input.available.has(c));
-  if (usable.length === 0) return tried.size > 0 ? { kind: 'fail', reason: 'no_channel_left' } : { kind: 'skip', reason: 'no_channel' };
+  if (usable.length === 0)
+    return tried.size > 0
+      ? { kind: 'fail', reason: 'no_channel_left' }
+      : { kind: 'skip', reason: 'no_channel' };
   // Staleness: never news about another day; a check-in or check-out not first handled within
   // NOTIFY_MAX_AGE_MIN of its tap is not announced (one already on its way may finish retrying).
   if (!input.resend) {
     if (input.day !== null && input.day !== local.date) return { kind: 'skip', reason: 'stale' };
     const firstLook = input.attempts === 0 && tried.size === 0;
-    if (firstLook && input.event !== 'absent' && now.getTime() - input.eventAt.getTime() > cfg.maxAgeMin * MIN) return { kind: 'skip', reason: 'stale' };
-    if (!firstLook && now.getTime() - input.createdAt.getTime() > cfg.giveUpAfterMin * MIN) return { kind: 'fail', reason: 'expired' };
+    if (
+      firstLook &&
+      input.event !== 'absent' &&
+      now.getTime() - input.eventAt.getTime() > cfg.maxAgeMin * MIN
+    )
+      return { kind: 'skip', reason: 'stale' };
+    if (!firstLook && now.getTime() - input.createdAt.getTime() > cfg.giveUpAfterMin * MIN)
+      return { kind: 'fail', reason: 'expired' };
   }
   const until = quietUntil(now, cfg.quietHours, input.school.timeZone);
   if (until) return { kind: 'hold', until, reason: 'quiet_hours' };
@@ -105,7 +117,13 @@ export function decide(input: PolicyInput, now: Date, cfg: PolicyConfig): Decisi
  * Delay before retry `attempt` (1 = the first retry): capped exponential back-off with jitter
  * (half fixed, half random), at least what the provider asked for.
  */
-export function backoffMs(attempt: number, base: number, max: number, random: () => number = Math.random, retryAfterMs = 0): number {
+export function backoffMs(
+  attempt: number,
+  base: number,
+  max: number,
+  random: () => number = Math.random,
+  retryAfterMs = 0,
+): number {
   const d = Math.min(max, base * 2 ** Math.max(0, attempt - 1));
   return Math.max(retryAfterMs, Math.round(d / 2 + random() * (d / 2)));
 }

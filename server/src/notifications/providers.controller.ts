@@ -12,8 +12,19 @@ interface RawRequest {
 }
 
 function callback(req: RawRequest): ProviderCallback {
-  const flat = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, Array.isArray(v) ? String(v[0]) : v === undefined ? undefined : String(v)]));
-  return { method: req.method === 'GET' ? 'GET' : 'POST', query: flat(req.query), headers: flat(req.headers as Record<string, unknown>), rawBody: req.rawBody ?? Buffer.alloc(0) };
+  const flat = (o: Record<string, unknown>) =>
+    Object.fromEntries(
+      Object.entries(o).map(([k, v]) => [
+        k,
+        Array.isArray(v) ? String(v[0]) : v === undefined ? undefined : String(v),
+      ]),
+    );
+  return {
+    method: req.method === 'GET' ? 'GET' : 'POST',
+    query: flat(req.query),
+    headers: flat(req.headers as Record<string, unknown>),
+    rawBody: req.rawBody ?? Buffer.alloc(0),
+  };
 }
 
 /**
@@ -28,7 +39,10 @@ export class ProvidersController {
   @Post('zalo/events')
   @Public()
   @HttpCode(200)
-  @ApiOperation({ summary: 'Zalo OA webhook (`user_received_message` with `tracking_id`), verified by its `X-ZEvent-Signature`.' })
+  @ApiOperation({
+    summary:
+      'Zalo OA webhook (`user_received_message` with `tracking_id`), verified by its `X-ZEvent-Signature`.',
+  })
   zalo(@Req() req: RawRequest) {
     return this.notifications.handleCallback('zalo', callback(req));
   }

@@ -39,21 +39,39 @@ export function localHHMM(at: Date, timeZone: string): string {
   return zonedTime(at, timeZone).time.slice(0, 5);
 }
 
-const TEXTS: Record<Locale, Record<ParentEvent, (v: { name: string; time: string; date: string; school: string; cls: string; late: boolean }) => { title: string; text: string }>> = {
+const TEXTS: Record<
+  Locale,
+  Record<
+    ParentEvent,
+    (v: { name: string; time: string; date: string; school: string; cls: string; late: boolean }) => {
+      title: string;
+      text: string;
+    }
+  >
+> = {
   vi: {
     check_in: (v) => ({
       title: `${v.name} đã đến trường`,
       text: `Em ${v.name} (lớp ${v.cls}) đã đến trường ${v.school} lúc ${v.time} ngày ${v.date}${v.late ? ' (đi muộn)' : ''}.`,
     }),
-    check_out: (v) => ({ title: `${v.name} đã ra về`, text: `Em ${v.name} (lớp ${v.cls}) đã ra về khỏi trường ${v.school} lúc ${v.time} ngày ${v.date}.` }),
+    check_out: (v) => ({
+      title: `${v.name} đã ra về`,
+      text: `Em ${v.name} (lớp ${v.cls}) đã ra về khỏi trường ${v.school} lúc ${v.time} ngày ${v.date}.`,
+    }),
     absent: (v) => ({
       title: `${v.name} chưa đến trường`,
       text: `Em ${v.name} (lớp ${v.cls}) chưa đến trường ${v.school} ngày ${v.date} (đến ${v.time}). Quý phụ huynh vui lòng liên hệ nhà trường nếu em nghỉ học.`,
     }),
   },
   en: {
-    check_in: (v) => ({ title: `${v.name} arrived at school`, text: `${v.name} (class ${v.cls}) arrived at ${v.school} at ${v.time} on ${v.date}${v.late ? ' (late)' : ''}.` }),
-    check_out: (v) => ({ title: `${v.name} left school`, text: `${v.name} (class ${v.cls}) left ${v.school} at ${v.time} on ${v.date}.` }),
+    check_in: (v) => ({
+      title: `${v.name} arrived at school`,
+      text: `${v.name} (class ${v.cls}) arrived at ${v.school} at ${v.time} on ${v.date}${v.late ? ' (late)' : ''}.`,
+    }),
+    check_out: (v) => ({
+      title: `${v.name} left school`,
+      text: `${v.name} (class ${v.cls}) left ${v.school} at ${v.time} on ${v.date}.`,
+    }),
     absent: (v) => ({
       title: `${v.name} has not arrived`,
       text: `${v.name} (class ${v.cls}) has not arrived at ${v.school} on ${v.date} (as of ${v.time}). Please contact the school if your child is absent.`,
@@ -71,10 +89,24 @@ export function render(input: TemplateInput, locale: Locale = 'vi'): Rendered {
   const time = localHHMM(input.at, input.timeZone);
   const date = vnDate(input.day);
   const late = input.late === true;
-  const { title, text } = TEXTS[locale][input.event]({ name: input.studentName, time, date, school: input.schoolName, cls: input.className, late });
+  const { title, text } = TEXTS[locale][input.event]({
+    name: input.studentName,
+    time,
+    date,
+    school: input.schoolName,
+    cls: input.className,
+    late,
+  });
   return {
     title,
     text,
-    params: { student_name: input.studentName, class_name: input.className, school_name: input.schoolName, time, date, ...(late ? { note: locale === 'vi' ? 'đi muộn' : 'late' } : {}) },
+    params: {
+      student_name: input.studentName,
+      class_name: input.className,
+      school_name: input.schoolName,
+      time,
+      date,
+      ...(late ? { note: locale === 'vi' ? 'đi muộn' : 'late' } : {}),
+    },
   };
 }

@@ -76,7 +76,11 @@ export class PeopleController {
   @Roles('admin')
   @ZodBody(DistrictPatchSchema)
   @ZodResponse(DistrictSchema)
-  updateDistrict(@CurrentCaller() caller: Caller, @Param('districtId') id: string, @Body() body: unknown): Promise<District> {
+  updateDistrict(
+    @CurrentCaller() caller: Caller,
+    @Param('districtId') id: string,
+    @Body() body: unknown,
+  ): Promise<District> {
     return this.people.updateDistrict(caller, id, parseBody(DistrictPatchSchema, body));
   }
 
@@ -89,7 +93,10 @@ export class PeopleController {
   }
 
   @Get('schools')
-  @ApiOperation({ summary: 'Schools in scope: `{id, code, name, districtId, timeZone, level, schoolDays, holidays, onTimeUntil, lateUntil, absenceCutoff, checkoutFrom, checkoutUntil}`.' })
+  @ApiOperation({
+    summary:
+      'Schools in scope: `{id, code, name, districtId, timeZone, level, schoolDays, holidays, onTimeUntil, lateUntil, absenceCutoff, checkoutFrom, checkoutUntil}`.',
+  })
   @ZodResponse(SchoolsSchema)
   listSchools(@CurrentCaller() caller: Caller): Promise<School[]> {
     return this.people.listSchools(caller);
@@ -114,16 +121,25 @@ export class PeopleController {
 
   @Patch('schools/:schoolId')
   @Roles('admin', 'district', 'school')
-  @ApiOperation({ summary: 'Change name, level, time zone, school days (ISO 1–7), holidays (YYYY-MM-DD) and the times of the day (HH:MM).' })
+  @ApiOperation({
+    summary:
+      'Change name, level, time zone, school days (ISO 1–7), holidays (YYYY-MM-DD) and the times of the day (HH:MM).',
+  })
   @ZodBody(SchoolPatchSchema)
   @ZodResponse(SchoolSchema)
-  updateSchool(@CurrentCaller() caller: Caller, @Param('schoolId') id: string, @Body() body: unknown): Promise<School> {
+  updateSchool(
+    @CurrentCaller() caller: Caller,
+    @Param('schoolId') id: string,
+    @Body() body: unknown,
+  ): Promise<School> {
     return this.people.updateSchool(caller, id, parseBody(SchoolPatchSchema, body));
   }
 
   @Get('schools/:schoolId/classes')
   @HandlesPartialScope()
-  @ApiOperation({ summary: 'Classes of a school in scope (a teacher: its classes; a parent: its children’s).' })
+  @ApiOperation({
+    summary: 'Classes of a school in scope (a teacher: its classes; a parent: its children’s).',
+  })
   @ZodResponse(SchoolClassesSchema)
   listClasses(@CurrentCaller() caller: Caller, @Param('schoolId') id: string): Promise<SchoolClass[]> {
     return this.people.listClasses(caller, id);
@@ -134,7 +150,11 @@ export class PeopleController {
   @HttpCode(201)
   @ZodBody(NewClassSchema)
   @ZodResponse(SchoolClassSchema, { status: 201 })
-  createClass(@CurrentCaller() caller: Caller, @Param('schoolId') id: string, @Body() body: unknown): Promise<SchoolClass> {
+  createClass(
+    @CurrentCaller() caller: Caller,
+    @Param('schoolId') id: string,
+    @Body() body: unknown,
+  ): Promise<SchoolClass> {
     return this.people.createClass(caller, id, parseBody(NewClassSchema, body));
   }
 
@@ -145,7 +165,11 @@ export class PeopleController {
   @ApiQuery({ name: 'limit', required: false })
   @ApiQuery({ name: 'offset', required: false })
   @ZodResponse(StudentSummariesSchema)
-  listSchoolStudents(@CurrentCaller() caller: Caller, @Param('schoolId') id: string, @Query() query: unknown): Promise<StudentSummary[]> {
+  listSchoolStudents(
+    @CurrentCaller() caller: Caller,
+    @Param('schoolId') id: string,
+    @Query() query: unknown,
+  ): Promise<StudentSummary[]> {
     return this.people.listStudents(caller, { schoolId: id, ...parseBody(ListQuery, query) });
   }
 
@@ -160,21 +184,31 @@ export class PeopleController {
   @Roles('admin', 'district', 'school')
   @ZodBody(ClassPatchSchema)
   @ZodResponse(SchoolClassSchema)
-  updateClass(@CurrentCaller() caller: Caller, @Param('classId') id: string, @Body() body: unknown): Promise<SchoolClass> {
+  updateClass(
+    @CurrentCaller() caller: Caller,
+    @Param('classId') id: string,
+    @Body() body: unknown,
+  ): Promise<SchoolClass> {
     return this.people.updateClass(caller, id, parseBody(ClassPatchSchema, body));
   }
 
   @Get('classes/:classId/students')
   @HandlesPartialScope()
   @ZodResponse(StudentSummariesSchema)
-  listClassStudents(@CurrentCaller() caller: Caller, @Param('classId') id: string, @Query() query: unknown): Promise<StudentSummary[]> {
+  listClassStudents(
+    @CurrentCaller() caller: Caller,
+    @Param('classId') id: string,
+    @Query() query: unknown,
+  ): Promise<StudentSummary[]> {
     return this.people.listStudents(caller, { classId: id, ...parseBody(ListQuery, query) });
   }
 
   @Post('students')
   @Roles('admin', 'district', 'school')
   @HttpCode(201)
-  @ApiOperation({ summary: 'Create a student in a class; `studentCode` is the national Mã định danh (unique).' })
+  @ApiOperation({
+    summary: 'Create a student in a class; `studentCode` is the national Mã định danh (unique).',
+  })
   @ZodBody(NewStudentSchema)
   @ZodResponse(StudentSchema, { status: 201 })
   createStudent(@CurrentCaller() caller: Caller, @Body() body: unknown): Promise<Student> {
@@ -192,17 +226,27 @@ export class PeopleController {
   @Roles('admin', 'district', 'school')
   @ZodBody(StudentPatchSchema)
   @ZodResponse(StudentSchema)
-  updateStudent(@CurrentCaller() caller: Caller, @Param('studentId') id: string, @Body() body: unknown): Promise<Student> {
+  updateStudent(
+    @CurrentCaller() caller: Caller,
+    @Param('studentId') id: string,
+    @Body() body: unknown,
+  ): Promise<Student> {
     return this.people.updateStudent(caller, id, parseBody(StudentPatchSchema, body));
   }
 
   @Post('students/:studentId/guardians')
   @Roles('admin', 'district', 'school')
   @HttpCode(201)
-  @ApiOperation({ summary: 'Add a guardian; phones are normalised to 0… (`+84 912 345 678` → `0912345678`).' })
+  @ApiOperation({
+    summary: 'Add a guardian; phones are normalised to 0… (`+84 912 345 678` → `0912345678`).',
+  })
   @ZodBody(NewGuardianSchema)
   @ZodResponse(GuardianSchema, { status: 201 })
-  addGuardian(@CurrentCaller() caller: Caller, @Param('studentId') id: string, @Body() body: unknown): Promise<Guardian> {
+  addGuardian(
+    @CurrentCaller() caller: Caller,
+    @Param('studentId') id: string,
+    @Body() body: unknown,
+  ): Promise<Guardian> {
     return this.people.addGuardian(caller, id, parseBody(NewGuardianSchema, body));
   }
 }

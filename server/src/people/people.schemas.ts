@@ -8,7 +8,12 @@ const name = z
   .string()
   .transform((s) => s.normalize('NFC').replace(/\s+/g, ' ').trim())
   .pipe(z.string().min(1, 'must not be empty').max(200));
-const code = z.string().trim().min(1).max(50).regex(/^[\p{L}\p{N}_.\-/]+$/u, 'letters, digits and _ . - / only');
+const code = z
+  .string()
+  .trim()
+  .min(1)
+  .max(50)
+  .regex(/^[\p{L}\p{N}_.\-/]+$/u, 'letters, digits and _ . - / only');
 
 export const SchoolRulesSchema = z.object({
   timeZone: z.string().refine(isValidTimeZone, 'not an IANA time zone (e.g. Asia/Ho_Chi_Minh)').optional(),
@@ -30,10 +35,24 @@ export type SchoolRules = z.infer<typeof SchoolRulesSchema>;
 export const NewDistrictSchema = z.object({ code, name });
 export const DistrictPatchSchema = z.object({ name }).partial();
 
-export const NewSchoolSchema = SchoolRulesSchema.extend({ districtId: z.string().uuid(), code, name, level: z.string().trim().max(20).optional() });
-export const SchoolPatchSchema = SchoolRulesSchema.extend({ name: name.optional(), level: z.string().trim().max(20).nullable().optional() });
+export const NewSchoolSchema = SchoolRulesSchema.extend({
+  districtId: z.string().uuid(),
+  code,
+  name,
+  level: z.string().trim().max(20).optional(),
+});
+export const SchoolPatchSchema = SchoolRulesSchema.extend({
+  name: name.optional(),
+  level: z.string().trim().max(20).nullable().optional(),
+});
 
-export const NewClassSchema = z.object({ name: z.string().transform((s) => normaliseClassName(s)).pipe(z.string().min(1).max(50)), grade: z.number().int().min(1).max(12).nullable().optional() });
+export const NewClassSchema = z.object({
+  name: z
+    .string()
+    .transform((s) => normaliseClassName(s))
+    .pipe(z.string().min(1).max(50)),
+  grade: z.number().int().min(1).max(12).nullable().optional(),
+});
 export const ClassPatchSchema = NewClassSchema.partial();
 
 const gender = z.string().trim().max(20).nullable().optional();
@@ -45,7 +64,9 @@ export const NewStudentSchema = z.object({
   gender,
   ethnicity: z.string().trim().max(50).nullable().optional(),
 });
-export const StudentPatchSchema = NewStudentSchema.omit({ studentCode: true }).partial().extend({ active: z.boolean().optional() });
+export const StudentPatchSchema = NewStudentSchema.omit({ studentCode: true })
+  .partial()
+  .extend({ active: z.boolean().optional() });
 
 export const NewGuardianSchema = z.object({
   name,

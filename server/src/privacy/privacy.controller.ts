@@ -24,10 +24,18 @@ export class PrivacyController {
 
   @Get()
   @Roles('admin', 'district', 'school')
-  @ApiOperation({ summary: 'Everything held about one student, for a guardian’s request (Law 91/2025/QH15): JSON, or `format=xlsx` (one sheet per kind). Audited.' })
+  @ApiOperation({
+    summary:
+      'Everything held about one student, for a guardian’s request (Law 91/2025/QH15): JSON, or `format=xlsx` (one sheet per kind). Audited.',
+  })
   @ApiQuery({ name: 'format', required: false, enum: ['json', 'xlsx'] })
   @ZodResponse(StudentExportSchema)
-  async export(@CurrentCaller() caller: Caller, @Param('studentId') studentId: string, @Query() query: Record<string, unknown>, @Res() res: FileResponse): Promise<void> {
+  async export(
+    @CurrentCaller() caller: Caller,
+    @Param('studentId') studentId: string,
+    @Query() query: Record<string, unknown>,
+    @Res() res: FileResponse,
+  ): Promise<void> {
     const { format } = parseBody(ExportQuery, query);
     const data = await this.privacy.export(caller, studentId, format);
     if (format === 'json') {
@@ -43,10 +51,17 @@ export class PrivacyController {
   @Delete()
   @HttpCode(200)
   @Roles('admin', 'school')
-  @ApiOperation({ summary: 'Erase a student: cards, taps, attendance, notifications, account links, guardians linked to no other student, the student. `reason` (e.g. the request reference) is audited with the counts.' })
+  @ApiOperation({
+    summary:
+      'Erase a student: cards, taps, attendance, notifications, account links, guardians linked to no other student, the student. `reason` (e.g. the request reference) is audited with the counts.',
+  })
   @ZodBody(ErasureBody)
   @ZodResponse(ErasureResultSchema)
-  async erase(@CurrentCaller() caller: Caller, @Param('studentId') studentId: string, @Body() body: unknown): Promise<ErasureResult> {
+  async erase(
+    @CurrentCaller() caller: Caller,
+    @Param('studentId') studentId: string,
+    @Body() body: unknown,
+  ): Promise<ErasureResult> {
     const { reason } = parseBody(ErasureBody, body);
     return { studentId, removed: await this.privacy.erase(caller, studentId, reason) };
   }

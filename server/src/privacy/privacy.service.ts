@@ -38,7 +38,13 @@ export class PrivacyService {
   async export(caller: Caller, studentId: string, format: 'json' | 'xlsx'): Promise<Record<string, unknown>> {
     const d = await this.data.read(studentId);
     if (!d) throw new DomainError('not_found', `student ${studentId} not found`);
-    await this.audit.record(caller, { action: 'student.export', entity: 'student', entityId: studentId, schoolId: d.student.schoolId as string, details: { format } });
+    await this.audit.record(caller, {
+      action: 'student.export',
+      entity: 'student',
+      entityId: studentId,
+      schoolId: d.student.schoolId as string,
+      details: { format },
+    });
     return { exportedAt: this.clock.now().toISOString(), ...d };
   }
 
@@ -49,7 +55,8 @@ export class PrivacyService {
       { header: 'Mục', key: 'k', width: 24 },
       { header: 'Giá trị', key: 'v', width: 48 },
     ];
-    for (const [k, v] of Object.entries(data.student as Record<string, unknown>)) info.addRow({ k, v: cell(v) });
+    for (const [k, v] of Object.entries(data.student as Record<string, unknown>))
+      info.addRow({ k, v: cell(v) });
     for (const [key, title] of SHEETS) {
       const rows = data[key] as Record<string, unknown>[];
       const ws = wb.addWorksheet(title);
@@ -63,11 +70,24 @@ export class PrivacyService {
 
   async erase(caller: Caller, studentId: string, reason: string): Promise<Record<string, number>> {
     return this.db.transaction(async (c) => {
-      const found = await c.query<{ school_id: string }>('SELECT school_id FROM students WHERE id = $1 FOR UPDATE', [studentId]);
+      const found = await c.query<{ school_id: string }>(
+        'SELECT school_id FROM students WHERE id = $1 FOR UPDATE',
+        [studentId],
+      );
       if (!found.rows[0]) throw new DomainError('not_found', `student ${studentId} not found`);
       const counts = await this.data.erase(c, studentId);
       // The entry names the student by id only: the audit log outlives the erased data.
-      await this.audit.record(caller, { action: 'student.erase', entity: 'student', entityId: studentId, schoolId: found.rows[0].school_id, details: { reason, removed: counts } }, c);
+      await this.audit.record(
+        caller,
+        {
+          action: 'student.erase',
+          entity: 'student',
+          entityId: studentId,
+          schoolId: found.rows[0].school_id,
+          details: { reason, removed: counts },
+        },
+        c,
+      );
       return counts;
     });
   }

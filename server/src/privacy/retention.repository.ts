@@ -22,20 +22,36 @@ export class RetentionRepository {
 
   /** Notifications still pending are kept whatever their age (the worker decides their fate). */
   async deleteNotificationsBefore(cutoff: Date): Promise<number> {
-    return (await this.db.query(`DELETE FROM notification_outbox WHERE created_at < $1 AND status <> 'pending' RETURNING 1`, [cutoff])).length;
+    return (
+      await this.db.query(
+        `DELETE FROM notification_outbox WHERE created_at < $1 AND status <> 'pending' RETURNING 1`,
+        [cutoff],
+      )
+    ).length;
   }
 
   async deleteDeadLettersBefore(cutoff: Date): Promise<number> {
-    return (await this.db.query('DELETE FROM dead_letters WHERE received_at < $1 RETURNING 1', [cutoff])).length;
+    return (await this.db.query('DELETE FROM dead_letters WHERE received_at < $1 RETURNING 1', [cutoff]))
+      .length;
   }
 
   /** Sessions ended (revoked or expired) before `cutoff`, with their refresh-token hashes. */
   async deleteSessionsEndedBefore(cutoff: Date): Promise<number> {
-    return (await this.db.query('DELETE FROM user_sessions WHERE COALESCE(revoked_at, expires_at) < $1 RETURNING 1', [cutoff])).length;
+    return (
+      await this.db.query(
+        'DELETE FROM user_sessions WHERE COALESCE(revoked_at, expires_at) < $1 RETURNING 1',
+        [cutoff],
+      )
+    ).length;
   }
 
   async deleteThrottleCountersBefore(now: Date): Promise<number> {
-    return (await this.db.query('DELETE FROM throttle_counters WHERE window_ends_at <= $1 AND (blocked_until IS NULL OR blocked_until <= $1) RETURNING 1', [now])).length;
+    return (
+      await this.db.query(
+        'DELETE FROM throttle_counters WHERE window_ends_at <= $1 AND (blocked_until IS NULL OR blocked_until <= $1) RETURNING 1',
+        [now],
+      )
+    ).length;
   }
 
   /** The audit trigger lets only this transaction delete, and only entries older than a year. */

@@ -26,7 +26,9 @@ export const extraErasureStatements: Record<string, string> = {};
 export class StudentDataRepository {
   constructor(private readonly db: Database) {}
 
-  async read(studentId: string): Promise<(StudentData & { extra: Record<string, Record<string, unknown>[]> }) | null> {
+  async read(
+    studentId: string,
+  ): Promise<(StudentData & { extra: Record<string, Record<string, unknown>[]> }) | null> {
     const q = (sql: string) => this.db.query(sql, [studentId]);
     const [student] = await q(
       `SELECT s.id, s.student_code AS "studentCode", s.name, s.birth_date AS "birthDate", s.gender, s.ethnicity, s.active, s.created_at AS "createdAt",
@@ -42,16 +44,24 @@ export class StudentDataRepository {
         `SELECT g.id, g.name, g.phone, g.email, g.zalo_id AS "zaloId", g.channels, sg.relation, g.created_at AS "createdAt"
            FROM guardians g JOIN student_guardians sg ON sg.guardian_id = g.id WHERE sg.student_id = $1 ORDER BY g.name`,
       ),
-      cards: await q(`SELECT id, tech, text, printed, status, created_at AS "createdAt", retired_at AS "retiredAt" FROM cards WHERE student_id = $1 ORDER BY created_at`),
+      cards: await q(
+        `SELECT id, tech, text, printed, status, created_at AS "createdAt", retired_at AS "retiredAt" FROM cards WHERE student_id = $1 ORDER BY created_at`,
+      ),
       attendanceDays: await q(
         `SELECT date::text, status, first_in AS "firstIn", last_out AS "lastOut", source, note, updated_at AS "updatedAt" FROM attendance_days WHERE student_id = $1 ORDER BY date`,
       ),
-      taps: await q(`SELECT id, at, terminal, gateway_id AS "gatewayId", card, direction FROM taps WHERE student_id = $1 ORDER BY at`),
+      taps: await q(
+        `SELECT id, at, terminal, gateway_id AS "gatewayId", card, direction FROM taps WHERE student_id = $1 ORDER BY at`,
+      ),
       notifications: await q(
         `SELECT id, event, channel, status, text, guardian_id AS "guardianId", created_at AS "createdAt", sent_at AS "sentAt" FROM notification_outbox WHERE student_id = $1 ORDER BY created_at`,
       ),
-      accounts: await q(`SELECT u.id, u.username, u.role FROM user_students us JOIN users u ON u.id = us.user_id WHERE us.student_id = $1`),
-      auditEntries: await q(`SELECT id::text, at, actor, action, entity FROM audit_log WHERE entity = 'student' AND entity_id = $1::text ORDER BY id`),
+      accounts: await q(
+        `SELECT u.id, u.username, u.role FROM user_students us JOIN users u ON u.id = us.user_id WHERE us.student_id = $1`,
+      ),
+      auditEntries: await q(
+        `SELECT id::text, at, actor, action, entity FROM audit_log WHERE entity = 'student' AND entity_id = $1::text ORDER BY id`,
+      ),
       extra,
     };
   }
@@ -64,16 +74,25 @@ export class StudentDataRepository {
     const n = async (sql: string) => (await c.query(sql, [studentId])).rowCount ?? 0;
     const counts: Record<string, number> = {};
     for (const [table, sql] of Object.entries(extraErasureStatements)) counts[table] = await n(sql);
-    const guardians = (await c.query<{ guardian_id: string }>('SELECT guardian_id FROM student_guardians WHERE student_id = $1', [studentId])).rows.map((r) => r.guardian_id);
+    const guardians = (
+      await c.query<{ guardian_id: string }>(
+        'SELECT guardian_id FROM student_guardians WHERE student_id = $1',
+        [studentId],
+      )
+    ).rows.map((r) => r.guardian_id);
     counts.taps = await n('DELETE FROM taps WHERE student_id = $1');
     counts.notifications = await n('DELETE FROM notification_outbox WHERE student_id = $1');
     counts.attendanceDays = await n('DELETE FROM attendance_days WHERE student_id = $1');
     counts.cards = await n('DELETE FROM cards WHERE student_id = $1'); // card_keys cascade
     counts.accountLinks = await n('DELETE FROM user_students WHERE student_id = $1');
     counts.guardianLinks = await n('DELETE FROM student_guardians WHERE student_id = $1');
-    counts.guardians = (
-      await c.query('DELETE FROM guardians g WHERE g.id = ANY($1::uuid[]) AND NOT EXISTS (SELECT 1 FROM student_guardians sg WHERE sg.guardian_id = g.id)', [guardians])
-    ).rowCount ?? 0;
+    counts.guardians =
+      (
+        await c.query(
+          'DELETE FROM guardians g WHERE g.id = ANY($1::uuid[]) AND NOT EXISTS (SELECT 1 FROM student_guardians sg WHERE sg.guardian_id = g.id)',
+          [guardians],
+        )
+      ).rowCount ?? 0;
     counts.students = await n('DELETE FROM students WHERE id = $1');
     return counts;
   }

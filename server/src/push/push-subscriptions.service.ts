@@ -24,8 +24,16 @@ export class PushSubscriptionsService {
   }
 
   /** Registers the browser for the caller's own guardian records; 404 when the caller is no guardian. */
-  async subscribe(caller: Caller, body: PushSubscriptionBody, userAgent: string | null): Promise<PushSubscriptionView> {
-    const n = await this.repo.registerForUser(caller.userId, { endpoint: body.endpoint, p256dh: body.keys.p256dh, auth: body.keys.auth }, userAgent?.slice(0, 300) ?? null);
+  async subscribe(
+    caller: Caller,
+    body: PushSubscriptionBody,
+    userAgent: string | null,
+  ): Promise<PushSubscriptionView> {
+    const n = await this.repo.registerForUser(
+      caller.userId,
+      { endpoint: body.endpoint, p256dh: body.keys.p256dh, auth: body.keys.auth },
+      userAgent?.slice(0, 300) ?? null,
+    );
     if (n === 0) throw new DomainError('not_found', 'no guardian record is linked to this user');
     return { endpoint: body.endpoint, guardians: n };
   }

@@ -23,7 +23,10 @@ export class PushController {
   constructor(private readonly push: PushSubscriptionsService) {}
 
   @Get('vapid-public-key')
-  @ApiOperation({ summary: 'The VAPID public key the parent page passes to PushManager.subscribe (null when Web Push is not configured).' })
+  @ApiOperation({
+    summary:
+      'The VAPID public key the parent page passes to PushManager.subscribe (null when Web Push is not configured).',
+  })
   @ZodResponse(VapidPublicKeySchema)
   vapidPublicKey(): VapidPublicKey {
     return { publicKey: this.push.vapidPublicKey() };
@@ -32,10 +35,17 @@ export class PushController {
   @Post('subscriptions')
   @Roles('parent')
   @HttpCode(201)
-  @ApiOperation({ summary: 'Register this browser (PushSubscription.toJSON()) for the calling parent’s own guardian records. 404 when no guardian record is linked to the user.' })
+  @ApiOperation({
+    summary:
+      'Register this browser (PushSubscription.toJSON()) for the calling parent’s own guardian records. 404 when no guardian record is linked to the user.',
+  })
   @ZodBody(PushSubscriptionBodySchema)
   @ZodResponse(PushSubscriptionViewSchema, { status: 201 })
-  subscribe(@CurrentCaller() caller: Caller, @Body() body: unknown, @Headers('user-agent') userAgent?: string): Promise<PushSubscriptionView> {
+  subscribe(
+    @CurrentCaller() caller: Caller,
+    @Body() body: unknown,
+    @Headers('user-agent') userAgent?: string,
+  ): Promise<PushSubscriptionView> {
     return this.push.subscribe(caller, parseBody(PushSubscriptionBodySchema, body), userAgent ?? null);
   }
 

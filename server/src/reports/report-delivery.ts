@@ -15,13 +15,25 @@ export interface ReportSubmission {
   date: string;
   revision: number;
   submittedAt: string | null;
-  totals: { enrolled: number; present: number; late: number; absent: number; excused: number; pending: number };
+  totals: {
+    enrolled: number;
+    present: number;
+    late: number;
+    absent: number;
+    excused: number;
+    pending: number;
+  };
   changes: { studentId: string; from: string; to: string }[];
 }
 
 /** What the e-mail channel implements for reports: one message with one attachment. */
 export interface ReportMailer {
-  sendReport(m: { to: string; subject: string; text: string; attachment: { fileName: string; contentType: string; content: Buffer } }): Promise<void>;
+  sendReport(m: {
+    to: string;
+    subject: string;
+    text: string;
+    attachment: { fileName: string; contentType: string; content: Buffer };
+  }): Promise<void>;
 }
 
 /** Nest token of the `ReportMailer` (optional binding). */
@@ -36,11 +48,21 @@ export function signBody(secret: string, body: string): string {
  * POST the submission as JSON with `X-Signature` and `X-Report-Id` (`schoolId/date/revision`,
  * the receiver's idempotency key). Resolves with the HTTP status; throws on a network error.
  */
-export async function postReportWebhook(url: string, secret: string, s: ReportSubmission, timeoutMs = 10_000): Promise<number> {
+export async function postReportWebhook(
+  url: string,
+  secret: string,
+  s: ReportSubmission,
+  timeoutMs = 10_000,
+): Promise<number> {
   const body = JSON.stringify(s);
   const res = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json; charset=utf-8', 'x-signature': signBody(secret, body), 'x-report-id': `${s.schoolId}/${s.date}/${s.revision}`, 'x-event': s.event },
+    headers: {
+      'content-type': 'application/json; charset=utf-8',
+      'x-signature': signBody(secret, body),
+      'x-report-id': `${s.schoolId}/${s.date}/${s.revision}`,
+      'x-event': s.event,
+    },
     body,
     signal: AbortSignal.timeout(timeoutMs),
   });

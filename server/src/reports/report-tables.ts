@@ -7,7 +7,14 @@ import type { DistrictDailyReport, PeriodReport, SchoolDailyReport } from '@rfid
 import { vnDate } from '../attendance/attendance-rules.js';
 import { asciiFileName, type ReportColumn, type ReportTable } from './writers/report-table.js';
 
-type Counts = { enrolled: number; present: number; late: number; absent: number; excused: number; pending: number };
+type Counts = {
+  enrolled: number;
+  present: number;
+  late: number;
+  absent: number;
+  excused: number;
+  pending: number;
+};
 
 function countColumns<R extends Counts>(): ReportColumn<R>[] {
   return [
@@ -23,9 +30,32 @@ function countColumns<R extends Counts>(): ReportColumn<R>[] {
 /** One row per class, then per grade, then the school; then one row per absent or late student. */
 export function schoolDayTable(r: SchoolDailyReport): ReportTable<SchoolRow> {
   const rows: SchoolRow[] = [
-    ...r.classes.map((c) => ({ kind: 'Lớp', ...c, student: null, status: null, reason: null, firstIn: null })),
-    ...r.grades.map((g) => ({ kind: 'Khối', name: g.grade === null ? '—' : `Khối ${g.grade}`, ...g, student: null, status: null, reason: null, firstIn: null })),
-    { kind: 'Toàn trường', name: r.name, ...r.totals, student: null, status: null, reason: null, firstIn: null },
+    ...r.classes.map((c) => ({
+      kind: 'Lớp',
+      ...c,
+      student: null,
+      status: null,
+      reason: null,
+      firstIn: null,
+    })),
+    ...r.grades.map((g) => ({
+      kind: 'Khối',
+      name: g.grade === null ? '—' : `Khối ${g.grade}`,
+      ...g,
+      student: null,
+      status: null,
+      reason: null,
+      firstIn: null,
+    })),
+    {
+      kind: 'Toàn trường',
+      name: r.name,
+      ...r.totals,
+      student: null,
+      status: null,
+      reason: null,
+      firstIn: null,
+    },
     ...[...r.absentees, ...r.lateArrivals].map((s) => ({
       kind: 'Học sinh',
       name: s.className,
@@ -83,7 +113,18 @@ type DistrictRow = DistrictDailyReport['schools'][number];
 
 /** One row per school of the district, then the district total. */
 export function districtDayTable(r: DistrictDailyReport): ReportTable<DistrictRow> {
-  const total: DistrictRow = { schoolId: '', name: 'Tổng cộng', code: '', schoolDay: true, ...r.totals, submittedAt: null, revision: null, submittedRevision: null, amended: r.totals.amended > 0, offlineTerminals: r.schools.reduce((a, s) => a + s.offlineTerminals, 0) };
+  const total: DistrictRow = {
+    schoolId: '',
+    name: 'Tổng cộng',
+    code: '',
+    schoolDay: true,
+    ...r.totals,
+    submittedAt: null,
+    revision: null,
+    submittedRevision: null,
+    amended: r.totals.amended > 0,
+    offlineTerminals: r.schools.reduce((a, s) => a + s.offlineTerminals, 0),
+  };
   return {
     title: `Báo cáo chuyên cần ngày ${vnDate(r.date)} — ${r.name} — đã gửi ${r.totals.submitted}/${r.totals.schools} trường`,
     fileName: asciiFileName(`bao-cao-${r.name}-${r.date}`),
@@ -109,7 +150,11 @@ interface ProvinceRow extends Counts {
   amended: number;
 }
 
-export function provinceDayTable(r: { date: string; totals: Omit<ProvinceRow, 'name'>; districts: ProvinceRow[] }): ReportTable<ProvinceRow> {
+export function provinceDayTable(r: {
+  date: string;
+  totals: Omit<ProvinceRow, 'name'>;
+  districts: ProvinceRow[];
+}): ReportTable<ProvinceRow> {
   return {
     title: `Báo cáo chuyên cần toàn tỉnh ngày ${vnDate(r.date)} — đã gửi ${r.totals.submitted}/${r.totals.schools} trường`,
     fileName: `bao-cao-tinh-${r.date}`,
@@ -128,24 +173,55 @@ export function provinceDayTable(r: { date: string; totals: Omit<ProvinceRow, 'n
 
 type PeriodRow = PeriodReport['rows'][number];
 
-export function periodTable(r: PeriodReport): ReportTable<PeriodRow | (PeriodReport['totals'] & { id: string; name: string })> {
+export function periodTable(
+  r: PeriodReport,
+): ReportTable<PeriodRow | (PeriodReport['totals'] & { id: string; name: string })> {
   type Row = PeriodRow | (PeriodReport['totals'] & { id: string; name: string });
   const students = r.level === 'class';
   const columns: ReportColumn<Row>[] = [
-    { header: students ? 'Học sinh' : r.level === 'district' ? 'Trường' : 'Lớp', type: 'text', width: 30, value: (x) => x.name },
-    ...(students ? [] : [{ header: 'Số học sinh', type: 'int' as const, width: 11, value: (x: Row) => ('students' in x ? x.students : null) }]),
+    {
+      header: students ? 'Học sinh' : r.level === 'district' ? 'Trường' : 'Lớp',
+      type: 'text',
+      width: 30,
+      value: (x) => x.name,
+    },
+    ...(students
+      ? []
+      : [
+          {
+            header: 'Số học sinh',
+            type: 'int' as const,
+            width: 11,
+            value: (x: Row) => ('students' in x ? x.students : null),
+          },
+        ]),
     { header: 'Số buổi học', type: 'int', width: 11, value: (x) => x.days },
     { header: 'Có mặt', type: 'int', width: 9, value: (x) => x.present },
     { header: 'Đi muộn', type: 'int', width: 9, value: (x) => x.late },
     { header: 'Vắng có phép', type: 'int', width: 13, value: (x) => x.absentExcused },
     { header: 'Vắng không phép', type: 'int', width: 16, value: (x) => x.absentUnexcused },
     { header: 'Tỉ lệ chuyên cần', type: 'rate', width: 15, value: (x) => x.attendanceRate },
-    { header: students ? 'Vắng thường xuyên' : 'Số HS vắng thường xuyên', type: students ? 'text' : 'int', width: 18, value: (x) => (typeof x.chronic === 'boolean' ? (x.chronic ? 'x' : '') : x.chronic) },
+    {
+      header: students ? 'Vắng thường xuyên' : 'Số HS vắng thường xuyên',
+      type: students ? 'text' : 'int',
+      width: 18,
+      value: (x) => (typeof x.chronic === 'boolean' ? (x.chronic ? 'x' : '') : x.chronic),
+    },
   ];
   if (students) {
     columns.push(
-      { header: 'Vắng cả năm học', type: 'int', width: 15, value: (x) => ('absentInSchoolYear' in x ? x.absentInSchoolYear : null) },
-      { header: 'Nguy cơ lưu ban (>45 buổi)', type: 'text', width: 22, value: (x) => ('promotionAtRisk' in x ? (x.promotionAtRisk ? 'x' : '') : null) },
+      {
+        header: 'Vắng cả năm học',
+        type: 'int',
+        width: 15,
+        value: (x) => ('absentInSchoolYear' in x ? x.absentInSchoolYear : null),
+      },
+      {
+        header: 'Nguy cơ lưu ban (>45 buổi)',
+        type: 'text',
+        width: 22,
+        value: (x) => ('promotionAtRisk' in x ? (x.promotionAtRisk ? 'x' : '') : null),
+      },
     );
   }
   return {

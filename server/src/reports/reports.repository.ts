@@ -146,7 +146,8 @@ export interface PeriodDbRow {
 
 /** Per school of the district with stored figures once submitted, live before; plus one totals row (school_id null). */
 function perSchoolSql(schoolCond: string): string {
-  const fig = (f: string) => `CASE WHEN r.submitted_at IS NOT NULL THEN (rv.totals->>'${f}')::int ELSE COALESCE(live.${f}, 0) END AS ${f}`;
+  const fig = (f: string) =>
+    `CASE WHEN r.submitted_at IS NOT NULL THEN (rv.totals->>'${f}')::int ELSE COALESCE(live.${f}, 0) END AS ${f}`;
   return `WITH ${dayRollSql(schoolCond)},
   live AS (SELECT st.school_id, ${COUNTS} FROM st GROUP BY st.school_id),
   per_school AS (
@@ -182,7 +183,12 @@ export class ReportsRepository {
   }
 
   /** Counts per class, per grade and for the school (GROUPING SETS); `classIds` cuts to a teacher's classes. */
-  async schoolCounts(schoolId: string, date: string, now: Date, classIds: string[] | null): Promise<ClassCountsRow[]> {
+  async schoolCounts(
+    schoolId: string,
+    date: string,
+    now: Date,
+    classIds: string[] | null,
+  ): Promise<ClassCountsRow[]> {
     return this.db.query<ClassCountsRow & Record<string, unknown>>(
       `WITH ${dayRollSql('s.id = $3', classIds ? 'e.class_id = ANY($4::uuid[])' : 'TRUE')}
        SELECT c.id AS class_id, c.name, c.grade,
@@ -196,7 +202,12 @@ export class ReportsRepository {
   }
 
   /** Enrolled students of the day who did not come on time (late, absent, excused, pending). */
-  async studentsNotOnTime(schoolId: string, date: string, now: Date, classIds: string[] | null): Promise<StudentStatusRow[]> {
+  async studentsNotOnTime(
+    schoolId: string,
+    date: string,
+    now: Date,
+    classIds: string[] | null,
+  ): Promise<StudentStatusRow[]> {
     return this.db.query<StudentStatusRow & Record<string, unknown>>(
       `WITH ${dayRollSql('s.id = $3', classIds ? 'e.class_id = ANY($4::uuid[])' : 'TRUE')}
        SELECT st.student_id, p.name, st.class_id, c.name AS class_name, st.status, st.first_in, st.note
@@ -215,7 +226,12 @@ export class ReportsRepository {
          FROM taps
         WHERE school_id = $1 AND card_id IS NULL AND at >= $2 AND at < $3 AND local_date = $4::date
         GROUP BY card ORDER BY min(at)`,
-      [schoolId, new Date(midnight - 86_400_000).toISOString(), new Date(midnight + 2 * 86_400_000).toISOString(), date],
+      [
+        schoolId,
+        new Date(midnight - 86_400_000).toISOString(),
+        new Date(midnight + 2 * 86_400_000).toISOString(),
+        date,
+      ],
     );
   }
 
@@ -263,7 +279,9 @@ export class ReportsRepository {
   }
 
   async districtName(districtId: string): Promise<string | null> {
-    const [r] = await this.db.query<{ name: string }>('SELECT name FROM districts WHERE id = $1', [districtId]);
+    const [r] = await this.db.query<{ name: string }>('SELECT name FROM districts WHERE id = $1', [
+      districtId,
+    ]);
     return r?.name ?? null;
   }
 
@@ -291,17 +309,42 @@ export class ReportsRepository {
       `INSERT INTO daily_reports (school_id, date, revision, made_at) VALUES ($1, $2::date, 0, $3) ON CONFLICT (school_id, date) DO NOTHING`,
       [schoolId, date, now.toISOString()],
     );
-    await c.query('SELECT 1 FROM daily_reports WHERE school_id = $1 AND date = $2::date FOR UPDATE', [schoolId, date]);
+    await c.query('SELECT 1 FROM daily_reports WHERE school_id = $1 AND date = $2::date FOR UPDATE', [
+      schoolId,
+      date,
+    ]);
   }
 
   async insertRevision(
     c: SqlClient,
-    r: { schoolId: string; date: string; revision: number; madeAt: Date; cause: RevisionRow['cause']; totals: CountsRow; classes: unknown; statuses: Record<string, string>; offline: unknown; changes: unknown },
+    r: {
+      schoolId: string;
+      date: string;
+      revision: number;
+      madeAt: Date;
+      cause: RevisionRow['cause'];
+      totals: CountsRow;
+      classes: unknown;
+      statuses: Record<string, string>;
+      offline: unknown;
+      changes: unknown;
+    },
   ): Promise<void> {
     await c.query(
       `INSERT INTO daily_report_revisions (school_id, date, revision, made_at, cause, totals, classes, statuses, offline_terminals, changes)
        VALUES ($1, $2::date, $3, $4, $5, $6, $7, $8, $9, $10)`,
-      [r.schoolId, r.date, r.revision, r.madeAt.toISOString(), r.cause, JSON.stringify(r.totals), JSON.stringify(r.classes), JSON.stringify(r.statuses), JSON.stringify(r.offline), JSON.stringify(r.changes)],
+      [
+        r.schoolId,
+        r.date,
+        r.revision,
+        r.madeAt.toISOString(),
+        r.cause,
+        JSON.stringify(r.totals),
+        JSON.stringify(r.classes),
+        JSON.stringify(r.statuses),
+        JSON.stringify(r.offline),
+        JSON.stringify(r.changes),
+      ],
     );
     await c.query(
       `UPDATE daily_reports SET revision = $3, made_at = $4,
@@ -343,8 +386,18 @@ export class ReportsRepository {
     );
   }
 
-  async districtDelivery(schoolId: string): Promise<{ district_id: string; webhook_url: string | null; webhook_secret: string | null; email: string | null } | null> {
-    const [r] = await this.db.query<{ district_id: string; webhook_url: string | null; webhook_secret: string | null; email: string | null }>(
+  async districtDelivery(schoolId: string): Promise<{
+    district_id: string;
+    webhook_url: string | null;
+    webhook_secret: string | null;
+    email: string | null;
+  } | null> {
+    const [r] = await this.db.query<{
+      district_id: string;
+      webhook_url: string | null;
+      webhook_secret: string | null;
+      email: string | null;
+    }>(
       `SELECT d.id AS district_id, d.report_webhook_url AS webhook_url, d.report_webhook_secret AS webhook_secret, d.report_email AS email
          FROM schools s JOIN districts d ON d.id = s.district_id WHERE s.id = $1`,
       [schoolId],
@@ -352,13 +405,22 @@ export class ReportsRepository {
     return r ?? null;
   }
 
-  async setDistrictDelivery(districtId: string, d: { webhookUrl: string | null; webhookSecret: string | null; email: string | null }): Promise<void> {
-    await this.db.query('UPDATE districts SET report_webhook_url = $2, report_webhook_secret = $3, report_email = $4 WHERE id = $1', [districtId, d.webhookUrl, d.webhookSecret, d.email]);
+  async setDistrictDelivery(
+    districtId: string,
+    d: { webhookUrl: string | null; webhookSecret: string | null; email: string | null },
+  ): Promise<void> {
+    await this.db.query(
+      'UPDATE districts SET report_webhook_url = $2, report_webhook_secret = $3, report_email = $4 WHERE id = $1',
+      [districtId, d.webhookUrl, d.webhookSecret, d.email],
+    );
   }
 
   async studentNames(ids: string[]): Promise<Map<string, string>> {
     if (!ids.length) return new Map();
-    const rows = await this.db.query<{ id: string; name: string }>('SELECT id, name FROM students WHERE id = ANY($1::uuid[])', [ids]);
+    const rows = await this.db.query<{ id: string; name: string }>(
+      'SELECT id, name FROM students WHERE id = ANY($1::uuid[])',
+      [ids],
+    );
     return new Map(rows.map((r) => [r.id, r.name]));
   }
 
@@ -367,8 +429,20 @@ export class ReportsRepository {
    * first (chronic: absent on ≥ 10 % of their days), then per group (`groupBy` the school or class
    * column of the enrolment) with a totals row (id null). `level` says what the rows are.
    */
-  async period(q: { level: 'district' | 'school' | 'class'; id: string; from: string; to: string; now: Date; yearFrom: string }): Promise<PeriodDbRow[]> {
-    const schoolCond = q.level === 'district' ? 's.district_id = $4' : q.level === 'school' ? 's.id = $4' : 's.id = (SELECT school_id FROM classes WHERE id = $4)';
+  async period(q: {
+    level: 'district' | 'school' | 'class';
+    id: string;
+    from: string;
+    to: string;
+    now: Date;
+    yearFrom: string;
+  }): Promise<PeriodDbRow[]> {
+    const schoolCond =
+      q.level === 'district'
+        ? 's.district_id = $4'
+        : q.level === 'school'
+          ? 's.id = $4'
+          : 's.id = (SELECT school_id FROM classes WHERE id = $4)';
     const enrolCond = q.level === 'class' ? 'AND e.class_id = $4' : '';
     // For a class the student rows also count the school year's absences (promotion rule), so the
     // day range starts at the school year's first day and the period is a filter on it.

@@ -5,21 +5,49 @@
  * submitted the district sees it as amended, never a silent change.
  */
 import { Inject, Injectable, Optional } from '@nestjs/common';
-import { toRfc3339, zonedTime, type Clock, type DistrictDailyReport, type PeriodReport, type SchoolDailyReport } from '@rfid/protocol';
+import {
+  toRfc3339,
+  zonedTime,
+  type Clock,
+  type DistrictDailyReport,
+  type PeriodReport,
+  type SchoolDailyReport,
+} from '@rfid/protocol';
 import { CLOCK } from '../config/config.js';
 import { LOGGER, type Logger } from '../logger.js';
 import { Database } from '../db/database.service.js';
 import { DomainError } from '../common/domain-error.js';
 import { ScopeService } from '../auth/scope.service.js';
 import type { Caller } from '../auth/caller.js';
-import { ReportsRepository, type ClassCountsRow, type CountsRow, type PeriodDbRow, type RevisionRow } from './reports.repository.js';
-import { postReportWebhook, REPORT_MAILER, type ReportMailer, type ReportSubmission } from './report-delivery.js';
+import {
+  ReportsRepository,
+  type ClassCountsRow,
+  type CountsRow,
+  type PeriodDbRow,
+  type RevisionRow,
+} from './reports.repository.js';
+import {
+  postReportWebhook,
+  REPORT_MAILER,
+  type ReportMailer,
+  type ReportSubmission,
+} from './report-delivery.js';
 
-const counts = (r: CountsRow): CountsRow => ({ enrolled: r.enrolled, present: r.present, late: r.late, absent: r.absent, excused: r.excused, pending: r.pending });
+const counts = (r: CountsRow): CountsRow => ({
+  enrolled: r.enrolled,
+  present: r.present,
+  late: r.late,
+  absent: r.absent,
+  excused: r.excused,
+  pending: r.pending,
+});
 const ZERO: CountsRow = { enrolled: 0, present: 0, late: 0, absent: 0, excused: 0, pending: 0 };
 
 /** Students whose status differs between two revisions' status maps (absent from a map = present on time). */
-export function statusChanges(before: Record<string, string>, after: Record<string, string>): { studentId: string; from: string; to: string }[] {
+export function statusChanges(
+  before: Record<string, string>,
+  after: Record<string, string>,
+): { studentId: string; from: string; to: string }[] {
   const ids = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
   const out: { studentId: string; from: string; to: string }[] = [];
   for (const id of ids) {
@@ -31,7 +59,14 @@ export function statusChanges(before: Record<string, string>, after: Record<stri
 }
 
 function sameCounts(a: CountsRow, b: CountsRow): boolean {
-  return a.enrolled === b.enrolled && a.present === b.present && a.late === b.late && a.absent === b.absent && a.excused === b.excused && a.pending === b.pending;
+  return (
+    a.enrolled === b.enrolled &&
+    a.present === b.present &&
+    a.late === b.late &&
+    a.absent === b.absent &&
+    a.excused === b.excused &&
+    a.pending === b.pending
+  );
 }
 
 /** First day of the Vietnamese school year (1 September) that contains `date`. */
@@ -71,14 +106,20 @@ export class ReportsService {
   async schoolDay(caller: Caller | null, schoolId: string, date: string): Promise<SchoolDailyReport> {
     let classIds: string[] | null = null;
     if (caller) {
-      const access = await this.scope.require(caller, 'school', schoolId, { partialOk: caller.role === 'teacher' });
+      const access = await this.scope.require(caller, 'school', schoolId, {
+        partialOk: caller.role === 'teacher',
+      });
       if (access === 'partial') classIds = caller.classIds;
     }
     return (await this.build(schoolId, date, classIds)).report;
   }
 
   /** The day's report and the status map stored with a revision (every enrolled student not present on time). */
-  private async build(schoolId: string, date: string, classIds: string[] | null): Promise<{ report: SchoolDailyReport; statuses: Record<string, string> }> {
+  private async build(
+    schoolId: string,
+    date: string,
+    classIds: string[] | null,
+  ): Promise<{ report: SchoolDailyReport; statuses: Record<string, string> }> {
     const now = this.clock.now();
     const head = await this.repo.schoolHead(schoolId, date, now);
     if (!head) throw new DomainError('not_found', `school ${schoolId} not found`);
@@ -93,8 +134,18 @@ export class ReportsService {
     const tz = head.time_zone;
     const at = (d: Date | null) => (d ? toRfc3339(d, tz) : null);
     const total = groups.find((g) => g.level === 'total');
-    const studentRow = (s: (typeof students)[number]) => ({ studentId: s.student_id, name: s.name, classId: s.class_id, className: s.class_name, status: s.status, firstIn: at(s.first_in), reason: s.note });
-    let offlineTerminals = offline?.map((t) => ({ gatewayId: t.gateway_id, terminal: t.terminal, lastSeen: at(t.last_seen) })) ?? [];
+    const studentRow = (s: (typeof students)[number]) => ({
+      studentId: s.student_id,
+      name: s.name,
+      classId: s.class_id,
+      className: s.class_name,
+      status: s.status,
+      firstIn: at(s.first_in),
+      reason: s.note,
+    });
+    let offlineTerminals =
+      offline?.map((t) => ({ gatewayId: t.gateway_id, terminal: t.terminal, lastSeen: at(t.last_seen) })) ??
+      [];
     if (!offline && head.revision) {
       const [stored] = await this.db.query<{ offline_terminals: SchoolDailyReport['offlineTerminals'] }>(
         'SELECT offline_terminals FROM daily_report_revisions WHERE school_id = $1 AND date = $2::date AND revision = $3',
@@ -114,11 +165,19 @@ export class ReportsService {
       schoolDay: head.open,
       closed: head.closed,
       totals: total ? counts(total) : { ...ZERO },
-      classes: groups.filter((g): g is ClassCountsRow & { class_id: string; name: string } => g.level === 'class').map((g) => ({ classId: g.class_id, name: g.name, grade: g.grade, ...counts(g) })),
+      classes: groups
+        .filter((g): g is ClassCountsRow & { class_id: string; name: string } => g.level === 'class')
+        .map((g) => ({ classId: g.class_id, name: g.name, grade: g.grade, ...counts(g) })),
       grades: groups.filter((g) => g.level === 'grade').map((g) => ({ grade: g.grade, ...counts(g) })),
       absentees: students.filter((s) => s.status === 'absent' || s.status === 'excused').map(studentRow),
       lateArrivals: students.filter((s) => s.status === 'late').map(studentRow),
-      unknownCards: unknown.map((u) => ({ card: u.card, taps: u.taps, firstAt: at(u.first_at)!, lastAt: at(u.last_at)!, terminals: u.terminals })),
+      unknownCards: unknown.map((u) => ({
+        card: u.card,
+        taps: u.taps,
+        firstAt: at(u.first_at)!,
+        lastAt: at(u.last_at)!,
+        terminals: u.terminals,
+      })),
       offlineTerminals,
       revision: head.revision || null,
       madeAt: head.revision ? at(head.made_at) : null,
@@ -130,18 +189,41 @@ export class ReportsService {
     return { report, statuses };
   }
 
-  async revisions(caller: Caller, schoolId: string, date: string): Promise<{ revision: number; madeAt: string; cause: RevisionRow['cause']; totals: CountsRow; changes: RevisionRow['changes'] }[]> {
+  async revisions(
+    caller: Caller,
+    schoolId: string,
+    date: string,
+  ): Promise<
+    {
+      revision: number;
+      madeAt: string;
+      cause: RevisionRow['cause'];
+      totals: CountsRow;
+      changes: RevisionRow['changes'];
+    }[]
+  > {
     await this.scope.require(caller, 'school', schoolId);
     const head = await this.repo.schoolHead(schoolId, date, this.clock.now());
     const rows = await this.repo.revisions(schoolId, date);
-    return rows.map((r) => ({ revision: r.revision, madeAt: toRfc3339(r.made_at, head!.time_zone), cause: r.cause, totals: r.totals, changes: r.changes }));
+    return rows.map((r) => ({
+      revision: r.revision,
+      madeAt: toRfc3339(r.made_at, head!.time_zone),
+      cause: r.cause,
+      totals: r.totals,
+      changes: r.changes,
+    }));
   }
 
   /**
    * Store the school's day as a new revision when it differs from the latest (or there is none);
    * submit it to the district when `submitBy` is given and it is not submitted yet.
    */
-  async makeRevision(schoolId: string, date: string, cause: RevisionRow['cause'], submitBy?: string): Promise<RevisionOutcome> {
+  async makeRevision(
+    schoolId: string,
+    date: string,
+    cause: RevisionRow['cause'],
+    submitBy?: string,
+  ): Promise<RevisionOutcome> {
     const { report, statuses } = await this.build(schoolId, date, null);
     const now = this.clock.now();
     const outcome = await this.db.transaction(async (c) => {
@@ -191,7 +273,8 @@ export class ReportsService {
     await this.scope.require(caller, 'school', schoolId);
     const head = await this.repo.schoolHead(schoolId, date, this.clock.now());
     if (!head) throw new DomainError('not_found', `school ${schoolId} not found`);
-    if (date > zonedTime(this.clock.now(), head.time_zone).date) throw new DomainError('bad_request', `date: ${date} is in the future`);
+    if (date > zonedTime(this.clock.now(), head.time_zone).date)
+      throw new DomainError('bad_request', `date: ${date} is in the future`);
     if (!head.open) throw new DomainError('bad_request', `date: ${date} is not a school day of this school`);
     await this.makeRevision(schoolId, date, 'submitted', caller.username);
     return this.schoolDay(caller, schoolId, date);
@@ -206,12 +289,24 @@ export class ReportsService {
     const total = rows.find((r) => r.school_id === null);
     const schools = rows.filter((r) => r.school_id !== null);
     // Times are shown in the district's zone: that of its first school, else the default.
-    const tz = (await this.db.query<{ time_zone: string }>('SELECT time_zone FROM schools WHERE district_id = $1 ORDER BY code LIMIT 1', [districtId]))[0]?.time_zone ?? 'Asia/Ho_Chi_Minh';
+    const tz =
+      (
+        await this.db.query<{ time_zone: string }>(
+          'SELECT time_zone FROM schools WHERE district_id = $1 ORDER BY code LIMIT 1',
+          [districtId],
+        )
+      )[0]?.time_zone ?? 'Asia/Ho_Chi_Minh';
     return {
       districtId,
       name: name ?? '',
       date,
-      totals: { ...(total ? counts(total) : ZERO), schools: total?.schools ?? 0, submitted: total?.submitted ?? 0, missing: total?.missing ?? 0, amended: total?.amended_count ?? 0 },
+      totals: {
+        ...(total ? counts(total) : ZERO),
+        schools: total?.schools ?? 0,
+        submitted: total?.submitted ?? 0,
+        missing: total?.missing ?? 0,
+        amended: total?.amended_count ?? 0,
+      },
       schools: schools.map((r) => ({
         schoolId: r.school_id!,
         name: r.name!,
@@ -224,7 +319,9 @@ export class ReportsService {
         amended: r.amended,
         offlineTerminals: r.offline_terminals,
       })),
-      missing: schools.filter((r) => r.school_day && !r.submitted_at).map((r) => ({ schoolId: r.school_id!, name: r.name! })),
+      missing: schools
+        .filter((r) => r.school_day && !r.submitted_at)
+        .map((r) => ({ schoolId: r.school_id!, name: r.name! })),
     };
   }
 
@@ -233,23 +330,51 @@ export class ReportsService {
     const total = rows.find((r) => r.district_id === null);
     return {
       date,
-      totals: { ...(total ? counts(total) : ZERO), schools: total?.schools ?? 0, submitted: total?.submitted ?? 0, missing: total?.missing ?? 0, amended: total?.amended ?? 0 },
+      totals: {
+        ...(total ? counts(total) : ZERO),
+        schools: total?.schools ?? 0,
+        submitted: total?.submitted ?? 0,
+        missing: total?.missing ?? 0,
+        amended: total?.amended ?? 0,
+      },
       districts: rows
         .filter((r) => r.district_id !== null)
-        .map((r) => ({ districtId: r.district_id!, name: r.name!, ...counts(r), schools: r.schools, submitted: r.submitted, missing: r.missing, amended: r.amended, offlineTerminals: r.offline_terminals })),
+        .map((r) => ({
+          districtId: r.district_id!,
+          name: r.name!,
+          ...counts(r),
+          schools: r.schools,
+          submitted: r.submitted,
+          missing: r.missing,
+          amended: r.amended,
+          offlineTerminals: r.offline_terminals,
+        })),
     };
   }
 
   // ---- periods
 
-  async period(caller: Caller, level: PeriodReport['level'], id: string, from: string, to: string): Promise<PeriodReport> {
+  async period(
+    caller: Caller,
+    level: PeriodReport['level'],
+    id: string,
+    from: string,
+    to: string,
+  ): Promise<PeriodReport> {
     await this.scope.require(caller, level, id);
     if (to < from) throw new DomainError('bad_request', 'to: must not be before from');
     const days = (Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000;
     if (days > 400) throw new DomainError('bad_request', 'from/to: at most 400 days (a school year)');
     const table = level === 'district' ? 'districts' : level === 'school' ? 'schools' : 'classes';
     const [named] = await this.db.query<{ name: string }>(`SELECT name FROM ${table} WHERE id = $1`, [id]);
-    const rows = await this.repo.period({ level, id, from, to, now: this.clock.now(), yearFrom: schoolYearStart(to) });
+    const rows = await this.repo.period({
+      level,
+      id,
+      from,
+      to,
+      now: this.clock.now(),
+      yearFrom: schoolYearStart(to),
+    });
     const total = rows.find((r) => r.id === null);
     const base = (r: PeriodDbRow) => ({
       days: r.days,
@@ -265,12 +390,36 @@ export class ReportsService {
       name: named?.name ?? '',
       from,
       to,
-      totals: { ...base(total ?? { id: null, name: null, students: 0, days: 0, present: 0, late: 0, absent_excused: 0, absent_unexcused: 0, chronic: 0 }), students: total?.students ?? 0, chronic: total?.chronic ?? 0 },
+      totals: {
+        ...base(
+          total ?? {
+            id: null,
+            name: null,
+            students: 0,
+            days: 0,
+            present: 0,
+            late: 0,
+            absent_excused: 0,
+            absent_unexcused: 0,
+            chronic: 0,
+          },
+        ),
+        students: total?.students ?? 0,
+        chronic: total?.chronic ?? 0,
+      },
       rows: rows
         .filter((r) => r.id !== null)
         .map((r) =>
           level === 'class'
-            ? { id: r.id!, name: r.name!, classId: r.class_id!, ...base(r), chronic: r.chronic > 0, absentInSchoolYear: r.absent_in_year ?? 0, promotionAtRisk: (r.absent_in_year ?? 0) > 45 }
+            ? {
+                id: r.id!,
+                name: r.name!,
+                classId: r.class_id!,
+                ...base(r),
+                chronic: r.chronic > 0,
+                absentInSchoolYear: r.absent_in_year ?? 0,
+                promotionAtRisk: (r.absent_in_year ?? 0) > 45,
+              }
             : { id: r.id!, name: r.name!, students: r.students, ...base(r), chronic: r.chronic },
         ),
     };
@@ -296,7 +445,11 @@ export class ReportsService {
     return amended;
   }
 
-  async setDelivery(caller: Caller, districtId: string, d: { webhookUrl: string | null; webhookSecret: string | null; email: string | null }): Promise<void> {
+  async setDelivery(
+    caller: Caller,
+    districtId: string,
+    d: { webhookUrl: string | null; webhookSecret: string | null; email: string | null },
+  ): Promise<void> {
     await this.scope.require(caller, 'district', districtId);
     await this.repo.setDistrictDelivery(districtId, d);
   }
@@ -306,11 +459,14 @@ export class ReportsService {
     void (async () => {
       const target = await this.repo.districtDelivery(s.schoolId);
       if (target?.webhook_url && target.webhook_secret) {
-        const status = await postReportWebhook(target.webhook_url, target.webhook_secret, s).catch((e: unknown) => {
-          this.log.warn({ err: e, schoolId: s.schoolId, date: s.date }, 'report webhook failed');
-          return null;
-        });
-        if (status !== null && (status < 200 || status >= 300)) this.log.warn({ status, schoolId: s.schoolId, date: s.date }, 'report webhook answered non-2xx');
+        const status = await postReportWebhook(target.webhook_url, target.webhook_secret, s).catch(
+          (e: unknown) => {
+            this.log.warn({ err: e, schoolId: s.schoolId, date: s.date }, 'report webhook failed');
+            return null;
+          },
+        );
+        if (status !== null && (status < 200 || status >= 300))
+          this.log.warn({ status, schoolId: s.schoolId, date: s.date }, 'report webhook answered non-2xx');
       }
       if (target?.email && this.mailer) {
         this.log.debug({ schoolId: s.schoolId }, 'report e-mail is sent by the e-mail channel');

@@ -48,7 +48,11 @@ export class RosterService implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** Publish the roster of every school that has gateways, a few schools at a time. */
   async publishAll(concurrency = 4): Promise<number> {
-    const schools = (await this.db.query<{ school_id: string }>('SELECT DISTINCT school_id FROM gateways WHERE revoked_at IS NULL')).map((r) => r.school_id);
+    const schools = (
+      await this.db.query<{ school_id: string }>(
+        'SELECT DISTINCT school_id FROM gateways WHERE revoked_at IS NULL',
+      )
+    ).map((r) => r.school_id);
     let next = 0;
     let gateways = 0;
     const worker = async () => {
@@ -61,14 +65,24 @@ export class RosterService implements OnApplicationBootstrap, OnModuleDestroy {
 
   private async listen(): Promise<void> {
     const opts = this.db.pool.options;
-    const client = new pg.Client({ ...opts, connectionString: (opts as { connectionString?: string }).connectionString });
+    const client = new pg.Client({
+      ...opts,
+      connectionString: (opts as { connectionString?: string }).connectionString,
+    });
     client.on('notification', (n) => {
       if (n.channel === 'roster_changed' && n.payload) this.schedule(n.payload);
     });
     client.on('error', (err) => {
       this.log.warn({ err: err.message }, 'roster listener lost its connection; reconnecting');
       this.listener = null;
-      if (!this.closed) setTimeout(() => void this.listen().catch((e: unknown) => this.log.error({ err: e }, 'roster listener reconnect failed')), 1000).unref();
+      if (!this.closed)
+        setTimeout(
+          () =>
+            void this.listen().catch((e: unknown) =>
+              this.log.error({ err: e }, 'roster listener reconnect failed'),
+            ),
+          1000,
+        ).unref();
     });
     await client.connect();
     await client.query('LISTEN roster_changed');
@@ -95,12 +109,20 @@ export class RosterService implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** Tell the dashboards watching the school or one of its classes that the roster changed (they re-read it). */
   private async announce(schoolId: string): Promise<void> {
-    const classes = await this.db.query<{ id: string }>('SELECT id FROM classes WHERE school_id = $1', [schoolId]);
-    this.live.emitRoster(schoolId, classes.map((c) => c.id));
+    const classes = await this.db.query<{ id: string }>('SELECT id FROM classes WHERE school_id = $1', [
+      schoolId,
+    ]);
+    this.live.emitRoster(
+      schoolId,
+      classes.map((c) => c.id),
+    );
   }
 
   async buildRoster(schoolId: string): Promise<RosterMessage> {
-    const [school] = await this.db.query<{ roster_version: number }>('SELECT roster_version FROM schools WHERE id = $1', [schoolId]);
+    const [school] = await this.db.query<{ roster_version: number }>(
+      'SELECT roster_version FROM schools WHERE id = $1',
+      [schoolId],
+    );
     const cards = await this.db.query<{ card: string; name: string; class: string }>(
       `SELECT c.text AS card, s.name, cl.name AS class
          FROM cards c JOIN students s ON s.id = c.student_id JOIN classes cl ON cl.id = s.class_id
@@ -113,11 +135,19 @@ export class RosterService implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** Publish the school's roster, retained, to each of its gateways. */
   async publishSchool(schoolId: string): Promise<number> {
-    const gateways = await this.db.query<{ id: string }>('SELECT id FROM gateways WHERE school_id = $1 AND revoked_at IS NULL', [schoolId]);
+    const gateways = await this.db.query<{ id: string }>(
+      'SELECT id FROM gateways WHERE school_id = $1 AND revoked_at IS NULL',
+      [schoolId],
+    );
     if (gateways.length === 0) return 0;
     const roster = await this.buildRoster(schoolId);
-    await Promise.all(gateways.map((g) => this.mqtt.publish(topicFor(schoolId, g.id, 'roster'), roster, { retain: true })));
-    this.log.info({ schoolId, version: roster.version, cards: roster.cards.length, gateways: gateways.length }, 'roster published');
+    await Promise.all(
+      gateways.map((g) => this.mqtt.publish(topicFor(schoolId, g.id, 'roster'), roster, { retain: true })),
+    );
+    this.log.info(
+      { schoolId, version: roster.version, cards: roster.cards.length, gateways: gateways.length },
+      'roster published',
+    );
     return gateways.length;
   }
 

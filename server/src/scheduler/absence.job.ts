@@ -8,7 +8,12 @@
 import { zonedTime } from '@rfid/protocol';
 import type { Database } from '../db/database.service.js';
 import { OUTBOX_EVENT_COLUMNS, OUTBOX_ONCE_A_DAY_SQL } from '../db/notification-outbox.sql.js';
-import { isSchoolDay, rulesFromRow, SCHOOL_RULES_COLUMNS, type SchoolRulesRow } from '../attendance/attendance-rules.js';
+import {
+  isSchoolDay,
+  rulesFromRow,
+  SCHOOL_RULES_COLUMNS,
+  type SchoolRulesRow,
+} from '../attendance/attendance-rules.js';
 import { enrolledOn } from '../calendar/enrolment.sql.js';
 
 export interface SchoolDayDue {
@@ -22,9 +27,7 @@ interface SchoolRow extends SchoolRulesRow {
 
 /** The school days whose absence cut-off has passed at `now`, each school in its own zone. */
 export async function dueSchoolDays(db: Database, now: Date): Promise<SchoolDayDue[]> {
-  const schools = await db.query<SchoolRow>(
-    `SELECT id, ${SCHOOL_RULES_COLUMNS} FROM schools`,
-  );
+  const schools = await db.query<SchoolRow>(`SELECT id, ${SCHOOL_RULES_COLUMNS} FROM schools`);
   const due: SchoolDayDue[] = [];
   for (const s of schools) {
     const rules = rulesFromRow(s);
@@ -35,7 +38,11 @@ export async function dueSchoolDays(db: Database, now: Date): Promise<SchoolDayD
   return due;
 }
 
-export async function markAbsences(db: Database, day: SchoolDayDue, now: Date): Promise<{ absent: number; notifications: number }> {
+export async function markAbsences(
+  db: Database,
+  day: SchoolDayDue,
+  now: Date,
+): Promise<{ absent: number; notifications: number }> {
   return db.transaction(async (c) => {
     const absent = await c.query<{ student_id: string }>(
       `INSERT INTO attendance_days (student_id, date, school_id, class_id, status)

@@ -26,16 +26,17 @@ export class JobLock {
   }
 
   async finish(job: string, key: string, result: unknown): Promise<void> {
-    await this.db.query(`UPDATE job_runs SET finished_at = now(), result = $3 WHERE job = $1 AND key = $2 AND server_id = $4`, [
-      job,
-      key,
-      JSON.stringify(result),
-      this.serverId,
-    ]);
+    await this.db.query(
+      `UPDATE job_runs SET finished_at = now(), result = $3 WHERE job = $1 AND key = $2 AND server_id = $4`,
+      [job, key, JSON.stringify(result), this.serverId],
+    );
   }
 
   /** Give a claim back after a failure so the next tick (here or elsewhere) retries it. */
   async release(job: string, key: string): Promise<void> {
-    await this.db.query(`DELETE FROM job_runs WHERE job = $1 AND key = $2 AND server_id = $3 AND finished_at IS NULL`, [job, key, this.serverId]);
+    await this.db.query(
+      `DELETE FROM job_runs WHERE job = $1 AND key = $2 AND server_id = $3 AND finished_at IS NULL`,
+      [job, key, this.serverId],
+    );
   }
 }

@@ -4,5 +4,9 @@ import { ReportsModule } from '../reports/reports.module.js';
 import { RetentionRepository } from '../privacy/retention.repository.js';
 
 /** Scheduled jobs that run once across replicas (claims in `job_runs`). */
-@Module({ imports: [ReportsModule], providers: [SchedulerService, RetentionRepository], exports: [SchedulerService] })
+@Module({
+  imports: [ReportsModule],
+  providers: [SchedulerService, RetentionRepository],
+  exports: [SchedulerService],
+})
 export class SchedulerModule {}

@@ -42,7 +42,10 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
 
   onApplicationBootstrap(): void {
     if (this.config.schedulerIntervalMs === 0) return;
-    this.timer = setInterval(() => void this.runDue().catch((e: unknown) => this.log.error({ err: e }, 'scheduler tick failed')), this.config.schedulerIntervalMs);
+    this.timer = setInterval(
+      () => void this.runDue().catch((e: unknown) => this.log.error({ err: e }, 'scheduler tick failed')),
+      this.config.schedulerIntervalMs,
+    );
     this.timer.unref();
   }
 
@@ -94,7 +97,10 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
         ran.push({ job: 'daily-report', key, result });
       } catch (e) {
         await this.lock.release('daily-report', key);
-        this.log.error({ err: e, job: 'daily-report', schoolId: due.school_id, date: due.date }, 'daily report failed; it will be retried');
+        this.log.error(
+          { err: e, job: 'daily-report', schoolId: due.school_id, date: due.date },
+          'daily report failed; it will be retried',
+        );
       }
     }
     const amended = await this.reports.amendChanged();

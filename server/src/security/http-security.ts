@@ -28,7 +28,10 @@ export const CONTENT_SECURITY_POLICY: Record<string, string[]> = {
  * The OpenAPI page (swagger-ui) writes its layout in `<style>` elements: styles only, scripts stay
  * `'self'`. Nothing else gets `'unsafe-inline'`.
  */
-const DOCS_POLICY: Record<string, string[]> = { ...CONTENT_SECURITY_POLICY, 'style-src': ["'self'", "'unsafe-inline'"] };
+const DOCS_POLICY: Record<string, string[]> = {
+  ...CONTENT_SECURITY_POLICY,
+  'style-src': ["'self'", "'unsafe-inline'"],
+};
 
 type Middleware = (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
 
@@ -43,7 +46,11 @@ function helmetWith(directives: Record<string, string[]>): Middleware {
 }
 
 /** Whether a browser `Origin` may talk to us: same host as the request, or in CORS_ORIGINS. */
-export function originAllowed(origin: string | undefined, host: string | undefined, allowed: readonly string[]): boolean {
+export function originAllowed(
+  origin: string | undefined,
+  host: string | undefined,
+  allowed: readonly string[],
+): boolean {
   if (!origin) return true; // not a browser cross-site request (curl, gateways, tests)
   if (allowed.includes(origin) || allowed.includes('*')) return true;
   try {
@@ -59,8 +66,14 @@ export function applyHttpSecurity(app: INestApplication, config: ServerConfig): 
   if (config.trustProxy > 0) express.set('trust proxy', config.trustProxy);
   const pages = helmetWith(CONTENT_SECURITY_POLICY);
   const docs = helmetWith(DOCS_POLICY);
-  app.use((req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => (req.url?.startsWith('/api/docs') ? docs : pages)(req, res, next));
+  app.use((req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) =>
+    (req.url?.startsWith('/api/docs') ? docs : pages)(req, res, next),
+  );
   if (config.corsOrigins.length) {
-    app.enableCors({ origin: config.corsOrigins.includes('*') ? true : config.corsOrigins, credentials: false, maxAge: 600 });
+    app.enableCors({
+      origin: config.corsOrigins.includes('*') ? true : config.corsOrigins,
+      credentials: false,
+      maxAge: 600,
+    });
   }
 }

@@ -10,13 +10,23 @@ export class PgThrottleStore implements ThrottleStore {
     private readonly clock: Clock,
   ) {}
 
-  async increment(key: string, ttl: number, limit: number, blockDuration: number): Promise<ThrottlerStorageRecord> {
+  async increment(
+    key: string,
+    ttl: number,
+    limit: number,
+    blockDuration: number,
+  ): Promise<ThrottlerStorageRecord> {
     const now = this.clock.now();
     const row = await this.repo.hit(key, now, ttl);
     let blockedUntil = row.blockedUntil && row.blockedUntil > now ? row.blockedUntil : null;
     if (!blockedUntil && row.hits > limit) blockedUntil = await this.repo.block(key, now, blockDuration);
     const seconds = (d: Date) => Math.max(0, Math.ceil((d.getTime() - now.getTime()) / 1000));
-    return { totalHits: row.hits, timeToExpire: seconds(row.windowEndsAt), isBlocked: !!blockedUntil, timeToBlockExpire: blockedUntil ? seconds(blockedUntil) : 0 };
+    return {
+      totalHits: row.hits,
+      timeToExpire: seconds(row.windowEndsAt),
+      isBlocked: !!blockedUntil,
+      timeToBlockExpire: blockedUntil ? seconds(blockedUntil) : 0,
+    };
   }
 
   async blockedForMs(key: string): Promise<number> {

@@ -38,10 +38,23 @@ export class RedisThrottleStore implements ThrottleStore {
     await this.client.quit().catch(() => undefined);
   }
 
-  async increment(key: string, ttl: number, limit: number, blockDuration: number): Promise<ThrottlerStorageRecord> {
-    const [hits, ttlMs, blockedMs] = (await this.client.eval(INCREMENT, { keys: [this.prefix + key, `${this.prefix}${key}:blocked`], arguments: [String(ttl), String(limit), String(blockDuration)] })) as number[];
+  async increment(
+    key: string,
+    ttl: number,
+    limit: number,
+    blockDuration: number,
+  ): Promise<ThrottlerStorageRecord> {
+    const [hits, ttlMs, blockedMs] = (await this.client.eval(INCREMENT, {
+      keys: [this.prefix + key, `${this.prefix}${key}:blocked`],
+      arguments: [String(ttl), String(limit), String(blockDuration)],
+    })) as number[];
     const isBlocked = (blockedMs ?? 0) > 0;
-    return { totalHits: hits ?? 0, timeToExpire: Math.ceil(Math.max(0, ttlMs ?? 0) / 1000), isBlocked, timeToBlockExpire: isBlocked ? Math.ceil(blockedMs! / 1000) : 0 };
+    return {
+      totalHits: hits ?? 0,
+      timeToExpire: Math.ceil(Math.max(0, ttlMs ?? 0) / 1000),
+      isBlocked,
+      timeToBlockExpire: isBlocked ? Math.ceil(blockedMs! / 1000) : 0,
+    };
   }
 
   async blockedForMs(key: string): Promise<number> {

@@ -17,7 +17,13 @@ export interface ThrottlerStorageRecord {
 
 export interface ThrottleStore {
   /** One hit on `key` (windows of `ttl` ms); more than `limit` hits in a window block it for `blockDuration` ms. */
-  increment(key: string, ttl: number, limit: number, blockDuration: number, throttlerName: string): Promise<ThrottlerStorageRecord>;
+  increment(
+    key: string,
+    ttl: number,
+    limit: number,
+    blockDuration: number,
+    throttlerName: string,
+  ): Promise<ThrottlerStorageRecord>;
   /** Milliseconds `key` stays blocked (0 = not blocked). */
   blockedForMs(key: string): Promise<number>;
   reset(key: string): Promise<void>;

@@ -24,7 +24,11 @@ class ThrottleStoreCloser implements OnApplicationShutdown {
     {
       provide: THROTTLE_STORE,
       inject: [SERVER_CONFIG, CLOCK, ThrottleRepository],
-      useFactory: async (config: ServerConfig, clock: Clock, repo: ThrottleRepository): Promise<ThrottleStore> => {
+      useFactory: async (
+        config: ServerConfig,
+        clock: Clock,
+        repo: ThrottleRepository,
+      ): Promise<ThrottleStore> => {
         if (!config.redisUrl) return new PgThrottleStore(repo, clock);
         const store = new RedisThrottleStore(config.redisUrl, `${config.throttleKeyPrefix}:throttle:`);
         await store.connect();

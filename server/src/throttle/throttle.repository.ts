@@ -38,7 +38,10 @@ export class ThrottleRepository {
   }
 
   async blockedUntil(key: string): Promise<Date | null> {
-    const [row] = await this.db.query<{ blocked_until: Date | null }>('SELECT blocked_until FROM throttle_counters WHERE key = $1', [key]);
+    const [row] = await this.db.query<{ blocked_until: Date | null }>(
+      'SELECT blocked_until FROM throttle_counters WHERE key = $1',
+      [key],
+    );
     return row?.blocked_until ?? null;
   }
 
@@ -48,7 +51,10 @@ export class ThrottleRepository {
 
   /** Counters whose window and block are both over (the retention job). */
   async deleteExpired(now: Date): Promise<number> {
-    const rows = await this.db.query('DELETE FROM throttle_counters WHERE window_ends_at <= $1 AND (blocked_until IS NULL OR blocked_until <= $1) RETURNING 1', [now]);
+    const rows = await this.db.query(
+      'DELETE FROM throttle_counters WHERE window_ends_at <= $1 AND (blocked_until IS NULL OR blocked_until <= $1) RETURNING 1',
+      [now],
+    );
     return rows.length;
   }
 }

@@ -20,7 +20,8 @@ export class UsersController {
   @Post()
   @HttpCode(201)
   @ApiOperation({
-    summary: 'Create a user → `{id}`. Scope fields by role: district → districtId; school → schoolId; teacher → classIds (one school); parent → studentIds and/or guardianIds (the guardian rows the parent is: all their children follow). By an admin, or by district/school users inside their own scope.',
+    summary:
+      'Create a user → `{id}`. Scope fields by role: district → districtId; school → schoolId; teacher → classIds (one school); parent → studentIds and/or guardianIds (the guardian rows the parent is: all their children follow). By an admin, or by district/school users inside their own scope.',
   })
   @ZodBody(NewUserSchema)
   @ZodResponse(CreatedIdSchema, { status: 201 })
@@ -37,10 +38,17 @@ export class UsersController {
 
   @Patch(':userId')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Change password / display name / active / role / scope (staff within scope, to a role and scope they could create; anybody their own password and name). A password change ends the user’s other sessions; deactivation and a role or scope change end all of them, live connections included.' })
+  @ApiOperation({
+    summary:
+      'Change password / display name / active / role / scope (staff within scope, to a role and scope they could create; anybody their own password and name). A password change ends the user’s other sessions; deactivation and a role or scope change end all of them, live connections included.',
+  })
   @ZodBody(UserPatch)
   @NoContentResponse()
-  async update(@CurrentCaller() caller: Caller, @Param('userId') userId: string, @Body() body: unknown): Promise<void> {
+  async update(
+    @CurrentCaller() caller: Caller,
+    @Param('userId') userId: string,
+    @Body() body: unknown,
+  ): Promise<void> {
     if (!isUuid(userId)) throw new DomainError('not_found', `user ${userId} not found`);
     await this.users.update(caller, userId, parseBody(UserPatch, body));
   }

@@ -3,5 +3,9 @@ import { UsersController } from './users.controller.js';
 import { UsersService } from './users.service.js';
 import { UserAccessRepository } from './user-access.repository.js';
 
-@Module({ controllers: [UsersController], providers: [UsersService, UserAccessRepository], exports: [UsersService] })
+@Module({
+  controllers: [UsersController],
+  providers: [UsersService, UserAccessRepository],
+  exports: [UsersService],
+})
 export class UsersModule {}

@@ -94,7 +94,12 @@ export class UsersService implements OnApplicationBootstrap {
       [hash],
     );
     if (!rows[0]) return;
-    await this.audit.record(null, { action: 'user.create', entity: 'user', entityId: rows[0].id, details: { username: 'admin', role: 'admin', firstStart: true } });
+    await this.audit.record(null, {
+      action: 'user.create',
+      entity: 'user',
+      entityId: rows[0].id,
+      details: { username: 'admin', role: 'admin', firstStart: true },
+    });
     this.log.info({ username: 'admin', fromEnv: !!this.config.adminPassword }, 'first admin created');
     if (!this.config.adminPassword) process.stdout.write(`ADMIN PASSWORD: ${password}\n`);
   }
@@ -109,18 +114,50 @@ export class UsersService implements OnApplicationBootstrap {
       if (taken.rowCount) throw new DomainError('conflict', `username "${input.username}" is taken`);
       const r = await c.query<{ id: string }>(
         'INSERT INTO users (username, password_hash, role, district_id, school_id, display_name) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id',
-        [input.username, hash, input.role, scope.districtId, scope.schoolId, input.displayName?.normalize('NFC') ?? null],
+        [
+          input.username,
+          hash,
+          input.role,
+          scope.districtId,
+          scope.schoolId,
+          input.displayName?.normalize('NFC') ?? null,
+        ],
       );
       const id = r.rows[0]!.id;
-      if (scope.classIds.length) await c.query('INSERT INTO user_classes (user_id, class_id) SELECT $1, unnest($2::uuid[])', [id, scope.classIds]);
-      if (scope.studentIds.length) await c.query('INSERT INTO user_students (user_id, student_id) SELECT $1, unnest($2::uuid[])', [id, scope.studentIds]);
+      if (scope.classIds.length)
+        await c.query('INSERT INTO user_classes (user_id, class_id) SELECT $1, unnest($2::uuid[])', [
+          id,
+          scope.classIds,
+        ]);
+      if (scope.studentIds.length)
+        await c.query('INSERT INTO user_students (user_id, student_id) SELECT $1, unnest($2::uuid[])', [
+          id,
+          scope.studentIds,
+        ]);
       if (scope.guardianIds?.length) {
-        const linked = await c.query('UPDATE guardians SET user_id = $1 WHERE id = ANY($2::uuid[]) AND user_id IS NULL', [id, scope.guardianIds]);
-        if (linked.rowCount !== scope.guardianIds.length) throw new DomainError('conflict', 'a guardian already has a user');
+        const linked = await c.query(
+          'UPDATE guardians SET user_id = $1 WHERE id = ANY($2::uuid[]) AND user_id IS NULL',
+          [id, scope.guardianIds],
+        );
+        if (linked.rowCount !== scope.guardianIds.length)
+          throw new DomainError('conflict', 'a guardian already has a user');
       }
       await this.audit.record(
         caller,
-        { action: 'user.create', entity: 'user', entityId: id, schoolId: scope.schoolId, details: { username: input.username, role: input.role, districtId: scope.districtId, classIds: scope.classIds, studentIds: scope.studentIds, guardianIds: scope.guardianIds } },
+        {
+          action: 'user.create',
+          entity: 'user',
+          entityId: id,
+          schoolId: scope.schoolId,
+          details: {
+            username: input.username,
+            role: input.role,
+            districtId: scope.districtId,
+            classIds: scope.classIds,
+            studentIds: scope.studentIds,
+            guardianIds: scope.guardianIds,
+          },
+        },
         c,
       );
       return { id };
@@ -159,14 +196,24 @@ export class UsersService implements OnApplicationBootstrap {
     const target = (await this.list(caller)).find((u) => u.id === userId);
     if (!target) throw new DomainError('not_found', `user ${userId} not found`);
     const self = userId === caller.userId;
-    const changesAccess = patch.role !== undefined || patch.districtId !== undefined || patch.schoolId !== undefined || patch.classIds !== undefined || patch.studentIds !== undefined;
-    if (!self && !STAFF_ROLES.includes(caller.role)) throw new DomainError('forbidden', `a ${caller.role} user may not change other users`);
+    const changesAccess =
+      patch.role !== undefined ||
+      patch.districtId !== undefined ||
+      patch.schoolId !== undefined ||
+      patch.classIds !== undefined ||
+      patch.studentIds !== undefined;
+    if (!self && !STAFF_ROLES.includes(caller.role))
+      throw new DomainError('forbidden', `a ${caller.role} user may not change other users`);
     if (self && patch.active === false) throw new DomainError('bad_request', 'you cannot disable yourself');
     const weak = patch.password ? passwordProblem(patch.password, target.username) : null;
     if (weak) throw new DomainError('bad_request', `password: ${weak}`);
     if (self && changesAccess) throw new DomainError('forbidden', 'you cannot change your own role or scope');
-    if (!self && target.role === 'admin' && caller.role !== 'admin') throw new DomainError('forbidden', 'only an admin may change an admin');
-    let access: Awaited<ReturnType<UsersService['checkScopeFields']>> & { role: UserRole } = { ...target, guardianIds: undefined };
+    if (!self && target.role === 'admin' && caller.role !== 'admin')
+      throw new DomainError('forbidden', 'only an admin may change an admin');
+    let access: Awaited<ReturnType<UsersService['checkScopeFields']>> & { role: UserRole } = {
+      ...target,
+      guardianIds: undefined,
+    };
     if (changesAccess) {
       const role = patch.role ?? target.role;
       const same = role === target.role;
@@ -182,14 +229,39 @@ export class UsersService implements OnApplicationBootstrap {
       // The new role and scope must be one the caller could have created.
       access = { ...(await this.checkScopeFields(caller, wanted)), role };
     }
-    const reason: RevokeReason | null = patch.active === false ? 'deactivated' : changesAccess ? (patch.role !== undefined && patch.role !== target.role ? 'role_change' : 'scope_change') : patch.password ? 'password_change' : null;
+    const reason: RevokeReason | null =
+      patch.active === false
+        ? 'deactivated'
+        : changesAccess
+          ? patch.role !== undefined && patch.role !== target.role
+            ? 'role_change'
+            : 'scope_change'
+          : patch.password
+            ? 'password_change'
+            : null;
     const revoked = await this.db.transaction(async (c) => {
-      if (patch.password) await c.query('UPDATE users SET password_hash = $2 WHERE id = $1', [userId, await this.auth.hashPassword(patch.password)]);
-      if (patch.active !== undefined) await c.query('UPDATE users SET active = $2 WHERE id = $1', [userId, patch.active]);
-      if (patch.displayName !== undefined) await c.query('UPDATE users SET display_name = $2 WHERE id = $1', [userId, patch.displayName.normalize('NFC')]);
+      if (patch.password)
+        await c.query('UPDATE users SET password_hash = $2 WHERE id = $1', [
+          userId,
+          await this.auth.hashPassword(patch.password),
+        ]);
+      if (patch.active !== undefined)
+        await c.query('UPDATE users SET active = $2 WHERE id = $1', [userId, patch.active]);
+      if (patch.displayName !== undefined)
+        await c.query('UPDATE users SET display_name = $2 WHERE id = $1', [
+          userId,
+          patch.displayName.normalize('NFC'),
+        ]);
       if (changesAccess) await this.access.setRoleAndScope(c, userId, access);
       // Own password change: the other sessions end, the one making the change goes on.
-      const ended = reason ? await this.sessions.revokeAllOfUser(c, userId, reason, reason === 'password_change' && self ? (caller.sessionId ?? null) : null) : [];
+      const ended = reason
+        ? await this.sessions.revokeAllOfUser(
+            c,
+            userId,
+            reason,
+            reason === 'password_change' && self ? (caller.sessionId ?? null) : null,
+          )
+        : [];
       await this.audit.record(
         caller,
         {
@@ -201,7 +273,24 @@ export class UsersService implements OnApplicationBootstrap {
             password: patch.password ? 'changed' : undefined,
             active: patch.active,
             displayName: patch.displayName,
-            ...(changesAccess ? { from: { role: target.role, districtId: target.districtId, schoolId: target.schoolId, classIds: target.classIds, studentIds: target.studentIds }, to: { role: access.role, districtId: access.districtId, schoolId: access.schoolId, classIds: access.classIds, studentIds: access.studentIds } } : {}),
+            ...(changesAccess
+              ? {
+                  from: {
+                    role: target.role,
+                    districtId: target.districtId,
+                    schoolId: target.schoolId,
+                    classIds: target.classIds,
+                    studentIds: target.studentIds,
+                  },
+                  to: {
+                    role: access.role,
+                    districtId: access.districtId,
+                    schoolId: access.schoolId,
+                    classIds: access.classIds,
+                    studentIds: access.studentIds,
+                  },
+                }
+              : {}),
             sessionsEnded: ended.length,
           },
         },
@@ -213,8 +302,18 @@ export class UsersService implements OnApplicationBootstrap {
   }
 
   /** The scope columns the new user's role needs, each checked against the creator's own scope. */
-  private async checkScopeFields(caller: Caller, u: NewUser): Promise<{ districtId: string | null; schoolId: string | null; classIds: string[]; studentIds: string[]; guardianIds?: string[] }> {
-    if (!STAFF_ROLES.includes(caller.role)) throw new DomainError('forbidden', `a ${caller.role} user may not create users`);
+  private async checkScopeFields(
+    caller: Caller,
+    u: NewUser,
+  ): Promise<{
+    districtId: string | null;
+    schoolId: string | null;
+    classIds: string[];
+    studentIds: string[];
+    guardianIds?: string[];
+  }> {
+    if (!STAFF_ROLES.includes(caller.role))
+      throw new DomainError('forbidden', `a ${caller.role} user may not create users`);
     const need = (field: keyof NewUser, ok: boolean) => {
       if (!ok) throw new DomainError('bad_request', `${field} is required for role ${u.role}`);
     };
@@ -224,14 +323,18 @@ export class UsersService implements OnApplicationBootstrap {
         return { districtId: null, schoolId: null, classIds: [], studentIds: [] };
       case 'district': {
         need('districtId', !!u.districtId);
-        if (caller.role === 'school') throw new DomainError('forbidden', 'a school user may not create district users');
+        if (caller.role === 'school')
+          throw new DomainError('forbidden', 'a school user may not create district users');
         await this.scope.require(caller, 'district', u.districtId!);
         return { districtId: u.districtId!, schoolId: null, classIds: [], studentIds: [] };
       }
       case 'school': {
         need('schoolId', !!u.schoolId);
         await this.scope.require(caller, 'school', u.schoolId!);
-        const [s] = await this.db.query<{ district_id: string }>('SELECT district_id FROM schools WHERE id = $1', [u.schoolId]);
+        const [s] = await this.db.query<{ district_id: string }>(
+          'SELECT district_id FROM schools WHERE id = $1',
+          [u.schoolId],
+        );
         return { districtId: s!.district_id, schoolId: u.schoolId!, classIds: [], studentIds: [] };
       }
       case 'teacher': {
@@ -242,9 +345,16 @@ export class UsersService implements OnApplicationBootstrap {
           'SELECT DISTINCT c.school_id, s.district_id FROM classes c JOIN schools s ON s.id = c.school_id WHERE c.id = ANY($1::uuid[])',
           [classIds],
         );
-        if (schools.length !== 1) throw new DomainError('bad_request', 'classIds: a teacher’s classes must all be in one school');
-        if (u.schoolId && u.schoolId !== schools[0]!.school_id) throw new DomainError('bad_request', 'schoolId: not the school of classIds');
-        return { districtId: schools[0]!.district_id, schoolId: schools[0]!.school_id, classIds, studentIds: [] };
+        if (schools.length !== 1)
+          throw new DomainError('bad_request', 'classIds: a teacher’s classes must all be in one school');
+        if (u.schoolId && u.schoolId !== schools[0]!.school_id)
+          throw new DomainError('bad_request', 'schoolId: not the school of classIds');
+        return {
+          districtId: schools[0]!.district_id,
+          schoolId: schools[0]!.school_id,
+          classIds,
+          studentIds: [],
+        };
       }
       case 'parent': {
         need('studentIds', !!u.studentIds?.length || !!u.guardianIds?.length);
@@ -252,9 +362,13 @@ export class UsersService implements OnApplicationBootstrap {
         for (const id of studentIds) await this.scope.require(caller, 'student', id);
         const guardianIds = [...new Set(u.guardianIds ?? [])];
         for (const id of guardianIds) {
-          const children = await this.db.query<{ student_id: string }>('SELECT student_id FROM student_guardians WHERE guardian_id = $1', [id]);
+          const children = await this.db.query<{ student_id: string }>(
+            'SELECT student_id FROM student_guardians WHERE guardian_id = $1',
+            [id],
+          );
           let visible = children.length > 0;
-          for (const ch of children) if ((await this.scope.access(caller, 'student', ch.student_id)) !== 'full') visible = false;
+          for (const ch of children)
+            if ((await this.scope.access(caller, 'student', ch.student_id)) !== 'full') visible = false;
           if (!visible) throw new DomainError('not_found', `guardian ${id} not found`);
         }
         return { districtId: null, schoolId: null, classIds: [], studentIds, guardianIds };

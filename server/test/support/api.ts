@@ -18,11 +18,17 @@ export class ApiClient {
     readonly token: string | null,
   ) {}
 
-  async request<T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse<T>> {
+  async request<T = any>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<ApiResponse<T>> {
     const h: Record<string, string> = { accept: 'application/json', ...headers };
     if (this.token) h.authorization = `Bearer ${this.token}`;
-    let payload: RequestInit["body"];
-    if (body instanceof Uint8Array || typeof body === 'string' || body instanceof FormData) payload = body as RequestInit["body"];
+    let payload: RequestInit['body'];
+    if (body instanceof Uint8Array || typeof body === 'string' || body instanceof FormData)
+      payload = body as RequestInit['body'];
     else if (body !== undefined) {
       payload = JSON.stringify(body);
       h['content-type'] = 'application/json';
@@ -54,8 +60,16 @@ export class ApiClient {
   }
 }
 
-export async function login(server: Pick<TestServer, 'httpUrl'>, username: string, password: string): Promise<ApiClient> {
-  const res = await fetch(`${server.httpUrl}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+export async function login(
+  server: Pick<TestServer, 'httpUrl'>,
+  username: string,
+  password: string,
+): Promise<ApiClient> {
+  const res = await fetch(`${server.httpUrl}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password }),
+  });
   if (res.status !== 200) throw new Error(`login of ${username} failed: ${res.status} ${await res.text()}`);
   const { accessToken } = (await res.json()) as { accessToken: string };
   return new ApiClient(server.httpUrl, accessToken);
@@ -66,6 +80,8 @@ export function asAdmin(server: Pick<TestServer, 'httpUrl'>): Promise<ApiClient>
 }
 
 /** `Authorization` header of the test admin, for plain `fetch` calls. */
-export async function adminAuthHeader(server: Pick<TestServer, 'httpUrl'>): Promise<{ authorization: string }> {
+export async function adminAuthHeader(
+  server: Pick<TestServer, 'httpUrl'>,
+): Promise<{ authorization: string }> {
   return { authorization: `Bearer ${(await asAdmin(server)).token}` };
 }

@@ -20,7 +20,11 @@ export function tcpReachable(host: string, port: number, timeoutMs = 500): Promi
   });
 }
 
-async function serviceUrl(configured: string | undefined, port: number, scheme: string): Promise<string | null> {
+async function serviceUrl(
+  configured: string | undefined,
+  port: number,
+  scheme: string,
+): Promise<string | null> {
   if (configured === 'none') return null;
   if (configured) return configured;
   return (await tcpReachable('127.0.0.1', port)) ? `${scheme}://127.0.0.1:${port}` : null;

@@ -13,7 +13,8 @@ export interface TestDatabase {
 
 function adminUrl(): string {
   const url = process.env.RFID_TEST_PG_ADMIN_URL;
-  if (!url) throw new Error('RFID_TEST_PG_ADMIN_URL is not set: run the server tests through jest (globalSetup)');
+  if (!url)
+    throw new Error('RFID_TEST_PG_ADMIN_URL is not set: run the server tests through jest (globalSetup)');
   return url;
 }
 

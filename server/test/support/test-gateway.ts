@@ -25,16 +25,41 @@ export class TestGateway {
     });
   }
 
-  static async connect(url: string, schoolId: string, gatewayId: string, password: string, opts: { protocolVersion?: 4 | 5; reconnectPeriod?: number; ca?: string; servername?: string } = {}): Promise<TestGateway> {
-    const tls = { ...(opts.ca !== undefined ? { ca: opts.ca, rejectUnauthorized: true } : {}), ...(opts.servername !== undefined ? { servername: opts.servername } : {}) };
-    const client = await mqtt.connectAsync(url, { username: gatewayId, password, clientId: `${gatewayId}-${Math.random().toString(36).slice(2, 6)}`, reconnectPeriod: opts.reconnectPeriod ?? 0, protocolVersion: opts.protocolVersion ?? 4, connectTimeout: 5000, ...tls });
+  static async connect(
+    url: string,
+    schoolId: string,
+    gatewayId: string,
+    password: string,
+    opts: { protocolVersion?: 4 | 5; reconnectPeriod?: number; ca?: string; servername?: string } = {},
+  ): Promise<TestGateway> {
+    const tls = {
+      ...(opts.ca !== undefined ? { ca: opts.ca, rejectUnauthorized: true } : {}),
+      ...(opts.servername !== undefined ? { servername: opts.servername } : {}),
+    };
+    const client = await mqtt.connectAsync(url, {
+      username: gatewayId,
+      password,
+      clientId: `${gatewayId}-${Math.random().toString(36).slice(2, 6)}`,
+      reconnectPeriod: opts.reconnectPeriod ?? 0,
+      protocolVersion: opts.protocolVersion ?? 4,
+      connectTimeout: 5000,
+      ...tls,
+    });
     const gw = new TestGateway(client, schoolId, gatewayId);
     await client.subscribeAsync(topicFor(schoolId, gatewayId, 'acks'), { qos: 1 });
     return gw;
   }
 
   tap(card: string, at: Date | string, extra: Partial<Tap> = {}): Tap {
-    const tap: Tap = { id: newTapId(), terminal: 't1', card, raw: card, at: typeof at === 'string' ? at : toRfc3339(at, 'Asia/Ho_Chi_Minh'), seq: this.seq++, ...extra };
+    const tap: Tap = {
+      id: newTapId(),
+      terminal: 't1',
+      card,
+      raw: card,
+      at: typeof at === 'string' ? at : toRfc3339(at, 'Asia/Ho_Chi_Minh'),
+      seq: this.seq++,
+      ...extra,
+    };
     this.sent.set(tap.id, tap);
     return tap;
   }
@@ -43,7 +68,10 @@ export class TestGateway {
     await this.client.publishAsync(topic, JSON.stringify({ taps }), { qos: 1 });
   }
 
-  async publishRaw(payload: string | Buffer, topic = topicFor(this.schoolId, this.gatewayId, 'taps')): Promise<void> {
+  async publishRaw(
+    payload: string | Buffer,
+    topic = topicFor(this.schoolId, this.gatewayId, 'taps'),
+  ): Promise<void> {
     await this.client.publishAsync(topic, payload, { qos: 1 });
   }
 
@@ -52,7 +80,10 @@ export class TestGateway {
   }
 
   async waitAcked(ids: string[], timeoutMs = 10_000): Promise<void> {
-    await pollUntil(() => ids.every((id) => this.acked.has(id)), { timeoutMs, what: `acks of ${ids.length} taps` });
+    await pollUntil(() => ids.every((id) => this.acked.has(id)), {
+      timeoutMs,
+      what: `acks of ${ids.length} taps`,
+    });
   }
 
   async close(): Promise<void> {

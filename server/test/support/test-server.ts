@@ -20,10 +20,24 @@ export interface TestServer extends RunningServer {
   stop(): Promise<void>;
 }
 
-export async function startTestServer(config: Partial<ServerConfig> = {}, deps: { clock?: Clock; db?: TestDatabase } = {}): Promise<TestServer> {
+export async function startTestServer(
+  config: Partial<ServerConfig> = {},
+  deps: { clock?: Clock; db?: TestDatabase } = {},
+): Promise<TestServer> {
   const db = deps.db ?? (await createTestDatabase());
   const server = await createServer(
-    { databaseUrl: db.url, httpPort: 0, httpHost: '127.0.0.1', mqttHost: '127.0.0.1', mqttPort: config.mqttUrl ? 1883 : await freePort(), mqttsPort: null, logLevel: (process.env.LOG_LEVEL as ServerConfig['logLevel']) ?? 'silent', rosterDebounceMs: 20, adminPassword: TEST_ADMIN_PASSWORD, ...config },
+    {
+      databaseUrl: db.url,
+      httpPort: 0,
+      httpHost: '127.0.0.1',
+      mqttHost: '127.0.0.1',
+      mqttPort: config.mqttUrl ? 1883 : await freePort(),
+      mqttsPort: null,
+      logLevel: (process.env.LOG_LEVEL as ServerConfig['logLevel']) ?? 'silent',
+      rosterDebounceMs: 20,
+      adminPassword: TEST_ADMIN_PASSWORD,
+      ...config,
+    },
     { clock: deps.clock ?? new ManualClock('2026-11-23T06:30:00+07:00') },
   );
   return {
@@ -46,14 +60,26 @@ export interface SeededSchool {
 }
 
 /** A district, a school (default rules), class 6A and `n` students each with an EM4100 card. */
-export async function seedSchool(directory: DirectoryService, n = 3, code = `S${Math.random().toString(36).slice(2, 8)}`): Promise<SeededSchool> {
+export async function seedSchool(
+  directory: DirectoryService,
+  n = 3,
+  code = `S${Math.random().toString(36).slice(2, 8)}`,
+): Promise<SeededSchool> {
   const district = await directory.createDistrict({ code: `D-${code}`, name: `Phòng GD&ĐT ${code}` });
   const school = await directory.createSchool({ districtId: district.id, code, name: `THCS ${code}` });
   const klass = await directory.createClass({ schoolId: school.id, name: '6A', grade: 6 });
   const students = [];
   for (let i = 0; i < n; i++) {
-    const s = await directory.createStudent({ schoolId: school.id, classId: klass.id, studentCode: `${code}-${i}`, name: `Nguyễn Văn ${i}` });
-    const hex = (0x0400000000 + Math.floor(Math.random() * 0xffffff) * 256 + i).toString(16).toUpperCase().padStart(10, '0');
+    const s = await directory.createStudent({
+      schoolId: school.id,
+      classId: klass.id,
+      studentCode: `${code}-${i}`,
+      name: `Nguyễn Văn ${i}`,
+    });
+    const hex = (0x0400000000 + Math.floor(Math.random() * 0xffffff) * 256 + i)
+      .toString(16)
+      .toUpperCase()
+      .padStart(10, '0');
     const card = `em4100:40:${hex}`;
     await directory.enrolCard({ schoolId: school.id, studentId: s.id, card });
     students.push({ id: s.id, name: s.name, card });

@@ -17,13 +17,26 @@ import { createTerminal, type SimulatedTerminal } from '@rfid/firmware-sim';
 import { startTestServer, seedSchool, type SeededSchool, type TestServer } from '../support/test-server.js';
 import { asAdmin, login, type ApiClient } from '../support/api.js';
 
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
+export const CHROMIUM =
+  process.env.CHROMIUM_PATH ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
 export const WEB_BUILT = existsSync(path.resolve(import.meta.dirname, '../../../web/dist/index.html'));
 /** Why the browser tests cannot run here, or null when they can. */
-export const SKIP_REASON = !CHROMIUM ? 'no Chromium (apt-get install chromium, or set CHROMIUM_PATH)' : !WEB_BUILT ? 'web/dist is not built (npm run build)' : null;
+export const SKIP_REASON = !CHROMIUM
+  ? 'no Chromium (apt-get install chromium, or set CHROMIUM_PATH)'
+  : !WEB_BUILT
+    ? 'web/dist is not built (npm run build)'
+    : null;
 export const ARTIFACTS = path.resolve(import.meta.dirname, '../../../artifacts/screenshots');
 
-export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
 
 /** Passwords of the users the tests create (≥ 12 characters, not common). */
 export const PASSWORD = 'Hoa-sen-nở-2026!';
@@ -50,9 +63,21 @@ export async function startRig(students = 4): Promise<Rig> {
   const admin = await asAdmin(server);
   const school = await seedSchool(server.directory, students);
   // Any hour of any day is a school day and on time: the tests run whenever CI does.
-  const patched = await admin.patch(`/schools/${school.schoolId}`, { schoolDays: [1, 2, 3, 4, 5, 6, 7], onTimeUntil: '23:58', lateUntil: '23:59', absenceCutoff: '23:59' });
-  if (patched.status !== 200) throw new Error(`school rules: ${patched.status} ${JSON.stringify(patched.body)}`);
-  const terminal = await createTerminal({ id: 'cong-chinh', kind: 'smart', link: { type: 'tcp', host: '127.0.0.1', port: 0 }, heartbeatMs: 0, logger: silent });
+  const patched = await admin.patch(`/schools/${school.schoolId}`, {
+    schoolDays: [1, 2, 3, 4, 5, 6, 7],
+    onTimeUntil: '23:58',
+    lateUntil: '23:59',
+    absenceCutoff: '23:59',
+  });
+  if (patched.status !== 200)
+    throw new Error(`school rules: ${patched.status} ${JSON.stringify(patched.body)}`);
+  const terminal = await createTerminal({
+    id: 'cong-chinh',
+    kind: 'smart',
+    link: { type: 'tcp', host: '127.0.0.1', port: 0 },
+    heartbeatMs: 0,
+    logger: silent,
+  });
   const creds = await server.devices.register(school.schoolId, 'Cổng chính');
   const gateway = await startGateway(
     parseGatewayConfig({
@@ -97,7 +122,8 @@ export async function startRig(students = 4): Promise<Rig> {
     },
     async tap(card: string) {
       const outcome = await terminal.tap(parseCardText(card));
-      if ('result' in outcome && outcome.result === 'NO_ACK') throw new Error(`tap of ${card} was not acknowledged`);
+      if ('result' in outcome && outcome.result === 'NO_ACK')
+        throw new Error(`tap of ${card} was not acknowledged`);
     },
     async close() {
       for (const c of contexts) await c.close().catch(() => undefined);
@@ -112,7 +138,8 @@ export async function startRig(students = 4): Promise<Rig> {
 /** Create a user through the API and return its id. */
 export async function createUser(admin: ApiClient, body: Record<string, unknown>): Promise<string> {
   const r = await admin.post('/users', { password: PASSWORD, ...body });
-  if (r.status !== 201) throw new Error(`user ${String(body.username)}: ${r.status} ${JSON.stringify(r.body)}`);
+  if (r.status !== 201)
+    throw new Error(`user ${String(body.username)}: ${r.status} ${JSON.stringify(r.body)}`);
   return (r.body as { id: string }).id;
 }
 
@@ -143,7 +170,11 @@ export async function expectText(locator: Locator, text: string | RegExp, timeou
 }
 
 /** Wait until `probe` is truthy. */
-export async function eventually<T>(probe: () => Promise<T> | T, what: string, timeoutMs = 10_000): Promise<NonNullable<T>> {
+export async function eventually<T>(
+  probe: () => Promise<T> | T,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {
@@ -158,12 +189,20 @@ export async function eventually<T>(probe: () => Promise<T> | T, what: string, t
 export async function checkPage(page: Page, name: string): Promise<void> {
   const result = await new AxeBuilder({ page }).analyze();
   const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  expect(bad.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
+  expect(
+    bad.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`),
+  ).toEqual([]);
   mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: path.join(ARTIFACTS, `${name}-desktop.png`), fullPage: true });
 }
 
-export async function phoneShot(rig: Rig, url: string, name: string, username: string, allowed: (error: string) => boolean = () => false): Promise<void> {
+export async function phoneShot(
+  rig: Rig,
+  url: string,
+  name: string,
+  username: string,
+  allowed: (error: string) => boolean = () => false,
+): Promise<void> {
   const phone = await rig.newPage({ phone: true });
   await signIn(phone, username);
   await phone.goto(url);

@@ -9,7 +9,17 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { TEST_ADMIN_PASSWORD } from '../support/test-server.js';
-import { SKIP_REASON, startRig, createUser, signIn, expectText, checkPage, phoneShot, apiAs, type Rig } from './harness.js';
+import {
+  SKIP_REASON,
+  startRig,
+  createUser,
+  signIn,
+  expectText,
+  checkPage,
+  phoneShot,
+  apiAs,
+  type Rig,
+} from './harness.js';
 
 const describeBrowser = SKIP_REASON ? describe.skip : describe;
 if (SKIP_REASON) console.warn(`web roles e2e skipped: ${SKIP_REASON}`);
@@ -25,94 +35,126 @@ describeBrowser('role views (Chromium)', () => {
   beforeAll(async () => {
     rig = await startRig(3);
     schoolCode = (await rig.admin.get(`/schools/${rig.school.schoolId}`)).body.code;
-    await createUser(rig.admin, { username: 'me.an', role: 'parent', studentIds: [rig.school.students[0]!.id] });
+    await createUser(rig.admin, {
+      username: 'me.an',
+      role: 'parent',
+      studentIds: [rig.school.students[0]!.id],
+    });
     await createUser(rig.admin, { username: 'hieu.truong', role: 'school', schoolId: rig.school.schoolId });
   }, 60_000);
   afterAll(async () => {
     await rig?.close();
   });
 
-  it('shows a parent only their own child, today and the month', async () => {
-    const child = rig.school.students[0]!;
-    await rig.tap(child.card);
-    const page = await rig.newPage({ phone: true });
-    await signIn(page, 'me.an');
-    expect(new URL(page.url()).pathname).toBe('/parent');
-    await page.getByTestId('child').first().waitFor();
-    await expect(page.getByTestId('child').count()).resolves.toBe(1);
-    await expect(page.getByTestId('child').getAttribute('data-student')).resolves.toBe(child.id);
-    await expectText(page.getByTestId('parent'), child.name);
-    await expectText(page.getByTestId('today'), /Có mặt · Đến trường lúc \d\d:\d\d/);
-    const text = (await page.getByTestId('parent').textContent()) ?? '';
-    for (const other of rig.school.students.slice(1)) expect(text).not.toContain(other.name);
-    // Not the school's board, nor another child's data.
-    await page.goto(`/board/${rig.school.classId}`);
-    await expectText(page.locator('main'), 'Không tìm thấy');
-    const parent = await apiAs(rig.server, 'me.an');
-    expect((await parent.get(`/students/${rig.school.students[1]!.id}`)).status).toBe(404);
-    await page.goto('/parent');
-    await page.getByTestId('child').waitFor();
-    await checkPage(page, 'parent');
-    expect(rig.errors.get(page)).toEqual([]);
-  }, T);
+  it(
+    'shows a parent only their own child, today and the month',
+    async () => {
+      const child = rig.school.students[0]!;
+      await rig.tap(child.card);
+      const page = await rig.newPage({ phone: true });
+      await signIn(page, 'me.an');
+      expect(new URL(page.url()).pathname).toBe('/parent');
+      await page.getByTestId('child').first().waitFor();
+      await expect(page.getByTestId('child').count()).resolves.toBe(1);
+      await expect(page.getByTestId('child').getAttribute('data-student')).resolves.toBe(child.id);
+      await expectText(page.getByTestId('parent'), child.name);
+      await expectText(page.getByTestId('today'), /Có mặt · Đến trường lúc \d\d:\d\d/);
+      const text = (await page.getByTestId('parent').textContent()) ?? '';
+      for (const other of rig.school.students.slice(1)) expect(text).not.toContain(other.name);
+      // Not the school's board, nor another child's data.
+      await page.goto(`/board/${rig.school.classId}`);
+      await expectText(page.locator('main'), 'Không tìm thấy');
+      const parent = await apiAs(rig.server, 'me.an');
+      expect((await parent.get(`/students/${rig.school.students[1]!.id}`)).status).toBe(404);
+      await page.goto('/parent');
+      await page.getByTestId('child').waitFor();
+      await checkPage(page, 'parent');
+      expect(rig.errors.get(page)).toEqual([]);
+    },
+    T,
+  );
 
-  it('imports students through the admin page: preview with row errors, then the import', async () => {
-    const page = await rig.newPage();
-    await signIn(page, 'admin', TEST_ADMIN_PASSWORD);
-    expect(new URL(page.url()).pathname).toBe('/province');
-    await page.goto('/admin/import');
-    const dir = mkdtempSync(path.join(tmpdir(), 'rfid-import-'));
-    const header = 'Mã trường,Mã định danh,Họ và tên,Ngày sinh,Lớp,Họ tên cha/mẹ/người giám hộ,Số điện thoại';
-    const bad = path.join(dir, 'hoc-sinh-loi.csv');
-    writeFileSync(bad, `\ufeff${header}\n${schoolCode},IMP-1,Phạm Minh Khôi,01/09/2015,6A,Phạm Văn Long,0912345678\n${schoolCode},IMP-2,,02/09/2015,6A,Đỗ Thị Mai,0987654321\n`);
-    await page.getByLabel('Loại dữ liệu').selectOption('students');
-    await page.getByLabel('Tệp CSV hoặc XLSX').setInputFiles(bad);
-    await page.getByRole('button', { name: 'Kiểm tra trước' }).click();
-    const errors = page.getByTestId('import-errors');
-    await errors.waitFor();
-    await expectText(errors, '3'); // the spreadsheet row of the nameless student
-    await expectText(page.getByTestId('import'), 'chưa có gì được ghi');
-    await expect(page.getByRole('button', { name: 'Nhập', exact: true }).isDisabled()).resolves.toBe(true);
+  it(
+    'imports students through the admin page: preview with row errors, then the import',
+    async () => {
+      const page = await rig.newPage();
+      await signIn(page, 'admin', TEST_ADMIN_PASSWORD);
+      expect(new URL(page.url()).pathname).toBe('/province');
+      await page.goto('/admin/import');
+      const dir = mkdtempSync(path.join(tmpdir(), 'rfid-import-'));
+      const header =
+        'Mã trường,Mã định danh,Họ và tên,Ngày sinh,Lớp,Họ tên cha/mẹ/người giám hộ,Số điện thoại';
+      const bad = path.join(dir, 'hoc-sinh-loi.csv');
+      writeFileSync(
+        bad,
+        `\ufeff${header}\n${schoolCode},IMP-1,Phạm Minh Khôi,01/09/2015,6A,Phạm Văn Long,0912345678\n${schoolCode},IMP-2,,02/09/2015,6A,Đỗ Thị Mai,0987654321\n`,
+      );
+      await page.getByLabel('Loại dữ liệu').selectOption('students');
+      await page.getByLabel('Tệp CSV hoặc XLSX').setInputFiles(bad);
+      await page.getByRole('button', { name: 'Kiểm tra trước' }).click();
+      const errors = page.getByTestId('import-errors');
+      await errors.waitFor();
+      await expectText(errors, '3'); // the spreadsheet row of the nameless student
+      await expectText(page.getByTestId('import'), 'chưa có gì được ghi');
+      await expect(page.getByRole('button', { name: 'Nhập', exact: true }).isDisabled()).resolves.toBe(true);
 
-    const good = path.join(dir, 'hoc-sinh.csv');
-    writeFileSync(good, `\ufeff${header}\n${schoolCode},IMP-1,Phạm Minh Khôi,01/09/2015,6A,Phạm Văn Long,0912345678\n${schoolCode},IMP-2,Đỗ Gia Hân,02/09/2015,6A,Đỗ Thị Mai,0987654321\n`);
-    await page.getByLabel('Tệp CSV hoặc XLSX').setInputFiles(good);
-    await page.getByRole('button', { name: 'Kiểm tra trước' }).click();
-    await expectText(page.getByTestId('import-status'), 'Tệp hợp lệ: 2 dòng');
-    await page.getByRole('button', { name: 'Nhập', exact: true }).click();
-    await expectText(page.getByTestId('import-status'), 'Đã nhập: 2 dòng');
-    const students = (await rig.admin.get(`/schools/${rig.school.schoolId}/students`)).body as { name: string }[];
-    expect(students.map((s) => s.name)).toEqual(expect.arrayContaining(['Phạm Minh Khôi', 'Đỗ Gia Hân']));
-    await checkPage(page, 'admin-import');
-    expect(rig.errors.get(page)).toEqual([]);
-  }, T);
+      const good = path.join(dir, 'hoc-sinh.csv');
+      writeFileSync(
+        good,
+        `\ufeff${header}\n${schoolCode},IMP-1,Phạm Minh Khôi,01/09/2015,6A,Phạm Văn Long,0912345678\n${schoolCode},IMP-2,Đỗ Gia Hân,02/09/2015,6A,Đỗ Thị Mai,0987654321\n`,
+      );
+      await page.getByLabel('Tệp CSV hoặc XLSX').setInputFiles(good);
+      await page.getByRole('button', { name: 'Kiểm tra trước' }).click();
+      await expectText(page.getByTestId('import-status'), 'Tệp hợp lệ: 2 dòng');
+      await page.getByRole('button', { name: 'Nhập', exact: true }).click();
+      await expectText(page.getByTestId('import-status'), 'Đã nhập: 2 dòng');
+      const students = (await rig.admin.get(`/schools/${rig.school.schoolId}/students`)).body as {
+        name: string;
+      }[];
+      expect(students.map((s) => s.name)).toEqual(expect.arrayContaining(['Phạm Minh Khôi', 'Đỗ Gia Hân']));
+      await checkPage(page, 'admin-import');
+      expect(rig.errors.get(page)).toEqual([]);
+    },
+    T,
+  );
 
-  it("shows the principal the school's classes, taps and gateway, with axe and screenshots", async () => {
-    const page: Page = await rig.newPage();
-    await signIn(page, 'hieu.truong');
-    expect(new URL(page.url()).pathname).toBe(`/school/${rig.school.schoolId}`);
-    await page.locator('[data-live="live"]').waitFor();
-    const s = rig.school.students[1]!;
-    await rig.tap(s.card);
-    await expectText(page.getByTestId('feed'), s.name);
-    await expectText(page.getByTestId('devices'), 'Cổng chính');
-    await expectText(page.getByTestId('classes'), '6A');
-    await checkPage(page, 'school');
-    await phoneShot(rig, `/school/${rig.school.schoolId}`, 'school', 'hieu.truong', expected404);
-    expect(rig.errors.get(page)!.filter((e) => !expected404(e))).toEqual([]);
-  }, T);
+  it(
+    "shows the principal the school's classes, taps and gateway, with axe and screenshots",
+    async () => {
+      const page: Page = await rig.newPage();
+      await signIn(page, 'hieu.truong');
+      expect(new URL(page.url()).pathname).toBe(`/school/${rig.school.schoolId}`);
+      await page.locator('[data-live="live"]').waitFor();
+      const s = rig.school.students[1]!;
+      await rig.tap(s.card);
+      await expectText(page.getByTestId('feed'), s.name);
+      await expectText(page.getByTestId('devices'), 'Cổng chính');
+      await expectText(page.getByTestId('classes'), '6A');
+      await checkPage(page, 'school');
+      await phoneShot(rig, `/school/${rig.school.schoolId}`, 'school', 'hieu.truong', expected404);
+      expect(rig.errors.get(page)!.filter((e) => !expected404(e))).toEqual([]);
+    },
+    T,
+  );
 
-  it('shows the district and province views, saying "not available" while the reports API is missing', async () => {
-    const page = await rig.newPage();
-    await signIn(page, 'admin', TEST_ADMIN_PASSWORD);
-    await page.locator('main h1').waitFor();
-    await checkPage(page, 'province');
-    await page.goto(`/district/${rig.school.districtId}`);
-    await page.locator('main h1').waitFor();
-    const report = await rig.admin.get(`/districts/${rig.school.districtId}/reports/daily?date=${new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Ho_Chi_Minh' }).format(new Date())}`);
-    if (report.status === 404) await expectText(page.locator('main'), 'Chức năng này chưa có trên máy chủ.');
-    else await page.getByTestId('report-table').waitFor();
-    await checkPage(page, 'district');
-    expect(rig.errors.get(page)!.filter((e) => !expected404(e))).toEqual([]);
-  }, T);
+  it(
+    'shows the district and province views, saying "not available" while the reports API is missing',
+    async () => {
+      const page = await rig.newPage();
+      await signIn(page, 'admin', TEST_ADMIN_PASSWORD);
+      await page.locator('main h1').waitFor();
+      await checkPage(page, 'province');
+      await page.goto(`/district/${rig.school.districtId}`);
+      await page.locator('main h1').waitFor();
+      const report = await rig.admin.get(
+        `/districts/${rig.school.districtId}/reports/daily?date=${new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Ho_Chi_Minh' }).format(new Date())}`,
+      );
+      if (report.status === 404)
+        await expectText(page.locator('main'), 'Chức năng này chưa có trên máy chủ.');
+      else await page.getByTestId('report-table').waitFor();
+      await checkPage(page, 'district');
+      expect(rig.errors.get(page)!.filter((e) => !expected404(e))).toEqual([]);
+    },
+    T,
+  );
 });

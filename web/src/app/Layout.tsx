@@ -12,11 +12,24 @@ function links(me: Me): { to: string; label: string }[] {
     case 'teacher':
       return [{ to: '/board', label: 'nav.board' }];
     case 'school':
-      return me.schoolId ? [{ to: `/school/${me.schoolId}`, label: 'nav.school' }, { to: '/admin', label: 'nav.admin' }] : [];
+      return me.schoolId
+        ? [
+            { to: `/school/${me.schoolId}`, label: 'nav.school' },
+            { to: '/admin', label: 'nav.admin' },
+          ]
+        : [];
     case 'district':
-      return me.districtId ? [{ to: `/district/${me.districtId}`, label: 'nav.district' }, { to: '/admin', label: 'nav.admin' }] : [];
+      return me.districtId
+        ? [
+            { to: `/district/${me.districtId}`, label: 'nav.district' },
+            { to: '/admin', label: 'nav.admin' },
+          ]
+        : [];
     case 'admin':
-      return [{ to: '/province', label: 'nav.province' }, { to: '/admin', label: 'nav.admin' }];
+      return [
+        { to: '/province', label: 'nav.province' },
+        { to: '/admin', label: 'nav.admin' },
+      ];
     case 'parent':
       return [{ to: '/parent', label: 'nav.parent' }];
   }
@@ -63,7 +76,8 @@ export function Layout() {
         <span className="spacer" />
         {me && (
           <span className="who" data-testid="who">
-            <span className="who-name">{me.username}</span> <span className="who-role">{t(`roles.${me.role}`)}</span>
+            <span className="who-name">{me.username}</span>{' '}
+            <span className="who-role">{t(`roles.${me.role}`)}</span>
           </span>
         )}
         <LanguageSwitch />

@@ -22,9 +22,20 @@ export interface ReportRow {
 
 const COUNTS = ['enrolled', 'present', 'late', 'absent', 'excused'] as const;
 
-export function ReportTable({ rows, kind, link }: { rows: ReportRow[]; kind: 'school' | 'district'; link: (r: ReportRow) => ReactNode }) {
+export function ReportTable({
+  rows,
+  kind,
+  link,
+}: {
+  rows: ReportRow[];
+  kind: 'school' | 'district';
+  link: (r: ReportRow) => ReactNode;
+}) {
   const { t, i18n } = useTranslation();
-  const total = COUNTS.reduce((acc, k) => ({ ...acc, [k]: rows.reduce((a, r) => a + r[k], 0) }), {} as Record<(typeof COUNTS)[number], number>);
+  const total = COUNTS.reduce(
+    (acc, k) => ({ ...acc, [k]: rows.reduce((a, r) => a + r[k], 0) }),
+    {} as Record<(typeof COUNTS)[number], number>,
+  );
   const label = (k: (typeof COUNTS)[number]) => (k === 'enrolled' ? t('report.enrolled') : t(`status.${k}`));
   return (
     <div className="table-wrap">
@@ -37,7 +48,9 @@ export function ReportTable({ rows, kind, link }: { rows: ReportRow[]; kind: 'sc
                 {label(k)}
               </th>
             ))}
-            <th scope="col" className="num">{t('report.rate')}</th>
+            <th scope="col" className="num">
+              {t('report.rate')}
+            </th>
             <th scope="col">{kind === 'school' ? t('report.submitted') : t('report.missing')}</th>
           </tr>
         </thead>

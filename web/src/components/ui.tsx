@@ -53,7 +53,15 @@ export function Loading() {
   );
 }
 
-export function DayPicker({ date, onChange, max }: { date: string; onChange: (d: string) => void; max?: string }) {
+export function DayPicker({
+  date,
+  onChange,
+  max,
+}: {
+  date: string;
+  onChange: (d: string) => void;
+  max?: string;
+}) {
   const { t } = useTranslation();
   return (
     <div className="day-picker">
@@ -62,16 +70,36 @@ export function DayPicker({ date, onChange, max }: { date: string; onChange: (d:
       </button>
       <label>
         <span className="visually-hidden">{t('app.date')}</span>
-        <input type="date" value={date} max={max} onChange={(e) => isIsoDate(e.target.value) && onChange(e.target.value)} />
+        <input
+          type="date"
+          value={date}
+          max={max}
+          onChange={(e) => isIsoDate(e.target.value) && onChange(e.target.value)}
+        />
       </label>
-      <button type="button" onClick={() => onChange(addDays(date, 1))} aria-label={t('app.nextDay')} disabled={!!max && date >= max}>
+      <button
+        type="button"
+        onClick={() => onChange(addDays(date, 1))}
+        aria-label={t('app.nextDay')}
+        disabled={!!max && date >= max}
+      >
         ›
       </button>
     </div>
   );
 }
 
-export function Section({ title, children, id, actions }: { title: string; children: ReactNode; id?: string; actions?: ReactNode }) {
+export function Section({
+  title,
+  children,
+  id,
+  actions,
+}: {
+  title: string;
+  children: ReactNode;
+  id?: string;
+  actions?: ReactNode;
+}) {
   return (
     <section className="panel" aria-labelledby={id ? `${id}-h` : undefined}>
       <div className="panel-head">

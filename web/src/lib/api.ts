@@ -69,14 +69,21 @@ export async function apiFetch(path: string, opts: RequestOptions = {}, retried 
   const { body, type } = encode(opts.body, opts.contentType);
   if (type) headers['content-type'] = type;
   if (session) headers.authorization = `Bearer ${session.accessToken}`;
-  const res = await fetch(`/api/v1${path}`, { method: opts.method ?? 'GET', headers, body, signal: opts.signal });
+  const res = await fetch(`/api/v1${path}`, {
+    method: opts.method ?? 'GET',
+    headers,
+    body,
+    signal: opts.signal,
+  });
   if (res.status === 401 && session && !path.startsWith('/auth/login')) {
     if (!retried && (await refresh(session))) return apiFetch(path, opts, true);
     setSession(null);
   }
   if (!res.ok) {
     const data = (await res.json().catch(() => null)) as { message?: string | string[] } | null;
-    const message = Array.isArray(data?.message) ? data.message.join('; ') : (data?.message ?? res.statusText);
+    const message = Array.isArray(data?.message)
+      ? data.message.join('; ')
+      : (data?.message ?? res.statusText);
     throw new ApiError(res.status, message, data);
   }
   return res;
@@ -90,8 +97,13 @@ export async function api<T>(path: string, opts: RequestOptions = {}): Promise<T
 
 /** Sign in, then read who the user is; the session is stored only when both succeed. */
 export async function login(username: string, password: string): Promise<Session> {
-  const pair = await api<TokenPair>('/auth/login', { method: 'POST', body: { username: username.normalize('NFC').trim(), password } });
-  const res = await fetch('/api/v1/auth/me', { headers: { authorization: `Bearer ${pair.accessToken}`, accept: 'application/json' } });
+  const pair = await api<TokenPair>('/auth/login', {
+    method: 'POST',
+    body: { username: username.normalize('NFC').trim(), password },
+  });
+  const res = await fetch('/api/v1/auth/me', {
+    headers: { authorization: `Bearer ${pair.accessToken}`, accept: 'application/json' },
+  });
   if (!res.ok) throw new ApiError(res.status, res.statusText);
   const me = (await res.json()) as Me;
   const session: Session = { accessToken: pair.accessToken, refreshToken: pair.refreshToken ?? null, me };

@@ -16,12 +16,20 @@ function localeOf(lang: string): string {
 /** `06:52` in the zone; empty for null. */
 export function timeOf(iso: string | null | undefined, timeZone = DEFAULT_ZONE, lang = 'vi'): string {
   if (!iso) return '';
-  return fmt(localeOf(lang), { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(iso));
+  return fmt(localeOf(lang), { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(
+    new Date(iso),
+  );
 }
 
 /** `06:52:07` in the zone. */
 export function timeWithSeconds(iso: string, timeZone = DEFAULT_ZONE, lang = 'vi'): string {
-  return fmt(localeOf(lang), { timeZone, hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' }).format(new Date(iso));
+  return fmt(localeOf(lang), {
+    timeZone,
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hourCycle: 'h23',
+  }).format(new Date(iso));
 }
 
 /** Today's date `YYYY-MM-DD` in the zone. */
@@ -37,7 +45,11 @@ export function addDays(date: string, days: number): string {
 }
 
 /** A date as the user reads it: `Thứ Hai, 23/11/2026` / `Monday, 23/11/2026`. */
-export function dateLabel(date: string, lang = 'vi', opts: Intl.DateTimeFormatOptions = { weekday: 'long', day: '2-digit', month: '2-digit', year: 'numeric' }): string {
+export function dateLabel(
+  date: string,
+  lang = 'vi',
+  opts: Intl.DateTimeFormatOptions = { weekday: 'long', day: '2-digit', month: '2-digit', year: 'numeric' },
+): string {
   return fmt(localeOf(lang), { ...opts, timeZone: 'UTC' }).format(new Date(`${date}T12:00:00Z`));
 }
 
@@ -48,5 +60,7 @@ export function isIsoDate(s: string | null | undefined): s is string {
 /** `93,5 %` / `93.5%`. */
 export function percent(part: number, whole: number, lang = 'vi'): string {
   if (!whole) return '—';
-  return new Intl.NumberFormat(localeOf(lang), { style: 'percent', maximumFractionDigits: 1 }).format(part / whole);
+  return new Intl.NumberFormat(localeOf(lang), { style: 'percent', maximumFractionDigits: 1 }).format(
+    part / whole,
+  );
 }

@@ -6,7 +6,14 @@
  */
 import { useEffect, useRef, useState } from 'react';
 import { io, type Socket } from 'socket.io-client';
-import type { ClientToServerEvents, JoinRequest, LiveAttendance, LiveGatewayStatus, LiveTap, ServerToClientEvents } from '@rfid/protocol';
+import type {
+  ClientToServerEvents,
+  JoinRequest,
+  LiveAttendance,
+  LiveGatewayStatus,
+  LiveTap,
+  ServerToClientEvents,
+} from '@rfid/protocol';
 import { getSession } from './session';
 
 export type LiveSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -65,7 +72,14 @@ export function useLive(rooms: JoinRequest[], handlers: LiveHandlers): LiveState
     let first = true;
     let stopped = false;
     const join = async () => {
-      const replies = await Promise.all(wanted.map((r) => s.timeout(5000).emitWithAck('join', r).catch(() => ({ ok: false, rooms: [] }))));
+      const replies = await Promise.all(
+        wanted.map((r) =>
+          s
+            .timeout(5000)
+            .emitWithAck('join', r)
+            .catch(() => ({ ok: false, rooms: [] })),
+        ),
+      );
       if (stopped) return;
       setState(replies.every((r) => r.ok) ? 'live' : 'refused');
       if (!first) ref.current.resync?.();

@@ -13,7 +13,8 @@ export class Gateway {
   @Column('text', { name: 'secret_hash' }) secretHash!: string;
   /** The secret replaced by the last rotation, accepted until `previousSecretExpiresAt`. */
   @Column('text', { name: 'previous_secret_hash', nullable: true }) previousSecretHash!: string | null;
-  @Column('timestamptz', { name: 'previous_secret_expires_at', nullable: true }) previousSecretExpiresAt!: Date | null;
+  @Column('timestamptz', { name: 'previous_secret_expires_at', nullable: true })
+  previousSecretExpiresAt!: Date | null;
   @Column('timestamptz', { name: 'secret_rotated_at', nullable: true }) secretRotatedAt!: Date | null;
   @Column('boolean', { default: false }) online!: boolean;
   @Column('text', { nullable: true }) version!: string | null;

@@ -14,7 +14,8 @@ export class School {
   /** TH, THCS, THPT … */
   @Column('text', { nullable: true }) level!: string | null;
   @Column('text', { name: 'time_zone', default: 'Asia/Ho_Chi_Minh' }) timeZone!: string;
-  @Column('smallint', { name: 'school_days', array: true, default: () => "'{1,2,3,4,5,6}'" }) schoolDays!: number[];
+  @Column('smallint', { name: 'school_days', array: true, default: () => "'{1,2,3,4,5,6}'" })
+  schoolDays!: number[];
   /** Local dates (`YYYY-MM-DD`) with no school. */
   @Column('date', { array: true, default: () => "'{}'" }) holidays!: string[];
   /** A first IN up to and including this minute is `present`. */

@@ -18,6 +18,8 @@ CREATE TRIGGER gateways_roster AFTER INSERT OR UPDATE OF school_id, revoked_at O
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.query(`DROP TRIGGER IF EXISTS gateways_roster ON gateways; DROP FUNCTION IF EXISTS gateway_roster_changed();`);
+    await q.query(
+      `DROP TRIGGER IF EXISTS gateways_roster ON gateways; DROP FUNCTION IF EXISTS gateway_roster_changed();`,
+    );
   }
 }

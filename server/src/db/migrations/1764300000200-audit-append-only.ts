@@ -25,6 +25,8 @@ export class AuditAppendOnly1764300000200 implements MigrationInterface {
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.query('DROP TRIGGER audit_log_no_truncate ON audit_log; DROP TRIGGER audit_log_no_update ON audit_log; DROP FUNCTION audit_log_guard()');
+    await q.query(
+      'DROP TRIGGER audit_log_no_truncate ON audit_log; DROP TRIGGER audit_log_no_update ON audit_log; DROP FUNCTION audit_log_guard()',
+    );
   }
 }

@@ -7,7 +7,14 @@
  * Not part of the build (see tsconfig.json); only specs import it.
  */
 import { randomUUID } from 'node:crypto';
-import { CallbackRejected, type NotificationChannel, type OutgoingMessage, type ProviderCallback, type Recipient, type SendResult } from './channel.js';
+import {
+  CallbackRejected,
+  type NotificationChannel,
+  type OutgoingMessage,
+  type ProviderCallback,
+  type Recipient,
+  type SendResult,
+} from './channel.js';
 
 export interface ChannelContractAdapter {
   /** Starts the stand-in (and whatever the channel needs) and builds the channel against it. */
@@ -27,7 +34,9 @@ export interface ChannelContractAdapter {
    * A message the provider refuses for good; `forRecipient` says whether the refusal is about the
    * guardian (fallback to the next channel) or about the message.
    */
-  permanentFailure(): { recipient?: Recipient; message?: Partial<OutgoingMessage>; forRecipient: boolean } | Promise<{ recipient?: Recipient; message?: Partial<OutgoingMessage>; forRecipient: boolean }>;
+  permanentFailure():
+    | { recipient?: Recipient; message?: Partial<OutgoingMessage>; forRecipient: boolean }
+    | Promise<{ recipient?: Recipient; message?: Partial<OutgoingMessage>; forRecipient: boolean }>;
   /** Channels whose provider calls back: the stand-in's genuine callback for this id, as the HTTP layer would see it. */
   callbackFor?(id: string): Promise<ProviderCallback>;
   /** Forged or unknown variants of a genuine callback, each to be refused. */
@@ -41,7 +50,13 @@ export function contractMessage(recipient: Recipient, over: Partial<OutgoingMess
     locale: 'vi',
     title: 'Nguyễn Văn Ấn đã đến trường',
     text: 'Em Nguyễn Văn Ấn (lớp 6A) đã đến trường lúc 06:52, ngày 02/12/2026. Trường THCS Đống Đa.',
-    params: { student_name: 'Nguyễn Văn Ấn', school_name: 'THCS Đống Đa', class_name: '6A', time: '06:52', date: '02/12/2026' },
+    params: {
+      student_name: 'Nguyễn Văn Ấn',
+      school_name: 'THCS Đống Đa',
+      class_name: '6A',
+      time: '06:52',
+      date: '02/12/2026',
+    },
     recipient,
     ...over,
   };
@@ -126,7 +141,9 @@ export function channelContract(label: string, adapter: ChannelContractAdapter):
         expect(accepted(await channel.send(m, signal()))).toBe(true);
         const genuine = await callbackFor(m.id);
         const reports = channel.reports!.parse(genuine);
-        expect(reports).toEqual([expect.objectContaining({ notificationId: m.id, status: 'delivered', at: expect.any(Date) })]);
+        expect(reports).toEqual([
+          expect.objectContaining({ notificationId: m.id, status: 'delivered', at: expect.any(Date) }),
+        ]);
         const forged = adapter.forgeries?.(genuine) ?? [];
         expect(forged.length).toBeGreaterThan(0);
         for (const f of forged) expect(() => channel.reports!.parse(f)).toThrow(CallbackRejected);

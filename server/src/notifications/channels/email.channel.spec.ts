@@ -26,7 +26,8 @@ channelContract('email (SMTP)', {
   },
   reachable: () => guardian('binh.tran@example.vn'),
   unreachable: () => guardian('not an address'),
-  receivedFor: (id) => contractSmtp.messages().filter((m) => m.body.headers['x-notification-id'] === id).length,
+  receivedFor: (id) =>
+    contractSmtp.messages().filter((m) => m.body.headers['x-notification-id'] === id).length,
   down: () => contractSmtp.down('error'),
   up: () => contractSmtp.up(),
   slow: (ms) => contractSmtp.slow(ms),
@@ -47,7 +48,10 @@ describe('email (SMTP): what the mailbox receives', () => {
 
   it('a UTF-8 subject and body with diacritics, MAIL_FROM, Message-ID from the notification id', async () => {
     const m = contractMessage(guardian('binh.tran@example.vn'));
-    expect(await channel.send(m, AbortSignal.timeout(5000))).toEqual({ outcome: 'sent', providerMessageId: `<${m.id}@dongda.edu.vn>` });
+    expect(await channel.send(m, AbortSignal.timeout(5000))).toEqual({
+      outcome: 'sent',
+      providerMessageId: `<${m.id}@dongda.edu.vn>`,
+    });
     const got = smtp.message(`${m.id}@dongda.edu.vn`);
     expect(got?.body).toMatchObject({
       from: 'thongbao@dongda.edu.vn',
@@ -65,7 +69,9 @@ describe('email (SMTP): what the mailbox receives', () => {
     u.password = 'wrong-password-123';
     const wrong = new EmailChannel({ smtpUrl: u.toString(), from: FROM });
     try {
-      expect(await wrong.send(contractMessage(guardian('binh.tran@example.vn')), AbortSignal.timeout(5000))).toMatchObject({ outcome: 'retry', error: expect.stringContaining('535') });
+      expect(
+        await wrong.send(contractMessage(guardian('binh.tran@example.vn')), AbortSignal.timeout(5000)),
+      ).toMatchObject({ outcome: 'retry', error: expect.stringContaining('535') });
     } finally {
       wrong.close();
     }

@@ -28,7 +28,10 @@ interface SmtpError extends Error {
 }
 
 function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  return s.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
 }
 
 /** nodemailer's error → what it means for this message. */
@@ -37,7 +40,8 @@ export function mapSmtpError(e: SmtpError): SendResult {
   const error = `SMTP ${code ?? e.code ?? 'error'}${e.command ? ` at ${e.command}` : ''}: ${(e.response ?? e.message).slice(0, 300)}`;
   if (code === undefined || code < 500) return { outcome: 'retry', error }; // 4xx, refused, reset, timed out
   if (code === 530 || code === 534 || code === 535) return { outcome: 'retry', error }; // our login: the operator fixes it
-  if (e.command === 'RCPT TO' || e.code === 'EENVELOPE') return { outcome: 'failed', error, forRecipient: true }; // hard bounce
+  if (e.command === 'RCPT TO' || e.code === 'EENVELOPE')
+    return { outcome: 'failed', error, forRecipient: true }; // hard bounce
   return { outcome: 'failed', error, forRecipient: false }; // the message itself was refused (size, policy)
 }
 
@@ -53,7 +57,9 @@ export class EmailChannel implements NotificationChannel {
       host: u.hostname,
       port: u.port ? Number(u.port) : u.protocol === 'smtps:' ? 465 : 587,
       secure: u.protocol === 'smtps:',
-      ...(u.username ? { auth: { user: decodeURIComponent(u.username), pass: decodeURIComponent(u.password) } } : {}),
+      ...(u.username
+        ? { auth: { user: decodeURIComponent(u.username), pass: decodeURIComponent(u.password) } }
+        : {}),
       pool: true,
       maxConnections: opts.maxConnections ?? 2,
       connectionTimeout: 10_000,
@@ -71,7 +77,8 @@ export class EmailChannel implements NotificationChannel {
 
   async send(message: OutgoingMessage, signal: AbortSignal): Promise<SendResult> {
     const to = message.recipient.email?.trim();
-    if (!to || !EMAIL.test(to)) return { outcome: 'failed', error: 'no valid e-mail address', forRecipient: true };
+    if (!to || !EMAIL.test(to))
+      return { outcome: 'failed', error: 'no valid e-mail address', forRecipient: true };
     if (signal.aborted) return { outcome: 'retry', error: 'timed out before sending' };
     const lang = message.locale;
     const mail = this.transport.sendMail({
@@ -86,12 +93,22 @@ export class EmailChannel implements NotificationChannel {
     });
     let onAbort: (() => void) | undefined;
     const aborted = new Promise<SendResult>((resolve) => {
-      onAbort = () => resolve({ outcome: 'retry', error: 'SMTP timed out (the mail may have gone: the same Message-ID is sent next time)' });
+      onAbort = () =>
+        resolve({
+          outcome: 'retry',
+          error: 'SMTP timed out (the mail may have gone: the same Message-ID is sent next time)',
+        });
       signal.addEventListener('abort', onAbort, { once: true });
     });
     try {
       return await Promise.race([
-        mail.then((info: { messageId?: string }): SendResult => ({ outcome: 'sent', ...(info.messageId ? { providerMessageId: info.messageId } : {}) }), (e: unknown) => mapSmtpError(e as SmtpError)),
+        mail.then(
+          (info: { messageId?: string }): SendResult => ({
+            outcome: 'sent',
+            ...(info.messageId ? { providerMessageId: info.messageId } : {}),
+          }),
+          (e: unknown) => mapSmtpError(e as SmtpError),
+        ),
         aborted,
       ]);
     } finally {

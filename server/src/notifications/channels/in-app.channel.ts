@@ -17,8 +17,16 @@ export class InAppChannel implements NotificationChannel {
 
   send(message: OutgoingMessage): Promise<SendResult> {
     const userId = message.recipient.userId;
-    if (!userId) return Promise.resolve({ outcome: 'failed', error: 'no_parent_account', forRecipient: true });
-    const shown = this.live.emitToParent(userId, { id: message.id, event: message.event, guardianId: message.recipient.guardianId, title: message.title, text: message.text, at: new Date().toISOString() });
+    if (!userId)
+      return Promise.resolve({ outcome: 'failed', error: 'no_parent_account', forRecipient: true });
+    const shown = this.live.emitToParent(userId, {
+      id: message.id,
+      event: message.event,
+      guardianId: message.recipient.guardianId,
+      title: message.title,
+      text: message.text,
+      at: new Date().toISOString(),
+    });
     return Promise.resolve(shown ? { outcome: 'delivered' } : { outcome: 'sent' });
   }
 }

@@ -41,7 +41,10 @@ export interface ProviderChannelDeps {
   now?: () => number;
 }
 
-export function providerChannels(s: ProviderChannelSettings, deps: ProviderChannelDeps): NotificationChannel[] {
+export function providerChannels(
+  s: ProviderChannelSettings,
+  deps: ProviderChannelDeps,
+): NotificationChannel[] {
   const out: NotificationChannel[] = [];
   if (s.zaloAppId && s.zaloAppSecret && s.zaloRefreshToken && s.zaloTemplates) {
     out.push(
@@ -71,7 +74,14 @@ export function providerChannels(s: ProviderChannelSettings, deps: ProviderChann
   }
   if (s.smtpUrl && s.mailFrom) out.push(new EmailChannel({ smtpUrl: s.smtpUrl, from: s.mailFrom }));
   if (s.vapidPublicKey && s.vapidPrivateKey && s.vapidSubject) {
-    out.push(new PushChannel({ publicKey: s.vapidPublicKey, privateKey: s.vapidPrivateKey, subject: s.vapidSubject, subscriptions: new PushSubscriptionRepository(deps.pool) }));
+    out.push(
+      new PushChannel({
+        publicKey: s.vapidPublicKey,
+        privateKey: s.vapidPrivateKey,
+        subject: s.vapidSubject,
+        subscriptions: new PushSubscriptionRepository(deps.pool),
+      }),
+    );
   }
   return out;
 }

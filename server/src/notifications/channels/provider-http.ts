@@ -5,7 +5,8 @@
  */
 import type { SendResult } from './channel.js';
 
-export type HttpAnswer = { ok: true; status: number; body: unknown; text: string } | { ok: false; result: SendResult };
+export type HttpAnswer =
+  { ok: true; status: number; body: unknown; text: string } | { ok: false; result: SendResult };
 
 /** `Retry-After` as seconds or an HTTP date, in ms from `now`; undefined when absent or unreadable. */
 export function retryAfterMs(header: string | null, now = Date.now()): number | undefined {
@@ -15,7 +16,10 @@ export function retryAfterMs(header: string | null, now = Date.now()): number | 
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
-export async function providerRequest(url: string, init: RequestInit & { signal: AbortSignal }): Promise<HttpAnswer> {
+export async function providerRequest(
+  url: string,
+  init: RequestInit & { signal: AbortSignal },
+): Promise<HttpAnswer> {
   let res: Response;
   let text: string;
   try {
@@ -23,12 +27,20 @@ export async function providerRequest(url: string, init: RequestInit & { signal:
     text = await res.text();
   } catch (e) {
     const err = e as Error & { cause?: { code?: string } };
-    const why = err.name === 'TimeoutError' || err.name === 'AbortError' ? 'timeout' : (err.cause?.code ?? err.message);
+    const why =
+      err.name === 'TimeoutError' || err.name === 'AbortError' ? 'timeout' : (err.cause?.code ?? err.message);
     return { ok: false, result: { outcome: 'retry', error: `provider unreachable: ${why}` } };
   }
   if (res.status === 429 || res.status >= 500) {
     const after = retryAfterMs(res.headers.get('retry-after'));
-    return { ok: false, result: { outcome: 'retry', error: `provider answered HTTP ${res.status}`, ...(after !== undefined ? { retryAfterMs: after } : {}) } };
+    return {
+      ok: false,
+      result: {
+        outcome: 'retry',
+        error: `provider answered HTTP ${res.status}`,
+        ...(after !== undefined ? { retryAfterMs: after } : {}),
+      },
+    };
   }
   let body: unknown;
   try {
@@ -37,7 +49,14 @@ export async function providerRequest(url: string, init: RequestInit & { signal:
     body = undefined;
   }
   if (res.status >= 400) {
-    return { ok: false, result: { outcome: 'failed', error: `provider answered HTTP ${res.status}: ${text.slice(0, 200)}`, forRecipient: false } };
+    return {
+      ok: false,
+      result: {
+        outcome: 'failed',
+        error: `provider answered HTTP ${res.status}: ${text.slice(0, 200)}`,
+        forRecipient: false,
+      },
+    };
   }
   return { ok: true, status: res.status, body, text };
 }

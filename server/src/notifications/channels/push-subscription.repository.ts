@@ -29,7 +29,10 @@ export class PushSubscriptionRepository {
 
   /** The user's browser unsubscribed; returns rows removed. */
   async unregisterForUser(userId: string, endpoint: string): Promise<number> {
-    const r = await this.pool.query(`DELETE FROM push_subscriptions p USING guardians g WHERE p.guardian_id = g.id AND g.user_id = $1 AND p.endpoint = $2`, [userId, endpoint]);
+    const r = await this.pool.query(
+      `DELETE FROM push_subscriptions p USING guardians g WHERE p.guardian_id = g.id AND g.user_id = $1 AND p.endpoint = $2`,
+      [userId, endpoint],
+    );
     return r.rowCount ?? 0;
   }
 
@@ -43,12 +46,18 @@ export class PushSubscriptionRepository {
   }
 
   async forGuardian(guardianId: string): Promise<PushSubscriptionRow[]> {
-    const r = await this.pool.query<PushSubscriptionRow>('SELECT endpoint, p256dh, auth FROM push_subscriptions WHERE guardian_id = $1 ORDER BY created_at', [guardianId]);
+    const r = await this.pool.query<PushSubscriptionRow>(
+      'SELECT endpoint, p256dh, auth FROM push_subscriptions WHERE guardian_id = $1 ORDER BY created_at',
+      [guardianId],
+    );
     return r.rows;
   }
 
   async countForGuardian(guardianId: string): Promise<number> {
-    const r = await this.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM push_subscriptions WHERE guardian_id = $1', [guardianId]);
+    const r = await this.pool.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM push_subscriptions WHERE guardian_id = $1',
+      [guardianId],
+    );
     return r.rows[0]?.n ?? 0;
   }
 
@@ -58,6 +67,8 @@ export class PushSubscriptionRepository {
   }
 
   async markSent(endpoint: string): Promise<void> {
-    await this.pool.query('UPDATE push_subscriptions SET last_sent_at = now() WHERE endpoint = $1', [endpoint]);
+    await this.pool.query('UPDATE push_subscriptions SET last_sent_at = now() WHERE endpoint = $1', [
+      endpoint,
+    ]);
   }
 }

@@ -15,8 +15,17 @@ let pool: pg.Pool;
 let repo: PushSubscriptionRepository;
 
 async function newGuardian(): Promise<Recipient> {
-  const r = await pool.query<{ id: string }>(`INSERT INTO guardians (name) VALUES ('Trần Thị Bình') RETURNING id`);
-  return { guardianId: r.rows[0]!.id, name: 'Trần Thị Bình', phone: null, email: null, zaloId: null, schoolId: 's-1' };
+  const r = await pool.query<{ id: string }>(
+    `INSERT INTO guardians (name) VALUES ('Trần Thị Bình') RETURNING id`,
+  );
+  return {
+    guardianId: r.rows[0]!.id,
+    name: 'Trần Thị Bình',
+    phone: null,
+    email: null,
+    zaloId: null,
+    schoolId: 's-1',
+  };
 }
 
 async function subscribed(service: WebPushStandIn): Promise<{ recipient: Recipient; endpoint: string }> {
@@ -27,7 +36,12 @@ async function subscribed(service: WebPushStandIn): Promise<{ recipient: Recipie
 }
 
 function channel(): PushChannel {
-  return new PushChannel({ publicKey: VAPID.publicKey, privateKey: VAPID.privateKey, subject: SUBJECT, subscriptions: repo });
+  return new PushChannel({
+    publicKey: VAPID.publicKey,
+    privateKey: VAPID.privateKey,
+    subject: SUBJECT,
+    subscriptions: repo,
+  });
 }
 
 beforeAll(async () => {
@@ -58,7 +72,8 @@ channelContract('push (Web Push)', {
   teardown: () => contractService.stop(),
   reachable: () => reachable,
   unreachable: () => unreachable,
-  receivedFor: (id) => contractService.messages().filter((m) => (m.body.json as PushPayload | null)?.id === id).length,
+  receivedFor: (id) =>
+    contractService.messages().filter((m) => (m.body.json as PushPayload | null)?.id === id).length,
   down: () => contractService.down('error'),
   up: () => contractService.up(),
   slow: (ms) => contractService.slow(ms),
@@ -76,21 +91,38 @@ describe('push (Web Push): what the browser receives', () => {
     expect(await channel().send(m, AbortSignal.timeout(5000))).toEqual({ outcome: 'sent' });
     const [got] = service.forSubscription(endpoint);
     expect(service.refused).toEqual([]);
-    expect(got?.body.json).toEqual({ id: m.id, event: 'check_in', title: 'Nguyễn Văn Ấn đã đến trường', body: m.text, lang: 'vi' });
+    expect(got?.body.json).toEqual({
+      id: m.id,
+      event: 'check_in',
+      title: 'Nguyễn Văn Ấn đã đến trường',
+      body: m.text,
+      lang: 'vi',
+    });
     expect(got?.body).toMatchObject({ topic: m.id.replace(/-/g, ''), urgency: 'high', ttl: 4 * 3600 });
-    expect(got?.body.vapid).toMatchObject({ sub: SUBJECT, aud: new URL(service.url).origin, publicKey: VAPID.publicKey });
+    expect(got?.body.vapid).toMatchObject({
+      sub: SUBJECT,
+      aud: new URL(service.url).origin,
+      publicKey: VAPID.publicKey,
+    });
   });
 
   it('a gone subscription (410) is removed; the other browser still gets it; with none left the guardian is unreachable', async () => {
     const { recipient, endpoint } = await subscribed(service);
     const second = service.subscribe();
-    await repo.add(recipient.guardianId, { endpoint: second.endpoint, p256dh: second.keys.p256dh, auth: second.keys.auth });
+    await repo.add(recipient.guardianId, {
+      endpoint: second.endpoint,
+      p256dh: second.keys.p256dh,
+      auth: second.keys.auth,
+    });
     service.expire(endpoint);
     const ch = channel();
     expect(await ch.send(contractMessage(recipient), AbortSignal.timeout(5000))).toEqual({ outcome: 'sent' });
     expect((await repo.forGuardian(recipient.guardianId)).map((s) => s.endpoint)).toEqual([second.endpoint]);
     service.expire(second.endpoint);
-    expect(await ch.send(contractMessage(recipient), AbortSignal.timeout(5000))).toMatchObject({ outcome: 'failed', forRecipient: true });
+    expect(await ch.send(contractMessage(recipient), AbortSignal.timeout(5000))).toMatchObject({
+      outcome: 'failed',
+      forRecipient: true,
+    });
     expect(await repo.countForGuardian(recipient.guardianId)).toBe(0);
     expect(await ch.canReach(recipient)).toBe(false);
   });
@@ -98,8 +130,16 @@ describe('push (Web Push): what the browser receives', () => {
   it('a VAPID key the subscription was not made for is refused (403): failed, not for the recipient, subscription kept', async () => {
     const { recipient } = await subscribed(service);
     const other = webpush.generateVAPIDKeys();
-    const wrong = new PushChannel({ publicKey: other.publicKey, privateKey: other.privateKey, subject: SUBJECT, subscriptions: repo });
-    expect(await wrong.send(contractMessage(recipient), AbortSignal.timeout(5000))).toMatchObject({ outcome: 'failed', forRecipient: false });
+    const wrong = new PushChannel({
+      publicKey: other.publicKey,
+      privateKey: other.privateKey,
+      subject: SUBJECT,
+      subscriptions: repo,
+    });
+    expect(await wrong.send(contractMessage(recipient), AbortSignal.timeout(5000))).toMatchObject({
+      outcome: 'failed',
+      forRecipient: false,
+    });
     expect(await repo.countForGuardian(recipient.guardianId)).toBe(1);
   });
 });

@@ -34,7 +34,11 @@ export interface PushPayload {
   url?: string;
 }
 
-type Attempt = { kind: 'ok' } | { kind: 'gone' } | { kind: 'retry'; error: string; after?: number } | { kind: 'failed'; error: string };
+type Attempt =
+  | { kind: 'ok' }
+  | { kind: 'gone' }
+  | { kind: 'retry'; error: string; after?: number }
+  | { kind: 'failed'; error: string };
 
 export class PushChannel implements NotificationChannel {
   readonly name = 'push' as const;
@@ -51,30 +55,60 @@ export class PushChannel implements NotificationChannel {
   async send(message: OutgoingMessage, signal: AbortSignal): Promise<SendResult> {
     const subs = await this.opts.subscriptions.forGuardian(message.recipient.guardianId);
     if (subs.length === 0) return { outcome: 'failed', error: 'no push subscription', forRecipient: true };
-    const payload: PushPayload = { id: message.id, event: message.event, title: message.title, body: message.text, lang: message.locale, ...(this.opts.url ? { url: this.opts.url } : {}) };
-    const attempts = await Promise.all(subs.map((s) => this.push(s, JSON.stringify(payload), message.id, signal)));
+    const payload: PushPayload = {
+      id: message.id,
+      event: message.event,
+      title: message.title,
+      body: message.text,
+      lang: message.locale,
+      ...(this.opts.url ? { url: this.opts.url } : {}),
+    };
+    const attempts = await Promise.all(
+      subs.map((s) => this.push(s, JSON.stringify(payload), message.id, signal)),
+    );
     if (attempts.some((a) => a.kind === 'ok')) return { outcome: 'sent' };
     const retry = attempts.find((a): a is Extract<Attempt, { kind: 'retry' }> => a.kind === 'retry');
-    if (retry) return { outcome: 'retry', error: retry.error, ...(retry.after !== undefined ? { retryAfterMs: retry.after } : {}) };
-    if (attempts.every((a) => a.kind === 'gone') && (await this.opts.subscriptions.countForGuardian(message.recipient.guardianId)) === 0) {
+    if (retry)
+      return {
+        outcome: 'retry',
+        error: retry.error,
+        ...(retry.after !== undefined ? { retryAfterMs: retry.after } : {}),
+      };
+    if (
+      attempts.every((a) => a.kind === 'gone') &&
+      (await this.opts.subscriptions.countForGuardian(message.recipient.guardianId)) === 0
+    ) {
       return { outcome: 'failed', error: 'every push subscription is gone (404/410)', forRecipient: true };
     }
     const failed = attempts.find((a): a is Extract<Attempt, { kind: 'failed' }> => a.kind === 'failed');
     return { outcome: 'failed', error: failed?.error ?? 'push refused', forRecipient: false };
   }
 
-  private async push(sub: PushSubscriptionRow, payload: string, id: string, signal: AbortSignal): Promise<Attempt> {
+  private async push(
+    sub: PushSubscriptionRow,
+    payload: string,
+    id: string,
+    signal: AbortSignal,
+  ): Promise<Attempt> {
     // web-push encrypts (RFC 8291) and signs the VAPID JWT (RFC 8292); the request itself goes
     // through fetch so the worker's abort signal applies.
     let req: webpush.RequestDetails;
     try {
-      req = webpush.generateRequestDetails({ endpoint: sub.endpoint, keys: { p256dh: sub.p256dh, auth: sub.auth } }, payload, {
-        vapidDetails: { subject: this.opts.subject, publicKey: this.opts.publicKey, privateKey: this.opts.privateKey },
-        TTL: this.opts.ttlSec ?? 4 * 3600,
-        urgency: 'high',
-        topic: id.replace(/-/g, ''),
-        contentEncoding: 'aes128gcm',
-      });
+      req = webpush.generateRequestDetails(
+        { endpoint: sub.endpoint, keys: { p256dh: sub.p256dh, auth: sub.auth } },
+        payload,
+        {
+          vapidDetails: {
+            subject: this.opts.subject,
+            publicKey: this.opts.publicKey,
+            privateKey: this.opts.privateKey,
+          },
+          TTL: this.opts.ttlSec ?? 4 * 3600,
+          urgency: 'high',
+          topic: id.replace(/-/g, ''),
+          contentEncoding: 'aes128gcm',
+        },
+      );
     } catch (e) {
       return { kind: 'failed', error: `cannot encrypt for this subscription: ${(e as Error).message}` }; // malformed keys
     }
@@ -83,11 +117,19 @@ export class PushChannel implements NotificationChannel {
     let res: Response;
     let text: string;
     try {
-      res = await fetch(req.endpoint, { method: 'POST', headers, body: req.body ? new Uint8Array(req.body) : null, signal });
+      res = await fetch(req.endpoint, {
+        method: 'POST',
+        headers,
+        body: req.body ? new Uint8Array(req.body) : null,
+        signal,
+      });
       text = await res.text();
     } catch (e) {
       const err = e as Error & { cause?: { code?: string } };
-      return { kind: 'retry', error: `push service unreachable: ${err.name === 'TimeoutError' || err.name === 'AbortError' ? 'timeout' : (err.cause?.code ?? err.message)}` };
+      return {
+        kind: 'retry',
+        error: `push service unreachable: ${err.name === 'TimeoutError' || err.name === 'AbortError' ? 'timeout' : (err.cause?.code ?? err.message)}`,
+      };
     }
     if (res.status >= 200 && res.status < 300) {
       await this.opts.subscriptions.markSent(sub.endpoint);
@@ -96,7 +138,12 @@ export class PushChannel implements NotificationChannel {
     return this.mapError(sub, res.status, text, res.headers.get('retry-after'));
   }
 
-  private async mapError(sub: PushSubscriptionRow, status: number, body: string, retryAfter: string | null): Promise<Attempt> {
+  private async mapError(
+    sub: PushSubscriptionRow,
+    status: number,
+    body: string,
+    retryAfter: string | null,
+  ): Promise<Attempt> {
     const error = `push service ${status}: ${body.slice(0, 200)}`;
     if (status === 404 || status === 410) {
       await this.opts.subscriptions.removeEndpoint(sub.endpoint);

@@ -4,7 +4,9 @@ import { fitSms, smsSegments, toSmsText } from './sms-text.js';
 describe('toSmsText', () => {
   it('removes Vietnamese diacritics and keeps punctuation', () => {
     expect(toSmsText('Nguyễn Văn Ấn')).toBe('Nguyen Van An');
-    expect(toSmsText('Em Đỗ Thị Đào đã đến trường lúc 06:52, lớp 6A.')).toBe('Em Do Thi Dao da den truong luc 06:52, lop 6A.');
+    expect(toSmsText('Em Đỗ Thị Đào đã đến trường lúc 06:52, lớp 6A.')).toBe(
+      'Em Do Thi Dao da den truong luc 06:52, lop 6A.',
+    );
     expect(toSmsText('“Trường” – THCS Ngô Quyền…')).toBe('"Truong" - THCS Ngo Quyen...');
   });
 
@@ -19,7 +21,11 @@ describe('toSmsText', () => {
   });
 
   it('leaves plain ASCII words alone', () => {
-    fc.assert(fc.property(fc.stringMatching(/^[A-Za-z0-9,.:]+( [A-Za-z0-9,.:]+)*$/), (s) => expect(toSmsText(s)).toBe(s)));
+    fc.assert(
+      fc.property(fc.stringMatching(/^[A-Za-z0-9,.:]+( [A-Za-z0-9,.:]+)*$/), (s) =>
+        expect(toSmsText(s)).toBe(s),
+      ),
+    );
   });
 });
 

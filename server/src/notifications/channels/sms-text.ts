@@ -6,8 +6,19 @@
  */
 
 const TYPOGRAPHIC: Record<string, string> = {
-  '\u2018': "'", '\u2019': "'", '\u201A': "'", '\u201C': '"', '\u201D': '"', '\u201E': '"',
-  '\u2013': '-', '\u2014': '-', '\u2026': '...', '\u00A0': ' ', '\u2022': '-', '`': "'", '\t': ' ',
+  '\u2018': "'",
+  '\u2019': "'",
+  '\u201A': "'",
+  '\u201C': '"',
+  '\u201D': '"',
+  '\u201E': '"',
+  '\u2013': '-',
+  '\u2014': '-',
+  '\u2026': '...',
+  '\u00A0': ' ',
+  '\u2022': '-',
+  '`': "'",
+  '\t': ' ',
 };
 
 /** GSM 03.38 characters that are plain ASCII (the basic table's ASCII part). */
@@ -38,7 +49,10 @@ export function smsSegments(text: string): SmsSegments {
   for (const c of text) {
     if (GSM_EXTENDED.has(c)) units += 2;
     else if (GSM_ASCII.test(c)) units += 1;
-    else throw new RangeError(`not a GSM-7 character: U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`);
+    else
+      throw new RangeError(
+        `not a GSM-7 character: U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`,
+      );
   }
   return { units, parts: units <= 160 ? 1 : Math.ceil(units / 153) };
 }

@@ -21,8 +21,18 @@ async function until<T>(probe: () => T | undefined, what: string, timeoutMs = 50
   }
 }
 
-function toCallback(r: { method: string; query: Record<string, string>; headers: Record<string, string>; rawBody: Buffer }): ProviderCallback {
-  return { method: r.method === 'POST' ? 'POST' : 'GET', query: r.query, headers: r.headers, rawBody: r.rawBody };
+function toCallback(r: {
+  method: string;
+  query: Record<string, string>;
+  headers: Record<string, string>;
+  rawBody: Buffer;
+}): ProviderCallback {
+  return {
+    method: r.method === 'POST' ? 'POST' : 'GET',
+    query: r.query,
+    headers: r.headers,
+    rawBody: r.rawBody,
+  };
 }
 
 const esms = new EsmsStandIn({ apiKey: API_KEY, secretKey: SECRET_KEY, brandnames: ['THCS-DONGDA'] });
@@ -34,7 +44,12 @@ channelContract('sms (eSMS)', {
     await recorder.start();
     await esms.start();
     esms.callbackUrl = recorder.url('/api/v1/providers/esms/callback');
-    channel = new SmsChannel({ url: esms.url, apiKey: API_KEY, secretKey: SECRET_KEY, brandname: 'THCS-DONGDA' });
+    channel = new SmsChannel({
+      url: esms.url,
+      apiKey: API_KEY,
+      secretKey: SECRET_KEY,
+      brandname: 'THCS-DONGDA',
+    });
     return channel;
   },
   async teardown() {
@@ -49,7 +64,9 @@ channelContract('sms (eSMS)', {
   slow: (ms) => esms.slow(ms),
   permanentFailure: () => ({ recipient: guardian(null), forRecipient: true }),
   async callbackFor(id) {
-    return toCallback(await until(() => recorder.received.find((r) => r.query.RequestId === id), `eSMS callback for ${id}`));
+    return toCallback(
+      await until(() => recorder.received.find((r) => r.query.RequestId === id), `eSMS callback for ${id}`),
+    );
   },
   forgeries(g) {
     return [
@@ -65,7 +82,12 @@ describe('sms (eSMS): what the provider receives', () => {
   const esms = new EsmsStandIn({ apiKey: API_KEY, secretKey: SECRET_KEY, brandnames: ['THCS-DONGDA'] });
   beforeAll(async () => {
     await esms.start();
-    channel = new SmsChannel({ url: esms.url, apiKey: API_KEY, secretKey: SECRET_KEY, brandname: 'THCS-DONGDA' });
+    channel = new SmsChannel({
+      url: esms.url,
+      apiKey: API_KEY,
+      secretKey: SECRET_KEY,
+      brandname: 'THCS-DONGDA',
+    });
   });
   afterAll(() => esms.stop());
 
@@ -89,7 +111,9 @@ describe('sms (eSMS): what the provider receives', () => {
   });
 
   it('counts segments as the phone does and cuts a long text to three SMS', async () => {
-    const long = contractMessage(guardian('0987654321'), { text: `Thông báo: ${'Học sinh Lê Văn Đức vắng mặt không phép. '.repeat(20)}` });
+    const long = contractMessage(guardian('0987654321'), {
+      text: `Thông báo: ${'Học sinh Lê Văn Đức vắng mặt không phép. '.repeat(20)}`,
+    });
     expect(channel.content(long).parts).toBe(3);
     await channel.send(long, AbortSignal.timeout(5000));
     const got = esms.message(long.id);
@@ -99,21 +123,59 @@ describe('sms (eSMS): what the provider receives', () => {
   });
 
   it('a wrong key is retry (the operator fixes it); a wrong brandname is failed, not for the recipient', async () => {
-    const wrongKey = new SmsChannel({ url: esms.url, apiKey: 'wrong-key-123456', secretKey: SECRET_KEY, brandname: 'THCS-DONGDA' });
-    expect(await wrongKey.send(contractMessage(guardian('0912345678')), AbortSignal.timeout(5000))).toMatchObject({ outcome: 'retry', error: expect.stringContaining('101') });
-    const wrongBrand = new SmsChannel({ url: esms.url, apiKey: API_KEY, secretKey: SECRET_KEY, brandname: 'NOT-REGISTERED' });
-    expect(await wrongBrand.send(contractMessage(guardian('0912345678')), AbortSignal.timeout(5000))).toMatchObject({ outcome: 'failed', forRecipient: false, error: expect.stringContaining('104') });
+    const wrongKey = new SmsChannel({
+      url: esms.url,
+      apiKey: 'wrong-key-123456',
+      secretKey: SECRET_KEY,
+      brandname: 'THCS-DONGDA',
+    });
+    expect(
+      await wrongKey.send(contractMessage(guardian('0912345678')), AbortSignal.timeout(5000)),
+    ).toMatchObject({ outcome: 'retry', error: expect.stringContaining('101') });
+    const wrongBrand = new SmsChannel({
+      url: esms.url,
+      apiKey: API_KEY,
+      secretKey: SECRET_KEY,
+      brandname: 'NOT-REGISTERED',
+    });
+    expect(
+      await wrongBrand.send(contractMessage(guardian('0912345678')), AbortSignal.timeout(5000)),
+    ).toMatchObject({ outcome: 'failed', forRecipient: false, error: expect.stringContaining('104') });
   });
 
   it('5xx is retry; a telco rejection reported later is a failed report', async () => {
     await esms.down('error');
     try {
-      expect(await channel.send(contractMessage(guardian('0912345678')), AbortSignal.timeout(5000))).toMatchObject({ outcome: 'retry', retryAfterMs: 1000 });
+      expect(
+        await channel.send(contractMessage(guardian('0912345678')), AbortSignal.timeout(5000)),
+      ).toMatchObject({ outcome: 'retry', retryAfterMs: 1000 });
     } finally {
       await esms.up();
     }
-    const report = channel.reports.parse({ method: 'GET', query: { SMSID: 'a1b2c3d4e5f6a7b8', SendStatus: '4', RequestId: '0b0f3a52-4f7e-4c39-9a64-5cf1b8f9e001' }, headers: {}, rawBody: Buffer.alloc(0) });
-    expect(report).toEqual([expect.objectContaining({ status: 'failed', providerMessageId: 'a1b2c3d4e5f6a7b8' })]);
-    expect(channel.reports.parse({ method: 'GET', query: { SMSID: 'a1b2c3d4e5f6a7b8', SendStatus: '7', RequestId: '0b0f3a52-4f7e-4c39-9a64-5cf1b8f9e001' }, headers: {}, rawBody: Buffer.alloc(0) })).toEqual([]);
+    const report = channel.reports.parse({
+      method: 'GET',
+      query: {
+        SMSID: 'a1b2c3d4e5f6a7b8',
+        SendStatus: '4',
+        RequestId: '0b0f3a52-4f7e-4c39-9a64-5cf1b8f9e001',
+      },
+      headers: {},
+      rawBody: Buffer.alloc(0),
+    });
+    expect(report).toEqual([
+      expect.objectContaining({ status: 'failed', providerMessageId: 'a1b2c3d4e5f6a7b8' }),
+    ]);
+    expect(
+      channel.reports.parse({
+        method: 'GET',
+        query: {
+          SMSID: 'a1b2c3d4e5f6a7b8',
+          SendStatus: '7',
+          RequestId: '0b0f3a52-4f7e-4c39-9a64-5cf1b8f9e001',
+        },
+        headers: {},
+        rawBody: Buffer.alloc(0),
+      }),
+    ).toEqual([]);
   });
 });

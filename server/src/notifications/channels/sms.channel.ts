@@ -6,7 +6,15 @@
  * callbacks: a report is accepted only for a notification id of ours, and the `SMSID` it carries is
  * handed back (`providerMessageId`) for the caller to match against what the send returned.
  */
-import { CallbackRejected, type DeliveryReport, type NotificationChannel, type OutgoingMessage, type ProviderCallback, type Recipient, type SendResult } from './channel.js';
+import {
+  CallbackRejected,
+  type DeliveryReport,
+  type NotificationChannel,
+  type OutgoingMessage,
+  type ProviderCallback,
+  type Recipient,
+  type SendResult,
+} from './channel.js';
 import { providerRequest } from './provider-http.js';
 import { fitSms, smsSegments, toSmsText } from './sms-text.js';
 import { vnMobile } from './vn-phone.js';
@@ -82,9 +90,17 @@ export class SmsChannel implements NotificationChannel {
     });
     if (!answer.ok) return answer.result;
     const res = answer.body as { CodeResult?: unknown; SMSID?: unknown; ErrorMessage?: unknown } | undefined;
-    const code = typeof res?.CodeResult === 'string' || typeof res?.CodeResult === 'number' ? String(res.CodeResult) : null;
-    if (code === null) return { outcome: 'retry', error: `eSMS answered without CodeResult: ${answer.text.slice(0, 200)}` };
-    if (code === '100') return { outcome: 'sent', ...(typeof res?.SMSID === 'string' && res.SMSID ? { providerMessageId: res.SMSID } : {}) };
+    const code =
+      typeof res?.CodeResult === 'string' || typeof res?.CodeResult === 'number'
+        ? String(res.CodeResult)
+        : null;
+    if (code === null)
+      return { outcome: 'retry', error: `eSMS answered without CodeResult: ${answer.text.slice(0, 200)}` };
+    if (code === '100')
+      return {
+        outcome: 'sent',
+        ...(typeof res?.SMSID === 'string' && res.SMSID ? { providerMessageId: res.SMSID } : {}),
+      };
     return mapCode(code, typeof res?.ErrorMessage === 'string' ? res.ErrorMessage : '');
   }
 
@@ -97,14 +113,26 @@ export class SmsChannel implements NotificationChannel {
     parse(cb: ProviderCallback): DeliveryReport[] {
       if (cb.method !== 'GET') throw new CallbackRejected('eSMS calls back with GET');
       const { SMSID, SendStatus, RequestId } = cb.query;
-      if (!RequestId || !UUID.test(RequestId)) throw new CallbackRejected('RequestId is not a notification id of ours');
-      if (!SMSID || !/^[0-9A-Za-z-]{8,64}$/.test(SMSID)) throw new CallbackRejected('SMSID missing or malformed');
+      if (!RequestId || !UUID.test(RequestId))
+        throw new CallbackRejected('RequestId is not a notification id of ours');
+      if (!SMSID || !/^[0-9A-Za-z-]{8,64}$/.test(SMSID))
+        throw new CallbackRejected('SMSID missing or malformed');
       const at = new Date();
       switch (SendStatus) {
         case '5':
-          return [{ notificationId: RequestId.toLowerCase(), status: 'delivered', at, providerMessageId: SMSID }];
+          return [
+            { notificationId: RequestId.toLowerCase(), status: 'delivered', at, providerMessageId: SMSID },
+          ];
         case '4':
-          return [{ notificationId: RequestId.toLowerCase(), status: 'failed', at, error: 'rejected by the telco (eSMS SendStatus 4)', providerMessageId: SMSID }];
+          return [
+            {
+              notificationId: RequestId.toLowerCase(),
+              status: 'failed',
+              at,
+              error: 'rejected by the telco (eSMS SendStatus 4)',
+              providerMessageId: SMSID,
+            },
+          ];
         case '1':
         case '2':
         case '7':

@@ -16,7 +16,16 @@ describe('vnMobile', () => {
     expect(vnMobile(raw)).toEqual({ national, international });
   });
 
-  it.each(['', '02438123456', '0112345678', '091234567', '09123456789', '01012345678', 'abc', '+1 415 555 0100'])('%s is not a Vietnamese mobile', (raw) => {
+  it.each([
+    '',
+    '02438123456',
+    '0112345678',
+    '091234567',
+    '09123456789',
+    '01012345678',
+    'abc',
+    '+1 415 555 0100',
+  ])('%s is not a Vietnamese mobile', (raw) => {
     expect(vnMobile(raw)).toBeNull();
   });
 
@@ -27,7 +36,12 @@ describe('vnMobile', () => {
         const national = `0${p}${rest}`;
         const want = vnMobile(national);
         expect(want).toEqual({ national, international: `84${p}${rest}` });
-        for (const form of [`+84${p}${rest}`, `84${p}${rest}`, `0${p} ${rest.slice(0, 3)} ${rest.slice(3)}`, `0${p}.${rest}`]) {
+        for (const form of [
+          `+84${p}${rest}`,
+          `84${p}${rest}`,
+          `0${p} ${rest.slice(0, 3)} ${rest.slice(3)}`,
+          `0${p}.${rest}`,
+        ]) {
           expect(vnMobile(form)).toEqual(want);
         }
       }),

@@ -29,7 +29,10 @@ export class WebhookTargets {
   async get(schoolId: string): Promise<WebhookTarget | null> {
     const hit = this.cache.get(schoolId);
     if (hit && performance.now() - hit.at < this.ttlMs) return hit.target;
-    const r = await this.db.query<WebhookTarget>('SELECT url, secret FROM school_webhooks WHERE school_id = $1', [schoolId]);
+    const r = await this.db.query<WebhookTarget>(
+      'SELECT url, secret FROM school_webhooks WHERE school_id = $1',
+      [schoolId],
+    );
     const target = r.rows[0] ?? null;
     this.cache.set(schoolId, { at: performance.now(), target });
     return target;
@@ -60,12 +63,20 @@ export class WebhookChannel implements NotificationChannel {
       title: message.title,
       text: message.text,
       params: message.params,
-      guardian: { id: message.recipient.guardianId, name: message.recipient.name, phone: message.recipient.phone },
+      guardian: {
+        id: message.recipient.guardianId,
+        name: message.recipient.name,
+        phone: message.recipient.phone,
+      },
     });
     try {
       const res = await fetch(target.url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json; charset=utf-8', 'x-signature': signBody(body, target.secret), 'x-notification-id': message.id },
+        headers: {
+          'content-type': 'application/json; charset=utf-8',
+          'x-signature': signBody(body, target.secret),
+          'x-notification-id': message.id,
+        },
         body,
         signal,
         redirect: 'error',
@@ -74,11 +85,18 @@ export class WebhookChannel implements NotificationChannel {
       if (res.ok) return { outcome: 'sent' };
       if (res.status === 408 || res.status === 425 || res.status === 429 || res.status >= 500) {
         const ra = Number(res.headers.get('retry-after'));
-        return { outcome: 'retry', error: `webhook_http_${res.status}`, ...(Number.isFinite(ra) && ra > 0 ? { retryAfterMs: ra * 1000 } : {}) };
+        return {
+          outcome: 'retry',
+          error: `webhook_http_${res.status}`,
+          ...(Number.isFinite(ra) && ra > 0 ? { retryAfterMs: ra * 1000 } : {}),
+        };
       }
       return { outcome: 'failed', error: `webhook_http_${res.status}`, forRecipient: false };
     } catch (e) {
-      return { outcome: 'retry', error: `webhook_${signal.aborted ? 'timeout' : 'unreachable'}: ${(e as Error).message}`.slice(0, 300) };
+      return {
+        outcome: 'retry',
+        error: `webhook_${signal.aborted ? 'timeout' : 'unreachable'}: ${(e as Error).message}`.slice(0, 300),
+      };
     }
   }
 }

@@ -18,7 +18,11 @@ interface DbRow {
   access_expires_at: Date | null;
 }
 
-const toRow = (r: DbRow): ZaloTokenRow => ({ refreshToken: r.refresh_token, accessToken: r.access_token, accessExpiresAt: r.access_expires_at });
+const toRow = (r: DbRow): ZaloTokenRow => ({
+  refreshToken: r.refresh_token,
+  accessToken: r.access_token,
+  accessExpiresAt: r.access_expires_at,
+});
 
 export type PgPool = Pick<pg.Pool, 'query' | 'connect'>;
 
@@ -44,7 +48,10 @@ export class ZaloTokenRepository {
   }
 
   async read(appId: string): Promise<ZaloTokenRow | null> {
-    const r = await this.pool.query<DbRow>('SELECT refresh_token, access_token, access_expires_at FROM zalo_tokens WHERE app_id = $1', [appId]);
+    const r = await this.pool.query<DbRow>(
+      'SELECT refresh_token, access_token, access_expires_at FROM zalo_tokens WHERE app_id = $1',
+      [appId],
+    );
     return r.rows[0] ? toRow(r.rows[0]) : null;
   }
 
@@ -53,7 +60,10 @@ export class ZaloTokenRepository {
    * just have rotated it) and returns the new pair to store, or null to keep the row as it is.
    * Throws what `refresh` throws (nothing is stored then).
    */
-  async rotate(appId: string, refresh: (current: ZaloTokenRow) => Promise<ZaloTokenRow | null>): Promise<ZaloTokenRow> {
+  async rotate(
+    appId: string,
+    refresh: (current: ZaloTokenRow) => Promise<ZaloTokenRow | null>,
+  ): Promise<ZaloTokenRow> {
     const client = await this.pool.connect();
     let broken: Error | undefined;
     const onError = (e: Error): void => {
@@ -64,8 +74,12 @@ export class ZaloTokenRepository {
       await client.query('BEGIN');
       // Bounded: a replica stuck behind a lock holder that hangs gives up and retries the message later.
       await client.query(`SET LOCAL lock_timeout = '20s'`);
-      const r = await client.query<DbRow>('SELECT refresh_token, access_token, access_expires_at FROM zalo_tokens WHERE app_id = $1 FOR UPDATE', [appId]);
-      if (!r.rows[0]) throw new Error(`no Zalo token stored for app ${appId} (ZALO_REFRESH_TOKEN not seeded)`);
+      const r = await client.query<DbRow>(
+        'SELECT refresh_token, access_token, access_expires_at FROM zalo_tokens WHERE app_id = $1 FOR UPDATE',
+        [appId],
+      );
+      if (!r.rows[0])
+        throw new Error(`no Zalo token stored for app ${appId} (ZALO_REFRESH_TOKEN not seeded)`);
       const current = toRow(r.rows[0]);
       const next = await refresh(current);
       if (next) {

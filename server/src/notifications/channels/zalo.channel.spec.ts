@@ -89,18 +89,36 @@ channelContract('zalo (ZNS)', {
   slow: (ms) => contractZalo.slow(ms),
   permanentFailure: () => ({ recipient: guardian('0987000118'), forRecipient: true }),
   async callbackFor(id) {
-    const r = await until(() => recorder.received.find((c) => c.rawBody.toString().includes(id)), `Zalo event for ${id}`);
-    return { method: 'POST', query: r.query, headers: r.headers, rawBody: r.rawBody } satisfies ProviderCallback;
+    const r = await until(
+      () => recorder.received.find((c) => c.rawBody.toString().includes(id)),
+      `Zalo event for ${id}`,
+    );
+    return {
+      method: 'POST',
+      query: r.query,
+      headers: r.headers,
+      rawBody: r.rawBody,
+    } satisfies ProviderCallback;
   },
   forgeries(g) {
     const body = g.rawBody.toString();
     const event = JSON.parse(body) as { timestamp: string };
-    const signed = (b: string, secret: string): string => `mac=${createHash('sha256').update(APP_ID + b + event.timestamp + secret).digest('hex')}`;
-    const tampered = body.replace(/"tracking_id":"[^"]+"/, '"tracking_id":"00000000-0000-4000-8000-000000000000"');
+    const signed = (b: string, secret: string): string =>
+      `mac=${createHash('sha256')
+        .update(APP_ID + b + event.timestamp + secret)
+        .digest('hex')}`;
+    const tampered = body.replace(
+      /"tracking_id":"[^"]+"/,
+      '"tracking_id":"00000000-0000-4000-8000-000000000000"',
+    );
     return [
       { ...g, rawBody: Buffer.from(tampered) },
       { ...g, headers: { ...g.headers, 'x-zevent-signature': undefined } },
-      { ...g, rawBody: Buffer.from(tampered), headers: { ...g.headers, 'x-zevent-signature': signed(tampered, 'someone-elses-secret') } },
+      {
+        ...g,
+        rawBody: Buffer.from(tampered),
+        headers: { ...g.headers, 'x-zevent-signature': signed(tampered, 'someone-elses-secret') },
+      },
     ];
   },
 });
@@ -116,14 +134,29 @@ describe('zalo (ZNS): what Zalo receives, and the token', () => {
 
   it('sends §6’s body: phone 84…, the event’s template, template_data within limits, tracking_id = the id', async () => {
     const channel = channelFor(zalo);
-    const m = contractMessage(guardian('0912 345 678'), { event: 'absent', params: { student_name: 'Tôn Nữ Hoàng Thị Phương Thảo Nguyên Khánh', school_name: 'THCS Đống Đa', class_name: '', time: '08:00', date: '02/12/2026' } });
+    const m = contractMessage(guardian('0912 345 678'), {
+      event: 'absent',
+      params: {
+        student_name: 'Tôn Nữ Hoàng Thị Phương Thảo Nguyên Khánh',
+        school_name: 'THCS Đống Đa',
+        class_name: '',
+        time: '08:00',
+        date: '02/12/2026',
+      },
+    });
     const r = await channel.send(m, AbortSignal.timeout(5000));
     const got = zalo.message(m.id);
     expect(r).toEqual({ outcome: 'sent', providerMessageId: got?.providerMessageId });
     expect(got?.body.request).toEqual({
       phone: '84912345678',
       template_id: TEMPLATES.absent,
-      template_data: { student_name: 'Tôn Nữ Hoàng Thị Phương Thảo…', school_name: 'THCS Đống Đa', class_name: '-', time: '08:00', date: '02/12/2026' },
+      template_data: {
+        student_name: 'Tôn Nữ Hoàng Thị Phương Thảo…',
+        school_name: 'THCS Đống Đa',
+        class_name: '-',
+        time: '08:00',
+        date: '02/12/2026',
+      },
       tracking_id: m.id,
     });
   });
@@ -132,7 +165,10 @@ describe('zalo (ZNS): what Zalo receives, and the token', () => {
     const channel = channelFor(zalo);
     await channel.send(contractMessage(guardian('0912345678')), AbortSignal.timeout(5000));
     expect(zalo.refreshes).toBe(1);
-    const stored = await pool.query<{ refresh_token: string; refresh_count: number }>('SELECT refresh_token, refresh_count FROM zalo_tokens WHERE app_id = $1', [APP_ID]);
+    const stored = await pool.query<{ refresh_token: string; refresh_count: number }>(
+      'SELECT refresh_token, refresh_count FROM zalo_tokens WHERE app_id = $1',
+      [APP_ID],
+    );
     expect(stored.rows[0]).toEqual({ refresh_token: zalo.currentRefreshToken, refresh_count: 1 });
 
     now += 24 * 3600_000 + 55 * 60_000; // 5 min before the 25 h token expires: inside the margin
@@ -144,7 +180,9 @@ describe('zalo (ZNS): what Zalo receives, and the token', () => {
 
     // A restarted server (fresh cache, same row) keeps using what is stored, and the seed does not reset it.
     const restarted = channelFor(zalo);
-    expect(await restarted.send(contractMessage(guardian('0912345678')), AbortSignal.timeout(5000))).toMatchObject({ outcome: 'sent' });
+    expect(
+      await restarted.send(contractMessage(guardian('0912345678')), AbortSignal.timeout(5000)),
+    ).toMatchObject({ outcome: 'sent' });
     expect(zalo.refreshes).toBe(2);
   });
 
@@ -161,17 +199,38 @@ describe('zalo (ZNS): what Zalo receives, and the token', () => {
   it('two replicas needing a token at once refresh once (the row lock), and both send', async () => {
     const a = channelFor(zalo, 'server-a');
     const b = channelFor(zalo, 'server-b');
-    const [ra, rb] = await Promise.all([a.send(contractMessage(guardian('0912345678')), AbortSignal.timeout(5000)), b.send(contractMessage(guardian('0912345679')), AbortSignal.timeout(5000))]);
+    const [ra, rb] = await Promise.all([
+      a.send(contractMessage(guardian('0912345678')), AbortSignal.timeout(5000)),
+      b.send(contractMessage(guardian('0912345679')), AbortSignal.timeout(5000)),
+    ]);
     expect([ra.outcome, rb.outcome]).toEqual(['sent', 'sent']);
     expect(zalo.refreshes).toBe(1);
     expect(zalo.refusedRefreshes).toBe(0);
   });
 
   it('OAuth refusing is retry; -118 is failed for the recipient; an event without a template falls back', async () => {
-    const wrongSecret = new ZaloChannel({ appId: APP_ID, appSecret: 'not-the-secret-123', refreshToken: FIRST_REFRESH, templates: TEMPLATES, znsUrl: zalo.url, oauthUrl: zalo.url, tokens: new ZaloTokenRepository(pool), now: clock });
-    expect(await wrongSecret.send(contractMessage(guardian('0912345678')), AbortSignal.timeout(5000))).toMatchObject({ outcome: 'retry', error: expect.stringContaining('-14002') });
+    const wrongSecret = new ZaloChannel({
+      appId: APP_ID,
+      appSecret: 'not-the-secret-123',
+      refreshToken: FIRST_REFRESH,
+      templates: TEMPLATES,
+      znsUrl: zalo.url,
+      oauthUrl: zalo.url,
+      tokens: new ZaloTokenRepository(pool),
+      now: clock,
+    });
+    expect(
+      await wrongSecret.send(contractMessage(guardian('0912345678')), AbortSignal.timeout(5000)),
+    ).toMatchObject({ outcome: 'retry', error: expect.stringContaining('-14002') });
     const channel = channelFor(zalo);
-    expect(await channel.send(contractMessage(guardian(`0${NO_ZALO.slice(2)}`)), AbortSignal.timeout(5000))).toMatchObject({ outcome: 'failed', forRecipient: true, error: expect.stringContaining('-118') });
-    expect(await channel.send(contractMessage(guardian('0912345678'), { event: 'lost_card_used' }), AbortSignal.timeout(5000))).toMatchObject({ outcome: 'failed', forRecipient: true });
+    expect(
+      await channel.send(contractMessage(guardian(`0${NO_ZALO.slice(2)}`)), AbortSignal.timeout(5000)),
+    ).toMatchObject({ outcome: 'failed', forRecipient: true, error: expect.stringContaining('-118') });
+    expect(
+      await channel.send(
+        contractMessage(guardian('0912345678'), { event: 'lost_card_used' }),
+        AbortSignal.timeout(5000),
+      ),
+    ).toMatchObject({ outcome: 'failed', forRecipient: true });
   });
 });

@@ -8,7 +8,15 @@
  * it expires or when ZNS says it is invalid/expired (-216/-220): then one refresh and one retry.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { CallbackRejected, type DeliveryReport, type NotificationChannel, type OutgoingMessage, type ProviderCallback, type Recipient, type SendResult } from './channel.js';
+import {
+  CallbackRejected,
+  type DeliveryReport,
+  type NotificationChannel,
+  type OutgoingMessage,
+  type ProviderCallback,
+  type Recipient,
+  type SendResult,
+} from './channel.js';
 import { providerRequest } from './provider-http.js';
 import { vnMobile } from './vn-phone.js';
 import type { ZaloTokenRepository, ZaloTokenRow } from './zalo-token.repository.js';
@@ -71,8 +79,14 @@ export class ZaloChannel implements NotificationChannel {
     const phone = vnMobile(message.recipient.phone);
     if (!phone) return { outcome: 'failed', error: 'not a Vietnamese mobile number', forRecipient: true };
     const templateId = this.opts.templates[message.event];
-    if (!templateId) return { outcome: 'failed', error: `no ZNS template for event ${message.event}`, forRecipient: true };
-    const body = JSON.stringify({ phone: phone.international, template_id: templateId, template_data: znsTemplateData(message.params), tracking_id: message.id });
+    if (!templateId)
+      return { outcome: 'failed', error: `no ZNS template for event ${message.event}`, forRecipient: true };
+    const body = JSON.stringify({
+      phone: phone.international,
+      template_id: templateId,
+      template_data: znsTemplateData(message.params),
+      tracking_id: message.id,
+    });
 
     let token: ZaloTokenRow;
     try {
@@ -88,11 +102,20 @@ export class ZaloChannel implements NotificationChannel {
         signal,
       });
       if (!answer.ok) return answer.result;
-      const res = answer.body as { error?: unknown; message?: unknown; data?: { msg_id?: unknown } } | undefined;
+      const res = answer.body as
+        { error?: unknown; message?: unknown; data?: { msg_id?: unknown } } | undefined;
       const code = typeof res?.error === 'number' ? res.error : Number(res?.error);
       const why = `ZNS ${String(res?.error)}: ${typeof res?.message === 'string' ? res.message : ''}`;
-      if (code === 0) return { outcome: 'sent', ...(typeof res?.data?.msg_id === 'string' ? { providerMessageId: res.data.msg_id } : {}) };
-      if (Number.isNaN(code)) return { outcome: 'retry', error: `ZNS answered without an error code: ${answer.text.slice(0, 200)}` };
+      if (code === 0)
+        return {
+          outcome: 'sent',
+          ...(typeof res?.data?.msg_id === 'string' ? { providerMessageId: res.data.msg_id } : {}),
+        };
+      if (Number.isNaN(code))
+        return {
+          outcome: 'retry',
+          error: `ZNS answered without an error code: ${answer.text.slice(0, 200)}`,
+        };
       if (TOKEN_ERRORS.has(code)) {
         if (attempt > 0) return { outcome: 'retry', error: `${why} (after a refresh)` };
         try {
@@ -117,7 +140,11 @@ export class ZaloChannel implements NotificationChannel {
   private async accessToken(failed: string | null, signal: AbortSignal): Promise<ZaloTokenRow> {
     const margin = this.opts.refreshMarginMs ?? 10 * 60_000;
     const fresh = (t: ZaloTokenRow | null): t is ZaloTokenRow =>
-      !!t && !!t.accessToken && t.accessToken !== failed && !!t.accessExpiresAt && t.accessExpiresAt.getTime() - margin > this.now();
+      !!t &&
+      !!t.accessToken &&
+      t.accessToken !== failed &&
+      !!t.accessExpiresAt &&
+      t.accessExpiresAt.getTime() - margin > this.now();
     if (fresh(this.cached)) return this.cached;
     this.seeded ??= this.opts.tokens.seed(this.opts.appId, this.opts.refreshToken).catch((e: unknown) => {
       this.seeded = null;
@@ -140,16 +167,35 @@ export class ZaloChannel implements NotificationChannel {
     const answer = await providerRequest(`${this.oauthUrl}/v4/oa/access_token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', secret_key: this.opts.appSecret },
-      body: new URLSearchParams({ refresh_token: current.refreshToken, app_id: this.opts.appId, grant_type: 'refresh_token' }).toString(),
+      body: new URLSearchParams({
+        refresh_token: current.refreshToken,
+        app_id: this.opts.appId,
+        grant_type: 'refresh_token',
+      }).toString(),
       signal: AbortSignal.any([signal, AbortSignal.timeout(15_000)]),
     });
-    if (!answer.ok) throw new RefreshFailed('error' in answer.result ? answer.result.error : 'refresh refused');
-    const r = answer.body as { access_token?: unknown; refresh_token?: unknown; expires_in?: unknown; error?: unknown; error_description?: unknown } | undefined;
+    if (!answer.ok)
+      throw new RefreshFailed('error' in answer.result ? answer.result.error : 'refresh refused');
+    const r = answer.body as
+      | {
+          access_token?: unknown;
+          refresh_token?: unknown;
+          expires_in?: unknown;
+          error?: unknown;
+          error_description?: unknown;
+        }
+      | undefined;
     if (typeof r?.access_token !== 'string' || typeof r.refresh_token !== 'string') {
-      throw new RefreshFailed(`Zalo OAuth ${String(r?.error)}: ${String(r?.error_description ?? answer.text.slice(0, 200))}`);
+      throw new RefreshFailed(
+        `Zalo OAuth ${String(r?.error)}: ${String(r?.error_description ?? answer.text.slice(0, 200))}`,
+      );
     }
     const ttlSec = Number(r.expires_in ?? 90_000);
-    return { refreshToken: r.refresh_token, accessToken: r.access_token, accessExpiresAt: new Date(this.now() + (Number.isFinite(ttlSec) ? ttlSec : 3600) * 1000) };
+    return {
+      refreshToken: r.refresh_token,
+      accessToken: r.access_token,
+      accessExpiresAt: new Date(this.now() + (Number.isFinite(ttlSec) ? ttlSec : 3600) * 1000),
+    };
   }
 
   readonly reports = {
@@ -161,23 +207,36 @@ export class ZaloChannel implements NotificationChannel {
     parse: (cb: ProviderCallback): DeliveryReport[] => {
       if (cb.method !== 'POST') throw new CallbackRejected('Zalo events are POSTed');
       const raw = cb.rawBody.toString('utf8');
-      let event: { app_id?: unknown; event_name?: unknown; timestamp?: unknown; message?: { tracking_id?: unknown; msg_id?: unknown; delivery_time?: unknown } };
+      let event: {
+        app_id?: unknown;
+        event_name?: unknown;
+        timestamp?: unknown;
+        message?: { tracking_id?: unknown; msg_id?: unknown; delivery_time?: unknown };
+      };
       try {
         event = JSON.parse(raw) as typeof event;
       } catch {
         throw new CallbackRejected('body is not JSON');
       }
-      const timestamp = typeof event.timestamp === 'string' || typeof event.timestamp === 'number' ? String(event.timestamp) : '';
+      const timestamp =
+        typeof event.timestamp === 'string' || typeof event.timestamp === 'number'
+          ? String(event.timestamp)
+          : '';
       const header = cb.headers['x-zevent-signature'] ?? '';
       const given = header.replace(/^mac\s*=\s*/, '');
-      const want = createHash('sha256').update(this.opts.appId + raw + timestamp + (this.opts.oaSecretKey ?? this.opts.appSecret)).digest('hex');
-      if (given.length !== want.length || !timingSafeEqual(Buffer.from(given), Buffer.from(want))) throw new CallbackRejected('X-ZEvent-Signature does not match');
+      const want = createHash('sha256')
+        .update(this.opts.appId + raw + timestamp + (this.opts.oaSecretKey ?? this.opts.appSecret))
+        .digest('hex');
+      if (given.length !== want.length || !timingSafeEqual(Buffer.from(given), Buffer.from(want)))
+        throw new CallbackRejected('X-ZEvent-Signature does not match');
       if (String(event.app_id) !== this.opts.appId) throw new CallbackRejected('app_id is not ours');
       const at = Number(timestamp);
-      if (!Number.isFinite(at) || Math.abs(this.now() - at) > (this.opts.maxEventAgeMs ?? 24 * 3600_000)) throw new CallbackRejected('event timestamp missing or too old');
+      if (!Number.isFinite(at) || Math.abs(this.now() - at) > (this.opts.maxEventAgeMs ?? 24 * 3600_000))
+        throw new CallbackRejected('event timestamp missing or too old');
       if (event.event_name !== 'user_received_message') return [];
       const trackingId = event.message?.tracking_id;
-      if (typeof trackingId !== 'string' || !UUID.test(trackingId)) throw new CallbackRejected('tracking_id is not a notification id of ours');
+      if (typeof trackingId !== 'string' || !UUID.test(trackingId))
+        throw new CallbackRejected('tracking_id is not a notification id of ours');
       const delivered = Number(event.message?.delivery_time);
       return [
         {

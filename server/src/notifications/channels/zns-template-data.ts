@@ -21,13 +21,24 @@ export const DEFAULT_LIMIT = 30;
 /** What a missing value is sent as (ZNS refuses an empty one and the template needs the field). */
 export const PLACEHOLDER = '-';
 
-export function znsTemplateData(params: Record<string, string>, limits: Readonly<Record<string, number>> = ZNS_PARAM_LIMITS): Record<string, string> {
+export function znsTemplateData(
+  params: Record<string, string>,
+  limits: Readonly<Record<string, number>> = ZNS_PARAM_LIMITS,
+): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, raw] of Object.entries(params)) {
     const value = (raw ?? '').normalize('NFC').replace(/\s+/g, ' ').trim();
     const max = limits[name] ?? DEFAULT_LIMIT;
     const chars = [...value];
-    out[name] = chars.length === 0 ? PLACEHOLDER : chars.length <= max ? value : `${chars.slice(0, max - 1).join('').trimEnd()}…`;
+    out[name] =
+      chars.length === 0
+        ? PLACEHOLDER
+        : chars.length <= max
+          ? value
+          : `${chars
+              .slice(0, max - 1)
+              .join('')
+              .trimEnd()}…`;
   }
   return out;
 }

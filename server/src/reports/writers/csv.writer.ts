@@ -20,10 +20,15 @@ export async function writeCsv<R>(table: ReportTable<R>, out: Writable): Promise
   await write(out, `\uFEFF${field(table.title)}\r\n`);
   await write(out, `${table.columns.map((c) => field(c.header)).join(',')}\r\n`);
   for await (const row of table.rows) {
-    await write(out, `${table.columns.map((c) => {
-      const v = c.value(row);
-      return typeof v === 'number' ? String(v) : field(cellText(c.type, v));
-    }).join(',')}\r\n`);
+    await write(
+      out,
+      `${table.columns
+        .map((c) => {
+          const v = c.value(row);
+          return typeof v === 'number' ? String(v) : field(cellText(c.type, v));
+        })
+        .join(',')}\r\n`,
+    );
   }
   out.end();
 }

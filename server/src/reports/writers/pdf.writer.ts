@@ -21,8 +21,16 @@ function counts(c: SchoolDailyReport['totals']): string[] {
  * A school's day on A4 for the principal's signature: totals, one line per class, the absentees
  * with their reasons, the late arrivals and a signature block. Streams to `out`.
  */
-export async function writeSchoolDayPdf(r: SchoolDailyReport, out: Writable, printedAt: string): Promise<void> {
-  const doc = new PDFDocument({ size: 'A4', margin: 40, info: { Title: `Báo cáo chuyên cần ${r.name} ${vnDate(r.date)}`, Author: r.name } });
+export async function writeSchoolDayPdf(
+  r: SchoolDailyReport,
+  out: Writable,
+  printedAt: string,
+): Promise<void> {
+  const doc = new PDFDocument({
+    size: 'A4',
+    margin: 40,
+    info: { Title: `Báo cáo chuyên cần ${r.name} ${vnDate(r.date)}`, Author: r.name },
+  });
   doc.registerFont('regular', REGULAR);
   doc.registerFont('bold', BOLD);
   const done = new Promise<void>((resolve, reject) => {
@@ -37,8 +45,17 @@ export async function writeSchoolDayPdf(r: SchoolDailyReport, out: Writable, pri
   doc.font('bold').text(r.name.toUpperCase());
   doc.moveDown();
   doc.font('bold').fontSize(15).text('BÁO CÁO CHUYÊN CẦN HỌC SINH', { align: 'center' });
-  doc.font('regular').fontSize(11).text(`Ngày ${vnDate(r.date)}${r.schoolDay ? '' : ' — không phải ngày học'}`, { align: 'center' });
-  if (r.revision !== null) doc.fontSize(9).text(`Bản số ${r.revision}${r.submittedAt ? `, đã gửi Phòng lúc ${r.submittedAt.slice(11, 16)} ${vnDate(r.submittedAt.slice(0, 10))}` : ''}${r.amended ? ' (đã điều chỉnh)' : ''}`, { align: 'center' });
+  doc
+    .font('regular')
+    .fontSize(11)
+    .text(`Ngày ${vnDate(r.date)}${r.schoolDay ? '' : ' — không phải ngày học'}`, { align: 'center' });
+  if (r.revision !== null)
+    doc
+      .fontSize(9)
+      .text(
+        `Bản số ${r.revision}${r.submittedAt ? `, đã gửi Phòng lúc ${r.submittedAt.slice(11, 16)} ${vnDate(r.submittedAt.slice(0, 10))}` : ''}${r.amended ? ' (đã điều chỉnh)' : ''}`,
+        { align: 'center' },
+      );
   doc.moveDown();
 
   const table = (headers: string[], rows: string[][], widths: number[]) => {
@@ -52,7 +69,13 @@ export async function writeSchoolDayPdf(r: SchoolDailyReport, out: Writable, pri
       cells.forEach((c, i) => {
         const w = widths[i]!;
         doc.rect(x, y, w, rowHeight).stroke('#999999');
-        doc.fillColor('black').text(c, x + 3, y + 4, { width: w - 6, height: rowHeight - 4, lineBreak: false, ellipsis: true, align: i === 0 ? 'left' : 'right' });
+        doc.fillColor('black').text(c, x + 3, y + 4, {
+          width: w - 6,
+          height: rowHeight - 4,
+          lineBreak: false,
+          ellipsis: true,
+          align: i === 0 ? 'left' : 'right',
+        });
         x += w;
       });
       doc.x = x0;
@@ -71,14 +94,24 @@ export async function writeSchoolDayPdf(r: SchoolDailyReport, out: Writable, pri
     widths,
   );
 
-  const list = (heading: string, rows: SchoolDailyReport['absentees'], detail: (s: SchoolDailyReport['absentees'][number]) => string) => {
+  const list = (
+    heading: string,
+    rows: SchoolDailyReport['absentees'],
+    detail: (s: SchoolDailyReport['absentees'][number]) => string,
+  ) => {
     doc.font('bold').fontSize(11).text(`${heading} (${rows.length})`, left);
     doc.font('regular').fontSize(9);
     if (!rows.length) doc.text('Không có.');
-    rows.forEach((s, i) => doc.text(`${i + 1}. ${s.name} — lớp ${s.className}${detail(s) ? ` — ${detail(s)}` : ''}`));
+    rows.forEach((s, i) =>
+      doc.text(`${i + 1}. ${s.name} — lớp ${s.className}${detail(s) ? ` — ${detail(s)}` : ''}`),
+    );
     doc.moveDown();
   };
-  list('Học sinh vắng', r.absentees, (s) => `${s.status === 'excused' ? 'có phép' : 'không phép'}${s.reason ? `: ${s.reason}` : ''}`);
+  list(
+    'Học sinh vắng',
+    r.absentees,
+    (s) => `${s.status === 'excused' ? 'có phép' : 'không phép'}${s.reason ? `: ${s.reason}` : ''}`,
+  );
   list('Học sinh đi muộn', r.lateArrivals, (s) => (s.firstIn ? `đến lúc ${s.firstIn.slice(11, 16)}` : ''));
   if (r.offlineTerminals.length) {
     doc.font('bold').fontSize(11).text(`Thiết bị mất kết nối (${r.offlineTerminals.length})`);
@@ -93,7 +126,10 @@ export async function writeSchoolDayPdf(r: SchoolDailyReport, out: Writable, pri
   doc.font('regular').fontSize(10).text(`Ngày in: ${printedAt}`, left, doc.y);
   const y = doc.y + 10;
   doc.font('bold').text('HIỆU TRƯỞNG', signX, y, { width: width / 2, align: 'center' });
-  doc.font('regular').fontSize(9).text('(Ký, ghi rõ họ tên và đóng dấu)', signX, doc.y, { width: width / 2, align: 'center' });
+  doc
+    .font('regular')
+    .fontSize(9)
+    .text('(Ký, ghi rõ họ tên và đóng dấu)', signX, doc.y, { width: width / 2, align: 'center' });
   doc.end();
   await done;
 }

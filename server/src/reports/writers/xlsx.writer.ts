@@ -8,12 +8,19 @@ import type { ReportTable } from './report-table.js';
  * column), typed cells (numbers as numbers, rates as percentages, date-times as dates), widths.
  */
 export async function writeXlsx<R>(table: ReportTable<R>, out: Writable): Promise<void> {
-  const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true, useSharedStrings: false });
+  const wb = new ExcelJS.stream.xlsx.WorkbookWriter({
+    stream: out,
+    useStyles: true,
+    useSharedStrings: false,
+  });
   wb.creator = 'rfid-attendance';
-  const ws = wb.addWorksheet(table.sheet.slice(0, 31), { views: [{ state: 'frozen', xSplit: 1, ySplit: 2 }] });
+  const ws = wb.addWorksheet(table.sheet.slice(0, 31), {
+    views: [{ state: 'frozen', xSplit: 1, ySplit: 2 }],
+  });
   ws.columns = table.columns.map((c) => ({
     width: c.width ?? Math.max(10, Math.min(40, c.header.length + 2)),
-    style: c.type === 'rate' ? { numFmt: '0.0%' } : c.type === 'datetime' ? { numFmt: 'dd/mm/yyyy hh:mm' } : {},
+    style:
+      c.type === 'rate' ? { numFmt: '0.0%' } : c.type === 'datetime' ? { numFmt: 'dd/mm/yyyy hh:mm' } : {},
   }));
   const title = ws.addRow([table.title]);
   title.font = { bold: true, size: 13 };

@@ -67,11 +67,48 @@ export default function AdminPage() {
       </nav>
       <Routes>
         <Route index element={<Navigate to="import" replace />} />
-        <Route path="import" element={<Section title={t('admin.import')}><ImportPanel schoolId={schoolId || null} /></Section>} />
-        <Route path="students" element={<Section title={t('admin.students')}><StudentsPanel schoolId={schoolId} /></Section>} />
-        <Route path="devices" element={<Section title={t('admin.devices')}><DevicesPanel schoolId={schoolId} /></Section>} />
-        <Route path="users" element={<Section title={t('admin.users')}><UsersPanel schoolId={schoolId} /></Section>} />
-        {me.role === 'admin' && <Route path="audit" element={<Section title={t('admin.audit')}><AuditPanel /></Section>} />}
+        <Route
+          path="import"
+          element={
+            <Section title={t('admin.import')}>
+              <ImportPanel schoolId={schoolId || null} />
+            </Section>
+          }
+        />
+        <Route
+          path="students"
+          element={
+            <Section title={t('admin.students')}>
+              <StudentsPanel schoolId={schoolId} />
+            </Section>
+          }
+        />
+        <Route
+          path="devices"
+          element={
+            <Section title={t('admin.devices')}>
+              <DevicesPanel schoolId={schoolId} />
+            </Section>
+          }
+        />
+        <Route
+          path="users"
+          element={
+            <Section title={t('admin.users')}>
+              <UsersPanel schoolId={schoolId} />
+            </Section>
+          }
+        />
+        {me.role === 'admin' && (
+          <Route
+            path="audit"
+            element={
+              <Section title={t('admin.audit')}>
+                <AuditPanel />
+              </Section>
+            }
+          />
+        )}
         <Route path="*" element={<Navigate to="import" replace />} />
       </Routes>
     </div>

@@ -18,7 +18,11 @@ interface AuditRow {
 export function AuditPanel() {
   const { t, i18n } = useTranslation();
   const [action, setAction] = useState('');
-  const q = useQuery({ queryKey: ['audit', action], queryFn: () => api<AuditRow[]>(`/audit?limit=200${action ? `&action=${encodeURIComponent(action)}` : ''}`) });
+  const q = useQuery({
+    queryKey: ['audit', action],
+    queryFn: () =>
+      api<AuditRow[]>(`/audit?limit=200${action ? `&action=${encodeURIComponent(action)}` : ''}`),
+  });
   return (
     <div className="stack">
       <label>

@@ -22,9 +22,17 @@ export function DevicesPanel({ schoolId }: { schoolId: string }) {
   const qc = useQueryClient();
   const [name, setName] = useState('');
   const [creds, setCreds] = useState<Credentials | null>(null);
-  const list = useQuery({ queryKey: ['devices', schoolId], queryFn: () => api<Device[]>(`/schools/${enc(schoolId)}/devices`), enabled: !!schoolId });
+  const list = useQuery({
+    queryKey: ['devices', schoolId],
+    queryFn: () => api<Device[]>(`/schools/${enc(schoolId)}/devices`),
+    enabled: !!schoolId,
+  });
   const register = useMutation({
-    mutationFn: () => api<Credentials>('/devices', { method: 'POST', body: { schoolId, name: name.normalize('NFC').trim() } }),
+    mutationFn: () =>
+      api<Credentials>('/devices', {
+        method: 'POST',
+        body: { schoolId, name: name.normalize('NFC').trim() },
+      }),
     onSuccess: (c) => {
       setCreds(c);
       setName('');
@@ -39,11 +47,17 @@ export function DevicesPanel({ schoolId }: { schoolId: string }) {
   const config = creds && {
     schoolId,
     gatewayId: creds.gatewayId,
-    mqtt: { url: `mqtts://${location.hostname}:8883`, username: creds.mqttUsername, password: creds.mqttPassword },
+    mqtt: {
+      url: `mqtts://${location.hostname}:8883`,
+      username: creds.mqttUsername,
+      password: creds.mqttPassword,
+    },
     dataDir: '/var/lib/rfid-gateway',
     terminals: [],
   };
-  const configUrl = config ? URL.createObjectURL(new Blob([JSON.stringify(config, null, 2)], { type: 'application/json' })) : '';
+  const configUrl = config
+    ? URL.createObjectURL(new Blob([JSON.stringify(config, null, 2)], { type: 'application/json' }))
+    : '';
   return (
     <div className="stack">
       <form
@@ -89,9 +103,15 @@ export function DevicesPanel({ schoolId }: { schoolId: string }) {
               .map((d) => (
                 <tr key={d.gatewayId}>
                   <th scope="row">{d.name}</th>
-                  <td className={d.online ? 'badge-on' : 'badge-off'}>{d.online ? t('school.online') : t('school.offline')}</td>
+                  <td className={d.online ? 'badge-on' : 'badge-off'}>
+                    {d.online ? t('school.online') : t('school.offline')}
+                  </td>
                   <td>
-                    <button type="button" className="secondary small" onClick={() => revoke.mutate(d.gatewayId)}>
+                    <button
+                      type="button"
+                      className="secondary small"
+                      onClick={() => revoke.mutate(d.gatewayId)}
+                    >
                       {t('admin.revoke')}
                     </button>
                   </td>

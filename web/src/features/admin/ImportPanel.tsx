@@ -29,7 +29,8 @@ interface Report {
 }
 type Outcome = { report: Report } | { error: { message: string; errors?: RowError[]; statusCode?: number } };
 
-const sum = (v: Record<string, number> | number | undefined) => (typeof v === 'number' ? v : Object.values(v ?? {}).reduce((a, b) => a + b, 0));
+const sum = (v: Record<string, number> | number | undefined) =>
+  typeof v === 'number' ? v : Object.values(v ?? {}).reduce((a, b) => a + b, 0);
 
 export function ImportPanel({ schoolId }: { schoolId: string | null }) {
   const { t } = useTranslation();
@@ -52,7 +53,12 @@ export function ImportPanel({ schoolId }: { schoolId: string | null }) {
       const type = file.name.toLowerCase().endsWith('.xlsx') ? XLSX : 'text/csv';
       const q = new URLSearchParams({ dryRun: String(dryRun) });
       if (schoolId && (kind === 'students' || kind === 'cards')) q.set('schoolId', schoolId);
-      const res = await apiFetch(`/imports/${kind}?${q}`, { method: 'POST', body: file, contentType: type, accept: 'application/x-ndjson' });
+      const res = await apiFetch(`/imports/${kind}?${q}`, {
+        method: 'POST',
+        body: file,
+        contentType: type,
+        accept: 'application/x-ndjson',
+      });
       const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
       let buf = '';
       let last: Outcome | null = null;
@@ -134,9 +140,21 @@ export function ImportPanel({ schoolId }: { schoolId: string | null }) {
       </div>
       <p className="notice" role="status" aria-live="polite" data-testid="import-status">
         {progress !== null ? t('admin.progress', { rows: progress }) : ''}
-        {report && report.errorCount === 0 && (report.dryRun
-          ? t('admin.previewOk', { rows: report.rows, created: sum(report.created), updated: sum(report.updated), unchanged: sum(report.unchanged) })
-          : t('admin.applied', { rows: report.rows, created: sum(report.created), updated: sum(report.updated), unchanged: sum(report.unchanged) }))}
+        {report &&
+          report.errorCount === 0 &&
+          (report.dryRun
+            ? t('admin.previewOk', {
+                rows: report.rows,
+                created: sum(report.created),
+                updated: sum(report.updated),
+                unchanged: sum(report.unchanged),
+              })
+            : t('admin.applied', {
+                rows: report.rows,
+                created: sum(report.created),
+                updated: sum(report.updated),
+                unchanged: sum(report.unchanged),
+              }))}
         {outcome && 'error' in outcome && !outcome.error.errors?.length && outcome.error.message}
       </p>
       {error && (

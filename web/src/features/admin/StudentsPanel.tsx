@@ -25,12 +25,23 @@ export function StudentsPanel({ schoolId }: { schoolId: string }) {
   const { t } = useTranslation();
   const [q, setQ] = useState('');
   const [open, setOpen] = useState<string | null>(null);
-  const list = useQuery({ queryKey: ['students', schoolId], queryFn: () => api<Student[]>(`/schools/${enc(schoolId)}/students`), enabled: !!schoolId });
+  const list = useQuery({
+    queryKey: ['students', schoolId],
+    queryFn: () => api<Student[]>(`/schools/${enc(schoolId)}/students`),
+    enabled: !!schoolId,
+  });
   if (!schoolId) return <p>{t('admin.schoolSel')}…</p>;
   if (list.isPending) return <Loading />;
   if (list.isError) return <ErrorBox error={list.error} />;
   const needle = q.normalize('NFC').toLocaleLowerCase('vi');
-  const shown = list.data.filter((s) => !needle || s.name.toLocaleLowerCase('vi').includes(needle) || s.studentCode.toLowerCase().includes(needle)).slice(0, 200);
+  const shown = list.data
+    .filter(
+      (s) =>
+        !needle ||
+        s.name.toLocaleLowerCase('vi').includes(needle) ||
+        s.studentCode.toLowerCase().includes(needle),
+    )
+    .slice(0, 200);
   return (
     <div className="stack">
       <label>
@@ -56,7 +67,12 @@ export function StudentsPanel({ schoolId }: { schoolId: string }) {
                 {open === s.id ? (
                   <StudentCards studentId={s.id} />
                 ) : (
-                  <button type="button" className="secondary small" onClick={() => setOpen(s.id)} aria-label={`${t('admin.cards')}: ${s.name}`}>
+                  <button
+                    type="button"
+                    className="secondary small"
+                    onClick={() => setOpen(s.id)}
+                    aria-label={`${t('admin.cards')}: ${s.name}`}
+                  >
                     {t('admin.cards')}
                   </button>
                 )}
@@ -72,11 +88,24 @@ export function StudentsPanel({ schoolId }: { schoolId: string }) {
 function StudentCards({ studentId }: { studentId: string }) {
   const { t } = useTranslation();
   const qc = useQueryClient();
-  const cards = useQuery({ queryKey: ['cards', studentId], queryFn: () => api<Card[]>(`/students/${enc(studentId)}/cards`) });
-  const detail = useQuery({ queryKey: ['student', studentId], queryFn: () => api<StudentDetail>(`/students/${enc(studentId)}`) });
+  const cards = useQuery({
+    queryKey: ['cards', studentId],
+    queryFn: () => api<Card[]>(`/students/${enc(studentId)}/cards`),
+  });
+  const detail = useQuery({
+    queryKey: ['student', studentId],
+    queryFn: () => api<StudentDetail>(`/students/${enc(studentId)}`),
+  });
   const refresh = () => void qc.invalidateQueries({ queryKey: ['cards', studentId] });
-  const assign = useMutation({ mutationFn: (card: string) => api(`/students/${enc(studentId)}/cards`, { method: 'POST', body: { card } }), onSuccess: refresh });
-  const lost = useMutation({ mutationFn: (id: string) => api(`/cards/${enc(id)}/lost`, { method: 'POST' }), onSuccess: refresh });
+  const assign = useMutation({
+    mutationFn: (card: string) =>
+      api(`/students/${enc(studentId)}/cards`, { method: 'POST', body: { card } }),
+    onSuccess: refresh,
+  });
+  const lost = useMutation({
+    mutationFn: (id: string) => api(`/cards/${enc(id)}/lost`, { method: 'POST' }),
+    onSuccess: refresh,
+  });
   const submit = (ev: FormEvent<HTMLFormElement>) => {
     ev.preventDefault();
     const card = String(new FormData(ev.currentTarget).get('card')).trim();
@@ -86,7 +115,8 @@ function StudentCards({ studentId }: { studentId: string }) {
     <div className="stack">
       {detail.data?.guardians && detail.data.guardians.length > 0 && (
         <p>
-          {t('admin.guardians')}: {detail.data.guardians.map((g) => `${g.name}${g.phone ? ` (${g.phone})` : ''}`).join(', ')}
+          {t('admin.guardians')}:{' '}
+          {detail.data.guardians.map((g) => `${g.name}${g.phone ? ` (${g.phone})` : ''}`).join(', ')}
         </p>
       )}
       {cards.isPending ? (

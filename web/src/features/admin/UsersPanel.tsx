@@ -15,14 +15,24 @@ interface UserView {
   classIds: string[];
 }
 
-const CREATABLE: Record<Role, Role[]> = { admin: ['admin', 'district', 'school', 'teacher', 'parent'], district: ['district', 'school', 'teacher', 'parent'], school: ['school', 'teacher', 'parent'], teacher: [], parent: [] };
+const CREATABLE: Record<Role, Role[]> = {
+  admin: ['admin', 'district', 'school', 'teacher', 'parent'],
+  district: ['district', 'school', 'teacher', 'parent'],
+  school: ['school', 'teacher', 'parent'],
+  teacher: [],
+  parent: [],
+};
 
 export function UsersPanel({ schoolId }: { schoolId: string }) {
   const { t } = useTranslation();
   const me = useSession()!.me;
   const qc = useQueryClient();
   const users = useQuery({ queryKey: ['users'], queryFn: () => api<UserView[]>('/users') });
-  const classes = useQuery({ queryKey: ['classes', schoolId], queryFn: () => api<{ id: string; name: string }[]>(`/schools/${enc(schoolId)}/classes`), enabled: !!schoolId });
+  const classes = useQuery({
+    queryKey: ['classes', schoolId],
+    queryFn: () => api<{ id: string; name: string }[]>(`/schools/${enc(schoolId)}/classes`),
+    enabled: !!schoolId,
+  });
   const [role, setRole] = useState<Role>('teacher');
   const [classIds, setClassIds] = useState<string[]>([]);
   const [done, setDone] = useState('');
@@ -34,7 +44,11 @@ export function UsersPanel({ schoolId }: { schoolId: string }) {
     ev.preventDefault();
     const f = new FormData(ev.currentTarget);
     const form = ev.currentTarget;
-    const body: Record<string, unknown> = { username: String(f.get('username')).normalize('NFC').trim(), password: String(f.get('password')), role };
+    const body: Record<string, unknown> = {
+      username: String(f.get('username')).normalize('NFC').trim(),
+      password: String(f.get('password')),
+      role,
+    };
     if (role === 'school' || role === 'teacher') body.schoolId = schoolId || me.schoolId;
     if (role === 'teacher') body.classIds = classIds;
     if (role === 'district') body.districtId = me.districtId ?? undefined;
@@ -56,7 +70,14 @@ export function UsersPanel({ schoolId }: { schoolId: string }) {
           </label>
           <label>
             {t('login.password')}
-            <input name="password" type="password" required minLength={12} autoComplete="new-password" aria-describedby="pw-hint" />
+            <input
+              name="password"
+              type="password"
+              required
+              minLength={12}
+              autoComplete="new-password"
+              aria-describedby="pw-hint"
+            />
             <span id="pw-hint" className="hint">
               {t('admin.passwordHint')}
             </span>
@@ -74,7 +95,11 @@ export function UsersPanel({ schoolId }: { schoolId: string }) {
           {role === 'teacher' && (
             <label>
               {t('admin.classSel')}
-              <select multiple value={classIds} onChange={(e) => setClassIds([...e.target.selectedOptions].map((o) => o.value))}>
+              <select
+                multiple
+                value={classIds}
+                onChange={(e) => setClassIds([...e.target.selectedOptions].map((o) => o.value))}
+              >
                 {(classes.data ?? []).map((c) => (
                   <option key={c.id} value={c.id}>
                     {c.name}

@@ -23,7 +23,9 @@ export default function LoginPage() {
     setError('');
     login(String(form.get('username')), String(form.get('password')))
       .then((s) => navigate(from ?? homeOf(s.me), { replace: true }))
-      .catch((e: unknown) => setError(e instanceof ApiError && e.status === 401 ? t('errors.badLogin') : errorText(t, e)))
+      .catch((e: unknown) =>
+        setError(e instanceof ApiError && e.status === 401 ? t('errors.badLogin') : errorText(t, e)),
+      )
       .finally(() => setBusy(false));
   };
 

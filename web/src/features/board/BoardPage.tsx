@@ -34,7 +34,8 @@ export default function BoardPage() {
   const [notice, setNotice] = useState('');
 
   const rows = useMemo(() => (day.data ?? []).filter((r) => r.classId === classId), [day.data, classId]);
-  const refetchDay = () => void qc.invalidateQueries({ queryKey: boardKeys.day(klass.data?.schoolId ?? '', date) });
+  const refetchDay = () =>
+    void qc.invalidateQueries({ queryKey: boardKeys.day(klass.data?.schoolId ?? '', date) });
   const live = useLive(klass.data ? [{ classId }] : [], {
     attendance: (a) => {
       if (a.classId !== classId && !rows.some((r) => r.studentId === a.studentId)) {
@@ -78,7 +79,12 @@ export default function BoardPage() {
                 ))}
               </select>
             </label>
-            <button type="button" disabled={rest.length === 0} onClick={() => setMarking({ kind: 'rest', rows: rest })} data-testid="mark-rest">
+            <button
+              type="button"
+              disabled={rest.length === 0}
+              onClick={() => setMarking({ kind: 'rest', rows: rest })}
+              data-testid="mark-rest"
+            >
               {t('board.markRestButton')} ({rest.length})
             </button>
           </div>
@@ -90,7 +96,13 @@ export default function BoardPage() {
           ) : (
             <ul className="tiles" aria-label={t('board.students')}>
               {shown.map((r) => (
-                <StudentTile key={r.studentId} row={r} zone={zone} onMark={() => setMarking({ kind: 'one', row: r })} onHistory={() => setHistory(r)} />
+                <StudentTile
+                  key={r.studentId}
+                  row={r}
+                  zone={zone}
+                  onMark={() => setMarking({ kind: 'one', row: r })}
+                  onHistory={() => setHistory(r)}
+                />
               ))}
             </ul>
           )}

@@ -11,7 +11,11 @@ export default function ClassPicker() {
   const { t } = useTranslation();
   const me = useSession()!.me;
   const classes = useQueries({
-    queries: me.classIds.map((id) => ({ queryKey: ['class', id], queryFn: () => api<ClassInfo>(`/classes/${enc(id)}`), staleTime: 300_000 })),
+    queries: me.classIds.map((id) => ({
+      queryKey: ['class', id],
+      queryFn: () => api<ClassInfo>(`/classes/${enc(id)}`),
+      staleTime: 300_000,
+    })),
   });
   return (
     <div className="panel narrow">

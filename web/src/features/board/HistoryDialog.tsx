@@ -5,7 +5,17 @@ import { ErrorBox, Loading } from '../../components/ui';
 import { addDays, dateLabel, timeOf } from '../../lib/format';
 import { useStudentDays, type DayRow } from './api';
 
-export function HistoryDialog({ row, zone, date, onClose }: { row: DayRow; zone: string; date: string; onClose: () => void }) {
+export function HistoryDialog({
+  row,
+  zone,
+  date,
+  onClose,
+}: {
+  row: DayRow;
+  zone: string;
+  date: string;
+  onClose: () => void;
+}) {
   const { t, i18n } = useTranslation();
   const days = useStudentDays(row.studentId, addDays(date, -13), date);
   return (
@@ -30,7 +40,9 @@ export function HistoryDialog({ row, zone, date, onClose }: { row: DayRow; zone:
           <tbody>
             {[...days.data].reverse().map((d) => (
               <tr key={d.date}>
-                <td>{dateLabel(d.date, i18n.language, { weekday: 'short', day: '2-digit', month: '2-digit' })}</td>
+                <td>
+                  {dateLabel(d.date, i18n.language, { weekday: 'short', day: '2-digit', month: '2-digit' })}
+                </td>
                 <td>
                   <span className={`chip status-${d.status}`}>{t(`status.${d.status}`)}</span>
                   {d.source === 'manual' && <span className="manual-mark"> ✎ {t('board.manual')}</span>}

@@ -7,14 +7,31 @@ import { useMark, type DayRow } from './api';
 
 export type MarkTarget = { kind: 'one'; row: DayRow } | { kind: 'rest'; rows: DayRow[] };
 
-export function MarkDialog({ target, schoolId, date, future, onClose }: { target: MarkTarget; schoolId: string; date: string; future: boolean; onClose: (saved?: string) => void }) {
+export function MarkDialog({
+  target,
+  schoolId,
+  date,
+  future,
+  onClose,
+}: {
+  target: MarkTarget;
+  schoolId: string;
+  date: string;
+  future: boolean;
+  onClose: (saved?: string) => void;
+}) {
   const { t } = useTranslation();
   const mark = useMark(schoolId, date);
   const rows = target.kind === 'one' ? [target.row] : target.rows;
-  const [status, setStatus] = useState<'present' | 'excused'>(future ? 'excused' : target.kind === 'one' && target.row.status === 'excused' ? 'excused' : 'present');
+  const [status, setStatus] = useState<'present' | 'excused'>(
+    future ? 'excused' : target.kind === 'one' && target.row.status === 'excused' ? 'excused' : 'present',
+  );
   const [reason, setReason] = useState(target.kind === 'one' ? (target.row.reason ?? '') : '');
   const [error, setError] = useState('');
-  const title = target.kind === 'one' ? t('board.markFor', { name: target.row.name }) : t('board.markRestTitle', { count: rows.length });
+  const title =
+    target.kind === 'one'
+      ? t('board.markFor', { name: target.row.name })
+      : t('board.markRestTitle', { count: rows.length });
 
   const submit = (ev: FormEvent) => {
     ev.preventDefault();
@@ -25,7 +42,11 @@ export function MarkDialog({ target, schoolId, date, future, onClose }: { target
       rows.map((r) => ({ studentId: r.studentId, status, reason: why })),
       {
         onSuccess: () =>
-          onClose(target.kind === 'one' ? t('board.saved', { name: target.row.name, status: t(`status.${status}`) }) : t('board.savedMany', { count: rows.length })),
+          onClose(
+            target.kind === 'one'
+              ? t('board.saved', { name: target.row.name, status: t(`status.${status}`) })
+              : t('board.savedMany', { count: rows.length }),
+          ),
         onError: (e) => setError(errorText(t, e)),
       },
     );
@@ -37,10 +58,25 @@ export function MarkDialog({ target, schoolId, date, future, onClose }: { target
         <fieldset className="choice">
           <legend className="visually-hidden">{title}</legend>
           <label>
-            <input type="radio" name="status" value="present" checked={status === 'present'} disabled={future} onChange={() => setStatus('present')} /> {t('board.markPresent')}
+            <input
+              type="radio"
+              name="status"
+              value="present"
+              checked={status === 'present'}
+              disabled={future}
+              onChange={() => setStatus('present')}
+            />{' '}
+            {t('board.markPresent')}
           </label>
           <label>
-            <input type="radio" name="status" value="excused" checked={status === 'excused'} onChange={() => setStatus('excused')} /> {t('board.markExcused')}
+            <input
+              type="radio"
+              name="status"
+              value="excused"
+              checked={status === 'excused'}
+              onChange={() => setStatus('excused')}
+            />{' '}
+            {t('board.markExcused')}
           </label>
         </fieldset>
         {future && <p className="hint">{t('board.futurePresent')}</p>}
@@ -53,7 +89,15 @@ export function MarkDialog({ target, schoolId, date, future, onClose }: { target
         )}
         <label>
           {t('board.reason')}
-          <input name="reason" value={reason} maxLength={500} placeholder={t('board.reasonHint')} onChange={(e) => setReason(e.target.value)} aria-required="true" autoFocus />
+          <input
+            name="reason"
+            value={reason}
+            maxLength={500}
+            placeholder={t('board.reasonHint')}
+            onChange={(e) => setReason(e.target.value)}
+            aria-required="true"
+            autoFocus
+          />
         </label>
         <p className="error" role="alert">
           {error}

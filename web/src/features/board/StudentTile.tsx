@@ -9,7 +9,17 @@ function initials(name: string): string {
   return ((words.length > 1 ? (words[0]?.[0] ?? '') : '') + (last[0] ?? '')).toUpperCase();
 }
 
-export function StudentTile({ row, zone, onMark, onHistory }: { row: DayRow; zone: string; onMark: () => void; onHistory: () => void }) {
+export function StudentTile({
+  row,
+  zone,
+  onMark,
+  onHistory,
+}: {
+  row: DayRow;
+  zone: string;
+  onMark: () => void;
+  onHistory: () => void;
+}) {
   const { t, i18n } = useTranslation();
   const inAt = timeOf(row.firstIn, zone, i18n.language);
   const outAt = timeOf(row.lastOut, zone, i18n.language);
@@ -18,7 +28,12 @@ export function StudentTile({ row, zone, onMark, onHistory }: { row: DayRow; zon
       <span className="avatar" aria-hidden="true">
         {initials(row.name)}
       </span>
-      <button type="button" className="name link" onClick={onHistory} title={t('board.historyOf', { name: row.name })}>
+      <button
+        type="button"
+        className="name link"
+        onClick={onHistory}
+        title={t('board.historyOf', { name: row.name })}
+      >
         {row.name}
       </button>
       <span className={`chip status-${row.status}`}>{t(`status.${row.status}`)}</span>
@@ -41,7 +56,12 @@ export function StudentTile({ row, zone, onMark, onHistory }: { row: DayRow; zon
           {row.reason && <span className="reason">{row.reason}</span>}
         </span>
       )}
-      <button type="button" className="secondary small" onClick={onMark} aria-label={t('board.markFor', { name: row.name })}>
+      <button
+        type="button"
+        className="secondary small"
+        onClick={onMark}
+        aria-label={t('board.markFor', { name: row.name })}
+      >
         {t('board.actions')}
       </button>
     </li>

@@ -15,15 +15,28 @@ export const boardKeys = {
 };
 
 export function useClass(classId: string) {
-  return useQuery({ queryKey: ['class', classId], queryFn: () => api<ClassInfo>(`/classes/${enc(classId)}`), staleTime: 300_000 });
+  return useQuery({
+    queryKey: ['class', classId],
+    queryFn: () => api<ClassInfo>(`/classes/${enc(classId)}`),
+    staleTime: 300_000,
+  });
 }
 
 export function useSchool(schoolId: string | undefined) {
-  return useQuery({ queryKey: ['school', schoolId], queryFn: () => api<SchoolInfo>(`/schools/${enc(schoolId!)}`), enabled: !!schoolId, staleTime: 300_000 });
+  return useQuery({
+    queryKey: ['school', schoolId],
+    queryFn: () => api<SchoolInfo>(`/schools/${enc(schoolId!)}`),
+    enabled: !!schoolId,
+    staleTime: 300_000,
+  });
 }
 
 export function useClasses(schoolId: string | undefined) {
-  return useQuery({ queryKey: ['classes', schoolId], queryFn: () => api<ClassInfo[]>(`/schools/${enc(schoolId!)}/classes`), enabled: !!schoolId });
+  return useQuery({
+    queryKey: ['classes', schoolId],
+    queryFn: () => api<ClassInfo[]>(`/schools/${enc(schoolId!)}/classes`),
+    enabled: !!schoolId,
+  });
 }
 
 /** The school's day (cut by the server to the caller's students); refreshed every minute as a safety net under the live events. */
@@ -75,14 +88,28 @@ export function useMark(schoolId: string, date: string) {
       // A few at a time: "all the rest" of a class of 40 must not open 40 requests at once.
       for (let i = 0; i < marks.length; i += 6) {
         const part = marks.slice(i, i + 6);
-        const days = await Promise.all(part.map((m) => api<StudentDay>(`/students/${enc(m.studentId)}/attendance/${date}`, { method: 'PUT', body: { status: m.status, reason: m.reason } })));
+        const days = await Promise.all(
+          part.map((m) =>
+            api<StudentDay>(`/students/${enc(m.studentId)}/attendance/${date}`, {
+              method: 'PUT',
+              body: { status: m.status, reason: m.reason },
+            }),
+          ),
+        );
         days.forEach((day, j) => out.push({ mark: part[j]!, day }));
         qc.setQueryData<DayRow[]>(boardKeys.day(schoolId, date), (rows) =>
           rows?.map((r) => {
             const hit = days.findIndex((_, j) => part[j]!.studentId === r.studentId);
             if (hit < 0) return r;
             const d = days[hit]!;
-            return { ...r, status: d.status, firstIn: d.firstIn, lastOut: d.lastOut, source: 'manual', reason: d.note };
+            return {
+              ...r,
+              status: d.status,
+              firstIn: d.firstIn,
+              lastOut: d.lastOut,
+              source: 'manual',
+              reason: d.note,
+            };
           }),
         );
       }

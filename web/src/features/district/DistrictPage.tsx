@@ -28,10 +28,17 @@ export default function DistrictPage() {
   const [params, setParams] = useSearchParams();
   const today = todayIn();
   const date = isIsoDate(params.get('date')) ? params.get('date')! : today;
-  const districts = useQuery({ queryKey: ['districts'], queryFn: () => api<{ id: string; name: string }[]>('/districts'), staleTime: 300_000 });
+  const districts = useQuery({
+    queryKey: ['districts'],
+    queryFn: () => api<{ id: string; name: string }[]>('/districts'),
+    staleTime: 300_000,
+  });
   const report = useQuery({
     queryKey: ['report', 'district', districtId, date],
-    queryFn: () => api<SchoolDayRow[] | { rows: SchoolDayRow[] }>(`/districts/${enc(districtId)}/reports/daily?date=${date}`),
+    queryFn: () =>
+      api<SchoolDayRow[] | { rows: SchoolDayRow[] }>(
+        `/districts/${enc(districtId)}/reports/daily?date=${date}`,
+      ),
     retry: false,
   });
   const rows: ReportRow[] = useMemo(() => {
@@ -52,7 +59,11 @@ export default function DistrictPage() {
       {report.isPending ? (
         <Loading />
       ) : report.isError ? (
-        isUnavailable(report.error) ? <Unavailable /> : <ErrorBox error={report.error} />
+        isUnavailable(report.error) ? (
+          <Unavailable />
+        ) : (
+          <ErrorBox error={report.error} />
+        )
       ) : (
         <>
           <Section
@@ -61,7 +72,12 @@ export default function DistrictPage() {
             actions={
               <div className="row">
                 {(['csv', 'xlsx', 'pdf'] as const).map((f) => (
-                  <button key={f} type="button" className="secondary small" onClick={() => void download(`${base}&format=${f}`, `bao-cao-${date}.${f}`)}>
+                  <button
+                    key={f}
+                    type="button"
+                    className="secondary small"
+                    onClick={() => void download(`${base}&format=${f}`, `bao-cao-${date}.${f}`)}
+                  >
                     {t('report.export')} {f.toUpperCase()}
                   </button>
                 ))}
@@ -69,10 +85,20 @@ export default function DistrictPage() {
             }
           >
             {missing > 0 && <p className="error">{t('report.missingCount', { count: missing })}</p>}
-            <ReportTable rows={rows} kind="school" link={(r) => <Link to={`/school/${r.id}?date=${date}`}>{r.name}</Link>} />
+            <ReportTable
+              rows={rows}
+              kind="school"
+              link={(r) => <Link to={`/school/${r.id}?date=${date}`}>{r.name}</Link>}
+            />
           </Section>
           <Section title={t('report.chart')} id="district-chart">
-            <RateChart title={t('report.rate')} points={rows.map((r) => ({ label: r.name, rate: r.enrolled ? (r.present + r.late) / r.enrolled : 0 }))} />
+            <RateChart
+              title={t('report.rate')}
+              points={rows.map((r) => ({
+                label: r.name,
+                rate: r.enrolled ? (r.present + r.late) / r.enrolled : 0,
+              }))}
+            />
           </Section>
         </>
       )}

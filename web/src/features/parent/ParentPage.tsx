@@ -30,8 +30,15 @@ export default function ParentPage() {
 
 function Child({ studentId }: { studentId: string }) {
   const { t, i18n } = useTranslation();
-  const student = useQuery({ queryKey: ['student', studentId], queryFn: () => api<Student>(`/students/${enc(studentId)}`) });
-  const school = useQuery({ queryKey: ['school', student.data?.schoolId], queryFn: () => api<School>(`/schools/${enc(student.data!.schoolId)}`), enabled: !!student.data });
+  const student = useQuery({
+    queryKey: ['student', studentId],
+    queryFn: () => api<Student>(`/students/${enc(studentId)}`),
+  });
+  const school = useQuery({
+    queryKey: ['school', student.data?.schoolId],
+    queryFn: () => api<School>(`/schools/${enc(student.data!.schoolId)}`),
+    enabled: !!student.data,
+  });
   const zone = school.data?.timeZone ?? DEFAULT_ZONE;
   const today = todayIn(zone);
   const [month, setMonth] = useState(today.slice(0, 7));
@@ -43,8 +50,14 @@ function Child({ studentId }: { studentId: string }) {
   });
   const from = `${month}-01`;
   const to = addDays(`${addMonth(month, 1)}-01`, -1);
-  const days = useQuery({ queryKey: ['student-days', studentId, from, to], queryFn: () => api<AttendanceDay[]>(`/students/${enc(studentId)}/attendance?from=${from}&to=${to}`) });
-  const messages = useQuery({ queryKey: ['notifications', studentId], queryFn: () => api<StudentNotification[]>(`/students/${enc(studentId)}/notifications`) });
+  const days = useQuery({
+    queryKey: ['student-days', studentId, from, to],
+    queryFn: () => api<AttendanceDay[]>(`/students/${enc(studentId)}/attendance?from=${from}&to=${to}`),
+  });
+  const messages = useQuery({
+    queryKey: ['notifications', studentId],
+    queryFn: () => api<StudentNotification[]>(`/students/${enc(studentId)}/notifications`),
+  });
   if (student.isPending) return <Loading />;
   if (student.isError) return <ErrorBox error={student.error} />;
   const row = day.data?.find((r) => r.studentId === studentId);
@@ -53,14 +66,20 @@ function Child({ studentId }: { studentId: string }) {
   const lead = (first + 6) % 7; // weeks start on Monday
   const cells: (string | null)[] = [...Array<null>(lead).fill(null)];
   for (let d = from; d <= to; d = addDays(d, 1)) cells.push(d);
-  const weekdays = Array.from({ length: 7 }, (_, i) => dateLabel(addDays('2026-11-23', i), i18n.language, { weekday: 'short' }));
+  const weekdays = Array.from({ length: 7 }, (_, i) =>
+    dateLabel(addDays('2026-11-23', i), i18n.language, { weekday: 'short' }),
+  );
   return (
     <Section title={`${student.data.name} · ${student.data.className ?? ''}`} id={`child-${studentId}`}>
       <div className="stack" data-testid="child" data-student={studentId}>
         <p className={`today status-${row?.status ?? 'pending'}`} data-testid="today">
           <strong>{t('parent.today')}: </strong>
           {row ? t(`status.${row.status}`) : ''}
-          {row?.firstIn ? ` · ${t('parent.arrived', { time: timeOf(row.firstIn, zone, i18n.language) })}` : row ? '' : t('parent.notArrived')}
+          {row?.firstIn
+            ? ` · ${t('parent.arrived', { time: timeOf(row.firstIn, zone, i18n.language) })}`
+            : row
+              ? ''
+              : t('parent.notArrived')}
           {row?.lastOut ? ` · ${t('parent.left', { time: timeOf(row.lastOut, zone, i18n.language) })}` : ''}
         </p>
         <div className="row">
@@ -68,7 +87,12 @@ function Child({ studentId }: { studentId: string }) {
             ‹ {t('parent.prevMonth')}
           </button>
           <h3>{t('parent.calendar', { month: `${month.slice(5)}/${month.slice(0, 4)}` })}</h3>
-          <button type="button" className="secondary small" onClick={() => setMonth(addMonth(month, 1))} disabled={month >= today.slice(0, 7)}>
+          <button
+            type="button"
+            className="secondary small"
+            onClick={() => setMonth(addMonth(month, 1))}
+            disabled={month >= today.slice(0, 7)}
+          >
             {t('parent.nextMonth')} ›
           </button>
         </div>
@@ -102,7 +126,9 @@ function Child({ studentId }: { studentId: string }) {
           <ul className="feed" data-testid="messages">
             {messages.data.map((m) => (
               <li key={m.id}>
-                <time dateTime={String(m.createdAt)}>{timeWithSeconds(String(m.createdAt), zone, i18n.language)}</time>
+                <time dateTime={String(m.createdAt)}>
+                  {timeWithSeconds(String(m.createdAt), zone, i18n.language)}
+                </time>
                 <span>{m.text}</span>
                 <span className="hint">
                   {m.channel} · {t(`parent.msgStatus.${m.status}`, { defaultValue: m.status })}
@@ -126,7 +152,9 @@ function addMonth(month: string, n: number): string {
 function PushOptIn() {
   const { t } = useTranslation();
   const supported = 'Notification' in window && 'serviceWorker' in navigator && 'PushManager' in window;
-  const [state, setState] = useState<NotificationPermission | 'unsupported'>(supported ? Notification.permission : 'unsupported');
+  const [state, setState] = useState<NotificationPermission | 'unsupported'>(
+    supported ? Notification.permission : 'unsupported',
+  );
   return (
     <Section title={t('parent.prefs')} id="prefs">
       {state === 'unsupported' ? (

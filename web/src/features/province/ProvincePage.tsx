@@ -27,9 +27,24 @@ export default function ProvincePage() {
   const [params, setParams] = useSearchParams();
   const today = todayIn();
   const date = isIsoDate(params.get('date')) ? params.get('date')! : today;
-  const report = useQuery({ queryKey: ['report', 'province', date], queryFn: () => api<DistrictDayRow[] | { rows: DistrictDayRow[] }>(`/reports/daily?date=${date}`), retry: false });
-  const districts = useQuery({ queryKey: ['districts'], queryFn: () => api<{ id: string; name: string }[]>('/districts'), staleTime: 300_000 });
-  const rows: ReportRow[] = useMemo(() => (Array.isArray(report.data) ? report.data : (report.data?.rows ?? [])).map((r) => ({ ...r, id: r.districtId })), [report.data]);
+  const report = useQuery({
+    queryKey: ['report', 'province', date],
+    queryFn: () => api<DistrictDayRow[] | { rows: DistrictDayRow[] }>(`/reports/daily?date=${date}`),
+    retry: false,
+  });
+  const districts = useQuery({
+    queryKey: ['districts'],
+    queryFn: () => api<{ id: string; name: string }[]>('/districts'),
+    staleTime: 300_000,
+  });
+  const rows: ReportRow[] = useMemo(
+    () =>
+      (Array.isArray(report.data) ? report.data : (report.data?.rows ?? [])).map((r) => ({
+        ...r,
+        id: r.districtId,
+      })),
+    [report.data],
+  );
   return (
     <div>
       <div className="page-head">
@@ -59,17 +74,34 @@ export default function ProvincePage() {
             actions={
               <div className="row">
                 {(['csv', 'xlsx'] as const).map((f) => (
-                  <button key={f} type="button" className="secondary small" onClick={() => void download(`/reports/daily?date=${date}&format=${f}`, `bao-cao-tinh-${date}.${f}`)}>
+                  <button
+                    key={f}
+                    type="button"
+                    className="secondary small"
+                    onClick={() =>
+                      void download(`/reports/daily?date=${date}&format=${f}`, `bao-cao-tinh-${date}.${f}`)
+                    }
+                  >
                     {t('report.export')} {f.toUpperCase()}
                   </button>
                 ))}
               </div>
             }
           >
-            <ReportTable rows={rows} kind="district" link={(r) => <Link to={`/district/${r.id}?date=${date}`}>{r.name}</Link>} />
+            <ReportTable
+              rows={rows}
+              kind="district"
+              link={(r) => <Link to={`/district/${r.id}?date=${date}`}>{r.name}</Link>}
+            />
           </Section>
           <Section title={t('report.chart')} id="province-chart">
-            <RateChart title={t('report.rate')} points={rows.map((r) => ({ label: r.name, rate: r.enrolled ? (r.present + r.late) / r.enrolled : 0 }))} />
+            <RateChart
+              title={t('report.rate')}
+              points={rows.map((r) => ({
+                label: r.name,
+                rate: r.enrolled ? (r.present + r.late) / r.enrolled : 0,
+              }))}
+            />
           </Section>
         </>
       )}

@@ -11,7 +11,17 @@ import type { LiveGatewayStatus, LiveTap } from '@rfid/protocol';
 import { useLive } from '../../lib/live';
 import { DEFAULT_ZONE, isIsoDate, percent, timeOf, timeWithSeconds, todayIn } from '../../lib/format';
 import { DayPicker, ErrorBox, LiveBadge, Loading, Section } from '../../components/ui';
-import { schoolKeys, useClasses, useDay, useDevices, useSchool, useTaps, useUnknown, type Device, type Tap } from './api';
+import {
+  schoolKeys,
+  useClasses,
+  useDay,
+  useDevices,
+  useSchool,
+  useTaps,
+  useUnknown,
+  type Device,
+  type Tap,
+} from './api';
 import { UnknownCards } from './UnknownCards';
 import { SchoolReportPanel } from './SchoolReportPanel';
 
@@ -37,7 +47,13 @@ export default function SchoolPage() {
 
   const reread = () => {
     setLiveTaps([]);
-    for (const k of [schoolKeys.day(schoolId, date), schoolKeys.taps(schoolId, date), schoolKeys.devices(schoolId), schoolKeys.unknown(schoolId)]) void qc.invalidateQueries({ queryKey: k });
+    for (const k of [
+      schoolKeys.day(schoolId, date),
+      schoolKeys.taps(schoolId, date),
+      schoolKeys.devices(schoolId),
+      schoolKeys.unknown(schoolId),
+    ])
+      void qc.invalidateQueries({ queryKey: k });
   };
   const live = useLive(school.data ? [{ schoolId }] : [], {
     tap: (tap: LiveTap) => {
@@ -47,7 +63,9 @@ export default function SchoolPage() {
     },
     attendance: (a) => {
       if (a.date !== date) return;
-      qc.setQueryData(schoolKeys.day(schoolId, date), (rows: typeof day.data) => rows?.map((r) => (r.studentId === a.studentId ? { ...r, status: a.status, firstIn: a.firstIn } : r)));
+      qc.setQueryData(schoolKeys.day(schoolId, date), (rows: typeof day.data) =>
+        rows?.map((r) => (r.studentId === a.studentId ? { ...r, status: a.status, firstIn: a.firstIn } : r)),
+      );
     },
     gatewayStatus: (g) => setStatus((m) => new Map(m).set(g.gatewayId, g)),
     roster: () => reread(),
@@ -66,7 +84,10 @@ export default function SchoolPage() {
   }, [day.data]);
   const feed = useMemo(() => {
     const seen = new Set(liveTaps.map((x) => x.id));
-    return [...liveTaps, ...[...(taps.data ?? [])].reverse().filter((x) => !seen.has(x.id))].slice(0, FEED_MAX);
+    return [...liveTaps, ...[...(taps.data ?? [])].reverse().filter((x) => !seen.has(x.id))].slice(
+      0,
+      FEED_MAX,
+    );
   }, [liveTaps, taps.data]);
 
   if (school.isPending) return <Loading />;
@@ -103,13 +124,17 @@ export default function SchoolPage() {
               <thead>
                 <tr>
                   <th scope="col">{t('school.class')}</th>
-                  <th scope="col" className="num">{t('school.enrolled')}</th>
+                  <th scope="col" className="num">
+                    {t('school.enrolled')}
+                  </th>
                   {STATUSES.map((s) => (
                     <th key={s} scope="col" className="num">
                       {t(`status.${s}`)}
                     </th>
                   ))}
-                  <th scope="col" className="num">{t('report.rate')}</th>
+                  <th scope="col" className="num">
+                    {t('report.rate')}
+                  </th>
                 </tr>
               </thead>
               <tbody>
@@ -119,7 +144,10 @@ export default function SchoolPage() {
                   return (
                     <tr key={c.id} data-class={c.id}>
                       <th scope="row">
-                        <Link to={`/board/${c.id}${date === today ? '' : `?date=${date}`}`} aria-label={`${t('school.openBoard')} ${c.name}`}>
+                        <Link
+                          to={`/board/${c.id}${date === today ? '' : `?date=${date}`}`}
+                          aria-label={`${t('school.openBoard')} ${c.name}`}
+                        >
                           {c.name}
                         </Link>
                       </th>
@@ -144,11 +172,15 @@ export default function SchoolPage() {
           ) : (
             <ul className="feed" data-testid="feed" aria-live="polite">
               {feed.map((x) => {
-                const name = (x as { name?: string | null }).name ?? (x.studentId ? (names.get(x.studentId) ?? null) : null);
+                const name =
+                  (x as { name?: string | null }).name ??
+                  (x.studentId ? (names.get(x.studentId) ?? null) : null);
                 return (
                   <li key={x.id} data-tap={x.id}>
                     <time dateTime={x.at}>{timeWithSeconds(x.at, zone, i18n.language)}</time>
-                    <span className={name ? '' : 'badge-off'}>{name ?? t('school.unknownCard', { card: x.card })}</span>
+                    <span className={name ? '' : 'badge-off'}>
+                      {name ?? t('school.unknownCard', { card: x.card })}
+                    </span>
                     <span className="hint">{x.terminal}</span>
                   </li>
                 );
@@ -158,7 +190,13 @@ export default function SchoolPage() {
         </Section>
       </div>
       <Section title={t('school.devices')} id="devices">
-        {devices.isError ? <ErrorBox error={devices.error} /> : devices.isPending ? <Loading /> : <Devices list={devices.data} live={status} zone={zone} />}
+        {devices.isError ? (
+          <ErrorBox error={devices.error} />
+        ) : devices.isPending ? (
+          <Loading />
+        ) : (
+          <Devices list={devices.data} live={status} zone={zone} />
+        )}
       </Section>
       <Section title={t('school.unknown')} id="unknown">
         <UnknownCards schoolId={schoolId} query={unknown} zone={zone} students={day.data ?? []} />
@@ -169,7 +207,15 @@ export default function SchoolPage() {
   );
 }
 
-function Devices({ list, live, zone }: { list: Device[]; live: Map<string, LiveGatewayStatus>; zone: string }) {
+function Devices({
+  list,
+  live,
+  zone,
+}: {
+  list: Device[];
+  live: Map<string, LiveGatewayStatus>;
+  zone: string;
+}) {
   const { t, i18n } = useTranslation();
   const active = list.filter((d) => !d.revokedAt);
   if (active.length === 0) return <p>{t('school.noDevices')}</p>;
@@ -178,10 +224,14 @@ function Devices({ list, live, zone }: { list: Device[]; live: Map<string, LiveG
       <table className="table" data-testid="devices">
         <thead>
           <tr>
-            <th scope="col">{t('school.gateway')} / {t('school.terminal')}</th>
+            <th scope="col">
+              {t('school.gateway')} / {t('school.terminal')}
+            </th>
             <th scope="col">{t('school.online')}</th>
             <th scope="col">{t('school.lastSeen')}</th>
-            <th scope="col" className="num">{t('school.queue')}</th>
+            <th scope="col" className="num">
+              {t('school.queue')}
+            </th>
           </tr>
         </thead>
         <tbody>
@@ -193,14 +243,22 @@ function Devices({ list, live, zone }: { list: Device[]; live: Map<string, LiveG
             return [
               <tr key={d.gatewayId} data-gateway={d.gatewayId}>
                 <th scope="row">{d.name}</th>
-                <td className={online ? 'badge-on' : 'badge-off'}>{online ? t('school.online') : t('school.offline')}</td>
-                <td>{seen ? timeOf(String(seen instanceof Date ? seen.toISOString() : seen), zone, i18n.language) : "—"}</td>
+                <td className={online ? 'badge-on' : 'badge-off'}>
+                  {online ? t('school.online') : t('school.offline')}
+                </td>
+                <td>
+                  {seen
+                    ? timeOf(String(seen instanceof Date ? seen.toISOString() : seen), zone, i18n.language)
+                    : '—'}
+                </td>
                 <td className="num">{(l ? l.queue : d.queue) ?? '—'}</td>
               </tr>,
               ...terminals.map((term) => (
                 <tr key={`${d.gatewayId}/${term.id}`} data-terminal={term.id}>
                   <td>↳ {term.id}</td>
-                  <td className={term.online ? 'badge-on' : 'badge-off'}>{term.online ? t('school.online') : t('school.offline')}</td>
+                  <td className={term.online ? 'badge-on' : 'badge-off'}>
+                    {term.online ? t('school.online') : t('school.offline')}
+                  </td>
                   <td>{term.lastSeen ? timeOf(term.lastSeen, zone, i18n.language) : '—'}</td>
                   <td />
                 </tr>

@@ -6,12 +6,21 @@ import { timeOf } from '../../lib/format';
 import { ErrorBox, isUnavailable, Loading, Section, Unavailable } from '../../components/ui';
 import { useSchoolReport } from './api';
 
-export function SchoolReportPanel({ schoolId, date, zone }: { schoolId: string; date: string; zone: string }) {
+export function SchoolReportPanel({
+  schoolId,
+  date,
+  zone,
+}: {
+  schoolId: string;
+  date: string;
+  zone: string;
+}) {
   const { t, i18n } = useTranslation();
   const report = useSchoolReport(schoolId, date);
   const qc = useQueryClient();
   const submit = useMutation({
-    mutationFn: () => api(`/schools/${enc(schoolId)}/reports/daily/submit?date=${date}`, { method: 'POST', body: { date } }),
+    mutationFn: () =>
+      api(`/schools/${enc(schoolId)}/reports/daily/submit?date=${date}`, { method: 'POST', body: { date } }),
     onSuccess: () => void qc.invalidateQueries({ queryKey: ['report', 'school', schoolId, date] }),
   });
   const base = `/schools/${enc(schoolId)}/reports/daily?date=${date}`;
@@ -20,11 +29,17 @@ export function SchoolReportPanel({ schoolId, date, zone }: { schoolId: string; 
       {report.isPending ? (
         <Loading />
       ) : report.isError ? (
-        isUnavailable(report.error) ? <Unavailable /> : <ErrorBox error={report.error} />
+        isUnavailable(report.error) ? (
+          <Unavailable />
+        ) : (
+          <ErrorBox error={report.error} />
+        )
       ) : (
         <div className="stack" data-testid="school-report">
           <p>
-            {report.data.submittedAt ? t('school.submittedAt', { time: timeOf(report.data.submittedAt, zone, i18n.language) }) : t('school.notSubmitted')}
+            {report.data.submittedAt
+              ? t('school.submittedAt', { time: timeOf(report.data.submittedAt, zone, i18n.language) })
+              : t('school.notSubmitted')}
             {report.data.revision !== undefined && ` · ${t('school.revision', { n: report.data.revision })}`}
           </p>
           <div className="row">
@@ -34,7 +49,12 @@ export function SchoolReportPanel({ schoolId, date, zone }: { schoolId: string; 
               </button>
             )}
             {(['csv', 'xlsx', 'pdf'] as const).map((f) => (
-              <button key={f} type="button" className="secondary" onClick={() => void download(`${base}&format=${f}`, `bao-cao-${date}.${f}`)}>
+              <button
+                key={f}
+                type="button"
+                className="secondary"
+                onClick={() => void download(`${base}&format=${f}`, `bao-cao-${date}.${f}`)}
+              >
                 {t('report.export')} {f.toUpperCase()}
               </button>
             ))}

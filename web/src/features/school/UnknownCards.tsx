@@ -9,7 +9,17 @@ import { Dialog } from '../../components/Dialog';
 import { ErrorBox, Loading } from '../../components/ui';
 import type { DayRow, UnknownCard } from './api';
 
-export function UnknownCards({ schoolId, query, zone, students }: { schoolId: string; query: UseQueryResult<UnknownCard[]>; zone: string; students: DayRow[] }) {
+export function UnknownCards({
+  schoolId,
+  query,
+  zone,
+  students,
+}: {
+  schoolId: string;
+  query: UseQueryResult<UnknownCard[]>;
+  zone: string;
+  students: DayRow[];
+}) {
   const { t, i18n } = useTranslation();
   const [enrolling, setEnrolling] = useState<UnknownCard | null>(null);
   const [notice, setNotice] = useState('');
@@ -29,9 +39,19 @@ export function UnknownCards({ schoolId, query, zone, students }: { schoolId: st
               <time dateTime={u.lastAt}>{timeOf(u.lastAt, zone, i18n.language)}</time>
               <span>
                 {u.card} · {u.terminal} · ×{u.taps}
-                {u.retired?.studentName && <span className="badge-off"> ({t('school.lostCard', { name: u.retired.studentName })})</span>}
+                {u.retired?.studentName && (
+                  <span className="badge-off">
+                    {' '}
+                    ({t('school.lostCard', { name: u.retired.studentName })})
+                  </span>
+                )}
               </span>
-              <button type="button" className="secondary small" onClick={() => setEnrolling(u)} aria-label={`${t('school.enrol')} ${u.card}`}>
+              <button
+                type="button"
+                className="secondary small"
+                onClick={() => setEnrolling(u)}
+                aria-label={`${t('school.enrol')} ${u.card}`}
+              >
                 {t('school.enrol')}
               </button>
             </li>
@@ -53,20 +73,34 @@ export function UnknownCards({ schoolId, query, zone, students }: { schoolId: st
   );
 }
 
-function EnrolDialog({ schoolId, card, students, onClose }: { schoolId: string; card: UnknownCard; students: DayRow[]; onClose: (msg?: string) => void }) {
+function EnrolDialog({
+  schoolId,
+  card,
+  students,
+  onClose,
+}: {
+  schoolId: string;
+  card: UnknownCard;
+  students: DayRow[];
+  onClose: (msg?: string) => void;
+}) {
   const { t } = useTranslation();
   const qc = useQueryClient();
   const [studentId, setStudentId] = useState('');
   const [error, setError] = useState('');
   const enrol = useMutation({
-    mutationFn: (id: string) => api(`/students/${enc(id)}/cards`, { method: 'POST', body: { fromTapId: card.lastTapId } }),
+    mutationFn: (id: string) =>
+      api(`/students/${enc(id)}/cards`, { method: 'POST', body: { fromTapId: card.lastTapId } }),
     onSuccess: () => void qc.invalidateQueries({ queryKey: ['unknown-cards', schoolId] }),
   });
   const submit = (ev: FormEvent) => {
     ev.preventDefault();
     if (!studentId) return;
     const name = students.find((s) => s.studentId === studentId)?.name ?? '';
-    enrol.mutate(studentId, { onSuccess: () => onClose(t('school.enrolled_ok', { name })), onError: (e) => setError(errorText(t, e)) });
+    enrol.mutate(studentId, {
+      onSuccess: () => onClose(t('school.enrolled_ok', { name })),
+      onError: (e) => setError(errorText(t, e)),
+    });
   };
   return (
     <Dialog title={t('school.enrolTo', { card: card.card })} onClose={() => onClose()}>
