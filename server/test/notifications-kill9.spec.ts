@@ -121,7 +121,7 @@ describe('kill -9 between the provider’s acceptance and our update', () => {
       HTTP_HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
       SERVER_ID: 'notify-kill9',
-      ADMIN_PASSWORD: 'kill9-notify-admin-pw',
+      ADMIN_PASSWORD: 'kill9-notify-operator-pw',
       NOTIFY_QUIET_HOURS: 'none',
       NOTIFY_LEASE_MS: '1500',
       NOTIFY_BATCH: '20',

@@ -55,7 +55,12 @@ describe('notifications through the provider stand-ins', () => {
     );
 
   beforeAll(async () => {
-    zalo = await new ZaloStandIn({ ...ZALO, noZaloPhones: ['84912000100'] }).start();
+    // The stand-in stamps its webhooks with the same (injected) clock the server checks them by.
+    zalo = await new ZaloStandIn({
+      ...ZALO,
+      noZaloPhones: ['84912000100'],
+      now: () => clock.now().getTime(),
+    }).start();
     esms = await new EsmsStandIn({ ...ESMS, brandnames: ['TRUONGHOC'] }).start();
     server = await startTestServer(
       {

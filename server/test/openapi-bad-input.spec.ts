@@ -67,7 +67,9 @@ describe('bad input over every operation of /api/docs', () => {
     server = await startTestServer();
     admin = await asAdmin(server);
     const doc = (await (await fetch(`${server.httpUrl}/api/docs-json`)).json()) as OpenApiDoc;
-    ops = operationsOf(doc).filter((o) => o.path.startsWith('/'));
+    // Logout ends the very session these calls run on (it takes an empty body with the bearer
+    // token, so any body is a logout): every later call would be a 401 and test nothing.
+    ops = operationsOf(doc).filter((o) => o.path.startsWith('/') && o.path !== '/auth/logout');
   });
   afterAll(async () => {
     await server?.stop();

@@ -46,8 +46,9 @@ describe('privacy: retention, export, erasure, append-only audit', () => {
   const note = (studentId: string, createdAt: string, status: string) =>
     db
       .query<{ id: string }>(
-        `INSERT INTO notification_outbox (student_id, event, channel, status, text, created_at) VALUES ($1, 'check_in', 'sms', $2, 'x', $3) RETURNING id`,
-        [studentId, status, createdAt],
+        `INSERT INTO notification_outbox (student_id, school_id, event, event_at, channel, status, text, created_at)
+         VALUES ($1, $4, 'check_in', $3, 'sms', $2, 'x', $3) RETURNING id`,
+        [studentId, status, createdAt, a.schoolId],
       )
       .then((r) => r[0]!.id);
 

@@ -19,7 +19,8 @@ const AuditQuery = z.object({
   beforeId: z
     .string()
     .regex(/^\d{1,19}$/, 'an audit id (digits)')
-    .refine((v) => BigInt(v) <= 9223372036854775807n, 'not an audit id (too large)')
+    // zod runs the refinement even after the regex failed: only digits reach BigInt.
+    .refine((v) => !/^\d{1,19}$/.test(v) || BigInt(v) <= 9223372036854775807n, 'not an audit id (too large)')
     .optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });

@@ -96,22 +96,23 @@ function Child({ studentId }: { studentId: string }) {
             {t('parent.nextMonth')} ›
           </button>
         </div>
-        <div className="calendar" role="table" aria-label={t('parent.calendar', { month })}>
+        {/* A CSS grid of days (no table roles: the grid has no row elements); weekday heads are decoration. */}
+        <div className="calendar" role="group" aria-label={t('parent.calendar', { month })}>
           {weekdays.map((w) => (
-            <div key={w} className="head" role="columnheader">
+            <div key={w} className="head" aria-hidden="true">
               {w}
             </div>
           ))}
           {cells.map((d, i) => {
             const rec = d ? byDate.get(d) : undefined;
             return d ? (
-              <div key={d} role="cell" className={`day ${rec ? `status-${rec.status}` : ''}`} data-date={d}>
+              <div key={d} className={`day ${rec ? `status-${rec.status}` : ''}`} data-date={d}>
                 <div>{Number(d.slice(8))}</div>
                 {rec && <div>{t(`status.${rec.status}`)}</div>}
                 {rec?.firstIn && <div>{timeOf(rec.firstIn, zone, i18n.language)}</div>}
               </div>
             ) : (
-              <div key={`x${i}`} role="cell" />
+              <div key={`x${i}`} aria-hidden="true" />
             );
           })}
         </div>
