@@ -1,6 +1,7 @@
 export { createServer, type RunningServer, type ServerDeps } from './server.js';
 export { parseConfig, configFromEnv, type ServerConfig } from './config/config.js';
-export { DirectoryService } from './directory/directory.service.js';
+export { DirectoryService, type NewGuardian, type NewStudent } from './directory/directory.service.js';
+export { openDirectory, type StandaloneDirectory } from './directory/standalone.js';
 export { DevicesService } from './devices/devices.service.js';
 export { startEmbeddedPostgres } from './db/embedded-postgres.js';
 export { runMigrations } from './db/data-source.js';

@@ -11,7 +11,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import type { Logger } from 'pino';
-import { cardMatchKeys, cardToText, makeCardId, type CardId } from '@rfid/protocol';
+import { cardToText, makeCardId } from '@rfid/protocol';
 import {
   createTerminal,
   multiSchoolRush,
@@ -33,6 +33,10 @@ import {
   ServerProcess,
   waitFor,
 } from './processes.js';
+import { seedDrillSchools, type SeededSchool } from './rig-seed.js';
+import { verifyDrill, type DrillResult } from './rig-verify.js';
+
+export type { DrillResult } from './rig-verify.js';
 
 export interface RigOptions {
   name: string;
@@ -60,64 +64,7 @@ export interface RigOptions {
   serverLogLevel?: string;
 }
 
-interface SeededSchool {
-  id: string;
-  students: { id: string; card: CardId }[];
-}
-
-/** What a drill measured; `value` is the number of lost taps. */
-export interface DrillResult {
-  name: string;
-  value: number;
-  unit: 'lost';
-  ok: boolean;
-  taps_planned: number;
-  /** Taps the terminals were answered OK or UNKNOWN: each must be stored exactly once. */
-  taps_sent: number;
-  taps_stored: number;
-  lost: number;
-  duplicates: number;
-  /** Stored rows beyond one per (gateway, terminal, terminal seq): a tap stored twice under two ids. */
-  split_taps: number;
-  /** Stored taps the terminals were never told OK/UNKNOWN for (allowed only for NO_ACK taps). */
-  unexpected: number;
-  /** Answered DUP (a repeat within the gateway's window: not a tap). */
-  dup_answers: number;
-  /** Terminal gave up (no ACK after its 5 tries): never acknowledged, so not lost; stored or not. */
-  no_ack: number;
-  no_ack_stored: number;
-  err_answers: number;
-  outbox_due: number;
-  outbox_rows: number;
-  outbox_missing: number;
-  outbox_duplicates: number;
-  outbox_unexpected: number;
-  notifications: string;
-  faults: number;
-  seconds: number;
-  drain_seconds: number;
-  [extra: string]: unknown;
-}
-
 const ADMIN_PASSWORD = 'drill-province-operator';
-const SCHOOL_CARD_BASE = 0x0600000000;
-
-/** Deterministic spread of a student over guardians and channels (what the outbox must follow). */
-function guardiansOf(i: number): { channels: string[]; phone: string | null }[] {
-  const first = [
-    { channels: ['sms'], phone: '0901000000' },
-    { channels: ['sms', 'zalo'], phone: '0902000000' },
-    { channels: [], phone: '0903000000' }, // no channel chosen: SMS to the phone
-    { channels: ['push'], phone: null },
-  ][i % 4]!;
-  const out = [first];
-  if (i % 5 === 0) out.push({ channels: ['email'], phone: null });
-  if (i % 11 === 0) out.push({ channels: [], phone: null }); // nothing to send to
-  return out;
-}
-
-const channelCount = (g: { channels: string[]; phone: string | null }) =>
-  g.channels.length > 0 ? g.channels.length : g.phone ? 1 : 0;
 
 export class DrillRig {
   server!: ServerProcess;
@@ -286,90 +233,9 @@ export class DrillRig {
 
   /** Schools, class 6A, students with 40-bit EM cards and their keys, guardians with channels. */
   private async seed(): Promise<void> {
-    const o = this.opts;
-    const perSchool = Math.ceil((o.taps / 1.12 / o.schools) * 1.03) + 1;
-    const c = new pg.Client({ connectionString: this.databaseUrl });
-    await c.connect();
-    try {
-      await c.query('BEGIN');
-      const {
-        rows: [district],
-      } = await c.query<{ id: string }>(
-        `INSERT INTO districts (code, name) VALUES ('DRILL', 'Phòng GD&ĐT Diễn tập') RETURNING id`,
-      );
-      for (let s = 0; s < o.schools; s++) {
-        const {
-          rows: [school],
-        } = await c.query<{ id: string }>(
-          `INSERT INTO schools (district_id, code, name) VALUES ($1, $2, $3) RETURNING id`,
-          [district!.id, `DRILL${s}`, `THCS Diễn tập ${s}`],
-        );
-        const {
-          rows: [klass],
-        } = await c.query<{ id: string }>(
-          `INSERT INTO classes (school_id, name, grade) VALUES ($1, '6A', 6) RETURNING id`,
-          [school!.id],
-        );
-        const names = Array.from({ length: perSchool }, (_, i) => `Y Liên ${s}-${i}`);
-        const { rows: students } = await c.query<{ id: string }>(
-          `INSERT INTO students (school_id, class_id, student_code, name)
-           SELECT $1, $2, code, name FROM unnest($3::text[], $4::text[]) WITH ORDINALITY AS t(code, name, n) ORDER BY n RETURNING id`,
-          [school!.id, klass!.id, names.map((_, i) => `DRILL${s}-${i}`), names],
-        );
-        const cards = students.map((_, i) =>
-          makeCardId('em4100', 40, (SCHOOL_CARD_BASE + s * 0x01000000 + i).toString(16)),
-        );
-        const { rows: cardRows } = await c.query<{ id: string }>(
-          `INSERT INTO cards (school_id, student_id, tech, bits, hex, text)
-           SELECT $1, sid, 'em4100', 40, hex, 'em4100:40:' || hex FROM unnest($2::uuid[], $3::text[]) WITH ORDINALITY AS t(sid, hex, n) ORDER BY n RETURNING id`,
-          [school!.id, students.map((r) => r.id), cards.map((k) => k.hex)],
-        );
-        const keys = cards.flatMap((k, i) =>
-          cardMatchKeys(k).map((key) => ({ key, cardId: cardRows[i]!.id, bits: Number(key.split(':')[1]) })),
-        );
-        await c.query(
-          `INSERT INTO card_keys (school_id, key, card_id, bits) SELECT $1, key, cid, bits FROM unnest($2::text[], $3::uuid[], $4::int[]) AS t(key, cid, bits)`,
-          [school!.id, keys.map((k) => k.key), keys.map((k) => k.cardId), keys.map((k) => k.bits)],
-        );
-        // Guardians: one row per (student, guardian), inserted in order so RETURNING lines up.
-        const gStudent: string[] = [];
-        const gChannels: string[] = [];
-        const gPhone: (string | null)[] = [];
-        const gCount: number[] = [];
-        students.forEach((st, i) => {
-          for (const g of guardiansOf(i)) {
-            gStudent.push(st.id);
-            gChannels.push(`{${g.channels.join(',')}}`);
-            gPhone.push(g.phone);
-            gCount.push(channelCount(g));
-          }
-        });
-        const { rows: guardians } = await c.query<{ id: string }>(
-          `INSERT INTO guardians (name, phone, channels)
-           SELECT 'Phụ huynh', phone, ch::text[] FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(phone, ch, n) ORDER BY n RETURNING id`,
-          [gPhone, gChannels],
-        );
-        await c.query(
-          `INSERT INTO student_guardians (student_id, guardian_id, relation) SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[])`,
-          [gStudent, guardians.map((g) => g.id), gStudent.map(() => 'mẹ')],
-        );
-        gStudent.forEach((sid, k) => {
-          const list = this.outboxTargets.get(sid) ?? [];
-          const channels = gChannels[k]!.slice(1, -1).split(',').filter(Boolean);
-          const effective = channels.length ? channels : gPhone[k] ? ['sms'] : [];
-          list.push(guardians[k]!.id); // one message per guardian and event (the worker picks the channel)
-          if (gCount[k] !== effective.length) throw new Error('guardian channel bookkeeping is off');
-          this.outboxTargets.set(sid, list);
-        });
-        this.schools.push({
-          id: school!.id,
-          students: students.map((r, i) => ({ id: r.id, card: cards[i]! })),
-        });
-      }
-      await c.query('COMMIT');
-    } finally {
-      await c.end();
-    }
+    const seeded = await seedDrillSchools(this.databaseUrl, this.opts);
+    this.schools = seeded.schools;
+    this.outboxTargets = seeded.outboxTargets;
   }
 
   /**
@@ -510,163 +376,27 @@ export class DrillRig {
   }
 
   async verify(faults: number, drainSeconds: number): Promise<DrillResult> {
-    const c = new pg.Client({ connectionString: this.databaseUrl });
-    await c.connect();
-    try {
-      const { rows: taps } = await c.query<{
-        id: string;
-        gateway_id: string;
-        terminal: string;
-        card: string;
-        raw: string;
-        at: Date;
-        student_id: string | null;
-        local_date: string;
-        direction: string | null;
-      }>(`SELECT id, gateway_id, terminal, card, raw, at, student_id, local_date::text, direction FROM taps`);
-      const { rows: outbox } = await c.query<{
-        student_id: string;
-        guardian_id: string | null;
-        channel: string;
-        event: string;
-        local_date: string | null;
-        tap_id: string | null;
-        created_at: Date;
-        received_at: Date | null;
-      }>(
-        `SELECT o.student_id, o.guardian_id, o.channel, o.event, t.local_date::text AS local_date,
-                o.tap_id, o.created_at, t.received_at
-           FROM notification_outbox o LEFT JOIN taps t ON t.id = o.tap_id`,
-      );
-      // Taps.
-      // ADMS taps are known by their ATTLOG line (PIN, terminal time), smart taps by their TAP seq.
-      const admsIds = new Set(this.admsTerminals.map((t) => t.id));
-      for (const t of this.admsTerminals)
-        for (const line of t.acknowledgedLines()) this.acked.add(`${t.id}#${line}`);
-      const natural = new Map<string, number>();
-      const bySeq = new Map<string, number>();
-      const ids = new Set<string>();
-      for (const t of taps) {
-        ids.add(t.id);
-        const nk = `${t.gateway_id}|${t.terminal}|${t.card}|${t.at.toISOString()}`;
-        natural.set(nk, (natural.get(nk) ?? 0) + 1);
-        const sk = admsIds.has(t.terminal)
-          ? `${t.terminal}#${t.raw}`
-          : `${t.terminal}#${t.raw.split(',')[1]}`;
-        bySeq.set(sk, (bySeq.get(sk) ?? 0) + 1);
-      }
-      const duplicates = taps.length - natural.size + (taps.length - ids.size);
-      const splitTaps = [...bySeq.values()].reduce((a, n) => a + n - 1, 0);
-      const lostKeys = [...this.acked].filter((k) => !bySeq.has(k));
-      const unexpected = [...bySeq.keys()].filter((k) => !this.acked.has(k) && !this.noAck.has(k));
-      const noAckStored = [...this.noAck].filter((k) => bySeq.has(k)).length;
-
-      // Notifications due: per student, local day and event (check_in from a tap in, check_out
-      // from a tap out), one row per guardian; and what the outbox holds.
-      const due = new Set<string>();
-      for (const t of taps) {
-        if (!t.student_id) continue;
-        const event = t.direction === 'out' ? 'check_out' : 'check_in';
-        for (const target of this.outboxTargets.get(t.student_id) ?? [])
-          due.add(`${t.student_id}|${t.local_date}|${event}|${target}`);
-      }
-      const rows = new Map<string, number>();
-      for (const r of outbox) {
-        const k = `${r.student_id}|${r.local_date}|${r.event}|${r.guardian_id}`;
-        rows.set(k, (rows.get(k) ?? 0) + 1);
-      }
-      const outboxMissing = [...due].filter((k) => !rows.has(k)).length;
-      const outboxUnexpected = [...rows.keys()].filter((k) => !due.has(k)).length;
-      const outboxDuplicates = [...rows.values()].reduce((a, n) => a + n - 1, 0);
-
-      const lost = lostKeys.length;
-      const ok =
-        lost === 0 &&
-        duplicates === 0 &&
-        splitTaps === 0 &&
-        unexpected.length === 0 &&
-        outboxMissing === 0 &&
-        outboxDuplicates === 0 &&
-        outboxUnexpected === 0;
-      const result: DrillResult = {
-        name: `drill_${this.opts.name}`,
-        value: lost,
-        unit: 'lost',
-        ok,
-        taps_planned: this.plan.taps.length,
-        taps_sent: this.acked.size,
-        taps_stored: taps.length,
-        lost,
-        duplicates,
-        split_taps: splitTaps,
-        unexpected: unexpected.length,
-        dup_answers: this.dupAnswers,
-        no_ack: this.noAck.size,
-        no_ack_stored: noAckStored,
-        err_answers: this.errAnswers,
-        outbox_due: due.size,
-        outbox_rows: outbox.length,
-        outbox_missing: outboxMissing,
-        outbox_duplicates: outboxDuplicates,
-        outbox_unexpected: outboxUnexpected,
-        notifications:
-          'outbox rows = due, each (student, day, event, guardian) exactly once; the drill guardians have no consent, so the worker skips them (counting messages the provider stand-ins received is still to do)',
-        faults,
-        seconds: Math.round((performance.now() - this.started) / 100) / 10,
-        setup_seconds: Math.round(this.setupSeconds * 10) / 10,
-        rush_seconds: Math.round(this.rushSeconds * 10) / 10,
-        drain_seconds: Math.round(drainSeconds * 10) / 10,
-        adms_terminals: this.admsTerminals.length,
-        adms_punches: this.admsPunches,
-        adms_unregistered: this.admsUnregistered,
-        adms_lines_repushed_or_retried: this.admsTerminals.reduce((a, t) => a + t.stats.pushFailures, 0),
-      };
-      Object.assign(result, this.extra);
-      if (outboxDuplicates) {
-        // Which student-days got a notification twice, with their taps: the evidence for a report.
-        const doubled = [...rows].filter(([, n]) => n > 1).slice(0, 3);
-        result.outbox_duplicate_examples = doubled.map(([k, n]) => {
-          const [studentId, date, event] = k.split('|');
-          return {
-            event,
-            rows: n,
-            outbox: outbox
-              .filter((o) => `${o.student_id}|${o.local_date}|${o.event}|${o.guardian_id}|${o.channel}` === k)
-              .map(
-                (o) =>
-                  `tap ${o.tap_id} written ${o.created_at.toISOString()}, tap received ${o.received_at?.toISOString()}`,
-              ),
-            taps: taps
-              .filter((t) => t.student_id === studentId && t.local_date === date)
-              .map(
-                (t) =>
-                  `${t.id} ${t.terminal} ${t.direction} ${t.at.toISOString()} seq ${t.raw.split(',')[1]}`,
-              ),
-          };
-        });
-      }
-      if (outboxMissing) {
-        result.outbox_missing_examples = [...due]
-          .filter((k) => !rows.has(k))
-          .slice(0, 4)
-          .map((k) => {
-            const [studentId, date, event] = k.split('|');
-            const theirs = taps.filter((t) => t.student_id === studentId && t.local_date === date);
-            return {
-              event,
-              taps: theirs.map((t) => `${t.terminal} ${t.direction} ${t.at.toISOString()} ${t.id}`),
-              outbox: outbox
-                .filter((o) => o.student_id === studentId)
-                .map((o) => `${o.event} ${o.channel} ${o.tap_id}`),
-            };
-          });
-      }
-      if (lost) result.lost_examples = lostKeys.slice(0, 5);
-      if (unexpected.length) result.unexpected_examples = unexpected.slice(0, 5);
-      return result;
-    } finally {
-      await c.end();
-    }
+    return verifyDrill({
+      databaseUrl: this.databaseUrl,
+      name: this.opts.name,
+      plan: this.plan,
+      acked: this.acked,
+      noAck: this.noAck,
+      admsTerminals: this.admsTerminals,
+      outboxTargets: this.outboxTargets,
+      counts: {
+        dupAnswers: this.dupAnswers,
+        errAnswers: this.errAnswers,
+        admsPunches: this.admsPunches,
+        admsUnregistered: this.admsUnregistered,
+      },
+      faults,
+      seconds: (performance.now() - this.started) / 1000,
+      setupSeconds: this.setupSeconds,
+      rushSeconds: this.rushSeconds,
+      drainSeconds,
+      extra: this.extra,
+    });
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
+import { DirectoryRepository } from './directory.repository.js';
 import { DirectoryService } from './directory.service.js';
 
-@Module({ providers: [DirectoryService], exports: [DirectoryService] })
+@Module({ providers: [DirectoryRepository, DirectoryService], exports: [DirectoryService] })
 export class DirectoryModule {}

@@ -1,19 +1,13 @@
 /**
  * Programmatic creation of the school directory: districts, schools, classes, students,
- * guardians and cards. Used by the demo seed, the benchmarks and tests; the REST/import layer
- * (issue #6) builds on the same methods so card keys and invariants live in one place.
+ * guardians and cards. Used by the demo seed, the benchmarks, the drill rig and tests. Its rules
+ * (NFC names, channel defaults, card keys) are the functions of `directory/rules.ts` that the
+ * REST layer (`PeopleService`) and the import use too; many rows at once go through the batched
+ * methods (`createStudents`, `enrolCards`, `addGuardians`) and `DirectoryRepository`.
  */
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import {
-  cardMatchKeys,
-  cardToText,
-  isValidTimeZone,
-  parseClock,
-  parsePrintedCard,
-  type CardId,
-  type CardTech,
-} from '@rfid/protocol';
+import { isValidTimeZone, parseClock, type CardId, type CardTech } from '@rfid/protocol';
 import {
   Card,
   CardKey,
@@ -26,7 +20,8 @@ import {
   type NotificationChannel,
 } from '../db/entities/index.js';
 import { DomainError } from '../common/domain-error.js';
-import { defaultChannels } from '../notifications/preferences.js';
+import { DirectoryRepository } from './directory.repository.js';
+import { cardRows, cleanName, guardianChannels } from './rules.js';
 
 export interface SchoolRulesInput {
   timeZone?: string;
@@ -62,12 +57,13 @@ export interface NewGuardian {
 
 @Injectable()
 export class DirectoryService {
-  constructor(private readonly ds: DataSource) {}
+  constructor(
+    private readonly ds: DataSource,
+    private readonly repo: DirectoryRepository = new DirectoryRepository(),
+  ) {}
 
   async createDistrict(input: { code: string; name: string }): Promise<District> {
-    return this.ds
-      .getRepository(District)
-      .save({ code: input.code.trim(), name: input.name.normalize('NFC').trim() });
+    return this.ds.getRepository(District).save({ code: input.code.trim(), name: cleanName(input.name) });
   }
 
   async createSchool(
@@ -78,7 +74,7 @@ export class DirectoryService {
     return this.ds.getRepository(School).save({
       districtId,
       code: code.trim(),
-      name: name.normalize('NFC').trim(),
+      name: cleanName(name),
       level: level ?? null,
       ...definedOnly(rules),
     });
@@ -94,7 +90,7 @@ export class DirectoryService {
   async createClass(input: { schoolId: string; name: string; grade?: number | null }): Promise<SchoolClass> {
     return this.ds.getRepository(SchoolClass).save({
       schoolId: input.schoolId,
-      name: input.name.normalize('NFC').trim(),
+      name: cleanName(input.name),
       grade: input.grade ?? null,
     });
   }
@@ -102,7 +98,7 @@ export class DirectoryService {
   async createStudent(input: NewStudent): Promise<Student> {
     return this.ds.getRepository(Student).save({
       ...input,
-      name: input.name.normalize('NFC').trim(),
+      name: cleanName(input.name),
       birthDate: input.birthDate ?? null,
       gender: input.gender ?? null,
       ethnicity: input.ethnicity ?? null,
@@ -110,39 +106,78 @@ export class DirectoryService {
     });
   }
 
-  /** Many students in one statement (seeds, benchmarks). */
+  /** Many students, one statement per 5 000 (seeds, benchmarks, drills); in input order. */
   async createStudents(inputs: NewStudent[]): Promise<Student[]> {
     if (inputs.length === 0) return [];
     const rows = inputs.map((s) => ({
       ...s,
-      name: s.name.normalize('NFC').trim(),
+      name: cleanName(s.name),
       birthDate: s.birthDate ?? null,
       gender: s.gender ?? null,
       ethnicity: s.ethnicity ?? null,
-      active: true,
     }));
-    const out: Student[] = [];
-    for (let i = 0; i < rows.length; i += 1000) {
-      const r = await this.ds
-        .createQueryBuilder()
-        .insert()
-        .into(Student)
-        .values(rows.slice(i, i + 1000))
-        .returning('*')
-        .execute();
-      out.push(...(r.generatedMaps as Student[]).map((g, j) => ({ ...rows[i + j]!, ...g }) as Student));
-    }
-    return out;
+    return this.ds.transaction(async (m) => {
+      const out: Student[] = [];
+      for (let i = 0; i < rows.length; i += 5000) {
+        const part = rows.slice(i, i + 5000);
+        const ids = await this.repo.insertStudents(m, part);
+        part.forEach((r, j) => out.push({ ...r, id: ids[j]!, active: true } as Student));
+      }
+      return out;
+    });
+  }
+
+  /**
+   * Many cards at once (seeds, benchmarks, drills), each as `enrolCard` would: parsed, its match
+   * keys written, the student's previous active card `replaced`. Returns the card ids in order.
+   */
+  async enrolCards(
+    inputs: { schoolId: string; studentId: string | null; card: string | CardId; tech?: CardTech }[],
+  ): Promise<string[]> {
+    if (inputs.length === 0) return [];
+    const { cards, keys } = cardRows(inputs);
+    return this.ds.transaction(async (m) => {
+      const students = inputs.flatMap((i) => (i.studentId ? [i.studentId] : []));
+      if (students.length) await this.repo.retireActiveCards(m, students, 'replaced');
+      const ids: string[] = [];
+      for (let i = 0; i < cards.length; i += 5000) {
+        const part = keys
+          .filter((k) => k.card >= i && k.card < i + 5000)
+          .map((k) => ({ ...k, card: k.card - i }));
+        ids.push(...(await this.repo.insertCards(m, cards.slice(i, i + 5000), part)));
+      }
+      return ids;
+    });
+  }
+
+  /** Many guardians at once, one per (student, guardian) row; returns the guardian ids in order. */
+  async addGuardians(inputs: { studentId: string; guardian: NewGuardian }[]): Promise<string[]> {
+    if (inputs.length === 0) return [];
+    const rows = inputs.map(({ studentId, guardian: g }) => ({
+      studentId,
+      name: cleanName(g.name),
+      phone: g.phone ?? null,
+      email: g.email ?? null,
+      zaloId: g.zaloId ?? null,
+      channels: guardianChannels(g),
+      relation: g.relation ?? null,
+    }));
+    return this.ds.transaction(async (m) => {
+      const ids: string[] = [];
+      for (let i = 0; i < rows.length; i += 5000)
+        ids.push(...(await this.repo.insertGuardians(m, rows.slice(i, i + 5000))));
+      return ids;
+    });
   }
 
   async addGuardian(studentId: string, input: NewGuardian): Promise<Guardian> {
     return this.ds.transaction(async (m) => {
       const g = await m.getRepository(Guardian).save({
-        name: input.name.normalize('NFC').trim(),
+        name: cleanName(input.name),
         phone: input.phone ?? null,
         email: input.email ?? null,
         zaloId: input.zaloId ?? null,
-        channels: input.channels ?? defaultChannels(input.phone),
+        channels: guardianChannels(input) as NotificationChannel[],
       });
       await m
         .getRepository(StudentGuardian)
@@ -161,32 +196,15 @@ export class DirectoryService {
     manager?: EntityManager,
   ): Promise<Card> {
     const run = async (m: EntityManager): Promise<Card> => {
-      let id: CardId;
-      try {
-        id = typeof input.card === 'string' ? parsePrintedCard(input.card, input.tech) : input.card;
-      } catch (e) {
-        throw new DomainError('bad_card', (e as Error).message);
-      }
+      const {
+        cards: [row],
+        keys,
+      } = cardRows([input]);
       if (input.studentId) await this.retireActiveCard(m, input.studentId, 'replaced');
-      const card = await m.getRepository(Card).save({
-        schoolId: input.schoolId,
-        studentId: input.studentId,
-        tech: id.tech,
-        bits: id.bits,
-        hex: id.hex,
-        text: cardToText(id),
-        printed: typeof input.card === 'string' ? input.card : null,
-        status: 'active',
-        retiredAt: null,
-      });
-      await m.getRepository(CardKey).insert(
-        cardMatchKeys(id).map((key) => ({
-          schoolId: input.schoolId,
-          key,
-          cardId: card.id,
-          bits: Number(key.split(':')[1]),
-        })),
-      );
+      const card = await m.getRepository(Card).save({ ...row!, status: 'active', retiredAt: null });
+      await m
+        .getRepository(CardKey)
+        .insert(keys.map(({ schoolId, key, bits }) => ({ schoolId, key, cardId: card.id, bits })));
       return card;
     };
     return manager ? run(manager) : this.ds.transaction(run);
