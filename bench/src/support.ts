@@ -10,10 +10,11 @@ import path from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import pg from 'pg';
 import { pino } from 'pino';
-import { cardMatchKeys, makeCardId, newTapId, toRfc3339, topicFor, type Tap } from '@rfid/protocol';
+import { makeCardId, newTapId, toRfc3339, topicFor, type Tap } from '@rfid/protocol';
 import {
   createServer,
   freePort,
+  openDirectory,
   runMigrations,
   startEmbeddedPostgres,
   type RunningServer,
@@ -113,79 +114,56 @@ export interface SeededSchool {
   students: SeededStudent[];
 }
 
-/** Schools with `perSchool` students each, every one with an active 40-bit EM4100 card and its keys. */
+/**
+ * Schools with `perSchool` students each, every one with an active 40-bit EM4100 card and its
+ * keys and one guardian told by Zalo (and SMS for every third): a check-in writes outbox rows.
+ * Written through the server's `DirectoryService` batched methods (its rules and card keys).
+ */
 export async function seedBulk(url: string, schools: number, perSchool: number): Promise<SeededSchool[]> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
+  const { directory, close } = await openDirectory(url);
   try {
-    await c.query('BEGIN');
     const tag = randomBytes(3).toString('hex');
-    const {
-      rows: [district],
-    } = await c.query<{ id: string }>(
-      `INSERT INTO districts (code, name) VALUES ($1, 'Phòng GD&ĐT Bench') RETURNING id`,
-      [`B${tag}`],
-    );
+    const district = await directory.createDistrict({ code: `B${tag}`, name: 'Phòng GD&ĐT Bench' });
     const out: SeededSchool[] = [];
     for (let s = 0; s < schools; s++) {
       const code = `B${tag}${s}`;
-      const {
-        rows: [school],
-      } = await c.query<{ id: string }>(
-        `INSERT INTO schools (district_id, code, name) VALUES ($1, $2, $3) RETURNING id`,
-        [district!.id, code, `THCS Bench ${s}`],
-      );
-      const {
-        rows: [klass],
-      } = await c.query<{ id: string }>(
-        `INSERT INTO classes (school_id, name, grade) VALUES ($1, '6A', 6) RETURNING id`,
-        [school!.id],
-      );
+      const school = await directory.createSchool({ districtId: district.id, code, name: `THCS Bench ${s}` });
+      const klass = await directory.createClass({ schoolId: school.id, name: '6A', grade: 6 });
       const names = Array.from({ length: perSchool }, (_, i) => `Học sinh ${s}-${i}`);
-      const codes = names.map((_, i) => `${code}-${i}`);
-      const { rows: students } = await c.query<{ id: string }>(
-        `INSERT INTO students (school_id, class_id, student_code, name)
-         SELECT $1, $2, code, name FROM unnest($3::text[], $4::text[]) AS t(code, name) RETURNING id`,
-        [school!.id, klass!.id, codes, names],
+      const students = await directory.createStudents(
+        names.map((name, i) => ({
+          schoolId: school.id,
+          classId: klass.id,
+          studentCode: `${code}-${i}`,
+          name,
+        })),
       );
       const cards = students.map((_, i) =>
         makeCardId('em4100', 40, (0x0500000000 + s * 0x01000000 + i).toString(16)),
       );
-      const { rows: cardRows } = await c.query<{ id: string }>(
-        `INSERT INTO cards (school_id, student_id, tech, bits, hex, text)
-         SELECT $1, sid, 'em4100', 40, hex, 'em4100:40:' || hex FROM unnest($2::uuid[], $3::text[]) AS t(sid, hex) RETURNING id`,
-        [school!.id, students.map((r) => r.id), cards.map((k) => k.hex)],
+      await directory.enrolCards(
+        students.map((st, i) => ({ schoolId: school.id, studentId: st.id, card: cards[i]! })),
       );
-      const keys = cards.flatMap((k, i) =>
-        cardMatchKeys(k).map((key) => ({ key, cardId: cardRows[i]!.id, bits: Number(key.split(':')[1]) })),
-      );
-      await c.query(
-        `INSERT INTO card_keys (school_id, key, card_id, bits)
-         SELECT $1, key, cid, bits FROM unnest($2::text[], $3::uuid[], $4::int[]) AS t(key, cid, bits)`,
-        [school!.id, keys.map((k) => k.key), keys.map((k) => k.cardId), keys.map((k) => k.bits)],
-      );
-      // One guardian per student, told by Zalo (and SMS for every third): a check-in writes outbox rows.
-      const { rows: guardians } = await c.query<{ id: string }>(
-        `INSERT INTO guardians (name, phone, channels)
-         SELECT 'Phụ huynh ' || n, '09' || lpad(((i * 7919) % 100000000)::text, 8, '0'),
-                CASE WHEN i % 3 = 0 THEN ARRAY['zalo','sms'] ELSE ARRAY['zalo'] END
-           FROM unnest($1::text[]) WITH ORDINALITY AS t(n, i) ORDER BY i RETURNING id`,
-        [names],
-      );
-      await c.query(
-        `INSERT INTO student_guardians (student_id, guardian_id, relation) SELECT sid, gid, 'mẹ' FROM unnest($1::uuid[], $2::uuid[]) AS t(sid, gid)`,
-        [students.map((r) => r.id), guardians.map((g) => g.id)],
+      await directory.addGuardians(
+        students.map((st, i) => ({
+          studentId: st.id,
+          guardian: {
+            name: `Phụ huynh ${names[i]}`,
+            phone: `09${String(((i + 1) * 7919) % 100_000_000).padStart(8, '0')}`,
+            channels: (i + 1) % 3 === 0 ? ['zalo', 'sms'] : ['zalo'],
+            relation: 'mẹ',
+          },
+        })),
       );
       out.push({
-        id: school!.id,
+        id: school.id,
         code,
         students: students.map((r, i) => ({ id: r.id, card: `em4100:40:${cards[i]!.hex}` })),
       });
     }
-    await c.query('COMMIT');
     return out;
   } finally {
-    await c.end();
+    await close();
   }
 }
 
