@@ -53,6 +53,21 @@ export interface StudentPlace {
 export class AttendanceRepository {
   constructor(private readonly db: Database) {}
 
+  /**
+   * An `absent` row of `date` for every student enrolled in the school that day without one;
+   * returns their ids.
+   */
+  async markAbsent(schoolId: string, date: string, c: SqlClient = this.db.pool): Promise<string[]> {
+    const r = await c.query<{ student_id: string }>(
+      `INSERT INTO attendance_days (student_id, date, school_id, class_id, status)
+       SELECT e.student_id, $2::date, e.school_id, e.class_id, 'absent' FROM enrolments e WHERE e.school_id = $1 AND ${enrolledOn('e', '$2::date')}
+       ON CONFLICT (student_id, date) DO NOTHING
+       RETURNING student_id`,
+      [schoolId, date],
+    );
+    return r.rows.map((x) => x.student_id);
+  }
+
   async schoolExists(schoolId: string): Promise<boolean> {
     return (await this.db.query('SELECT 1 FROM schools WHERE id = $1', [schoolId])).length > 0;
   }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { Database, type SqlClient } from '../db/database.service.js';
+import type { SqlClient } from '../db/database.service.js';
+import { AuditRepository, type AuditQuery } from './audit.repository.js';
 import { actorOf, type Caller } from '../auth/caller.js';
 
 export interface AuditEvent {
@@ -10,6 +11,8 @@ export interface AuditEvent {
   schoolId?: string | null;
   details?: Record<string, unknown>;
 }
+
+export type { AuditQuery } from './audit.repository.js';
 
 export interface AuditRow {
   id: string;
@@ -29,54 +32,24 @@ export interface AuditRow {
  */
 @Injectable()
 export class AuditService {
-  constructor(private readonly db: Database) {}
+  constructor(private readonly repo: AuditRepository) {}
 
   async record(caller: Caller | null, e: AuditEvent, client?: SqlClient): Promise<void> {
-    const sql =
-      'INSERT INTO audit_log (user_id, actor, action, entity, entity_id, school_id, details) VALUES ($1, $2, $3, $4, $5, $6, $7)';
-    const params = [
-      caller?.userId ?? null,
-      actorOf(caller),
-      e.action,
-      e.entity,
-      e.entityId ?? null,
-      e.schoolId ?? null,
-      JSON.stringify(e.details ?? {}),
-    ];
-    if (client) await client.query(sql, params);
-    else await this.db.query(sql, params);
+    await this.repo.insert(
+      {
+        userId: caller?.userId ?? null,
+        actor: actorOf(caller),
+        action: e.action,
+        entity: e.entity,
+        entityId: e.entityId ?? null,
+        schoolId: e.schoolId ?? null,
+        details: e.details ?? {},
+      },
+      client,
+    );
   }
 
-  async list(q: {
-    action?: string;
-    entity?: string;
-    entityId?: string;
-    userId?: string;
-    schoolId?: string;
-    since?: string;
-    until?: string;
-    limit: number;
-    beforeId?: string;
-  }): Promise<AuditRow[]> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    const add = (cond: string, v: unknown) => {
-      params.push(v);
-      where.push(cond.replace('$?', `$${params.length}`));
-    };
-    if (q.action) add(q.action.endsWith('.') ? "action LIKE $? || '%'" : 'action = $?', q.action);
-    if (q.entity) add('entity = $?', q.entity);
-    if (q.entityId) add('entity_id = $?', q.entityId);
-    if (q.userId) add('user_id = $?', q.userId);
-    if (q.schoolId) add('school_id = $?', q.schoolId);
-    if (q.since) add('at >= $?', q.since);
-    if (q.until) add('at < $?', q.until);
-    if (q.beforeId) add('id < $?', q.beforeId);
-    params.push(q.limit);
-    return this.db.query<AuditRow & Record<string, unknown>>(
-      `SELECT id::text, at, user_id AS "userId", actor, action, entity, entity_id AS "entityId", school_id AS "schoolId", details
-         FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT $${params.length}`,
-      params,
-    );
+  list(q: AuditQuery): Promise<AuditRow[]> {
+    return this.repo.list(q);
   }
 }

@@ -118,8 +118,10 @@ export class CardsService {
       const [previous] = (await m.query(`SELECT id FROM cards WHERE student_id = $1 AND status = 'active'`, [
         studentId,
       ])) as { id: string }[];
-      const card = await this.directory.enrolCard({ schoolId: student.school_id, studentId, card: id }, m);
-      if (printed !== null) await m.query('UPDATE cards SET printed = $2 WHERE id = $1', [card.id, printed]);
+      const card = await this.directory.enrolCard(
+        { schoolId: student.school_id, studentId, card: id, printed },
+        m,
+      );
       await this.audit.record(
         caller,
         {

@@ -192,7 +192,13 @@ export class DirectoryService {
    * `replaced`. Match keys are written so ingest resolves taps in one lookup.
    */
   async enrolCard(
-    input: { schoolId: string; studentId: string | null; card: string | CardId; tech?: CardTech },
+    input: {
+      schoolId: string;
+      studentId: string | null;
+      card: string | CardId;
+      tech?: CardTech;
+      printed?: string | null;
+    },
     manager?: EntityManager,
   ): Promise<Card> {
     const run = async (m: EntityManager): Promise<Card> => {

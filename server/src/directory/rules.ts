@@ -29,7 +29,14 @@ export function parseCard(card: string | CardId, tech?: CardTech): CardId {
 
 /** The rows of `cards` and `card_keys` that enrolling these cards writes (keys point at their card's index). */
 export function cardRows(
-  inputs: { schoolId: string; studentId: string | null; card: string | CardId; tech?: CardTech }[],
+  inputs: {
+    schoolId: string;
+    studentId: string | null;
+    card: string | CardId;
+    tech?: CardTech;
+    /** What was printed on the card, when `card` is not that text itself. */
+    printed?: string | null;
+  }[],
 ): { cards: CardRow[]; keys: CardKeyRow[] } {
   const cards: CardRow[] = [];
   const keys: CardKeyRow[] = [];
@@ -42,7 +49,8 @@ export function cardRows(
       bits: id.bits,
       hex: id.hex,
       text: cardToText(id),
-      printed: typeof input.card === 'string' ? input.card : null,
+      printed:
+        input.printed !== undefined ? input.printed : typeof input.card === 'string' ? input.card : null,
     });
     for (const key of cardMatchKeys(id))
       keys.push({ schoolId: input.schoolId, key, card: i, bits: Number(key.split(':')[1]) });

@@ -1,6 +1,6 @@
 /**
  * The notification worker: drains the outbox in any number of replicas at once. A round claims due
- * rows (`FOR UPDATE SKIP LOCKED` + a lease in the row: `locked_by`, `locked_until`), reads what the
+ * rows (row locks that skip locked rows, `SKIP LOCKED`, + a lease in the row: `locked_by`, `locked_until`), reads what the
  * policy needs in two queries, lets the policy decide each row, calls the chosen channels within
  * their limits (the notification id is the provider's idempotency key), and writes every outcome
  * in one statement. Woken by `LISTEN notification_due` (a statement trigger on the outbox) and a

@@ -70,11 +70,8 @@ export class PrivacyService {
 
   async erase(caller: Caller, studentId: string, reason: string): Promise<Record<string, number>> {
     return this.db.transaction(async (c) => {
-      const found = await c.query<{ school_id: string }>(
-        'SELECT school_id FROM students WHERE id = $1 FOR UPDATE',
-        [studentId],
-      );
-      if (!found.rows[0]) throw new DomainError('not_found', `student ${studentId} not found`);
+      const found = await this.data.lockStudent(c, studentId);
+      if (!found) throw new DomainError('not_found', `student ${studentId} not found`);
       const counts = await this.data.erase(c, studentId);
       // The entry names the student by id only: the audit log outlives the erased data.
       await this.audit.record(
@@ -83,7 +80,7 @@ export class PrivacyService {
           action: 'student.erase',
           entity: 'student',
           entityId: studentId,
-          schoolId: found.rows[0].school_id,
+          schoolId: found.schoolId,
           details: { reason, removed: counts },
         },
         c,

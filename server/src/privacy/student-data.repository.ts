@@ -70,6 +70,15 @@ export class StudentDataRepository {
    * Erase one student: taps, notifications, attendance, cards (and their keys), links to
    * guardians and accounts, the guardians linked to no other student, then the student.
    */
+  /** Locks the student's row for an erasure in `c`'s transaction; their school, or null when there is no such student. */
+  async lockStudent(c: SqlClient, studentId: string): Promise<{ schoolId: string } | null> {
+    const r = await c.query<{ school_id: string }>(
+      'SELECT school_id FROM students WHERE id = $1 FOR UPDATE',
+      [studentId],
+    );
+    return r.rows[0] ? { schoolId: r.rows[0].school_id } : null;
+  }
+
   async erase(c: SqlClient, studentId: string): Promise<Record<string, number>> {
     const n = async (sql: string) => (await c.query(sql, [studentId])).rowCount ?? 0;
     const counts: Record<string, number> = {};

@@ -7,14 +7,14 @@
  */
 import { zonedTime } from '@rfid/protocol';
 import type { Database } from '../db/database.service.js';
-import { OUTBOX_EVENT_COLUMNS, OUTBOX_ONCE_A_DAY_SQL } from '../db/notification-outbox.sql.js';
+import { NotificationOutboxRepository } from '../db/notification-outbox.repository.js';
+import { AttendanceRepository } from '../attendance/attendance.repository.js';
 import {
   isSchoolDay,
   rulesFromRow,
   SCHOOL_RULES_COLUMNS,
   type SchoolRulesRow,
 } from '../attendance/attendance-rules.js';
-import { enrolledOn } from '../calendar/enrolment.sql.js';
 
 export interface SchoolDayDue {
   schoolId: string;
@@ -43,26 +43,11 @@ export async function markAbsences(
   day: SchoolDayDue,
   now: Date,
 ): Promise<{ absent: number; notifications: number }> {
+  const attendance = new AttendanceRepository(db);
+  const outbox = new NotificationOutboxRepository(db);
   return db.transaction(async (c) => {
-    const absent = await c.query<{ student_id: string }>(
-      `INSERT INTO attendance_days (student_id, date, school_id, class_id, status)
-       SELECT e.student_id, $2::date, e.school_id, e.class_id, 'absent' FROM enrolments e WHERE e.school_id = $1 AND ${enrolledOn('e', '$2::date')}
-       ON CONFLICT (student_id, date) DO NOTHING
-       RETURNING student_id`,
-      [day.schoolId, day.date],
-    );
-    const ids = absent.rows.map((r) => r.student_id);
+    const ids = await attendance.markAbsent(day.schoolId, day.date, c);
     if (ids.length === 0) return { absent: 0, notifications: 0 };
-    const outbox = await c.query(
-      `INSERT INTO notification_outbox (${OUTBOX_EVENT_COLUMNS})
-       SELECT s.id, s.school_id, $2::date, sg.guardian_id, NULL, 'absent', $3::timestamptz, '{}'::jsonb
-         FROM students s
-         JOIN student_guardians sg ON sg.student_id = s.id
-        WHERE s.id = ANY($1::uuid[])
-        ORDER BY s.id, sg.guardian_id
-       ${OUTBOX_ONCE_A_DAY_SQL}`,
-      [ids, day.date, now.toISOString()],
-    );
-    return { absent: ids.length, notifications: outbox.rowCount ?? 0 };
+    return { absent: ids.length, notifications: await outbox.addAbsentEvents(ids, day.date, now, c) };
   });
 }

@@ -21,6 +21,7 @@ import { MetricsService } from '../metrics/metrics.service.js';
 import { deadLetterOf } from '../ingest/tap-message.js';
 import { TapsRepository } from '../ingest/taps.repository.js';
 import { GatewayCommandsService } from '../commands/gateway-commands.service.js';
+import { GatewayStatusRepository } from './gateway-status.repository.js';
 
 @Injectable()
 export class GatewayStatusService implements OnModuleInit {
@@ -36,6 +37,7 @@ export class GatewayStatusService implements OnModuleInit {
     private readonly metrics: MetricsService,
     private readonly taps: TapsRepository,
     private readonly commands: GatewayCommandsService,
+    private readonly statuses: GatewayStatusRepository,
   ) {
     this.log = logger.child({ component: 'gateway-status' });
   }
@@ -83,40 +85,7 @@ export class GatewayStatusService implements OnModuleInit {
           terminals: [],
           at: toRfc3339(now, 'Asia/Ho_Chi_Minh'),
         };
-    const wasOnline = await this.db.transaction(async (c) => {
-      const [prev] = (
-        await c.query<{ online: boolean }>('SELECT online FROM gateways WHERE id = $1 FOR UPDATE', [
-          gw.gatewayId,
-        ])
-      ).rows;
-      if (s.online) {
-        await c.query(
-          `UPDATE gateways SET online = true, version = $2, queue = $3, terminals = $4::jsonb, last_seen_at = $5 WHERE id = $1`,
-          [gw.gatewayId, s.version, s.queue, JSON.stringify(s.terminals), now.toISOString()],
-        );
-        if (s.terminals.length) {
-          await c.query(
-            `INSERT INTO terminals (gateway_id, id, school_id, online, last_seen_at)
-             SELECT $1, t.id, $2, t.online, t.last_seen FROM unnest($3::text[], $4::boolean[], $5::timestamptz[]) AS t(id, online, last_seen)
-             ON CONFLICT (gateway_id, id) DO UPDATE SET online = EXCLUDED.online, last_seen_at = EXCLUDED.last_seen_at`,
-            [
-              gw.gatewayId,
-              gw.schoolId,
-              s.terminals.map((t) => t.id),
-              s.terminals.map((t) => t.online),
-              s.terminals.map((t) => t.lastSeen),
-            ],
-          );
-        }
-      } else {
-        await c.query(`UPDATE gateways SET online = false, last_seen_at = $2 WHERE id = $1`, [
-          gw.gatewayId,
-          now.toISOString(),
-        ]);
-        await c.query(`UPDATE terminals SET online = false WHERE gateway_id = $1`, [gw.gatewayId]);
-      }
-      return prev?.online ?? false;
-    });
+    const wasOnline = await this.statuses.record(gw, s, now);
     this.live.emitGatewayStatus(live);
     if (s.online) {
       // Not awaited: this runs inside the MQTT message handler, and the PUBACK of the command

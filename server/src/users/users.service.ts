@@ -13,6 +13,7 @@ import { AuditService } from '../audit/audit.service.js';
 import { SessionsService, type RevokeReason } from '../auth/sessions.service.js';
 import { passwordProblem, PasswordSchema } from '../auth/password-policy.js';
 import { UserAccessRepository } from './user-access.repository.js';
+import { UsersRepository } from './users.repository.js';
 
 export const NewUserSchema = z.object({
   username: z
@@ -72,6 +73,7 @@ export class UsersService implements OnApplicationBootstrap {
     private readonly audit: AuditService,
     private readonly sessions: SessionsService,
     private readonly access: UserAccessRepository,
+    private readonly users: UsersRepository,
     @Inject(SERVER_CONFIG) private readonly config: ServerConfig,
     @Inject(LOGGER) logger: Logger,
   ) {
@@ -81,23 +83,17 @@ export class UsersService implements OnApplicationBootstrap {
   /**
    * First start: when no user exists, create `admin` with ADMIN_PASSWORD, or with a random password
    * printed once to stdout as `ADMIN PASSWORD: <password>`. Safe with replicas starting together:
-   * only the instance whose INSERT wins prints.
+   * only the instance whose insert wins prints.
    */
   async onApplicationBootstrap(): Promise<void> {
-    const [{ n } = { n: '0' }] = await this.db.query<{ n: string }>('SELECT count(*) AS n FROM users');
-    if (Number(n) > 0) return;
+    if ((await this.users.count()) > 0) return;
     const password = this.config.adminPassword ?? randomBytes(12).toString('base64url');
-    const hash = await this.auth.hashPassword(password);
-    const rows = await this.db.query<{ id: string }>(
-      `INSERT INTO users (username, password_hash, role, display_name) SELECT 'admin', $1, 'admin', 'Administrator'
-        WHERE NOT EXISTS (SELECT 1 FROM users) ON CONFLICT (username) DO NOTHING RETURNING id`,
-      [hash],
-    );
-    if (!rows[0]) return;
+    const id = await this.users.insertFirstAdmin(await this.auth.hashPassword(password));
+    if (!id) return;
     await this.audit.record(null, {
       action: 'user.create',
       entity: 'user',
-      entityId: rows[0].id,
+      entityId: id,
       details: { username: 'admin', role: 'admin', firstStart: true },
     });
     this.log.info({ username: 'admin', fromEnv: !!this.config.adminPassword }, 'first admin created');
@@ -110,36 +106,24 @@ export class UsersService implements OnApplicationBootstrap {
     const scope = await this.checkScopeFields(caller, input);
     const hash = await this.auth.hashPassword(input.password);
     return this.db.transaction(async (c) => {
-      const taken = await c.query('SELECT 1 FROM users WHERE lower(username) = lower($1)', [input.username]);
-      if (taken.rowCount) throw new DomainError('conflict', `username "${input.username}" is taken`);
-      const r = await c.query<{ id: string }>(
-        'INSERT INTO users (username, password_hash, role, district_id, school_id, display_name) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id',
-        [
-          input.username,
-          hash,
-          input.role,
-          scope.districtId,
-          scope.schoolId,
-          input.displayName?.normalize('NFC') ?? null,
-        ],
+      if (await this.users.usernameTaken(c, input.username))
+        throw new DomainError('conflict', `username "${input.username}" is taken`);
+      const id = await this.users.insert(
+        c,
+        {
+          username: input.username,
+          passwordHash: hash,
+          role: input.role,
+          districtId: scope.districtId,
+          schoolId: scope.schoolId,
+          displayName: input.displayName?.normalize('NFC') ?? null,
+        },
+        scope.classIds,
+        scope.studentIds,
       );
-      const id = r.rows[0]!.id;
-      if (scope.classIds.length)
-        await c.query('INSERT INTO user_classes (user_id, class_id) SELECT $1, unnest($2::uuid[])', [
-          id,
-          scope.classIds,
-        ]);
-      if (scope.studentIds.length)
-        await c.query('INSERT INTO user_students (user_id, student_id) SELECT $1, unnest($2::uuid[])', [
-          id,
-          scope.studentIds,
-        ]);
       if (scope.guardianIds?.length) {
-        const linked = await c.query(
-          'UPDATE guardians SET user_id = $1 WHERE id = ANY($2::uuid[]) AND user_id IS NULL',
-          [id, scope.guardianIds],
-        );
-        if (linked.rowCount !== scope.guardianIds.length)
+        const linked = await this.users.linkGuardians(c, id, scope.guardianIds);
+        if (linked !== scope.guardianIds.length)
           throw new DomainError('conflict', 'a guardian already has a user');
       }
       await this.audit.record(
@@ -177,14 +161,7 @@ export class UsersService implements OnApplicationBootstrap {
       cond = 'u.id = $1';
       params.push(caller.userId);
     }
-    return this.db.query<UserView & Record<string, unknown>>(
-      `SELECT u.id, u.username, u.role, u.display_name AS "displayName", u.district_id AS "districtId", u.school_id AS "schoolId", u.active,
-              COALESCE((SELECT array_agg(class_id) FROM user_classes WHERE user_id = u.id), '{}') AS "classIds",
-              COALESCE((SELECT array_agg(student_id) FROM user_students WHERE user_id = u.id), '{}') AS "studentIds",
-              u.created_at AS "createdAt"
-         FROM users u WHERE ${cond} ORDER BY u.username`,
-      params,
-    );
+    return this.users.list({ sql: cond, params });
   }
 
   /**
@@ -240,18 +217,11 @@ export class UsersService implements OnApplicationBootstrap {
             ? 'password_change'
             : null;
     const revoked = await this.db.transaction(async (c) => {
-      if (patch.password)
-        await c.query('UPDATE users SET password_hash = $2 WHERE id = $1', [
-          userId,
-          await this.auth.hashPassword(patch.password),
-        ]);
-      if (patch.active !== undefined)
-        await c.query('UPDATE users SET active = $2 WHERE id = $1', [userId, patch.active]);
-      if (patch.displayName !== undefined)
-        await c.query('UPDATE users SET display_name = $2 WHERE id = $1', [
-          userId,
-          patch.displayName.normalize('NFC'),
-        ]);
+      await this.users.update(c, userId, {
+        passwordHash: patch.password ? await this.auth.hashPassword(patch.password) : undefined,
+        active: patch.active,
+        displayName: patch.displayName?.normalize('NFC'),
+      });
       if (changesAccess) await this.access.setRoleAndScope(c, userId, access);
       // Own password change: the other sessions end, the one making the change goes on.
       const ended = reason

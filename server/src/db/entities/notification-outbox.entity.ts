@@ -7,7 +7,7 @@ export type OutboxStatus = (typeof OUTBOX_STATUSES)[number];
 /**
  * One message about one event of one student for one guardian, recorded (event only) in the same
  * transaction as what caused it, and drained by the notification worker, which claims due rows
- * with FOR UPDATE SKIP LOCKED and a lease, picks the channel and renders the text.
+ * with row locks that skip locked rows (SKIP LOCKED) and a lease, picks the channel and renders the text.
  */
 @Entity('notification_outbox')
 export class NotificationOutbox {

@@ -2,6 +2,7 @@ import pg from 'pg';
 import webpush from 'web-push';
 import { WebPushStandIn } from '@rfid/provider-sim';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/test-db.js';
+import { insertBareGuardian } from '../../../test/support/fixtures.js';
 import type { Recipient } from './channel.js';
 import { channelContract, contractMessage } from './channel.contract.js';
 import { PushChannel, type PushPayload } from './push.channel.js';
@@ -15,11 +16,8 @@ let pool: pg.Pool;
 let repo: PushSubscriptionRepository;
 
 async function newGuardian(): Promise<Recipient> {
-  const r = await pool.query<{ id: string }>(
-    `INSERT INTO guardians (name) VALUES ('Trần Thị Bình') RETURNING id`,
-  );
   return {
-    guardianId: r.rows[0]!.id,
+    guardianId: await insertBareGuardian(pool, 'Trần Thị Bình'),
     name: 'Trần Thị Bình',
     phone: null,
     email: null,

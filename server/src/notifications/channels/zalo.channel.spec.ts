@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { CallbackRecorder, ZaloStandIn } from '@rfid/provider-sim';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/test-db.js';
+import { clearZaloTokens } from '../../../test/support/fixtures.js';
 import type { ProviderCallback, Recipient } from './channel.js';
 import { channelContract, contractMessage } from './channel.contract.js';
 import { ZaloChannel } from './zalo.channel.js';
@@ -79,7 +80,7 @@ channelContract('zalo (ZNS)', {
   async teardown() {
     await contractZalo.stop();
     await recorder.stop();
-    await pool.query('DELETE FROM zalo_tokens');
+    await clearZaloTokens(pool);
   },
   reachable: () => guardian('0912345678'),
   unreachable: () => guardian(null),
@@ -128,7 +129,7 @@ describe('zalo (ZNS): what Zalo receives, and the token', () => {
   beforeAll(() => zalo.start());
   afterAll(() => zalo.stop());
   beforeEach(async () => {
-    await pool.query('DELETE FROM zalo_tokens');
+    await clearZaloTokens(pool);
     zalo.reset();
   });
 
