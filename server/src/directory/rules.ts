@@ -8,9 +8,15 @@ import { DomainError } from '../common/domain-error.js';
 import { defaultChannels } from '../notifications/preferences.js';
 import type { CardKeyRow, CardRow } from './directory.repository.js';
 
-/** A person's, class's or school's name as stored: NFC (`Y Liên` typed on any keyboard), trimmed. */
+/**
+ * A person's, class's or school's name as stored: NFC (`Y Liên` typed on any keyboard), runs of
+ * blanks (no-break spaces from spreadsheets too) as one space, trimmed.
+ */
 export function cleanName(name: string): string {
-  return name.normalize('NFC').trim();
+  return name
+    .normalize('NFC')
+    .replace(/[\u00a0\s]+/g, ' ')
+    .trim();
 }
 
 /** The channels a guardian is stored with: the chosen ones, else the default for the phone. */

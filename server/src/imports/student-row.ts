@@ -1,5 +1,6 @@
 /** One spreadsheet row of students → a normalised row or the reasons it is wrong (pure; no I/O). */
 import { cardMatchKeys, cardToText, parsePrintedCard, type CardId } from '@rfid/protocol';
+import { cleanName } from '../directory/rules.js';
 import { gradeOfClass, normaliseClassName, normalisePhone } from '../people/people.schemas.js';
 import type { StudentField } from './columns.js';
 
@@ -30,11 +31,9 @@ export function printedCardText(s: string): string {
   return /^\d{1,7}$/.test(s) ? s.padStart(10, '0') : s;
 }
 
+/** A cell as stored: the directory's name rule (NFC, blanks collapsed, trimmed). */
 export function clean(s: string | undefined): string {
-  return (s ?? '')
-    .normalize('NFC')
-    .replace(/[\u00a0\s]+/g, ' ')
-    .trim();
+  return cleanName(s ?? '');
 }
 
 /** `23/12/2015`, `3/1/2015`, `23-12-2015`, `2015-12-23` → `2015-12-23`; null when not a real date. */

@@ -1,13 +1,11 @@
 import { z } from 'zod';
 import { HhmmSchema, IsoDateSchema, isValidTimeZone } from '@rfid/protocol';
+import { cleanName } from '../directory/rules.js';
 
 const hhmm = HhmmSchema;
 /** The one date validator (protocol): `2026-02-30` is refused. */
 export const isoDate = IsoDateSchema;
-const name = z
-  .string()
-  .transform((s) => s.normalize('NFC').replace(/\s+/g, ' ').trim())
-  .pipe(z.string().min(1, 'must not be empty').max(200));
+const name = z.string().transform(cleanName).pipe(z.string().min(1, 'must not be empty').max(200));
 const code = z
   .string()
   .trim()
