@@ -3,7 +3,7 @@
  * guardians and cards. Used by the demo seed, the benchmarks, the drill rig and tests. Its rules
  * (NFC names, channel defaults, card keys) are the functions of `directory/rules.ts` that the
  * REST layer (`PeopleService`) and the import use too; many rows at once go through the batched
- * methods (`createStudents`, `enrolCards`, `addGuardians`) and `DirectoryRepository`.
+ * methods (`createStudents`, `enrolCards`, `addGuardians`) and the tables' repositories (students, guardians, cards).
  */
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
@@ -20,7 +20,10 @@ import {
   type NotificationChannel,
 } from '../db/entities/index.js';
 import { DomainError } from '../common/domain-error.js';
-import { DirectoryRepository } from './directory.repository.js';
+import { Database } from '../db/database.service.js';
+import { StudentsRepository } from '../people/students.repository.js';
+import { GuardiansRepository } from '../people/guardians.repository.js';
+import { CardsRepository } from '../cards/cards.repository.js';
 import { cardRows, cleanName, guardianChannels } from './rules.js';
 
 export interface SchoolRulesInput {
@@ -57,10 +60,16 @@ export interface NewGuardian {
 
 @Injectable()
 export class DirectoryService {
-  constructor(
-    private readonly ds: DataSource,
-    private readonly repo: DirectoryRepository = new DirectoryRepository(),
-  ) {}
+  /** The batched writes go through the tables' own repositories, on the same pool. */
+  private readonly db: Database;
+  private readonly students: StudentsRepository;
+  private readonly guardians = new GuardiansRepository();
+  private readonly cards = new CardsRepository();
+
+  constructor(private readonly ds: DataSource) {
+    this.db = new Database(ds);
+    this.students = new StudentsRepository(this.db);
+  }
 
   async createDistrict(input: { code: string; name: string }): Promise<District> {
     return this.ds.getRepository(District).save({ code: input.code.trim(), name: cleanName(input.name) });
@@ -116,11 +125,11 @@ export class DirectoryService {
       gender: s.gender ?? null,
       ethnicity: s.ethnicity ?? null,
     }));
-    return this.ds.transaction(async (m) => {
+    return this.db.transaction(async (c) => {
       const out: Student[] = [];
       for (let i = 0; i < rows.length; i += 5000) {
         const part = rows.slice(i, i + 5000);
-        const ids = await this.repo.insertStudents(m, part);
+        const ids = await this.students.insertMany(c, part);
         part.forEach((r, j) => out.push({ ...r, id: ids[j]!, active: true } as Student));
       }
       return out;
@@ -136,15 +145,15 @@ export class DirectoryService {
   ): Promise<string[]> {
     if (inputs.length === 0) return [];
     const { cards, keys } = cardRows(inputs);
-    return this.ds.transaction(async (m) => {
+    return this.db.transaction(async (c) => {
       const students = inputs.flatMap((i) => (i.studentId ? [i.studentId] : []));
-      if (students.length) await this.repo.retireActiveCards(m, students, 'replaced');
+      if (students.length) await this.cards.retireActiveCards(c, students, 'replaced');
       const ids: string[] = [];
       for (let i = 0; i < cards.length; i += 5000) {
         const part = keys
           .filter((k) => k.card >= i && k.card < i + 5000)
           .map((k) => ({ ...k, card: k.card - i }));
-        ids.push(...(await this.repo.insertCards(m, cards.slice(i, i + 5000), part)));
+        ids.push(...(await this.cards.insertCards(c, cards.slice(i, i + 5000), part)));
       }
       return ids;
     });
@@ -162,10 +171,10 @@ export class DirectoryService {
       channels: guardianChannels(g),
       relation: g.relation ?? null,
     }));
-    return this.ds.transaction(async (m) => {
+    return this.db.transaction(async (c) => {
       const ids: string[] = [];
       for (let i = 0; i < rows.length; i += 5000)
-        ids.push(...(await this.repo.insertGuardians(m, rows.slice(i, i + 5000))));
+        ids.push(...(await this.guardians.insertMany(c, rows.slice(i, i + 5000))));
       return ids;
     });
   }

@@ -6,7 +6,7 @@
 import { cardMatchKeys, cardToText, parsePrintedCard, type CardId, type CardTech } from '@rfid/protocol';
 import { DomainError } from '../common/domain-error.js';
 import { defaultChannels } from '../notifications/preferences.js';
-import type { CardKeyRow, CardRow } from './directory.repository.js';
+import type { CardKeyRow, CardRow } from '../cards/cards.repository.js';
 
 /**
  * A person's, class's or school's name as stored: NFC (`Y Liên` typed on any keyboard), runs of

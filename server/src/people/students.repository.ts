@@ -107,6 +107,38 @@ export class StudentsRepository {
     return r.rows[0]!.id;
   }
 
+  /** Many students in one statement (seeds, benchmarks, drills); their ids in input order. */
+  async insertMany(
+    c: SqlClient,
+    rows: {
+      schoolId: string;
+      classId: string;
+      studentCode: string;
+      name: string;
+      birthDate: string | null;
+      gender: string | null;
+      ethnicity: string | null;
+    }[],
+  ): Promise<string[]> {
+    const r = await c.query<{ id: string }>(
+      `INSERT INTO students (school_id, class_id, student_code, name, birth_date, gender, ethnicity)
+       SELECT sid, cid, code, name, birth::date, gender, eth
+         FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
+              WITH ORDINALITY AS t(sid, cid, code, name, birth, gender, eth, n)
+        ORDER BY n RETURNING id`,
+      [
+        rows.map((x) => x.schoolId),
+        rows.map((x) => x.classId),
+        rows.map((x) => x.studentCode),
+        rows.map((x) => x.name),
+        rows.map((x) => x.birthDate),
+        rows.map((x) => x.gender),
+        rows.map((x) => x.ethnicity),
+      ],
+    );
+    return r.rows.map((x) => x.id);
+  }
+
   /** Class, name, birth date, gender, ethnicity and active flag, those of `patch` that are set. */
   async update(c: SqlClient, id: string, patch: Record<string, unknown>): Promise<void> {
     const set = setClause(patch, STUDENT_FIELDS);
