@@ -163,6 +163,9 @@ describe('privacy: retention, export, erasure, append-only audit', () => {
       'Thông báo',
       'Tài khoản',
       'Nhật ký',
+      'Đồng ý nhận thông báo',
+      'Tuỳ chọn thông báo',
+      'Đăng ký thông báo đẩy',
     ]);
     expect(JSON.stringify(wb.getWorksheet('Người giám hộ')!.getSheetValues())).toContain('Trần Thị Hoa');
     const audits = await db.query<{ details: { format: string } }>(

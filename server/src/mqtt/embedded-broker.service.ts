@@ -128,7 +128,9 @@ export class EmbeddedBrokerService implements OnModuleInit, OnApplicationShutdow
           { gatewayId: id?.gatewayId, topic: sub.topic },
           'subscription outside the gateway prefix refused',
         );
-        done(new Error('topic not allowed'));
+        // MQTT 3.1.1 §3.9.3: a refused filter is granted 0x80 in the SUBACK and the connection stays
+        // (what Mosquitto's ACLs answer too); an error here would drop the gateway's whole session.
+        done(null, null);
       },
     });
     broker.on('clientError', (client, err) =>

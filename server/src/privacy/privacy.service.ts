@@ -19,6 +19,13 @@ const SHEETS: [keyof StudentData, string][] = [
   ['auditEntries', 'Nhật ký'],
 ];
 
+/** Sheet titles of the extension tables (`extraExportQueries`); an unnamed one keeps its key. */
+const EXTRA_SHEETS: Record<string, string> = {
+  notificationConsents: 'Đồng ý nhận thông báo',
+  notificationPreferences: 'Tuỳ chọn thông báo',
+  pushSubscriptions: 'Đăng ký thông báo đẩy',
+};
+
 function cell(v: unknown): string | number | boolean | Date | null {
   if (v === null || v === undefined) return null;
   if (v instanceof Date || typeof v === 'number' || typeof v === 'boolean' || typeof v === 'string') return v;
@@ -57,8 +64,15 @@ export class PrivacyService {
     ];
     for (const [k, v] of Object.entries(data.student as Record<string, unknown>))
       info.addRow({ k, v: cell(v) });
-    for (const [key, title] of SHEETS) {
-      const rows = data[key] as Record<string, unknown>[];
+    const extra = (data.extra ?? {}) as Record<string, Record<string, unknown>[]>;
+    const sheets: [string, Record<string, unknown>[]][] = [
+      ...SHEETS.map(([key, title]): [string, Record<string, unknown>[]] => [title, data[key] as never]),
+      ...Object.entries(extra).map(([key, rows]): [string, Record<string, unknown>[]] => [
+        EXTRA_SHEETS[key] ?? key,
+        rows,
+      ]),
+    ];
+    for (const [title, rows] of sheets) {
       const ws = wb.addWorksheet(title);
       const cols = Object.keys(rows[0] ?? { '(trống)': null });
       ws.columns = cols.map((c) => ({ header: c, key: c, width: Math.max(12, c.length + 2) }));

@@ -13,13 +13,37 @@ export interface StudentData {
   auditEntries: Record<string, unknown>[];
 }
 
+/** The student's guardians: every one of them ($1 is the student's id). */
+const GUARDIANS_OF = 'SELECT guardian_id FROM student_guardians WHERE student_id = $1';
+/** The student's guardians linked to no other student: erased with the student. */
+const GUARDIANS_ONLY_OF = `SELECT sg.guardian_id FROM student_guardians sg WHERE sg.student_id = $1
+   AND NOT EXISTS (SELECT 1 FROM student_guardians o WHERE o.guardian_id = sg.guardian_id AND o.student_id <> $1)`;
+
 /**
- * Tables holding a student's personal data beyond the ones read here. The consent records of the
- * notifications work (#13) join this list when they land: `extraExportQueries` and
- * `extraErasureStatements` are the extension point, keyed by table.
+ * Tables holding a student's guardians' personal data beyond the ones read here (the notification
+ * work, #13): `extraExportQueries` and `extraErasureStatements` are the extension point, keyed by
+ * the name the export and the erasure counts use. Each takes the student's id as $1.
+ * - Export: every consent record (who, when, how, withdrawn) and the per-event preferences of each
+ *   guardian, and their push subscriptions without the encryption keys (`p256dh`, `auth` are the
+ *   browser's secrets, not data about the person). The messages about this student are already
+ *   `notifications`; messages a guardian got about another student are that student's data.
+ * - Erasure (run before the links go): consents, push subscriptions and the outbox rows addressed
+ *   to a guardian who is linked to no other student; the guardian row itself (with its
+ *   preferences) follows. A guardian who is still another student's keeps all of it.
  */
-export const extraExportQueries: Record<string, string> = {};
-export const extraErasureStatements: Record<string, string> = {};
+export const extraExportQueries: Record<string, string> = {
+  notificationConsents: `SELECT id::text, guardian_id AS "guardianId", channel, granted, at, method, note, recorded_by AS "recordedBy"
+     FROM notification_consents WHERE guardian_id IN (${GUARDIANS_OF}) ORDER BY guardian_id, at, id`,
+  notificationPreferences: `SELECT id AS "guardianId", channels, opted_out_events AS "optedOutEvents"
+     FROM guardians WHERE id IN (${GUARDIANS_OF}) ORDER BY id`,
+  pushSubscriptions: `SELECT id, guardian_id AS "guardianId", endpoint, user_agent AS "userAgent", created_at AS "createdAt", last_sent_at AS "lastSentAt"
+     FROM push_subscriptions WHERE guardian_id IN (${GUARDIANS_OF}) ORDER BY guardian_id, created_at`,
+};
+export const extraErasureStatements: Record<string, string> = {
+  notificationConsents: `DELETE FROM notification_consents WHERE guardian_id IN (${GUARDIANS_ONLY_OF})`,
+  pushSubscriptions: `DELETE FROM push_subscriptions WHERE guardian_id IN (${GUARDIANS_ONLY_OF})`,
+  guardianNotifications: `DELETE FROM notification_outbox WHERE guardian_id IN (${GUARDIANS_ONLY_OF}) AND student_id <> $1`,
+};
 
 /** The SQL of export and erasure of one student. */
 @Injectable()
