@@ -117,6 +117,7 @@ export const en: Messages = {
     lostCard: 'card reported lost by {{name}}',
     report: 'Daily report',
     submit: 'Submit the report',
+    resubmit: 'Submit the corrected report',
     submittedAt: 'Submitted at {{time}}',
     notSubmitted: 'Not submitted',
     revision: 'Revision {{n}}',

@@ -115,6 +115,7 @@ export const vi = {
     lostCard: 'thẻ đã báo mất của {{name}}',
     report: 'Báo cáo ngày',
     submit: 'Nộp báo cáo',
+    resubmit: 'Nộp lại bản đã sửa',
     submittedAt: 'Đã nộp lúc {{time}}',
     notSubmitted: 'Chưa nộp',
     revision: 'Lần sửa {{n}}',
