@@ -168,6 +168,8 @@ export const en: Messages = {
     pushOn: 'Notifications are on in this browser',
     pushUnsupported: 'This browser does not support push notifications.',
     pushDenied: 'Notifications are blocked for this site.',
+    pushOff: 'Stop notifications in this browser',
+    pushUnconfigured: 'The server has no push notifications set up; messages come by Zalo or SMS.',
     prevMonth: 'Previous month',
     nextMonth: 'Next month',
     consent: 'I agree to receive notifications',

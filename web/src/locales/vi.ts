@@ -166,6 +166,8 @@ export const vi = {
     pushOn: 'Đã bật thông báo trên trình duyệt này',
     pushUnsupported: 'Trình duyệt này không hỗ trợ thông báo đẩy.',
     pushDenied: 'Bạn đã chặn thông báo cho trang này.',
+    pushOff: 'Tắt thông báo trên trình duyệt này',
+    pushUnconfigured: 'Máy chủ chưa bật thông báo đẩy; hãy nhận tin qua Zalo hoặc SMS.',
     prevMonth: 'Tháng trước',
     nextMonth: 'Tháng sau',
     consent: 'Đồng ý nhận thông báo',
