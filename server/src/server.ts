@@ -7,7 +7,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { systemClock, type Clock } from '@rfid/protocol';
@@ -120,17 +120,44 @@ interface WebRequest {
 }
 interface WebResponse {
   setHeader(name: string, value: string): void;
-  sendFile(file: string): void;
+  sendFile(file: string, options?: { dotfiles?: 'allow' | 'deny' | 'ignore' }): void;
   type(type: string): unknown;
 }
 
 /** Paths the single-page app never answers: the API, the live link, health and metrics. */
 const NOT_WEB = /^\/(api|socket\.io|metrics|healthz|readyz)(\/|$)/;
+const IMMUTABLE = 'public, max-age=31536000, immutable';
 
 /**
- * The dashboard (`web/dist`, built by `npm run build`) at `/`, next to the API. Hashed assets are
- * cached for a year; `index.html` is revalidated on every load (a new build is seen at once) and
- * answers every other GET that asks for HTML, so deep links (`/board/…`, `/school/…`) work.
+ * The encoding to send, from `Accept-Encoding` and the variants the build wrote: brotli before
+ * gzip, nothing that the browser refuses (`q=0`); null for the file as it is.
+ */
+export function pickEncoding(
+  accept: string | string[] | undefined,
+  has: { br: boolean; gzip: boolean },
+): 'br' | 'gzip' | null {
+  const q = new Map<string, number>();
+  for (const part of (Array.isArray(accept) ? accept.join(',') : (accept ?? '')).split(',')) {
+    const [name, ...params] = part.trim().toLowerCase().split(';');
+    if (!name) continue;
+    const qp = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+    const value = qp ? Number(qp.slice(2)) : 1;
+    q.set(name, Number.isFinite(value) ? value : 0);
+  }
+  const accepted = (enc: string) => (q.get(enc) ?? q.get('*') ?? 0) > 0;
+  if (has.br && accepted('br')) return 'br';
+  if (has.gzip && accepted('gzip')) return 'gzip';
+  return null;
+}
+
+/**
+ * The dashboard (`web/dist`, built by `npm run build`) at `/`, next to the API. The build writes a
+ * brotli and a gzip copy of every text file (web/vite.config.ts); they are sent as the browser
+ * accepts, with `Content-Encoding` and `Vary: Accept-Encoding`, so nothing is compressed per
+ * request. Hashed assets (`/assets/…`) are cached for a year as immutable; `index.html` and the
+ * other fixed names (service worker, manifest) are revalidated on every load (a new build is seen
+ * at once), and `index.html` answers every other GET that asks for HTML, so deep links
+ * (`/board/…`, `/school/…`) work.
  */
 function serveWeb(app: INestApplication, logger: Logger): void {
   const webDist = path.resolve(import.meta.dirname, '..', '..', 'web', 'dist');
@@ -139,12 +166,46 @@ function serveWeb(app: INestApplication, logger: Logger): void {
     logger.warn({ webDist }, 'web dashboard not built (npm run build): / serves nothing');
     return;
   }
+  // URL path → the compressed copies beside it, read once (the build does not change under a
+  // running server).
+  const variants = new Map<string, { br: boolean; gzip: boolean }>();
+  const files = new Set(
+    readdirSync(webDist, { recursive: true, encoding: 'utf8' }).map((f) => '/' + f.split(path.sep).join('/')),
+  );
+  for (const f of files) {
+    if (f.endsWith('.br') || f.endsWith('.gz')) continue;
+    const has = { br: files.has(`${f}.br`), gzip: files.has(`${f}.gz`) };
+    if (has.br || has.gzip) variants.set(f, has);
+  }
+  const cacheControl = (urlPath: string) => (urlPath.startsWith('/assets/') ? IMMUTABLE : 'no-cache');
+  /** Sends `urlPath` (a key of `variants` or a plain file) compressed if it can; false if it is no such file. */
+  const send = (req: WebRequest, res: WebResponse, urlPath: string): boolean => {
+    const has = variants.get(urlPath);
+    if (!has) return false;
+    const encoding = pickEncoding(req.headers['accept-encoding'], has);
+    res.setHeader('Vary', 'Accept-Encoding');
+    res.setHeader('Cache-Control', cacheControl(urlPath));
+    res.type(path.extname(urlPath));
+    const file = path.join(webDist, ...urlPath.split('/'));
+    if (!encoding) res.sendFile(file);
+    else {
+      res.setHeader('Content-Encoding', encoding);
+      res.sendFile(`${file}${encoding === 'br' ? '.br' : '.gz'}`);
+    }
+    return true;
+  };
   const express = app as NestExpressApplication;
+  express.use((req: WebRequest, res: WebResponse, next: () => void) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return next();
+    // Only the exact names the build wrote match (`req.path` as sent, not decoded), so nothing
+    // outside web/dist can be named here.
+    const urlPath = req.path === '/' ? '/index.html' : req.path;
+    if (!send(req, res, urlPath)) next();
+  });
   express.useStaticAssets(webDist, {
     index: 'index.html',
     setHeaders: (res: WebResponse, file: string) => {
-      if (file.includes(`${path.sep}assets${path.sep}`))
-        res.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
+      if (file.includes(`${path.sep}assets${path.sep}`)) res.setHeader('Cache-Control', IMMUTABLE);
       else res.setHeader('Cache-Control', 'no-cache');
     },
   });
@@ -157,6 +218,7 @@ function serveWeb(app: INestApplication, logger: Logger): void {
       !req.accepts('html')
     )
       return next();
+    if (send(req, res, '/index.html')) return;
     res.setHeader('Cache-Control', 'no-cache');
     res.sendFile(indexHtml);
   });

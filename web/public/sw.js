@@ -1,5 +1,5 @@
 /* Service worker: makes the app installable, keeps the app shell for a flaky network, and shows
-   Web Push notifications sent to a parent's browser (payload: {title, body, url}). */
+   Web Push notifications sent to a parent's browser (payload: {id, event, title, body, lang, url}). */
 const SHELL = 'rfid-shell-v1';
 
 self.addEventListener('install', (event) => {
@@ -40,7 +40,9 @@ self.addEventListener('push', (event) => {
       body: data.body || '',
       icon: '/icon-192.png',
       data: { url: data.url || '/parent' },
-      lang: 'vi',
+      // One notification per message: the same message pushed twice replaces, never doubles.
+      tag: data.id || undefined,
+      lang: data.lang || 'vi',
     }),
   );
 });

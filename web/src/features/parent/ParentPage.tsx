@@ -1,11 +1,21 @@
 /**
  * A parent's view, phone first: each child's today (arrived / left), the month as a calendar,
- * the messages sent and their status, and "notify me in this browser" (permission + the service worker).
+ * the messages sent and their status, and "notify me in this browser" (a Web Push subscription
+ * registered with the server, shown by the service worker).
  */
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useQuery } from '@tanstack/react-query';
-import type { AttendanceDay, AttendanceRow, School, Student, StudentNotification } from '@rfid/protocol';
+import type {
+  AttendanceDay,
+  AttendanceRow,
+  PushSubscriptionView,
+  PushUnsubscribeResult,
+  School,
+  Student,
+  StudentNotification,
+  VapidPublicKey,
+} from '@rfid/protocol';
 import { api, enc } from '../../lib/api';
 import { useSession } from '../../lib/session';
 import { addDays, dateLabel, DEFAULT_ZONE, timeOf, timeWithSeconds, todayIn } from '../../lib/format';
@@ -149,34 +159,106 @@ function addMonth(month: string, n: number): string {
   return d.toISOString().slice(0, 7);
 }
 
-/** "Notify me in this browser": asks for permission and makes sure the service worker is there (the subscription is registered with the server once its Web Push endpoint exists). */
+/** `PushManager.subscribe` wants the VAPID key as bytes; the server gives it base64url. */
+function keyBytes(base64url: string): Uint8Array<ArrayBuffer> {
+  const b64 = base64url.replace(/-/g, '+').replace(/_/g, '/');
+  const raw = atob(b64 + '='.repeat((4 - (b64.length % 4)) % 4));
+  const out = new Uint8Array(new ArrayBuffer(raw.length));
+  for (let i = 0; i < raw.length; i++) out[i] = raw.charCodeAt(i);
+  return out;
+}
+
+type PushState = 'unsupported' | 'denied' | 'off' | 'on' | 'busy' | 'unconfigured';
+
+/**
+ * "Notify me in this browser": permission, the service worker (`/sw.js`, which shows the
+ * notification), `PushManager.subscribe` with the server's VAPID key, and the subscription sent to
+ * `POST /push/subscriptions`; "stop" removes it there (`DELETE /push/subscriptions`) and in the
+ * browser. The state shown is read back from the browser's own subscription on load.
+ */
 function PushOptIn() {
   const { t } = useTranslation();
   const supported = 'Notification' in window && 'serviceWorker' in navigator && 'PushManager' in window;
-  const [state, setState] = useState<NotificationPermission | 'unsupported'>(
-    supported ? Notification.permission : 'unsupported',
+  const [state, setState] = useState<PushState>(() =>
+    !supported ? 'unsupported' : Notification.permission === 'denied' ? 'denied' : 'off',
   );
+  const [error, setError] = useState<unknown>(null);
+  useEffect(() => {
+    if (!supported || Notification.permission !== 'granted') return;
+    void navigator.serviceWorker
+      .getRegistration('/')
+      .then((reg) => reg?.pushManager.getSubscription())
+      .then((sub) => sub && setState('on'))
+      .catch(() => undefined);
+  }, [supported]);
+  const turnOn = async () => {
+    setError(null);
+    setState('busy');
+    try {
+      const permission = await Notification.requestPermission();
+      if (permission !== 'granted') return setState(permission === 'denied' ? 'denied' : 'off');
+      const { publicKey } = await api<VapidPublicKey>('/push/vapid-public-key');
+      if (!publicKey) return setState('unconfigured');
+      await navigator.serviceWorker.register('/sw.js');
+      const reg = await navigator.serviceWorker.ready;
+      const sub =
+        (await reg.pushManager.getSubscription()) ??
+        (await reg.pushManager.subscribe({
+          userVisibleOnly: true,
+          applicationServerKey: keyBytes(publicKey),
+        }));
+      await api<PushSubscriptionView>('/push/subscriptions', {
+        method: 'POST',
+        body: sub.toJSON() as Record<string, unknown>,
+      });
+      setState('on');
+    } catch (e) {
+      setError(e);
+      setState('off');
+    }
+  };
+  const turnOff = async () => {
+    setError(null);
+    setState('busy');
+    try {
+      const reg = await navigator.serviceWorker.getRegistration('/');
+      const sub = await reg?.pushManager.getSubscription();
+      if (sub) {
+        await api<PushUnsubscribeResult>('/push/subscriptions', {
+          method: 'DELETE',
+          body: { endpoint: sub.endpoint },
+        });
+        await sub.unsubscribe();
+      }
+      setState('off');
+    } catch (e) {
+      setError(e);
+      setState('on');
+    }
+  };
   return (
     <Section title={t('parent.prefs')} id="prefs">
-      {state === 'unsupported' ? (
-        <p>{t('parent.pushUnsupported')}</p>
-      ) : state === 'denied' ? (
-        <p>{t('parent.pushDenied')}</p>
-      ) : state === 'granted' ? (
-        <p role="status">{t('parent.pushOn')}</p>
-      ) : (
-        <button
-          type="button"
-          onClick={() =>
-            void Notification.requestPermission().then(async (p) => {
-              setState(p);
-              if (p === 'granted') await navigator.serviceWorker.register('/sw.js');
-            })
-          }
-        >
-          {t('parent.push')}
-        </button>
-      )}
+      <div className="stack" data-testid="push" data-state={state}>
+        {state === 'unsupported' ? (
+          <p>{t('parent.pushUnsupported')}</p>
+        ) : state === 'denied' ? (
+          <p>{t('parent.pushDenied')}</p>
+        ) : state === 'unconfigured' ? (
+          <p>{t('parent.pushUnconfigured')}</p>
+        ) : state === 'on' ? (
+          <>
+            <p role="status">{t('parent.pushOn')}</p>
+            <button type="button" className="secondary" onClick={() => void turnOff()}>
+              {t('parent.pushOff')}
+            </button>
+          </>
+        ) : (
+          <button type="button" disabled={state === 'busy'} onClick={() => void turnOn()}>
+            {t('parent.push')}
+          </button>
+        )}
+        {error !== null && <ErrorBox error={error} />}
+      </div>
     </Section>
   );
 }

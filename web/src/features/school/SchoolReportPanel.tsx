@@ -1,6 +1,11 @@
-/** The school's daily report (reports API, #14) and its submission; "not available" until that API exists. */
+/**
+ * The school's daily report (`GET /schools/{id}/reports/daily?date=`) and its submission
+ * (`POST /schools/{id}/reports/daily/submit` with `{ date }`, answering the report as submitted):
+ * "submit" while not submitted, "submit again" once a newer revision than the submitted one exists.
+ */
 import { useTranslation } from 'react-i18next';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
+import type { SchoolDailyReport } from '@rfid/protocol';
 import { api, download, enc } from '../../lib/api';
 import { timeOf } from '../../lib/format';
 import { ErrorBox, isUnavailable, Loading, Section, Unavailable } from '../../components/ui';
@@ -20,8 +25,15 @@ export function SchoolReportPanel({
   const qc = useQueryClient();
   const submit = useMutation({
     mutationFn: () =>
-      api(`/schools/${enc(schoolId)}/reports/daily/submit?date=${date}`, { method: 'POST', body: { date } }),
-    onSuccess: () => void qc.invalidateQueries({ queryKey: ['report', 'school', schoolId, date] }),
+      api<SchoolDailyReport>(`/schools/${enc(schoolId)}/reports/daily/submit`, {
+        method: 'POST',
+        body: { date },
+      }),
+    onSuccess: (submitted) => {
+      qc.setQueryData(['report', 'school', schoolId, date], submitted);
+      // The district's table shows this school as submitted now.
+      void qc.invalidateQueries({ queryKey: ['report', 'district'] });
+    },
   });
   const base = `/schools/${enc(schoolId)}/reports/daily?date=${date}`;
   return (
@@ -40,12 +52,14 @@ export function SchoolReportPanel({
             {report.data.submittedAt
               ? t('school.submittedAt', { time: timeOf(report.data.submittedAt, zone, i18n.language) })
               : t('school.notSubmitted')}
-            {report.data.revision !== undefined && ` · ${t('school.revision', { n: report.data.revision })}`}
+            {report.data.submittedRevision !== null &&
+              ` · ${t('school.revision', { n: report.data.submittedRevision })}`}
+            {report.data.amended && ` · ${t('report.amended')}`}
           </p>
           <div className="row">
-            {!report.data.submittedAt && (
+            {(!report.data.submittedAt || report.data.amended) && (
               <button type="button" onClick={() => submit.mutate()} disabled={submit.isPending}>
-                {t('school.submit')}
+                {report.data.submittedAt ? t('school.resubmit') : t('school.submit')}
               </button>
             )}
             {(['csv', 'xlsx', 'pdf'] as const).map((f) => (

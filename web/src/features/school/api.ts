@@ -5,6 +5,7 @@ import type {
   GatewayView,
   School as SchoolView,
   SchoolClass as ClassView,
+  SchoolDailyReport,
   SchoolTap,
   UnknownCard as UnknownView,
 } from '@rfid/protocol';
@@ -55,14 +56,9 @@ export const useUnknown = (id: string) =>
     queryFn: () => api<UnknownCard[]>(`/schools/${enc(id)}/unknown-cards`),
   });
 
-export interface SchoolReport {
-  revision?: number;
-  submittedAt?: string | null;
-  totals?: Record<string, number>;
-}
 export const useSchoolReport = (id: string, date: string) =>
   useQuery({
     queryKey: ['report', 'school', id, date],
-    queryFn: () => api<SchoolReport>(`/schools/${enc(id)}/reports/daily?date=${date}`),
+    queryFn: () => api<SchoolDailyReport>(`/schools/${enc(id)}/reports/daily?date=${date}`),
     retry: false,
   });
