@@ -48,4 +48,13 @@ export class ChannelRegistry {
   names(): ChannelName[] {
     return [...this.channels.keys()];
   }
+
+  /** Shutdown: every channel releases what it holds open (the e-mail channel's SMTP pool); one failing does not keep the others open. */
+  async close(): Promise<void> {
+    await Promise.allSettled(
+      [...this.channels.values()].map(async ({ channel }) => {
+        await channel.close?.();
+      }),
+    );
+  }
 }

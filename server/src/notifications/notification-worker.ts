@@ -1,11 +1,16 @@
 /**
  * The notification worker: drains the outbox in any number of replicas at once. A round claims due
- * rows (row locks that skip locked rows, `SKIP LOCKED`, + a lease in the row: `locked_by`, `locked_until`), reads what the
+ * rows (row locks that skip locked rows, plus a lease in the row: `locked_by`, `locked_until`), reads what the
  * policy needs in two queries, lets the policy decide each row, calls the chosen channels within
  * their limits (the notification id is the provider's idempotency key), and writes every outcome
  * in one statement. Woken by `LISTEN notification_due` (a statement trigger on the outbox) and a
  * fallback poll for retries that fall due. A worker that dies mid-round leaves leases that expire;
  * the next claim repeats the provider call with the same id, which the provider dedupes.
+ *
+ * The loop pipelines its rounds: while one round's messages are with the providers, the next batch
+ * is claimed and prepared (up to `PIPELINE_DEPTH` rounds in flight), so the per-provider limiters
+ * stay full instead of idling through each claim and each outcome write. Each round holds its own
+ * rows' leases, so rounds in flight never share a row; the SQL lives in `notifications.repository.ts`.
  */
 import pg from 'pg';
 import type { Clock } from '@rfid/protocol';
@@ -105,26 +110,59 @@ export class NotificationWorker {
     w?.();
   }
 
+  /** Rounds in flight at once in the loop: one sending while the next is claimed and prepared. */
+  static readonly PIPELINE_DEPTH = 3;
+
+  /** The loop's rounds in flight. */
+  private readonly inFlight = new Set<Promise<void>>();
+
   private async run(): Promise<void> {
+    const inFlight = this.inFlight;
+    // A round that finishes kicks the loop when it left rows due again at once (a fallback to the
+    // next channel) or was a full batch (more may be waiting behind it).
+    const track = (rows: ClaimedRow[], now: Date) => {
+      const p: Promise<void> = this.process(rows, now)
+        .then((s) => {
+          if (s.requeued) this.kick();
+        })
+        .catch((e: unknown) => {
+          this.log.error({ err: e }, 'notification round failed; its leases expire and it is retried');
+        })
+        .finally(() => {
+          inFlight.delete(p);
+          this.kick();
+        });
+      inFlight.add(p);
+    };
     while (!this.closed) {
       this.woken = false;
-      let more = false;
-      try {
-        const s = await this.drainOnce();
-        more =
-          s.claimed >= this.config.notifyBatch ||
-          s.retried + s.failed + s.sent + s.delivered + s.skipped + s.held < s.claimed ||
-          this.requeued;
-      } catch (e) {
-        this.log.error({ err: e }, 'notification round failed; retrying');
-        await new Promise((r) => setTimeout(r, 500));
+      if (inFlight.size >= NotificationWorker.PIPELINE_DEPTH) {
+        await this.sleep(inFlight);
+        continue;
       }
-      if (more || this.woken || this.closed) continue;
-      await new Promise<void>((r) => (this.wake = r));
+      let claimed = 0;
+      try {
+        const now = this.clock.now();
+        const rows = await this.repo.claim(this.id, now, this.config.notifyLeaseMs, this.config.notifyBatch);
+        claimed = rows.length;
+        if (claimed > 0) track(rows, now);
+      } catch (e) {
+        this.log.error({ err: e }, 'notification claim failed; retrying');
+        await new Promise((r) => setTimeout(r, 500));
+        continue;
+      }
+      if (claimed >= this.config.notifyBatch || this.woken || this.closed) continue;
+      await this.sleep(inFlight);
     }
+    await Promise.all(inFlight);
   }
 
-  private requeued = false;
+  /** Until a NOTIFY, the poll, a kick, or a round in flight finishing. */
+  private async sleep(inFlight: Set<Promise<void>>): Promise<void> {
+    if (this.woken) return;
+    const woke = new Promise<void>((r) => (this.wake = r));
+    await Promise.race([woke, ...inFlight]);
+  }
 
   /** One round (one at a time per worker). */
   drainOnce(): Promise<WorkerStats> {
@@ -145,16 +183,28 @@ export class NotificationWorker {
     };
     // A round already under way read the clock before this call: let it finish, then start afresh.
     await this.round?.catch(() => undefined);
+    await Promise.all(this.inFlight);
     for (let i = 0; i < maxRounds; i++) {
       const s = await this.drainOnce();
       for (const k of Object.keys(total) as (keyof WorkerStats)[]) total[k] += s[k];
-      if (s.claimed === 0) break;
+      if (s.claimed > 0) continue;
+      // Rows the loop holds in its own rounds: wait for them, then look again.
+      if (this.inFlight.size === 0) break;
+      await Promise.all(this.inFlight);
     }
     return total;
   }
 
   private async doRound(): Promise<WorkerStats> {
-    const stats: WorkerStats = {
+    const now = this.clock.now();
+    const rows = await this.repo.claim(this.id, now, this.config.notifyLeaseMs, this.config.notifyBatch);
+    const { requeued: _requeued, ...stats } = await this.process(rows, now);
+    return stats;
+  }
+
+  /** Decide, send and record one claimed batch; `requeued`: rows left due again at once. */
+  private async process(rows: ClaimedRow[], now: Date): Promise<WorkerStats & { requeued: boolean }> {
+    const stats: WorkerStats & { requeued: boolean } = {
       claimed: 0,
       sent: 0,
       delivered: 0,
@@ -162,10 +212,8 @@ export class NotificationWorker {
       failed: 0,
       skipped: 0,
       held: 0,
+      requeued: false,
     };
-    this.requeued = false;
-    const now = this.clock.now();
-    const rows = await this.repo.claim(this.id, now, this.config.notifyLeaseMs, this.config.notifyBatch);
     stats.claimed = rows.length;
     if (rows.length === 0) return stats;
     const end = this.metrics?.notifyRoundSeconds.startTimer();
@@ -276,7 +324,7 @@ export class NotificationWorker {
             if (o.status === 'sent') stats.sent++;
             else if (o.status === 'delivered') stats.delivered++;
             else if (o.status === 'failed') stats.failed++;
-            else if (o.nextAttemptAt === null) this.requeued = true;
+            else if (o.nextAttemptAt === null) stats.requeued = true;
             else stats.retried++;
           }),
         );

@@ -139,6 +139,8 @@ export class NotificationsService implements OnApplicationBootstrap, OnApplicati
 
   async onApplicationShutdown(): Promise<void> {
     await this.worker.stop();
+    // After the worker: no round is sending any more when the channels close their connections.
+    await this.channels.close();
   }
 
   async forStudent(studentId: string, limit: number, cursor?: string): Promise<Page<Notification>> {
