@@ -140,7 +140,7 @@ export class NotificationWorker {
         await this.sleep(inFlight);
         continue;
       }
-      let claimed = 0;
+      let claimed: number;
       try {
         const now = this.clock.now();
         const rows = await this.repo.claim(this.id, now, this.config.notifyLeaseMs, this.config.notifyBatch);
