@@ -184,18 +184,32 @@ export class DrillRig {
     await Promise.all(this.gateways.map((g) => g.start()));
     for (const t of this.admsTerminals) t.start();
     if (this.admsTerminals.length) {
-      // The roster (as any card change publishes it) fills the ADMS terminals' user lists.
+      // The roster (as any card change publishes it) fills the ADMS terminals' user lists. A
+      // gateway not yet subscribed misses a publication, so it is announced again until full.
       const c = new pg.Client({ connectionString: this.databaseUrl });
       await c.connect();
-      for (let s = admsFrom; s < o.schools; s++)
-        await c.query(`SELECT pg_notify('roster_changed', $1)`, [this.schools[s]!.id]);
-      await c.end();
+      const announce = async () => {
+        for (let s = admsFrom; s < o.schools; s++)
+          await c.query(`SELECT pg_notify('roster_changed', $1)`, [this.schools[s]!.id]);
+      };
       const enrolled = this.schools[admsFrom]!.students.length;
-      await waitFor(
-        () => Promise.resolve(this.admsTerminals.every((t) => t.users.size >= enrolled)),
-        'ADMS terminals filled with their school roster',
-        60_000,
-      );
+      let announced = 0;
+      try {
+        await waitFor(
+          async () => {
+            if (performance.now() - announced > 10_000) {
+              await announce();
+              announced = performance.now();
+            }
+            return this.admsTerminals.every((t) => t.users.size >= enrolled);
+          },
+          'ADMS terminals filled with their school roster',
+          120_000,
+          250,
+        );
+      } finally {
+        await c.end();
+      }
     }
     await Promise.all(this.terminals.map((t) => t.waitForGateway(30_000)));
     await waitFor(
