@@ -204,7 +204,9 @@ export class DrillRig {
             return this.admsTerminals.every((t) => t.users.size >= enrolled);
           },
           'ADMS terminals filled with their school roster',
-          120_000,
+          // The gateway hands out 50 user commands per 1 s poll: a 11,500-student drill school
+          // takes about 4 min to fill; allow three times that under load.
+          Math.max(60_000, Math.ceil(enrolled / 50) * 3_000),
           250,
         );
       } finally {
