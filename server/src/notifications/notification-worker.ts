@@ -28,9 +28,9 @@ import type { ChannelName, OutgoingMessage, Recipient, SendResult } from './chan
 import type { ChannelRegistry } from './channel-registry.js';
 import { consentedChannels } from './consent.js';
 import type { ClaimedRow, NotificationsRepository, Outcome } from './notifications.repository.js';
-import { backoffMs, decide, type Decision, type PolicyConfig } from './policy.js';
+import { backoffMs, decide, decideStaff, type Decision, type PolicyConfig } from './policy.js';
 import { preferenceList } from './preferences.js';
-import { render } from './templates.js';
+import { isStaffEvent, render, renderStaff } from './templates.js';
 
 interface Context {
   guardian_id: string;
@@ -230,7 +230,7 @@ export class NotificationWorker {
       ),
       this.db.query<{ id: string; name: string; class_name: string | null }>(
         `SELECT s.id, s.name, c.name AS class_name FROM students s LEFT JOIN classes c ON c.id = s.class_id WHERE s.id = ANY($1::uuid[])`,
-        [[...new Set(rows.map((r) => r.student_id))]],
+        [[...new Set(rows.map((r) => r.student_id).filter((s): s is string => s !== null))]],
       ),
       consentedChannels(this.db.pool, guardianIds, now),
       this.absentDays(rows),
@@ -244,7 +244,7 @@ export class NotificationWorker {
     for (const row of rows) {
       const g = row.guardian_id ? gById.get(row.guardian_id) : undefined;
       const school = sById.get(row.school_id);
-      const student = stById.get(row.student_id);
+      const student = row.student_id ? stById.get(row.student_id) : undefined;
       const base: Outcome = {
         id: row.id,
         status: 'pending',
@@ -258,6 +258,70 @@ export class NotificationWorker {
         providerMessageId: null,
         text: null,
       };
+      if (row.staff_alert_id !== null && school && isStaffEvent(row.event)) {
+        // A staff alert: to the school's webhook (staff-alerts.ts decides what and when).
+        const recipient: Recipient = {
+          guardianId: '',
+          name: school.name,
+          phone: null,
+          email: null,
+          zaloId: null,
+          schoolId: row.school_id,
+          audience: 'staff',
+        };
+        const webhook = this.channels.get('webhook');
+        const reachable = webhook
+          ? await Promise.resolve(webhook.canReach(recipient)).catch(() => false)
+          : false;
+        const d = decideStaff(
+          {
+            day: row.day,
+            createdAt: row.created_at,
+            attempts: row.attempts,
+            timeZone: school.rules.timeZone,
+            reachable,
+          },
+          now,
+          this.policy,
+        );
+        if (d.kind === 'send') {
+          const r = renderStaff({
+            event: row.event,
+            schoolName: school.name,
+            at: row.event_at,
+            day: row.day ?? row.event_at.toISOString().slice(0, 10),
+            timeZone: school.rules.timeZone,
+            details: row.params,
+          });
+          const message: OutgoingMessage = {
+            id: row.id,
+            event: row.event,
+            locale: 'vi',
+            title: r.title,
+            text: r.text,
+            params: r.params,
+            recipient,
+          };
+          sends.push(
+            this.send(d.channel, message).then((result) => {
+              const o = this.outcome(base, row, d.channel, result, message.text, now);
+              outcomes.push(o);
+              if (o.status === 'sent') stats.sent++;
+              else if (o.status === 'delivered') stats.delivered++;
+              else if (o.status === 'failed') stats.failed++;
+              else if (o.nextAttemptAt === null) stats.requeued = true;
+              else stats.retried++;
+            }),
+          );
+        } else if (d.kind === 'skip') {
+          outcomes.push({ ...base, status: 'skipped', error: d.reason });
+          stats.skipped++;
+        } else if (d.kind === 'fail') {
+          outcomes.push({ ...base, status: 'failed', error: d.reason });
+          stats.failed++;
+        }
+        continue;
+      }
       if (!g || !school || !student) {
         outcomes.push({ ...base, status: 'skipped', error: 'no_channel' });
         stats.skipped++;

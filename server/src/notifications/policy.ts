@@ -127,3 +127,22 @@ export function backoffMs(
   const d = Math.min(max, base * 2 ** Math.max(0, attempt - 1));
   return Math.max(retryAfterMs, Math.round(d / 2 + random() * (d / 2)));
 }
+
+/**
+ * A message to a school's staff (staff alerts): on the school's webhook, never about another
+ * school-local day, and given up like a parent's after `giveUpAfterMin` of retries. No consent or
+ * quiet hours: the school registered the webhook for its staff, and the alerts are made only in
+ * the morning window (a recovery closes an alert whenever it happens).
+ */
+export function decideStaff(
+  input: { day: string | null; createdAt: Date; attempts: number; timeZone: string; reachable: boolean },
+  now: Date,
+  cfg: PolicyConfig,
+): Decision {
+  if (input.day !== null && input.day !== zonedTime(now, input.timeZone).date)
+    return { kind: 'skip', reason: 'stale' };
+  if (!input.reachable) return { kind: 'skip', reason: 'no_channel' };
+  if (input.attempts > 0 && now.getTime() - input.createdAt.getTime() > cfg.giveUpAfterMin * MIN)
+    return { kind: 'fail', reason: 'expired' };
+  return { kind: 'send', channel: 'webhook' };
+}
