@@ -28,7 +28,15 @@ import type { ChannelName, OutgoingMessage, Recipient, SendResult } from './chan
 import type { ChannelRegistry } from './channel-registry.js';
 import { consentedChannels } from './consent.js';
 import type { ClaimedRow, NotificationsRepository, Outcome } from './notifications.repository.js';
-import { backoffMs, decide, decideStaff, type Decision, type PolicyConfig } from './policy.js';
+import {
+  backoffMs,
+  decide,
+  decideStaff,
+  type Decision,
+  type PolicyConfig,
+  type PolicyInput,
+} from './policy.js';
+import { enrolledOn, schoolDaySql } from '../calendar/enrolment.sql.js';
 import { preferenceList } from './preferences.js';
 import { isStaffEvent, render, renderStaff } from './templates.js';
 
@@ -41,6 +49,18 @@ interface Context {
   channels: string[];
   opted_out_events: string[];
   user_id: string | null;
+}
+
+/** What the policy needs about an absence alert's student and day (`absentDays`). */
+interface AbsenceFacts {
+  attendance: { status: string; firstIn: Date | null } | null;
+  calendar: { schoolDay: boolean; enrolled: boolean };
+}
+
+function absenceInput(f: AbsenceFacts | undefined): Pick<PolicyInput, 'attendance' | 'calendar'> {
+  // No facts: the student or the school is gone; treat as not enrolled (nothing is sent).
+  if (!f) return { attendance: null, calendar: { schoolDay: true, enrolled: false } };
+  return f;
 }
 
 export interface WorkerStats {
@@ -355,8 +375,7 @@ export class NotificationWorker {
           optedOut: new Set(g.opted_out_events),
           available,
           school: school.rules,
-          attendance:
-            row.event === 'absent' ? (attendance.get(`${row.student_id}|${row.day}`) ?? null) : undefined,
+          ...(row.event === 'absent' ? absenceInput(attendance.get(`${row.student_id}|${row.day}`)) : {}),
           resend: row.resend_of !== null,
         },
         now,
@@ -406,23 +425,44 @@ export class NotificationWorker {
     return stats;
   }
 
-  /** Attendance of the students of absence alerts on their day. */
-  private async absentDays(
-    rows: ClaimedRow[],
-  ): Promise<Map<string, { status: string; firstIn: Date | null }>> {
-    const abs = rows.filter((r) => r.event === 'absent' && r.day);
+  /**
+   * For the students of absence alerts on their day: their attendance, and — by the reports' own
+   * SQL (`school_day()`, `enrolments`) — whether that day is a school day of their school and
+   * whether they were enrolled in it that day. Read when the message is about to go, so a holiday
+   * declared, an excuse or a tap recorded after the absence job still stops it.
+   */
+  private async absentDays(rows: ClaimedRow[]): Promise<Map<string, AbsenceFacts>> {
+    const abs = rows.filter(
+      (r): r is ClaimedRow & { student_id: string; day: string } =>
+        r.event === 'absent' && r.day !== null && r.student_id !== null,
+    );
     if (abs.length === 0) return new Map();
     const r = await this.db.query<{
       student_id: string;
       date: string;
-      status: string;
+      status: string | null;
       first_in: Date | null;
+      school_day: boolean;
+      enrolled: boolean;
     }>(
-      `SELECT a.student_id, a.date::text AS date, a.status, a.first_in FROM attendance_days a
-         JOIN unnest($1::uuid[], $2::date[]) AS x(student_id, date) ON a.student_id = x.student_id AND a.date = x.date`,
-      [abs.map((x) => x.student_id), abs.map((x) => x.day)],
+      `SELECT x.student_id, x.date::text AS date, a.status, a.first_in,
+              ${schoolDaySql('s', 'x.date')} AS school_day,
+              EXISTS (SELECT 1 FROM enrolments e WHERE e.student_id = x.student_id AND e.school_id = x.school_id
+                         AND ${enrolledOn('e', 'x.date')}) AS enrolled
+         FROM unnest($1::uuid[], $2::date[], $3::uuid[]) AS x(student_id, date, school_id)
+         JOIN schools s ON s.id = x.school_id
+         LEFT JOIN attendance_days a ON a.student_id = x.student_id AND a.date = x.date`,
+      [abs.map((x) => x.student_id), abs.map((x) => x.day), abs.map((x) => x.school_id)],
     );
-    return new Map(r.map((x) => [`${x.student_id}|${x.date}`, { status: x.status, firstIn: x.first_in }]));
+    return new Map(
+      r.map((x) => [
+        `${x.student_id}|${x.date}`,
+        {
+          attendance: x.status === null ? null : { status: x.status, firstIn: x.first_in },
+          calendar: { schoolDay: x.school_day, enrolled: x.enrolled },
+        },
+      ]),
+    );
   }
 
   private message(
