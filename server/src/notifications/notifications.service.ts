@@ -109,7 +109,7 @@ export class NotificationsService implements OnApplicationBootstrap, OnApplicati
     this.channels = new ChannelRegistry(config.notifyLimits);
     this.webhookTargets = new WebhookTargets(db.pool);
     this.channels.register(new WebhookChannel(this.webhookTargets));
-    this.channels.register(new InAppChannel(live));
+    this.channels.register(new InAppChannel(live, () => clock.now()));
     // The provider channels whose §6 variables are set (zalo, sms, email, push).
     for (const ch of providerChannels(config, {
       pool: db.pool,
