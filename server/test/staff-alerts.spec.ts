@@ -352,5 +352,17 @@ describe('staff alerts', () => {
     expect(got.map((m) => m.event)).toEqual(['lost_card', 'lost_card']);
     expect(got[1]!.text).toContain('lúc 07:01 ngày 04/12/2026');
     expect(requests(s)).toBe(2);
+    // The alerts name the student: erasing the student's personal data erases them and their messages.
+    admin = await asAdmin(server);
+    const erased = await admin.request('DELETE', `/students/${seeded.students[0]!.id}/personal-data`, {
+      reason: 'phụ huynh yêu cầu xoá dữ liệu',
+    });
+    expect(erased.status).toBe(200);
+    const left = await db.query<{ n: number }>(
+      `SELECT (SELECT count(*) FROM staff_alerts WHERE school_id = $1 AND kind = 'lost_card')::int +
+              (SELECT count(*) FROM notification_outbox WHERE school_id = $1 AND event = 'lost_card')::int AS n`,
+      [s],
+    );
+    expect(left).toEqual([{ n: 0 }]);
   });
 });

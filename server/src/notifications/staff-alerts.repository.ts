@@ -21,17 +21,28 @@ export class StaffAlertsRepository {
       kind: 'devices_offline' | 'lost_card';
       day: string;
       subject: string | null;
+      /** The student a lost card belonged to (erased with them). */
+      studentId?: string | null;
       details: Record<string, unknown>;
       districtWide: boolean;
       at: Date;
     },
   ): Promise<string | null> {
     const r = await c.query<{ id: string }>(
-      `INSERT INTO staff_alerts (school_id, kind, day, subject, details, district_wide, opened_at)
-       VALUES ($1, $2, $3::date, $4, $5::jsonb, $6, $7)
+      `INSERT INTO staff_alerts (school_id, kind, day, subject, details, district_wide, opened_at, student_id)
+       VALUES ($1, $2, $3::date, $4, $5::jsonb, $6, $7, $8)
        ON CONFLICT (school_id, subject, day) WHERE kind = 'lost_card' DO NOTHING
        RETURNING id`,
-      [a.schoolId, a.kind, a.day, a.subject, JSON.stringify(a.details), a.districtWide, a.at.toISOString()],
+      [
+        a.schoolId,
+        a.kind,
+        a.day,
+        a.subject,
+        JSON.stringify(a.details),
+        a.districtWide,
+        a.at.toISOString(),
+        a.studentId ?? null,
+      ],
     );
     return r.rows[0]?.id ?? null;
   }

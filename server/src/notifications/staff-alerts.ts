@@ -87,7 +87,8 @@ export class StaffAlertsService {
       }>(
         `SELECT a.id, a.school_id, a.details, s.time_zone FROM staff_alerts a JOIN schools s ON s.id = a.school_id
           WHERE a.kind = 'devices_offline' AND a.resolved_at IS NULL
-            AND NOT EXISTS (SELECT 1 FROM device_outages o WHERE o.alert_id = a.id AND o.ended_at IS NULL)`,
+            AND NOT EXISTS (SELECT 1 FROM device_outages o JOIN gateways g ON g.id = o.gateway_id
+                             WHERE o.alert_id = a.id AND o.ended_at IS NULL AND g.revoked_at IS NULL)`,
       );
       for (const a of done.rows) {
         await this.repo.resolve(c, a.id, now);
@@ -216,8 +217,14 @@ export class StaffAlertsService {
     ).rows;
     if (taps.length === 0) return 0;
     const lost = (
-      await c.query<{ id: string; school_id: string; text: string; student_name: string | null }>(
-        `SELECT c.id, c.school_id, c.text, st.name AS student_name FROM cards c LEFT JOIN students st ON st.id = c.student_id
+      await c.query<{
+        id: string;
+        school_id: string;
+        text: string;
+        student_id: string | null;
+        student_name: string | null;
+      }>(
+        `SELECT c.id, c.school_id, c.text, c.student_id, st.name AS student_name FROM cards c LEFT JOIN students st ON st.id = c.student_id
           WHERE c.school_id = ANY($1::uuid[]) AND c.status = 'lost'`,
         [[...new Set(taps.map((t) => t.school_id))]],
       )
@@ -243,6 +250,7 @@ export class StaffAlertsService {
         kind: 'lost_card',
         day: t.day,
         subject: hit.id,
+        studentId: hit.student_id,
         details,
         districtWide: false,
         at: now,

@@ -36,10 +36,15 @@ export class GatewayStatusRepository {
           `UPDATE gateways SET online = true, version = $2, queue = $3, terminals = $4::jsonb, last_seen_at = $5 WHERE id = $1`,
           [gateway.gatewayId, s.version, s.queue, JSON.stringify(s.terminals), at.toISOString()],
         );
-        const at_ = at.toISOString();
+        const iso = at.toISOString();
         await c.query(
           `UPDATE device_outages SET ended_at = $2 WHERE gateway_id = $1 AND terminal = '' AND ended_at IS NULL`,
-          [gateway.gatewayId, at_],
+          [gateway.gatewayId, iso],
+        );
+        // A terminal the gateway no longer reports was removed from its configuration.
+        await c.query(
+          `UPDATE device_outages SET ended_at = $3 WHERE gateway_id = $1 AND terminal <> '' AND terminal <> ALL($2::text[]) AND ended_at IS NULL`,
+          [gateway.gatewayId, s.terminals.map((t) => t.id), iso],
         );
         if (s.terminals.length) {
           const down = s.terminals.filter((t) => !t.online).map((t) => t.id);
@@ -47,14 +52,14 @@ export class GatewayStatusRepository {
           if (up.length)
             await c.query(
               `UPDATE device_outages SET ended_at = $3 WHERE gateway_id = $1 AND terminal = ANY($2::text[]) AND ended_at IS NULL`,
-              [gateway.gatewayId, up, at_],
+              [gateway.gatewayId, up, iso],
             );
           if (down.length)
             await c.query(
               `INSERT INTO device_outages (school_id, gateway_id, terminal, started_at)
                SELECT $2, $1, t, $4 FROM unnest($3::text[]) AS t
                ON CONFLICT (gateway_id, terminal) WHERE ended_at IS NULL DO NOTHING`,
-              [gateway.gatewayId, gateway.schoolId, down, at_],
+              [gateway.gatewayId, gateway.schoolId, down, iso],
             );
           await c.query(
             `INSERT INTO terminals (gateway_id, id, school_id, online, last_seen_at)

@@ -10,7 +10,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  *   (`lost_card`, once per card and school-local day).
  * - The outbox carries the alert's messages (`devices_offline`, `devices_online`, `lost_card`):
  *   `student_id` may be NULL for them, `staff_alert_id` names the alert, and each alert's event is
- *   due once.
+ *   due once. A lost card's alert names its student (`student_id`): erasing the student erases it.
  */
 export class StaffAlerts1765100000000 implements MigrationInterface {
   name = 'StaffAlerts1765100000000';
@@ -23,6 +23,8 @@ CREATE TABLE staff_alerts (
   kind text NOT NULL CHECK (kind IN ('devices_offline','lost_card')),
   day date NOT NULL,
   subject text,
+  -- A lost card's student: the alert (and its messages) go with the student's erasure.
+  student_id uuid REFERENCES students(id) ON DELETE CASCADE,
   details jsonb NOT NULL DEFAULT '{}',
   district_wide boolean NOT NULL DEFAULT false,
   opened_at timestamptz NOT NULL,
