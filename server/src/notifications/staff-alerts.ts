@@ -229,12 +229,23 @@ export class StaffAlertsService {
         [[...new Set(taps.map((t) => t.school_id))]],
       )
     ).rows.map((l) => ({ ...l, card: safeCard(l.text) }));
+    // Cards already announced on their tap's day: no insert to find out again each minute.
+    const done = new Set(
+      (
+        await c.query<{ school_id: string; subject: string; day: string }>(
+          `SELECT school_id, subject, day::text AS day FROM staff_alerts
+            WHERE kind = 'lost_card' AND school_id = ANY($1::uuid[]) AND day = ANY($2::date[])`,
+          [[...new Set(taps.map((t) => t.school_id))], [...new Set(taps.map((t) => t.day))]],
+        )
+      ).rows.map((a) => `${a.school_id}|${a.subject}|${a.day}`),
+    );
     let n = 0;
     for (const t of taps) {
       const read = safeCard(t.card);
       if (!read) continue;
       const hit = lost.find((l) => l.school_id === t.school_id && l.card && sameCard(l.card, read));
-      if (!hit) continue;
+      if (!hit || done.has(`${t.school_id}|${hit.id}|${t.day}`)) continue;
+      done.add(`${t.school_id}|${hit.id}|${t.day}`);
       const details = {
         card: hit.text,
         cardId: hit.id,
