@@ -215,6 +215,15 @@ describe('staff alerts', () => {
     expect(all.map((m) => m.event)).toEqual(['devices_offline', 'devices_online', 'devices_offline']);
     expect(all[2]!.params.devices).toBe('đầu đọc t1 (bộ thu Cổng A)');
     expect(all[2]!.text).toContain('từ 06:00');
+    // t1 is repaired: its alert ends (else it would be reminded of on the next school day).
+    await report(gw, at('06:40'), { terminals: { t1: true, t2: true, t3: true } });
+    await evaluateAt(at('06:41'));
+    expect(received(s).map((m) => m.event)).toEqual([
+      'devices_offline',
+      'devices_online',
+      'devices_offline',
+      'devices_online',
+    ]);
   });
 
   it('nothing outside the morning window; an outage open since the night is announced when it opens', async () => {
@@ -305,6 +314,37 @@ describe('staff alerts', () => {
     const events = received(s).map((m) => m.event);
     // Six outages in 30 minutes: alerts at 06:05 and 06:20 (the 15-minute digest), each resolved.
     expect(events).toEqual(['devices_offline', 'devices_online', 'devices_offline', 'devices_online']);
+  });
+
+  it('an outage still open the next school day: one reminder in its window, one recovery in all', async () => {
+    const s = await school();
+    const gw = await gateway(s, 'Cổng D');
+    await report(gw, at('06:00', '2026-12-04'), { terminals: { t1: true } }); // Friday
+    await report(gw, at('07:00', '2026-12-04'), { online: false });
+    await evaluateAt(at('07:05', '2026-12-04'));
+    await evaluateAt(at('12:00', '2026-12-04'));
+    await evaluateAt(at('06:00', '2026-12-05')); // Saturday: a school day by default (Mon–Sat)
+    const sat = received(s);
+    expect(sat.map((m) => m.event)).toEqual(['devices_offline', 'devices_offline']);
+    expect(sat[1]!.text).toContain('Nhắc lại: Trường');
+    expect(sat[1]!.text).toContain('bộ thu Cổng D mất kết nối từ 07:00 ngày 04/12/2026;');
+    await evaluateAt(at('06:30', '2026-12-06')); // Sunday: no reminder
+    await evaluateAt(at('05:20', '2026-12-07')); // Monday before the window
+    expect(received(s)).toHaveLength(2);
+    await evaluateAt(at('05:30', '2026-12-07')); // Monday: one more
+    expect(received(s)).toHaveLength(3);
+    await evaluateAt(at('06:30', '2026-12-07'));
+    await report(gw, at('07:10', '2026-12-07'), { terminals: { t1: true } });
+    await evaluateAt(at('07:11', '2026-12-07'));
+    await evaluateAt(at('07:12', '2026-12-07'));
+    // The earlier alerts ended silently (superseded): one "back online", from the last one.
+    expect(received(s).map((m) => m.event)).toEqual([
+      'devices_offline',
+      'devices_offline',
+      'devices_offline',
+      'devices_online',
+    ]);
+    expect(requests(s)).toBe(4);
   });
 
   it('a lost card used at the gate: one alert per card and day', async () => {

@@ -47,12 +47,28 @@ export class StaffAlertsRepository {
     return r.rows[0]?.id ?? null;
   }
 
-  /** The outages an alert announces. */
-  async attachOutages(c: SqlClient, alertId: string, outageIds: string[]): Promise<void> {
-    await c.query(
-      `UPDATE device_outages SET alert_id = $1 WHERE id = ANY($2::bigint[]) AND alert_id IS NULL`,
-      [alertId, outageIds],
-    );
+  /**
+   * The outages an alert announces (taken from an earlier day's alert for a reminder). An earlier
+   * alert left with no open outage ends silently, superseded by this one (no "back online").
+   */
+  async attachOutages(c: SqlClient, alertId: string, outageIds: string[], at: Date): Promise<void> {
+    const previous = (
+      await c.query<{ alert_id: string }>(
+        `SELECT DISTINCT alert_id FROM device_outages WHERE id = ANY($1::bigint[]) AND alert_id IS NOT NULL`,
+        [outageIds],
+      )
+    ).rows.map((r) => r.alert_id);
+    await c.query(`UPDATE device_outages SET alert_id = $1 WHERE id = ANY($2::bigint[])`, [
+      alertId,
+      outageIds,
+    ]);
+    if (previous.length)
+      await c.query(
+        `UPDATE staff_alerts a SET resolved_at = $3, superseded_by = $1
+          WHERE a.id = ANY($2::uuid[]) AND a.resolved_at IS NULL
+            AND NOT EXISTS (SELECT 1 FROM device_outages o WHERE o.alert_id = a.id AND o.ended_at IS NULL)`,
+        [alertId, previous, at.toISOString()],
+      );
   }
 
   async resolve(c: SqlClient, alertId: string, at: Date): Promise<void> {

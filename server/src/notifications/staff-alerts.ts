@@ -15,6 +15,8 @@
  *   `alertDistrictWindowMin` is a district-wide drop: each school's alert says so (one message per
  *   school's staff, naming the district and the number of schools), never one per gateway;
  * - an alert is resolved, with one "back online" message, when the last outage it announced ends;
+ *   an outage still open on a later school day is announced again in that day's window (a
+ *   reminder, "Nhắc lại"), and its earlier alert ends silently;
  * - a lost card's tap: one alert per card and school-local day.
  */
 import { Inject, Injectable } from '@nestjs/common';
@@ -61,6 +63,8 @@ interface OutageRow extends SchoolRulesRow {
   gateway_name: string;
   terminal: string;
   started_at: Date;
+  /** An earlier day's alert that announced it (a reminder now), or null. */
+  alert_id: string | null;
 }
 
 @Injectable()
@@ -109,16 +113,18 @@ export class StaffAlertsService {
       const candidates = (
         await c.query<OutageRow>(
           `SELECT o.id::text AS id, o.school_id, s.name AS school_name, s.district_id, d.name AS district_name,
-                  o.gateway_id, g.name AS gateway_name, o.terminal, o.started_at, ${SCHOOL_COLUMNS}
+                  o.gateway_id, g.name AS gateway_name, o.terminal, o.started_at, o.alert_id, ${SCHOOL_COLUMNS}
              FROM device_outages o
              JOIN gateways g ON g.id = o.gateway_id
              JOIN schools s ON s.id = o.school_id
              JOIN districts d ON d.id = s.district_id
-            WHERE o.ended_at IS NULL AND o.alert_id IS NULL AND o.started_at <= $1 AND g.revoked_at IS NULL
+            WHERE o.ended_at IS NULL AND o.started_at <= $1 AND g.revoked_at IS NULL
+              AND (o.alert_id IS NULL OR EXISTS (
+                    SELECT 1 FROM staff_alerts pa WHERE pa.id = o.alert_id AND pa.day < ($2::timestamptz AT TIME ZONE s.time_zone)::date))
               AND (o.terminal = '' OR NOT EXISTS (
                     SELECT 1 FROM device_outages go WHERE go.gateway_id = o.gateway_id AND go.terminal = '' AND go.ended_at IS NULL))
             ORDER BY o.school_id, g.name, o.gateway_id, o.terminal`,
-          [graceEnd.toISOString()],
+          [graceEnd.toISOString(), now.toISOString()],
         )
       ).rows.filter((o) => inMorningWindow(now, rulesFromRow(o), this.config.alertLeadMin));
       if (candidates.length > 0) {
@@ -156,6 +162,7 @@ export class StaffAlertsService {
           }));
           const details = {
             devices,
+            ...(outages.every((o) => o.alert_id !== null) ? { reminder: true } : {}),
             districtWide,
             ...(districtWide ? { districtName: first.district_name, districtSchools: n } : {}),
           };
@@ -173,6 +180,7 @@ export class StaffAlertsService {
             c,
             id,
             outages.map((o) => o.id),
+            now,
           );
           await this.repo.addMessage(c, {
             alertId: id,

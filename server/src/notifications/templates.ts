@@ -173,16 +173,32 @@ export function renderStaff(input: StaffTemplateInput, locale: Locale = 'vi'): R
         ? ` Mất kết nối diện rộng: ${String(d.districtSchools)} trường của ${String(d.districtName)} cùng mất kết nối, có thể do đường truyền của khu vực.`
         : ` District-wide drop: ${String(d.districtSchools)} schools of ${String(d.districtName)} lost their link at once, likely the area's network.`
       : '';
-  if (input.event === 'devices_offline')
+  if (input.event === 'devices_offline') {
+    // Since when: the time, and the date too for an outage that began on an earlier day.
+    const since = devices
+      .map((x) => {
+        const z = zonedTime(new Date(x.since), input.timeZone);
+        const hhmm = z.time.slice(0, 5);
+        if (z.date === input.day) return hhmm;
+        return vi ? `${hhmm} ngày ${vnDate(z.date)}` : `${hhmm} on ${vnDate(z.date)}`;
+      })
+      .join(', ');
+    const today = devices.every((x) => zonedTime(new Date(x.since), input.timeZone).date === input.day)
+      ? vi
+        ? ` ngày ${date}`
+        : ` on ${date}`
+      : '';
+    const again = d.reminder === true ? (vi ? 'Nhắc lại: ' : 'Reminder: ') : '';
     return {
       title: vi
-        ? `Mất kết nối thiết bị điểm danh (${devices.length})`
-        : `Attendance devices offline (${devices.length})`,
+        ? `${again}Mất kết nối thiết bị điểm danh (${devices.length})`
+        : `${again}Attendance devices offline (${devices.length})`,
       text: vi
-        ? `Trường ${input.schoolName}: ${list} mất kết nối từ ${devices.map((x) => localHHMM(new Date(x.since), input.timeZone)).join(', ')} ngày ${date}; học sinh quẹt thẻ có thể chưa được ghi nhận.${wide}`
-        : `${input.schoolName}: ${list} offline since ${devices.map((x) => localHHMM(new Date(x.since), input.timeZone)).join(', ')} on ${date}; taps may not be recorded.${wide}`,
+        ? `${again}Trường ${input.schoolName}: ${list} mất kết nối từ ${since}${today}; học sinh quẹt thẻ có thể chưa được ghi nhận.${wide}`
+        : `${again}${input.schoolName}: ${list} offline since ${since}${today}; taps may not be recorded.${wide}`,
       params,
     };
+  }
   return {
     title: vi ? 'Thiết bị điểm danh đã kết nối lại' : 'Attendance devices back online',
     text: vi

@@ -10,7 +10,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  *   (`lost_card`, once per card and school-local day).
  * - The outbox carries the alert's messages (`devices_offline`, `devices_online`, `lost_card`):
  *   `student_id` may be NULL for them, `staff_alert_id` names the alert, and each alert's event is
- *   due once. A lost card's alert names its student (`student_id`): erasing the student erases it.
+ *   due once. An outage still open on a later school day is announced again in that day's
+ *   window (a reminder): its earlier alert is then `superseded_by` the new one. A lost card's alert names its student (`student_id`): erasing the student erases it.
  */
 export class StaffAlerts1765100000000 implements MigrationInterface {
   name = 'StaffAlerts1765100000000';
@@ -28,7 +29,9 @@ CREATE TABLE staff_alerts (
   details jsonb NOT NULL DEFAULT '{}',
   district_wide boolean NOT NULL DEFAULT false,
   opened_at timestamptz NOT NULL,
-  resolved_at timestamptz
+  resolved_at timestamptz,
+  -- An alert whose outages were announced again on a later school day (a reminder) ends silently.
+  superseded_by uuid REFERENCES staff_alerts(id) ON DELETE SET NULL
 );
 CREATE UNIQUE INDEX staff_alerts_lost_card_once ON staff_alerts (school_id, subject, day) WHERE kind = 'lost_card';
 CREATE INDEX staff_alerts_open_idx ON staff_alerts (school_id, opened_at DESC) WHERE kind = 'devices_offline' AND resolved_at IS NULL;
