@@ -17,3 +17,4 @@ export {
 } from './imports/import.service.js';
 export { benchImport, benchStudentsCsv, benchSchoolsCsv, type ImportTiming } from './bench/import-bench.js';
 export { NotificationsService } from './notifications/notifications.service.js';
+export { StaffAlertsService } from './notifications/staff-alerts.js';

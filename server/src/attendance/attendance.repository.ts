@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { AttendanceStatus } from '@rfid/protocol';
 import { Database, type SqlClient } from '../db/database.service.js';
-import { enrolledOn } from '../calendar/enrolment.sql.js';
+import { enrolledOn, schoolDaySql } from '../calendar/enrolment.sql.js';
 
 export interface RosterDayRow {
   student_id: string;
@@ -60,7 +60,9 @@ export class AttendanceRepository {
   async markAbsent(schoolId: string, date: string, c: SqlClient = this.db.pool): Promise<string[]> {
     const r = await c.query<{ student_id: string }>(
       `INSERT INTO attendance_days (student_id, date, school_id, class_id, status)
-       SELECT e.student_id, $2::date, e.school_id, e.class_id, 'absent' FROM enrolments e WHERE e.school_id = $1 AND ${enrolledOn('e', '$2::date')}
+       SELECT e.student_id, $2::date, e.school_id, e.class_id, 'absent'
+         FROM enrolments e JOIN schools s ON s.id = e.school_id
+        WHERE e.school_id = $1 AND ${enrolledOn('e', '$2::date')} AND ${schoolDaySql('s', '$2::date')}
        ON CONFLICT (student_id, date) DO NOTHING
        RETURNING student_id`,
       [schoolId, date],

@@ -213,6 +213,15 @@ export const ConfigSchema = z.object({
   notifySendTimeoutMs: z.coerce.number().int().min(100).default(10_000),
   /** Fallback poll for due retries when no NOTIFY arrives (ms). */
   notifyPollMs: z.coerce.number().int().min(10).default(1_000),
+  /** Staff alerts: an outage is announced once it has lasted this long (minutes; a reboot or a flap is not news). */
+  alertGraceMin: z.coerce.number().int().min(0).default(3),
+  /** Staff alerts: the morning window opens this many minutes before the school's on-time limit and closes at its late limit. */
+  alertLeadMin: z.coerce.number().int().min(0).default(90),
+  /** Staff alerts: at most one "offline" alert per school in this many minutes; outages meanwhile go into the next one (digest). */
+  alertDigestMin: z.coerce.number().int().min(0).default(15),
+  /** Staff alerts: this many schools of one district with a gateway down within `alertDistrictWindowMin` is a district-wide drop. */
+  alertDistrictSchools: z.coerce.number().int().min(2).default(3),
+  alertDistrictWindowMin: z.coerce.number().int().min(1).default(10),
   /** Per-provider concurrency and rate (messages/s started), overriding each channel's default (zalo and sms 8 at once, 50/s). */
   notifyLimits: notifyLimits,
   /** Browser origins allowed to call the API and open Socket.IO from another site; empty = same origin only. */
@@ -315,6 +324,11 @@ const ENV_NAMES: Record<keyof ServerConfig, string> = {
   notifySendTimeoutMs: 'NOTIFY_SEND_TIMEOUT_MS',
   notifyPollMs: 'NOTIFY_POLL_MS',
   notifyLimits: 'NOTIFY_LIMITS',
+  alertGraceMin: 'ALERT_GRACE_MIN',
+  alertLeadMin: 'ALERT_LEAD_MIN',
+  alertDigestMin: 'ALERT_DIGEST_MIN',
+  alertDistrictSchools: 'ALERT_DISTRICT_SCHOOLS',
+  alertDistrictWindowMin: 'ALERT_DISTRICT_WINDOW_MIN',
   corsOrigins: 'CORS_ORIGINS',
   metricsToken: 'METRICS_TOKEN',
   accessTokenTtlSeconds: 'ACCESS_TOKEN_TTL_SECONDS',

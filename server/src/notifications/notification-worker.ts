@@ -28,9 +28,17 @@ import type { ChannelName, OutgoingMessage, Recipient, SendResult } from './chan
 import type { ChannelRegistry } from './channel-registry.js';
 import { consentedChannels } from './consent.js';
 import type { ClaimedRow, NotificationsRepository, Outcome } from './notifications.repository.js';
-import { backoffMs, decide, type Decision, type PolicyConfig } from './policy.js';
+import {
+  backoffMs,
+  decide,
+  decideStaff,
+  type Decision,
+  type PolicyConfig,
+  type PolicyInput,
+} from './policy.js';
+import { enrolledOn, schoolDaySql } from '../calendar/enrolment.sql.js';
 import { preferenceList } from './preferences.js';
-import { render } from './templates.js';
+import { isStaffEvent, render, renderStaff } from './templates.js';
 
 interface Context {
   guardian_id: string;
@@ -41,6 +49,18 @@ interface Context {
   channels: string[];
   opted_out_events: string[];
   user_id: string | null;
+}
+
+/** What the policy needs about an absence alert's student and day (`absentDays`). */
+interface AbsenceFacts {
+  attendance: { status: string; firstIn: Date | null } | null;
+  calendar: { schoolDay: boolean; enrolled: boolean };
+}
+
+function absenceInput(f: AbsenceFacts | undefined): Pick<PolicyInput, 'attendance' | 'calendar'> {
+  // No facts: the student or the school is gone; treat as not enrolled (nothing is sent).
+  if (!f) return { attendance: null, calendar: { schoolDay: true, enrolled: false } };
+  return f;
 }
 
 export interface WorkerStats {
@@ -230,7 +250,7 @@ export class NotificationWorker {
       ),
       this.db.query<{ id: string; name: string; class_name: string | null }>(
         `SELECT s.id, s.name, c.name AS class_name FROM students s LEFT JOIN classes c ON c.id = s.class_id WHERE s.id = ANY($1::uuid[])`,
-        [[...new Set(rows.map((r) => r.student_id))]],
+        [[...new Set(rows.map((r) => r.student_id).filter((s): s is string => s !== null))]],
       ),
       consentedChannels(this.db.pool, guardianIds, now),
       this.absentDays(rows),
@@ -244,7 +264,7 @@ export class NotificationWorker {
     for (const row of rows) {
       const g = row.guardian_id ? gById.get(row.guardian_id) : undefined;
       const school = sById.get(row.school_id);
-      const student = stById.get(row.student_id);
+      const student = row.student_id ? stById.get(row.student_id) : undefined;
       const base: Outcome = {
         id: row.id,
         status: 'pending',
@@ -258,6 +278,70 @@ export class NotificationWorker {
         providerMessageId: null,
         text: null,
       };
+      if (row.staff_alert_id !== null && school && isStaffEvent(row.event)) {
+        // A staff alert: to the school's webhook (staff-alerts.ts decides what and when).
+        const recipient: Recipient = {
+          guardianId: '',
+          name: school.name,
+          phone: null,
+          email: null,
+          zaloId: null,
+          schoolId: row.school_id,
+          audience: 'staff',
+        };
+        const webhook = this.channels.get('webhook');
+        const reachable = webhook
+          ? await Promise.resolve(webhook.canReach(recipient)).catch(() => false)
+          : false;
+        const d = decideStaff(
+          {
+            day: row.day,
+            createdAt: row.created_at,
+            attempts: row.attempts,
+            timeZone: school.rules.timeZone,
+            reachable,
+          },
+          now,
+          this.policy,
+        );
+        if (d.kind === 'send') {
+          const r = renderStaff({
+            event: row.event,
+            schoolName: school.name,
+            at: row.event_at,
+            day: row.day ?? row.event_at.toISOString().slice(0, 10),
+            timeZone: school.rules.timeZone,
+            details: row.params,
+          });
+          const message: OutgoingMessage = {
+            id: row.id,
+            event: row.event,
+            locale: 'vi',
+            title: r.title,
+            text: r.text,
+            params: r.params,
+            recipient,
+          };
+          sends.push(
+            this.send(d.channel, message).then((result) => {
+              const o = this.outcome(base, row, d.channel, result, message.text, now);
+              outcomes.push(o);
+              if (o.status === 'sent') stats.sent++;
+              else if (o.status === 'delivered') stats.delivered++;
+              else if (o.status === 'failed') stats.failed++;
+              else if (o.nextAttemptAt === null) stats.requeued = true;
+              else stats.retried++;
+            }),
+          );
+        } else if (d.kind === 'skip') {
+          outcomes.push({ ...base, status: 'skipped', error: d.reason });
+          stats.skipped++;
+        } else if (d.kind === 'fail') {
+          outcomes.push({ ...base, status: 'failed', error: d.reason });
+          stats.failed++;
+        }
+        continue;
+      }
       if (!g || !school || !student) {
         outcomes.push({ ...base, status: 'skipped', error: 'no_channel' });
         stats.skipped++;
@@ -291,8 +375,7 @@ export class NotificationWorker {
           optedOut: new Set(g.opted_out_events),
           available,
           school: school.rules,
-          attendance:
-            row.event === 'absent' ? (attendance.get(`${row.student_id}|${row.day}`) ?? null) : undefined,
+          ...(row.event === 'absent' ? absenceInput(attendance.get(`${row.student_id}|${row.day}`)) : {}),
           resend: row.resend_of !== null,
         },
         now,
@@ -342,23 +425,44 @@ export class NotificationWorker {
     return stats;
   }
 
-  /** Attendance of the students of absence alerts on their day. */
-  private async absentDays(
-    rows: ClaimedRow[],
-  ): Promise<Map<string, { status: string; firstIn: Date | null }>> {
-    const abs = rows.filter((r) => r.event === 'absent' && r.day);
+  /**
+   * For the students of absence alerts on their day: their attendance, and — by the reports' own
+   * SQL (`school_day()`, `enrolments`) — whether that day is a school day of their school and
+   * whether they were enrolled in it that day. Read when the message is about to go, so a holiday
+   * declared, an excuse or a tap recorded after the absence job still stops it.
+   */
+  private async absentDays(rows: ClaimedRow[]): Promise<Map<string, AbsenceFacts>> {
+    const abs = rows.filter(
+      (r): r is ClaimedRow & { student_id: string; day: string } =>
+        r.event === 'absent' && r.day !== null && r.student_id !== null,
+    );
     if (abs.length === 0) return new Map();
     const r = await this.db.query<{
       student_id: string;
       date: string;
-      status: string;
+      status: string | null;
       first_in: Date | null;
+      school_day: boolean;
+      enrolled: boolean;
     }>(
-      `SELECT a.student_id, a.date::text AS date, a.status, a.first_in FROM attendance_days a
-         JOIN unnest($1::uuid[], $2::date[]) AS x(student_id, date) ON a.student_id = x.student_id AND a.date = x.date`,
-      [abs.map((x) => x.student_id), abs.map((x) => x.day)],
+      `SELECT x.student_id, x.date::text AS date, a.status, a.first_in,
+              ${schoolDaySql('s', 'x.date')} AS school_day,
+              EXISTS (SELECT 1 FROM enrolments e WHERE e.student_id = x.student_id AND e.school_id = x.school_id
+                         AND ${enrolledOn('e', 'x.date')}) AS enrolled
+         FROM unnest($1::uuid[], $2::date[], $3::uuid[]) AS x(student_id, date, school_id)
+         JOIN schools s ON s.id = x.school_id
+         LEFT JOIN attendance_days a ON a.student_id = x.student_id AND a.date = x.date`,
+      [abs.map((x) => x.student_id), abs.map((x) => x.day), abs.map((x) => x.school_id)],
     );
-    return new Map(r.map((x) => [`${x.student_id}|${x.date}`, { status: x.status, firstIn: x.first_in }]));
+    return new Map(
+      r.map((x) => [
+        `${x.student_id}|${x.date}`,
+        {
+          attendance: x.status === null ? null : { status: x.status, firstIn: x.first_in },
+          calendar: { schoolDay: x.school_day, enrolled: x.enrolled },
+        },
+      ]),
+    );
   }
 
   private message(

@@ -11,7 +11,8 @@ import type { ConsentMethod } from './consent.js';
 /** A claimed outbox row, as the worker needs it. */
 export interface ClaimedRow {
   id: string;
-  student_id: string;
+  /** NULL for a staff alert's message (`staff_alert_id`). */
+  student_id: string | null;
   school_id: string;
   guardian_id: string | null;
   day: string | null;
@@ -23,6 +24,7 @@ export interface ClaimedRow {
   channels_tried: ChannelName[];
   params: Record<string, unknown>;
   resend_of: string | null;
+  staff_alert_id: string | null;
 }
 
 /** What became of one claimed row. */
@@ -43,7 +45,7 @@ export interface Outcome {
 }
 
 const CLAIMED_COLUMNS = `o.id, o.student_id, o.school_id, o.guardian_id, o.day::text AS day, o.event, o.event_at, o.created_at, o.attempts,
-  o.channel, o.channels_tried, o.params, o.resend_of`;
+  o.channel, o.channels_tried, o.params, o.resend_of, o.staff_alert_id`;
 
 @Injectable()
 export class NotificationsRepository {

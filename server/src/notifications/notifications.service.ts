@@ -109,7 +109,7 @@ export class NotificationsService implements OnApplicationBootstrap, OnApplicati
     this.channels = new ChannelRegistry(config.notifyLimits);
     this.webhookTargets = new WebhookTargets(db.pool);
     this.channels.register(new WebhookChannel(this.webhookTargets));
-    this.channels.register(new InAppChannel(live));
+    this.channels.register(new InAppChannel(live, () => clock.now()));
     // The provider channels whose §6 variables are set (zalo, sms, email, push).
     for (const ch of providerChannels(config, {
       pool: db.pool,
@@ -162,7 +162,13 @@ export class NotificationsService implements OnApplicationBootstrap, OnApplicati
         limit,
         cursor,
       );
-    return this.page(`school_id = $1 AND day = $2`, [schoolId, date], limit, cursor);
+    // Staff alerts' messages (no student) are not parents' notifications.
+    return this.page(
+      `school_id = $1 AND day = $2 AND student_id IS NOT NULL`,
+      [schoolId, date],
+      limit,
+      cursor,
+    );
   }
 
   private async page(
@@ -193,12 +199,12 @@ export class NotificationsService implements OnApplicationBootstrap, OnApplicati
     if (!STAFF_ROLES.includes(caller.role))
       throw new DomainError('forbidden', `a ${caller.role} user may not resend messages`);
     const [row] = await this.db.query<{
-      student_id: string;
+      student_id: string | null;
       school_id: string;
       status: string;
       guardian_id: string | null;
     }>('SELECT student_id, school_id, status, guardian_id FROM notification_outbox WHERE id = $1', [id]);
-    if (!row) throw new DomainError('not_found', `notification ${id} not found`);
+    if (!row || row.student_id === null) throw new DomainError('not_found', `notification ${id} not found`);
     await this.scope.require(caller, 'student', row.student_id);
     if (row.status === 'pending')
       throw new DomainError('conflict', 'the message is still pending: it will be sent');

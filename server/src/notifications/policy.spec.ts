@@ -1,5 +1,7 @@
 import type { ChannelName } from './channels/channel.js';
-import { backoffMs, decide, quietUntil, type PolicyConfig, type PolicyInput } from './policy.js';
+import { backoffMs, decide, decideStaff, quietUntil, type PolicyConfig, type PolicyInput } from './policy.js';
+import { inMorningWindow } from './staff-alerts.js';
+import { DEFAULT_RULES } from '../attendance/attendance-rules.js';
 import { consentInForce } from './consent.js';
 import { defaultChannels, preferenceList } from './preferences.js';
 import { render } from './templates.js';
@@ -31,6 +33,46 @@ function input(p: Partial<PolicyInput> = {}): PolicyInput {
 }
 
 describe('notification policy', () => {
+  it('absence alerts follow the reports’ calendar when given: not a school day, not enrolled', () => {
+    const absent = (calendar: PolicyInput['calendar']) =>
+      decide(
+        input({ event: 'absent', eventAt: at('2026-11-23T09:00:00'), attendance: null, calendar }),
+        at('2026-11-23T09:00:05'),
+        cfg,
+      );
+    expect(absent({ schoolDay: true, enrolled: true })).toEqual({ kind: 'send', channel: 'zalo' });
+    expect(absent({ schoolDay: false, enrolled: true })).toEqual({ kind: 'skip', reason: 'no_school_day' });
+    expect(absent({ schoolDay: true, enrolled: false })).toEqual({ kind: 'skip', reason: 'not_enrolled' });
+  });
+
+  it('staff messages: the school webhook, never about another day, no quiet hours', () => {
+    const s = (p: { day?: string; reachable?: boolean; attempts?: number }, now: string) =>
+      decideStaff(
+        {
+          day: p.day ?? '2026-11-23',
+          createdAt: at('2026-11-23T06:00:00'),
+          attempts: p.attempts ?? 0,
+          timeZone: TZ,
+          reachable: p.reachable ?? true,
+        },
+        at(now),
+        cfg,
+      );
+    expect(s({}, '2026-11-23T05:40:00')).toEqual({ kind: 'send', channel: 'webhook' });
+    expect(s({ day: '2026-11-22' }, '2026-11-23T06:00:00')).toEqual({ kind: 'skip', reason: 'stale' });
+    expect(s({ reachable: false }, '2026-11-23T06:00:00')).toEqual({ kind: 'skip', reason: 'no_channel' });
+    expect(s({ attempts: 3 }, '2026-11-23T10:01:00')).toEqual({ kind: 'fail', reason: 'expired' });
+  });
+
+  it('the morning window: 90 min before the on-time limit to the late limit, school days only', () => {
+    const w = (local: string) => inMorningWindow(at(local), DEFAULT_RULES, 90);
+    expect(w('2026-11-23T05:29:00')).toBe(false);
+    expect(w('2026-11-23T05:30:00')).toBe(true);
+    expect(w('2026-11-23T08:59:00')).toBe(true);
+    expect(w('2026-11-23T09:00:00')).toBe(false);
+    expect(w('2026-11-29T06:30:00')).toBe(false); // Sunday
+  });
+
   it('sends on the first consented, available channel of the guardian’s list', () => {
     expect(decide(input(), at('2026-11-23T06:50:02'), cfg)).toEqual({ kind: 'send', channel: 'zalo' });
     expect(decide(input({ consented: new Set(['sms']) }), at('2026-11-23T06:50:02'), cfg)).toEqual({

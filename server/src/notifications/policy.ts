@@ -9,7 +9,8 @@ import type { QuietHours } from '../config/config.js';
 import type { ChannelName } from './channels/channel.js';
 
 /** Why a message was not sent on purpose (`skipped`, reason in `lastError`). */
-export type SkipReason = 'stale' | 'no_consent' | 'opted_out' | 'no_channel' | 'not_absent' | 'no_school_day';
+export type SkipReason =
+  'stale' | 'no_consent' | 'opted_out' | 'no_channel' | 'not_absent' | 'no_school_day' | 'not_enrolled';
 
 export type Decision =
   | { kind: 'send'; channel: ChannelName }
@@ -49,6 +50,12 @@ export interface PolicyInput {
   school: SchoolCalendar;
   /** The student's attendance that day (absence alerts only). */
   attendance?: { status: string; firstIn: Date | null } | null;
+  /**
+   * Absence alerts: the reports' own answer (SQL `school_day()` and `enrolments`) for the student's
+   * school and day, read when the message is about to go. Without it only the weekday and
+   * holiday rules of `school` are checked.
+   */
+  calendar?: { schoolDay: boolean; enrolled: boolean };
   /** A resend by a school user: sent even when old, still never in quiet hours. */
   resend?: boolean;
 }
@@ -79,8 +86,13 @@ export function decide(input: PolicyInput, now: Date, cfg: PolicyConfig): Decisi
   // Absence alerts: only on a school day, only for a student still without a tap or an excuse.
   if (input.event === 'absent') {
     const day = input.day ?? local.date;
-    if (!input.school.schoolDays.has(isoWeekday(day)) || input.school.holidays.has(day))
+    if (
+      input.calendar?.schoolDay === false ||
+      !input.school.schoolDays.has(isoWeekday(day)) ||
+      input.school.holidays.has(day)
+    )
       return { kind: 'skip', reason: 'no_school_day' };
+    if (input.calendar?.enrolled === false) return { kind: 'skip', reason: 'not_enrolled' };
     const a = input.attendance;
     if (a && (a.firstIn !== null || a.status === 'present' || a.status === 'late' || a.status === 'excused'))
       return { kind: 'skip', reason: 'not_absent' };
@@ -126,4 +138,23 @@ export function backoffMs(
 ): number {
   const d = Math.min(max, base * 2 ** Math.max(0, attempt - 1));
   return Math.max(retryAfterMs, Math.round(d / 2 + random() * (d / 2)));
+}
+
+/**
+ * A message to a school's staff (staff alerts): on the school's webhook, never about another
+ * school-local day, and given up like a parent's after `giveUpAfterMin` of retries. No consent or
+ * quiet hours: the school registered the webhook for its staff, and the alerts are made only in
+ * the morning window (a recovery closes an alert whenever it happens).
+ */
+export function decideStaff(
+  input: { day: string | null; createdAt: Date; attempts: number; timeZone: string; reachable: boolean },
+  now: Date,
+  cfg: PolicyConfig,
+): Decision {
+  if (input.day !== null && input.day !== zonedTime(now, input.timeZone).date)
+    return { kind: 'skip', reason: 'stale' };
+  if (!input.reachable) return { kind: 'skip', reason: 'no_channel' };
+  if (input.attempts > 0 && now.getTime() - input.createdAt.getTime() > cfg.giveUpAfterMin * MIN)
+    return { kind: 'fail', reason: 'expired' };
+  return { kind: 'send', channel: 'webhook' };
 }

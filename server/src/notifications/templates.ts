@@ -110,3 +110,100 @@ export function render(input: TemplateInput, locale: Locale = 'vi'): Rendered {
     },
   };
 }
+
+/** Events of messages to a school's staff (not parents): the school's webhook. */
+export type StaffEvent = 'devices_offline' | 'devices_online' | 'lost_card';
+export const STAFF_EVENTS: readonly StaffEvent[] = ['devices_offline', 'devices_online', 'lost_card'];
+
+export function isStaffEvent(e: string): e is StaffEvent {
+  return (STAFF_EVENTS as readonly string[]).includes(e);
+}
+
+/** One device of an outage alert: a gateway (`terminal` empty) or a terminal behind it. */
+export interface AlertDevice {
+  gatewayId: string;
+  gatewayName: string;
+  terminal: string;
+  since: string;
+}
+
+export interface StaffTemplateInput {
+  event: StaffEvent;
+  schoolName: string;
+  at: Date;
+  day: string;
+  timeZone: string;
+  /** `staff_alerts.details`: `devices`, `districtWide`, `districtName`, `districtSchools`; lost card: `card`, `studentName`, `terminal`, `gatewayName`, `tapAt`. */
+  details: Record<string, unknown>;
+}
+
+function deviceLabel(d: AlertDevice, locale: Locale): string {
+  if (!d.terminal) return locale === 'vi' ? `bộ thu ${d.gatewayName}` : `gateway ${d.gatewayName}`;
+  return locale === 'vi'
+    ? `đầu đọc ${d.terminal} (bộ thu ${d.gatewayName})`
+    : `terminal ${d.terminal} (gateway ${d.gatewayName})`;
+}
+
+/** The title, text and fields of a message to the school's staff. */
+export function renderStaff(input: StaffTemplateInput, locale: Locale = 'vi'): Rendered {
+  const time = localHHMM(input.at, input.timeZone);
+  const date = vnDate(input.day);
+  const d = input.details;
+  const devices = (Array.isArray(d.devices) ? d.devices : []) as AlertDevice[];
+  const list = devices.map((x) => deviceLabel(x, locale)).join(', ');
+  const params: Record<string, string> = { school_name: input.schoolName, time, date };
+  const vi = locale === 'vi';
+  if (input.event === 'lost_card') {
+    const tapTime = localHHMM(new Date(String(d.tapAt)), input.timeZone);
+    const who = typeof d.studentName === 'string' ? d.studentName : '';
+    params.card = String(d.card ?? '');
+    params.student_name = who;
+    return {
+      title: vi ? 'Thẻ đã báo mất được quẹt ở cổng' : 'A lost card was used at the gate',
+      text: vi
+        ? `Thẻ ${String(d.card)}${who ? ` của em ${who}` : ''} đã báo mất được quẹt tại đầu đọc ${String(d.terminal)} (bộ thu ${String(d.gatewayName)}) trường ${input.schoolName} lúc ${tapTime} ngày ${date}.`
+        : `Card ${String(d.card)}${who ? ` of ${who}` : ''}, reported lost, was used at terminal ${String(d.terminal)} (gateway ${String(d.gatewayName)}) of ${input.schoolName} at ${tapTime} on ${date}.`,
+      params,
+    };
+  }
+  params.devices = list;
+  const wide =
+    d.districtWide === true
+      ? vi
+        ? ` Mất kết nối diện rộng: ${String(d.districtSchools)} trường của ${String(d.districtName)} cùng mất kết nối, có thể do đường truyền của khu vực.`
+        : ` District-wide drop: ${String(d.districtSchools)} schools of ${String(d.districtName)} lost their link at once, likely the area's network.`
+      : '';
+  if (input.event === 'devices_offline') {
+    // Since when: the time, and the date too for an outage that began on an earlier day.
+    const since = devices
+      .map((x) => {
+        const z = zonedTime(new Date(x.since), input.timeZone);
+        const hhmm = z.time.slice(0, 5);
+        if (z.date === input.day) return hhmm;
+        return vi ? `${hhmm} ngày ${vnDate(z.date)}` : `${hhmm} on ${vnDate(z.date)}`;
+      })
+      .join(', ');
+    const today = devices.every((x) => zonedTime(new Date(x.since), input.timeZone).date === input.day)
+      ? vi
+        ? ` ngày ${date}`
+        : ` on ${date}`
+      : '';
+    const again = d.reminder === true ? (vi ? 'Nhắc lại: ' : 'Reminder: ') : '';
+    return {
+      title: vi
+        ? `${again}Mất kết nối thiết bị điểm danh (${devices.length})`
+        : `${again}Attendance devices offline (${devices.length})`,
+      text: vi
+        ? `${again}Trường ${input.schoolName}: ${list} mất kết nối từ ${since}${today}; học sinh quẹt thẻ có thể chưa được ghi nhận.${wide}`
+        : `${again}${input.schoolName}: ${list} offline since ${since}${today}; taps may not be recorded.${wide}`,
+      params,
+    };
+  }
+  return {
+    title: vi ? 'Thiết bị điểm danh đã kết nối lại' : 'Attendance devices back online',
+    text: vi
+      ? `Trường ${input.schoolName}: ${list} đã kết nối lại lúc ${time} ngày ${date}.`
+      : `${input.schoolName}: ${list} back online at ${time} on ${date}.`,
+    params,
+  };
+}

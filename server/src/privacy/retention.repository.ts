@@ -20,14 +20,25 @@ export class RetentionRepository {
     return (await this.db.query('DELETE FROM taps WHERE at < $1 RETURNING 1', [cutoff])).length;
   }
 
-  /** Notifications still pending are kept whatever their age (the worker decides their fate). */
+  /**
+   * Notifications still pending are kept whatever their age (the worker decides their fate). With
+   * them go the staff alerts of the same age that are over (resolved, or a lost card's) and have
+   * nothing pending, and device outages that ended before the cut-off.
+   */
   async deleteNotificationsBefore(cutoff: Date): Promise<number> {
-    return (
+    const n = (
       await this.db.query(
         `DELETE FROM notification_outbox WHERE created_at < $1 AND status <> 'pending' RETURNING 1`,
         [cutoff],
       )
     ).length;
+    await this.db.query(
+      `DELETE FROM staff_alerts a WHERE a.opened_at < $1 AND (a.kind = 'lost_card' OR a.resolved_at < $1)
+          AND NOT EXISTS (SELECT 1 FROM notification_outbox o WHERE o.staff_alert_id = a.id AND o.status = 'pending')`,
+      [cutoff],
+    );
+    await this.db.query('DELETE FROM device_outages WHERE ended_at < $1', [cutoff]);
+    return n;
   }
 
   async deleteDeadLettersBefore(cutoff: Date): Promise<number> {

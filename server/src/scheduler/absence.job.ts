@@ -5,37 +5,31 @@
  * and when they are told), in one transaction. A tap that comes later (a drained
  * backlog, a late student) still turns the row into `present`/`late` through ingest.
  */
-import { zonedTime } from '@rfid/protocol';
 import type { Database } from '../db/database.service.js';
 import { NotificationOutboxRepository } from '../db/notification-outbox.repository.js';
 import { AttendanceRepository } from '../attendance/attendance.repository.js';
-import {
-  isSchoolDay,
-  rulesFromRow,
-  SCHOOL_RULES_COLUMNS,
-  type SchoolRulesRow,
-} from '../attendance/attendance-rules.js';
+import { dayClosedSql, schoolDaySql } from '../calendar/enrolment.sql.js';
 
 export interface SchoolDayDue {
   schoolId: string;
   date: string;
 }
 
-interface SchoolRow extends SchoolRulesRow {
-  id: string;
-}
-
-/** The school days whose absence cut-off has passed at `now`, each school in its own zone. */
+/**
+ * The school days whose absence cut-off has passed at `now`, each school in its own zone: the
+ * reports' own SQL forms (`school_day()`: weekday, holidays, first day; the cut-off), so the job
+ * and the reports can never disagree about which day is a school day.
+ */
 export async function dueSchoolDays(db: Database, now: Date): Promise<SchoolDayDue[]> {
-  const schools = await db.query<SchoolRow>(`SELECT id, ${SCHOOL_RULES_COLUMNS} FROM schools`);
-  const due: SchoolDayDue[] = [];
-  for (const s of schools) {
-    const rules = rulesFromRow(s);
-    const z = zonedTime(now, rules.timeZone);
-    if (!isSchoolDay(rules, z.date)) continue;
-    if (z.minuteOfDay >= rules.absenceCutoff) due.push({ schoolId: s.id, date: z.date });
-  }
-  return due;
+  const rows = await db.query<{ id: string; date: string }>(
+    `SELECT s.id, d.date::text AS date
+       FROM schools s
+       CROSS JOIN LATERAL (SELECT ($1::timestamptz AT TIME ZONE s.time_zone)::date AS date) d
+      WHERE ${schoolDaySql('s', 'd.date')} AND ${dayClosedSql('s', 'd.date', '$1')}
+      ORDER BY s.id`,
+    [now.toISOString()],
+  );
+  return rows.map((r) => ({ schoolId: r.id, date: r.date }));
 }
 
 export async function markAbsences(

@@ -14,6 +14,7 @@ import { dueSchoolDays, markAbsences } from './absence.job.js';
 import { ReportsService } from '../reports/reports.service.js';
 import { runRetention } from '../privacy/retention.job.js';
 import { RetentionRepository } from '../privacy/retention.repository.js';
+import { StaffAlertsService } from '../notifications/staff-alerts.js';
 
 export interface JobOutcome {
   job: string;
@@ -35,6 +36,7 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
     private readonly db: Database,
     private readonly reports: ReportsService,
     private readonly retention: RetentionRepository,
+    private readonly staffAlerts: StaffAlertsService,
   ) {
     this.log = logger.child({ component: 'scheduler' });
     this.lock = new JobLock(db, config.serverId);
@@ -76,6 +78,16 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
       }
     }
     ran.push(...(await this.dailyReports()));
+    // Staff alerts: every tick (one replica at a time, under their own lock); idempotent.
+    try {
+      const alerts = await this.staffAlerts.evaluate(this.clock.now());
+      if (alerts.opened || alerts.resolved || alerts.lostCards) {
+        this.log.info({ job: 'staff-alerts', ...alerts }, 'staff alerts');
+        ran.push({ job: 'staff-alerts', key: '*', result: alerts });
+      }
+    } catch (e) {
+      this.log.error({ err: e, job: 'staff-alerts' }, 'staff alerts failed; the next tick retries');
+    }
     const retention = await this.retentionOnce();
     if (retention) ran.push(retention);
     return ran;

@@ -12,7 +12,10 @@ export type OutboxStatus = (typeof OUTBOX_STATUSES)[number];
 @Entity('notification_outbox')
 export class NotificationOutbox {
   @PrimaryGeneratedColumn('uuid') id!: string;
-  @Column('uuid', { name: 'student_id' }) studentId!: string;
+  /** Null for a staff alert's message (`staffAlertId`). */
+  @Column('uuid', { name: 'student_id', nullable: true }) studentId!: string | null;
+  /** The staff alert a message to the school's staff belongs to (`staff_alerts`). */
+  @Column('uuid', { name: 'staff_alert_id', nullable: true }) staffAlertId!: string | null;
   @Column('uuid', { name: 'school_id' }) schoolId!: string;
   @Column('uuid', { name: 'guardian_id', nullable: true }) guardianId!: string | null;
   @Column('uuid', { name: 'tap_id', nullable: true }) tapId!: string | null;

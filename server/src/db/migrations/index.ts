@@ -10,6 +10,7 @@ import { Sessions1764300000000 } from './1764300000000-sessions.js';
 import { ThrottleCounters1764300000100 } from './1764300000100-throttle-counters.js';
 import { AuditAppendOnly1764300000200 } from './1764300000200-audit-append-only.js';
 import { GatewaySecretRotation1764400000000 } from './1764400000000-gateway-secret-rotation.js';
+import { StaffAlerts1765100000000 } from './1765100000000-staff-alerts.js';
 
 /** Every migration in order (TypeORM also orders them by the timestamp in the class name). Add new ones at the end. */
 export const MIGRATIONS = [
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   ThrottleCounters1764300000100,
   AuditAppendOnly1764300000200,
   GatewaySecretRotation1764400000000,
+  StaffAlerts1765100000000,
 ];

@@ -20,6 +20,8 @@ export interface Recipient {
   schoolId: string;
   /** The parent user linked to the guardian (in-app channel), when there is one. */
   userId?: string | null;
+  /** `staff`: the school's staff (staff alerts; `guardianId` empty), not a guardian. Default `guardian`. */
+  audience?: 'guardian' | 'staff';
 }
 
 /** One message about one event of one student for one guardian. */

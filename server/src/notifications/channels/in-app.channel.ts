@@ -9,7 +9,11 @@ import type { NotificationChannel, OutgoingMessage, Recipient, SendResult } from
 export class InAppChannel implements NotificationChannel {
   readonly name = 'in_app' as const;
   readonly limits = { concurrency: 64, perSecond: 5_000 };
-  constructor(private readonly live: LiveService) {}
+  /** `now`: the server's injected clock (the time the page shows). */
+  constructor(
+    private readonly live: LiveService,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
 
   canReach(recipient: Recipient): boolean {
     return recipient.userId != null;
@@ -25,7 +29,7 @@ export class InAppChannel implements NotificationChannel {
       guardianId: message.recipient.guardianId,
       title: message.title,
       text: message.text,
-      at: new Date().toISOString(),
+      at: this.now().toISOString(),
     });
     return Promise.resolve(shown ? { outcome: 'delivered' } : { outcome: 'sent' });
   }

@@ -1,5 +1,6 @@
 /**
  * `webhook`: a school's own app, registered per school through the API with its secret.
+ * Staff alerts go the same way with `audience: "staff"`, the school id and no guardian.
  * `POST` JSON to the school's URL with `X-Signature: sha256=<hex HMAC-SHA256 of the body>` and
  * `X-Notification-Id` (the receiver dedupes on it: a retry after a crash repeats the id).
  * 2xx → sent; 408/425/429/5xx, a time-out or a network error → retry; another 4xx → failed (the
@@ -63,11 +64,15 @@ export class WebhookChannel implements NotificationChannel {
       title: message.title,
       text: message.text,
       params: message.params,
-      guardian: {
-        id: message.recipient.guardianId,
-        name: message.recipient.name,
-        phone: message.recipient.phone,
-      },
+      ...(message.recipient.audience === 'staff'
+        ? { audience: 'staff', schoolId: message.recipient.schoolId, guardian: null }
+        : {
+            guardian: {
+              id: message.recipient.guardianId,
+              name: message.recipient.name,
+              phone: message.recipient.phone,
+            },
+          }),
     });
     try {
       const res = await fetch(target.url, {
