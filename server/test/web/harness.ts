@@ -85,7 +85,9 @@ export async function startRig(students = 4): Promise<Rig> {
       gatewayId: creds.gatewayId,
       mqtt: { url: server.mqttUrl, username: creds.mqttUsername, password: creds.mqttPassword },
       dataDir: mkdtempSync(path.join(tmpdir(), 'rfid-web-gw-')),
-      terminals: [terminal.gatewayConfig()],
+      // The gate terminal is configured as an entry (as a school's front gate is): a tap is a
+      // check-in at any hour the suite runs, not a check-out after the school's 16:00 window.
+      terminals: [{ ...terminal.gatewayConfig(), direction: 'in' }],
       logLevel: 'silent',
     }),
     { logger: silent },
