@@ -84,7 +84,8 @@ async function startDemo(env: Record<string, string>): Promise<Demo> {
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   const deadline = Date.now() + 150_000;
   while (!/Ctrl-C stops everything/.test(out)) {
-    if (child.exitCode !== null) throw new Error(`demo exited ${child.exitCode}:\n${err.slice(-3000)}`);
+    if (child.exitCode !== null)
+      throw new Error(`demo exited ${child.exitCode}:\n${out.slice(-1500)}\n${err.slice(-3000)}`);
     if (Date.now() > deadline) throw new Error(`no URL printed within 150 s:\n${out}\n${err.slice(-3000)}`);
     await new Promise((r) => setTimeout(r, 200));
   }
