@@ -40,6 +40,8 @@ const benches: Bench[] = [
   { name: 'latency', script: path.join(here, 'latency.bench.js'), args: quick, timeoutS: 150 },
   { name: 'drain', script: path.join(here, 'drain.bench.js'), args: quick, timeoutS: 120 },
   { name: 'notify', script: path.join(here, 'notify.bench.js'), args: quick, timeoutS: 300 },
+  { name: 'notify-latency', script: path.join(here, 'notify-latency.bench.js'), args: quick, timeoutS: 240 },
+  { name: 'staff-alerts', script: path.join(here, 'staff-alerts.bench.js'), args: quick, timeoutS: 300 },
   {
     name: 'import',
     script: path.join(root, 'server/dist/bench/import.bench.js'),

@@ -11,6 +11,9 @@ import mqtt, { type MqttClient } from 'mqtt';
 import pg from 'pg';
 import { pino } from 'pino';
 import { makeCardId, newTapId, toRfc3339, topicFor, type Tap } from '@rfid/protocol';
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import type { InboxEntry } from '@rfid/provider-sim';
 import {
   createServer,
   freePort,
@@ -45,6 +48,76 @@ export async function startBenchServer(
     },
     { logger: benchLogger },
   );
+}
+
+/** The server's config pointing at provider-sim's stand-ins (the §6 variables, as config keys). */
+export function providerConfig(e: Record<string, string>): Partial<ServerConfig> {
+  return {
+    zaloAppId: e.ZALO_APP_ID,
+    zaloAppSecret: e.ZALO_APP_SECRET,
+    zaloRefreshToken: e.ZALO_REFRESH_TOKEN,
+    zaloTemplates: JSON.parse(e.ZALO_TEMPLATES!) as Record<string, string>,
+    zaloZnsUrl: e.ZALO_ZNS_URL!,
+    zaloOauthUrl: e.ZALO_OAUTH_URL!,
+    smsProvider: 'esms',
+    esmsApiKey: e.ESMS_API_KEY,
+    esmsSecretKey: e.ESMS_SECRET_KEY,
+    esmsBrandname: e.ESMS_BRANDNAME,
+    esmsUrl: e.ESMS_URL!,
+  };
+}
+
+/** provider-sim's stand-ins in a process of their own (`provider-sim/dist/cli.js`), as the real providers are elsewhere. */
+export interface ProviderSimsProcess {
+  env: Record<string, string>;
+  zaloUrl: string;
+  esmsUrl: string;
+  /** Everything the stand-ins received, one entry per idempotency key (`/inbox.json`). */
+  inbox(): Promise<InboxEntry[]>;
+  stop(): Promise<void>;
+}
+
+export async function startProviderSimsProcess(): Promise<ProviderSimsProcess> {
+  const cli = path.resolve(import.meta.dirname, '..', '..', 'provider-sim', 'dist', 'cli.js');
+  const child = spawn(process.execPath, [cli], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const line = await new Promise<string>((resolve, reject) => {
+    const rl = createInterface({ input: child.stdout });
+    rl.once('line', (l) => {
+      rl.close();
+      resolve(l);
+    });
+    child.once('exit', (code) => reject(new Error(`provider-sim exited (${code}) before it was ready`)));
+  });
+  const ready = JSON.parse(line) as {
+    inbox: string;
+    zalo: string;
+    esms: string;
+    env: Record<string, string>;
+  };
+  return {
+    env: ready.env,
+    zaloUrl: ready.zalo,
+    esmsUrl: ready.esms,
+    inbox: async () => (await (await fetch(`${ready.inbox}/inbox.json`)).json()) as InboxEntry[],
+    stop: async () => {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** Consent of every guardian of `schoolIds` to Zalo and SMS, recorded as a school does (the API, `paper_form`). */
+export async function consentAll(httpUrl: string, schoolIds: string[]): Promise<void> {
+  const token = await adminToken(httpUrl);
+  for (const id of schoolIds) {
+    const res = await fetch(`${httpUrl}/api/v1/schools/${id}/consents`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ channels: ['zalo', 'sms'], granted: true, method: 'paper_form', note: 'bench' }),
+    });
+    if (!res.ok) throw new Error(`consent for school ${id}: ${res.status} ${await res.text()}`);
+  }
 }
 
 /** A bearer token of the bench's admin (a dashboard's login). */

@@ -3,7 +3,8 @@
  * gateway CLIs as children, simulated smart terminals over TCP and ZKTeco ADMS terminals over
  * HTTP (the second school), the embedded PostgreSQL, aedes or
  * Mosquitto), applies its fault once and counts: every tap a terminal was told OK/UNKNOWN stored
- * exactly once, and the notification outbox holding exactly the rows due. The full versions (a
+ * exactly once, the notification outbox holding exactly the rows due, and the provider stand-ins
+ * (ZNS, eSMS, SMTP) having received exactly one message per guardian and event. The full versions (a
  * 50,000-tap rush, several faults) are `node bench/dist/drills/run-drills.js`.
  */
 import { execFileSync } from 'node:child_process';
@@ -49,6 +50,13 @@ function expectExact(r: DrillResult): void {
   expect(r.outbox_due).toBeGreaterThan(0);
   expect(r.outbox_rows).toBe(r.outbox_due);
   expect(r.outbox_missing + r.outbox_duplicates + r.outbox_unexpected).toBe(0);
+  // What the provider stand-ins received: one message per guardian and event a channel reaches.
+  expect(r.messages_due).toBeGreaterThan(100);
+  expect(r.messages_lost).toBe(0);
+  expect(r.messages_doubled).toBe(0);
+  expect(r.messages_unexpected).toBe(0);
+  expect(r.messages_wrong_channel).toBe(0);
+  expect(r.messages_received).toBe(r.messages_due);
   expect(r.faults).toBeGreaterThanOrEqual(1);
   // The second school's gates are ZKTeco ADMS terminals: their punches are counted the same way.
   expect(r.adms_terminals).toBeGreaterThan(0);
@@ -86,12 +94,17 @@ describe('fault drills (short versions)', () => {
       drainTimeoutMs: 40_000,
     });
 
-  it.each<DrillName>(['server_kill9', 'postgres_restart', 'gateway_kill9', 'link_cut'])(
-    '%s: nothing lost, nothing doubled, outbox exact',
+  it.each<DrillName>(['server_kill9', 'postgres_restart', 'gateway_kill9', 'link_cut', 'providers_down'])(
+    '%s: nothing lost, nothing doubled, outbox and messages exact',
     async (name) => {
       const r = (await run(name))!;
       expectExact(r);
       if (name === 'link_cut') expect(r.stored_while_cut).toBe(0); // the link really was down
+      if (name === 'providers_down') {
+        expect(r.received_while_down).toBe(0); // SMS and Zalo really were down
+        expect((r.messages_by_channel as Record<string, number>).zalo).toBeGreaterThan(0);
+        expect((r.messages_by_channel as Record<string, number>).sms).toBeGreaterThan(0);
+      }
     },
     90_000,
   );
@@ -100,7 +113,7 @@ describe('fault drills (short versions)', () => {
   if (!MosquittoProcess.available())
     console.warn('broker_restart drill skipped: mosquitto is not installed (apt-get install mosquitto)');
   withMosquitto(
-    'broker_restart (Mosquitto): nothing lost, nothing doubled, outbox exact',
+    'broker_restart (Mosquitto): nothing lost, nothing doubled, outbox and messages exact',
     async () => {
       expectExact((await run('broker_restart'))!);
     },

@@ -57,7 +57,10 @@ export abstract class HttpStandIn<T> {
   async start(): Promise<this> {
     if (this.server) return this;
     const server = http.createServer((req, res) => void this.handle(req, res));
-    server.keepAliveTimeout = 1000;
+    // Node's default. Node's own clients (node:http agents, fetch) keep an idle connection only
+    // until 1 s before the server's `Keep-Alive: timeout=` hint: with 1 s here every request
+    // opened a new connection (a TCP handshake per message). stop() closes idle ones at once.
+    server.keepAliveTimeout = 5_000;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(this.boundPort, this.host, () => {

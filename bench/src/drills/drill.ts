@@ -64,7 +64,7 @@ export async function paceFaults(
   return n;
 }
 
-/** Runs a drill on a rig: start, faults (while the rush runs), settle, count, stop. */
+/** Runs a drill on a rig: start, faults (while the rush runs), settle taps then messages, count, stop. */
 export async function withRig(
   ctx: DrillContext,
   options: RigOptions,
@@ -94,7 +94,15 @@ export async function withRig(
       const r = await rig.verify(applied, NaN);
       return { ...r, ok: false, error: (e as Error).message };
     }
-    const result = await rig.verify(applied, drain);
+    let notify: number;
+    try {
+      notify = await rig.settleNotifications(ctx.drainTimeoutMs ?? 120_000);
+    } catch (e) {
+      ctx.log.error(`${options.name}: ${(e as Error).message}\n${rig.tails()}`);
+      const r = await rig.verify(applied, drain);
+      return { ...r, ok: false, error: (e as Error).message };
+    }
+    const result = await rig.verify(applied, drain, notify);
     if (!result.ok) ctx.log.error(rig.tails());
     return result;
   } finally {

@@ -16,26 +16,47 @@ export interface DrillSeed {
   schools: SeededSchool[];
   /** student id → the outbox rows a check-in or check-out of theirs must make: one per guardian id. */
   outboxTargets: Map<string, string[]>;
+  /**
+   * guardian id → the stand-in that must receive their message (the first channel of their list
+   * that reaches them, all consented), or null: nothing reaches them (a push guardian whose browser
+   * never subscribed, a guardian with neither phone nor e-mail) and nothing may arrive.
+   */
+  expectedChannel: Map<string, DrillChannel | null>;
 }
+
+export type DrillChannel = 'zalo' | 'sms' | 'email' | 'push';
+
+/** Every channel a drill guardian consented to (the school's collected forms, through the API). */
+export const DRILL_CONSENT: DrillChannel[] = ['zalo', 'sms', 'email', 'push'];
 
 const SCHOOL_CARD_BASE = 0x0600000000;
 
-/** Deterministic spread of a student over guardians and channels (what the outbox must follow). */
-function guardiansOf(i: number): { channels: string[]; phone: string | null }[] {
-  const first = [
-    { channels: ['sms'], phone: '0901000000' },
-    { channels: ['sms', 'zalo'], phone: '0902000000' },
-    { channels: [], phone: '0903000000' }, // no channel chosen: SMS to the phone
-    { channels: ['push'], phone: null },
-  ][i % 4]!;
-  const out = [first];
-  if (i % 5 === 0) out.push({ channels: ['email'], phone: null });
-  if (i % 11 === 0) out.push({ channels: [], phone: null }); // nothing to send to
-  return out;
+interface SeedGuardian {
+  channels: DrillChannel[];
+  phone: string | null;
+  email: string | null;
+  /** Where their messages must arrive (see `expectedChannel`). */
+  expect: DrillChannel | null;
 }
 
-const channelCount = (g: { channels: string[]; phone: string | null }) =>
-  g.channels.length > 0 ? g.channels.length : g.phone ? 1 : 0;
+/** Deterministic spread of a student over guardians and channels (what the outbox must follow). */
+function guardiansOf(s: number, i: number): SeedGuardian[] {
+  const first = (
+    [
+      { channels: ['sms'], phone: '0901000000', email: null, expect: 'sms' },
+      // Zalo first, SMS after it (the fallback when Zalo fails for them).
+      { channels: ['zalo', 'sms'], phone: '0902000000', email: null, expect: 'zalo' },
+      { channels: [], phone: '0903000000', email: null, expect: 'sms' }, // no channel chosen: SMS to the phone
+      { channels: ['push'], phone: null, email: null, expect: null }, // no browser subscribed
+    ] satisfies SeedGuardian[]
+  )[i % 4]!;
+  const out: SeedGuardian[] = [first];
+  if (i % 5 === 0)
+    out.push({ channels: ['email'], phone: null, email: `phuhuynh.${s}.${i}@example.vn`, expect: 'email' });
+  if (i % 11 === 0) out.push({ channels: [], phone: null, email: null, expect: null }); // nothing to send to
+
+  return out;
+}
 
 /** Seeds `schools` schools with enough students for `taps` taps of the rush plan. */
 export async function seedDrillSchools(
@@ -47,6 +68,7 @@ export async function seedDrillSchools(
   const { directory, close } = await openDirectory(databaseUrl);
   const schools: SeededSchool[] = [];
   const outboxTargets = new Map<string, string[]>();
+  const expectedChannel = new Map<string, DrillChannel | null>();
   try {
     const district = await directory.createDistrict({ code: 'DRILL', name: 'Phòng GD&ĐT Diễn tập' });
     for (let s = 0; s < o.schools; s++) {
@@ -70,18 +92,22 @@ export async function seedDrillSchools(
       await directory.enrolCards(
         students.map((st, i) => ({ schoolId: school.id, studentId: st.id, card: cards[i]! })),
       );
-      const links = students.flatMap((st, i) => guardiansOf(i).map((g) => ({ studentId: st.id, g })));
+      const links = students.flatMap((st, i) => guardiansOf(s, i).map((g) => ({ studentId: st.id, g })));
       const guardians = await directory.addGuardians(
         links.map(({ studentId, g }) => ({
           studentId,
-          guardian: { name: 'Phụ huynh', phone: g.phone, channels: g.channels as never, relation: 'mẹ' },
+          guardian: {
+            name: 'Phụ huynh',
+            phone: g.phone,
+            email: g.email,
+            channels: g.channels,
+            relation: 'mẹ',
+          },
         })),
       );
       links.forEach(({ studentId, g }, k) => {
-        // One message per guardian and event (the worker picks the channel); an empty channel
-        // list with a phone is still SMS, none without a phone nothing at all.
-        const effective = g.channels.length ? g.channels : g.phone ? ['sms'] : [];
-        if (channelCount(g) !== effective.length) throw new Error('guardian channel bookkeeping is off');
+        // One outbox row per guardian and event (the worker picks the channel).
+        expectedChannel.set(guardians[k]!, g.expect);
         const list = outboxTargets.get(studentId) ?? [];
         list.push(guardians[k]!);
         outboxTargets.set(studentId, list);
@@ -91,5 +117,5 @@ export async function seedDrillSchools(
   } finally {
     await close();
   }
-  return { schools, outboxTargets };
+  return { schools, outboxTargets, expectedChannel };
 }

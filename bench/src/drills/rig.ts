@@ -33,7 +33,8 @@ import {
   ServerProcess,
   waitFor,
 } from './processes.js';
-import { seedDrillSchools, type SeededSchool } from './rig-seed.js';
+import { startProviderSims, type ProviderSims } from '@rfid/provider-sim';
+import { DRILL_CONSENT, seedDrillSchools, type DrillChannel, type SeededSchool } from './rig-seed.js';
 import { verifyDrill, type DrillResult } from './rig-verify.js';
 
 export type { DrillResult } from './rig-verify.js';
@@ -66,6 +67,27 @@ export interface RigOptions {
 
 const ADMIN_PASSWORD = 'drill-province-operator';
 
+/**
+ * The worker's settings in a drill: a drill's minutes stand for a morning's hours. No quiet hours
+ * (a drill may run at any hour), providers' limits raised to what the stand-ins take, back-off
+ * scaled down (250 ms doubling to 4 s, attempts enough to outlast a rush with the providers down),
+ * and a lease of 12 s so a row a killed server held is taken again within the drill's drain.
+ */
+export const DRILL_NOTIFY_ENV: Record<string, string> = {
+  NOTIFY_QUIET_HOURS: 'none',
+  NOTIFY_LIMITS: JSON.stringify({
+    zalo: { concurrency: 16, perSecond: 5000 },
+    sms: { concurrency: 16, perSecond: 5000 },
+    email: { concurrency: 4, perSecond: 2000 }, // the e-mail channel's SMTP pool has 2 connections
+    push: { concurrency: 16, perSecond: 5000 },
+  }),
+  NOTIFY_LEASE_MS: '12000',
+  NOTIFY_SEND_TIMEOUT_MS: '5000',
+  NOTIFY_BACKOFF_BASE_MS: '250',
+  NOTIFY_BACKOFF_MAX_MS: '4000',
+  NOTIFY_MAX_ATTEMPTS: '40',
+};
+
 export class DrillRig {
   server!: ServerProcess;
   broker: MosquittoProcess | null = null;
@@ -76,7 +98,10 @@ export class DrillRig {
   admsTerminals: SimulatedAdmsTerminal[] = [];
   plan!: RushPlan;
   databaseUrl = '';
+  /** The provider stand-ins (ZNS + OAuth, eSMS, SMTP, Web Push) the server sends to: what they received is counted. */
+  sims!: ProviderSims;
   private schools: SeededSchool[] = [];
+  private expectedChannel = new Map<string, DrillChannel | null>();
   /** student id → the outbox rows a check-in or check-out of theirs must make: one per guardian id. */
   private outboxTargets = new Map<string, string[]>();
   private acked = new Set<string>();
@@ -113,6 +138,7 @@ export class DrillRig {
       brokerPort = await freePort();
       mqtt = { port: brokerPort };
     }
+    this.sims = await startProviderSims();
     this.server = new ServerProcess({
       databaseUrl: this.databaseUrl,
       httpPort: await freePort(),
@@ -120,8 +146,17 @@ export class DrillRig {
       adminPassword: ADMIN_PASSWORD,
       dataDir: path.join(o.workDir, 'server'),
       logLevel: o.serverLogLevel ?? 'warn',
+      env: { ...this.sims.env, ...DRILL_NOTIFY_ENV },
     });
     await this.server.start();
+    // Consent as a school records the forms it collected: through the API, for every guardian.
+    for (const school of this.schools)
+      await this.server.api('POST', `/schools/${school.id}/consents`, {
+        channels: DRILL_CONSENT,
+        granted: true,
+        method: 'paper_form',
+        note: 'drill: consent forms collected',
+      });
     let gatewayMqttUrl = `mqtt://127.0.0.1:${brokerPort}`;
     if (o.proxy) {
       this.proxy = new LinkProxy(await freePort(), { host: '127.0.0.1', port: brokerPort });
@@ -252,6 +287,7 @@ export class DrillRig {
     const seeded = await seedDrillSchools(this.databaseUrl, this.opts);
     this.schools = seeded.schools;
     this.outboxTargets = seeded.outboxTargets;
+    this.expectedChannel = seeded.expectedChannel;
   }
 
   /**
@@ -365,6 +401,43 @@ export class DrillRig {
     return (performance.now() - t0) / 1000;
   }
 
+  /**
+   * After `quiesce()`: no parent's outbox row is pending any more (sent, delivered, skipped or
+   * failed) and the stand-ins' counts are stable over two polls. Returns the seconds it took.
+   */
+  async settleNotifications(timeoutMs: number): Promise<number> {
+    const t0 = performance.now();
+    const c = new pg.Client({ connectionString: this.databaseUrl });
+    await c.connect();
+    let last = -1;
+    try {
+      await waitFor(
+        async () => {
+          const { rows } = await c.query<{ n: string }>(
+            `SELECT count(*) AS n FROM notification_outbox WHERE status = 'pending' AND staff_alert_id IS NULL`,
+          );
+          if (Number(rows[0]!.n) > 0) return false;
+          const n = this.receivedCount();
+          const stable = n === last;
+          last = n;
+          return stable;
+        },
+        'notifications settled (no pending outbox row, stand-in counts stable)',
+        timeoutMs,
+        250,
+      );
+    } finally {
+      await c.end();
+    }
+    return (performance.now() - t0) / 1000;
+  }
+
+  /** Requests the stand-ins took, messages or not (a retry of a known key counts too). */
+  private receivedCount(): number {
+    const s = this.sims;
+    return s.zalo.requestCount + s.esms.requestCount + s.push.requestCount + s.smtp.messages().length;
+  }
+
   /** Rows in `taps` now. */
   storedCount(): Promise<number> {
     return this.count();
@@ -391,7 +464,7 @@ export class DrillRig {
     );
   }
 
-  async verify(faults: number, drainSeconds: number): Promise<DrillResult> {
+  async verify(faults: number, drainSeconds: number, notifySeconds = NaN): Promise<DrillResult> {
     return verifyDrill({
       databaseUrl: this.databaseUrl,
       name: this.opts.name,
@@ -400,6 +473,8 @@ export class DrillRig {
       noAck: this.noAck,
       admsTerminals: this.admsTerminals,
       outboxTargets: this.outboxTargets,
+      expectedChannel: this.expectedChannel,
+      sims: this.sims,
       counts: {
         dupAnswers: this.dupAnswers,
         errAnswers: this.errAnswers,
@@ -411,6 +486,7 @@ export class DrillRig {
       setupSeconds: this.setupSeconds,
       rushSeconds: this.rushSeconds,
       drainSeconds,
+      notifySeconds,
       extra: this.extra,
     });
   }
@@ -421,6 +497,7 @@ export class DrillRig {
     await this.server?.stop();
     await this.proxy?.close();
     await this.broker?.stop();
+    await this.sims?.stop();
   }
 
   /** Output tails of every child, for a failure report. */

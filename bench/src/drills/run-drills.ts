@@ -32,6 +32,7 @@ const FULL: Record<DrillName, { taps: number; faults: number; rushSeconds: numbe
   postgres_restart: { taps: 20_000, faults: 2, rushSeconds: 12 },
   gateway_kill9: { taps: 20_000, faults: 2, rushSeconds: 12 },
   link_cut: { taps: 20_000, faults: 2, rushSeconds: 0 },
+  providers_down: { taps: 20_000, faults: 1, rushSeconds: 12 },
 };
 const QUICK = { taps: 1_000, faults: 1, rushSeconds: 3 };
 

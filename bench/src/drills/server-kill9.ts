@@ -9,12 +9,15 @@ import type { DrillResult } from './rig.js';
 export function drillServerKill9(ctx: DrillContext): Promise<DrillResult> {
   const downtimes: number[] = [];
   return withRig(ctx, rigOptions(ctx, 'server_kill9'), async (rig) => {
+    const refreshesAtKill: number[] = [];
     const n = await paceFaults(rig, ctx.faults, async () => {
+      refreshesAtKill.push(rig.sims.zalo.refreshes);
       const t0 = performance.now();
       await rig.server.kill9();
       await rig.server.start();
       downtimes.push((performance.now() - t0) / 1000);
     });
+    rig.extra.zalo_refreshes_at_kill = refreshesAtKill;
     rig.extra.server_down_seconds_max = Math.round(Math.max(...downtimes) * 10) / 10;
     return n;
   });

@@ -11,6 +11,8 @@ export interface ServerProcessOptions {
   adminPassword: string;
   dataDir: string;
   logLevel: string;
+  /** More environment (the §6 provider variables, the worker's settings). */
+  env?: Record<string, string>;
 }
 
 /** `node server/dist/main.js` on fixed ports, so a restart comes back where the gateways look. */
@@ -33,6 +35,7 @@ export class ServerProcess extends Child {
       ...('url' in opts.mqtt
         ? { MQTT_URL: opts.mqtt.url }
         : { MQTT_PORT: String(opts.mqtt.port), MQTT_HOST: '127.0.0.1', MQTTS_PORT: 'off' }),
+      ...opts.env,
     });
     this.httpUrl = `http://127.0.0.1:${opts.httpPort}`;
   }
