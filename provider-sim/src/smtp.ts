@@ -20,6 +20,8 @@ export interface MailReceived {
   html: string | null;
   messageId: string;
   headers: Record<string, string>;
+  /** Attached files, decoded. */
+  attachments: { filename: string; contentType: string; content: Buffer }[];
   /** The raw message as it arrived. */
   raw: string;
 }
@@ -208,6 +210,11 @@ export class SmtpStandIn {
         html: typeof mail.html === 'string' ? mail.html : null,
         messageId: key,
         headers,
+        attachments: mail.attachments.map((a) => ({
+          filename: a.filename ?? '',
+          contentType: a.contentType,
+          content: a.content,
+        })),
         raw: raw.toString('utf8'),
       },
     });

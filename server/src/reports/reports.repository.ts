@@ -354,6 +354,20 @@ export class ReportsRepository {
     );
   }
 
+  /** The school-day's submission (in the transaction holding its head's lock); null: not submitted. */
+  async submission(
+    c: SqlClient,
+    schoolId: string,
+    date: string,
+  ): Promise<{ submitted_at: Date; submitted_revision: number } | null> {
+    const r = await c.query<{ submitted_at: Date; submitted_revision: number }>(
+      `SELECT submitted_at, submitted_revision FROM daily_reports
+        WHERE school_id = $1 AND date = $2::date AND submitted_at IS NOT NULL`,
+      [schoolId, date],
+    );
+    return r.rows[0] ?? null;
+  }
+
   /** Marks the school-day submitted at its latest revision (first submission only; later ones are amendments). */
   async markSubmitted(c: SqlClient, schoolId: string, date: string, at: Date, by: string): Promise<boolean> {
     const r = await c.query(

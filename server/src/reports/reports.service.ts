@@ -15,7 +15,7 @@ import {
 } from '@rfid/protocol';
 import { CLOCK } from '../config/config.js';
 import { LOGGER, type Logger } from '../logger.js';
-import { Database } from '../db/database.service.js';
+import { Database, type SqlClient } from '../db/database.service.js';
 import { DomainError } from '../common/domain-error.js';
 import { ScopeService } from '../auth/scope.service.js';
 import type { Caller } from '../auth/caller.js';
@@ -26,12 +26,8 @@ import {
   type PeriodDbRow,
   type RevisionRow,
 } from './reports.repository.js';
-import {
-  postReportWebhook,
-  REPORT_MAILER,
-  type ReportMailer,
-  type ReportSubmission,
-} from './report-delivery.js';
+import { REPORT_MAILER, type ReportMailer, type ReportSubmission } from './report-delivery.js';
+import { ReportDeliveriesRepository, type NewDelivery } from './report-deliveries.repository.js';
 
 const counts = (r: CountsRow): CountsRow => ({
   enrolled: r.enrolled,
@@ -91,6 +87,7 @@ export class ReportsService {
 
   constructor(
     private readonly repo: ReportsRepository,
+    private readonly deliveries: ReportDeliveriesRepository,
     private readonly db: Database,
     private readonly scope: ScopeService,
     @Inject(CLOCK) private readonly clock: Clock,
@@ -229,6 +226,7 @@ export class ReportsService {
     const outcome = await this.db.transaction(async (c) => {
       await this.repo.lockHead(c, schoolId, date, now);
       const latest = await this.repo.latestRevision(c, schoolId, date);
+      const before = await this.repo.submission(c, schoolId, date);
       const changes = latest ? statusChanges(latest.statuses, statuses) : [];
       let revision = latest?.revision ?? 0;
       let created = false;
@@ -250,21 +248,34 @@ export class ReportsService {
         });
       }
       const submitted = submitBy ? await this.repo.markSubmitted(c, schoolId, date, now, submitBy) : false;
-      return { revision, created, submitted, changes };
+      // Every submission and every amendment of a submitted day goes to the district, durably:
+      // its deliveries are written here, in the transaction that makes the revision.
+      if (submitted || (created && before)) {
+        const submittedAt = before?.submitted_at ?? now;
+        const submission: ReportSubmission = {
+          event: submitted ? 'daily_report.submitted' : 'daily_report.amended',
+          districtId: report.districtId,
+          schoolId,
+          schoolName: report.name,
+          date,
+          revision,
+          submittedAt: toRfc3339(submittedAt, report.timeZone),
+          totals: report.totals,
+          changes,
+        };
+        const submittedRevision = before?.submitted_revision ?? revision;
+        await this.enqueueDeliveries(c, submission, now, {
+          ...report,
+          revision,
+          madeAt: created ? toRfc3339(now, report.timeZone) : report.madeAt,
+          submittedAt: toRfc3339(submittedAt, report.timeZone),
+          submittedRevision,
+          amended: revision > submittedRevision,
+          amendedAt: submitted ? report.amendedAt : toRfc3339(now, report.timeZone),
+        });
+      }
+      return { revision, created, submitted };
     });
-    if (outcome.submitted || (outcome.created && report.submittedAt)) {
-      this.deliver({
-        event: outcome.submitted ? 'daily_report.submitted' : 'daily_report.amended',
-        districtId: report.districtId,
-        schoolId,
-        schoolName: report.name,
-        date,
-        revision: outcome.revision,
-        submittedAt: report.submittedAt ?? toRfc3339(now, report.timeZone),
-        totals: report.totals,
-        changes: outcome.changes,
-      });
-    }
     return { revision: outcome.revision, created: outcome.created, submitted: outcome.submitted };
   }
 
@@ -454,23 +465,17 @@ export class ReportsService {
     await this.repo.setDistrictDelivery(districtId, d);
   }
 
-  /** Fire-and-forget push to the district's endpoint and mailbox; failures are logged (the district view stays the record). */
-  private deliver(s: ReportSubmission): void {
-    void (async () => {
-      const target = await this.repo.districtDelivery(s.schoolId);
-      if (target?.webhook_url && target.webhook_secret) {
-        const status = await postReportWebhook(target.webhook_url, target.webhook_secret, s).catch(
-          (e: unknown) => {
-            this.log.warn({ err: e, schoolId: s.schoolId, date: s.date }, 'report webhook failed');
-            return null;
-          },
-        );
-        if (status !== null && (status < 200 || status >= 300))
-          this.log.warn({ status, schoolId: s.schoolId, date: s.date }, 'report webhook answered non-2xx');
-      }
-      if (target?.email && this.mailer) {
-        this.log.debug({ schoolId: s.schoolId }, 'report e-mail is sent by the e-mail channel');
-      }
-    })().catch((e: unknown) => this.log.warn({ err: e }, 'report delivery failed'));
+  /** One delivery per configured target of the school's district (e-mail only when this server can mail). */
+  private async enqueueDeliveries(
+    c: SqlClient,
+    s: ReportSubmission,
+    now: Date,
+    report: SchoolDailyReport,
+  ): Promise<void> {
+    const t = await this.deliveries.targets(c, s.schoolId);
+    const targets: NewDelivery[] = [];
+    if (t?.webhook_url) targets.push({ target: 'webhook', address: t.webhook_url, report: null });
+    if (t?.email && this.mailer) targets.push({ target: 'email', address: t.email, report });
+    await this.deliveries.enqueue(c, s, now, targets);
   }
 }

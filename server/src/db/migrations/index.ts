@@ -11,6 +11,7 @@ import { ThrottleCounters1764300000100 } from './1764300000100-throttle-counters
 import { AuditAppendOnly1764300000200 } from './1764300000200-audit-append-only.js';
 import { GatewaySecretRotation1764400000000 } from './1764400000000-gateway-secret-rotation.js';
 import { StaffAlerts1765100000000 } from './1765100000000-staff-alerts.js';
+import { ReportDeliveries1765600000000 } from './1765600000000-report-deliveries.js';
 
 /** Every migration in order (TypeORM also orders them by the timestamp in the class name). Add new ones at the end. */
 export const MIGRATIONS = [
@@ -27,4 +28,5 @@ export const MIGRATIONS = [
   AuditAppendOnly1764300000200,
   GatewaySecretRotation1764400000000,
   StaffAlerts1765100000000,
+  ReportDeliveries1765600000000,
 ];

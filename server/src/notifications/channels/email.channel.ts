@@ -4,9 +4,12 @@
  * after a lost answer is the same mail to a mailbox that dedupes, and a bounce can be traced.
  * A recipient refused at `RCPT TO` with 5xx (550 no such user, …) is a hard bounce: `failed` for
  * the recipient (fall back); 4xx, connection trouble and time-outs are `retry`.
+ * The same transport mails the district its schools' daily reports with the XLSX attached
+ * (`ReportMailer`, `Message-ID` from the report revision).
  */
-import nodemailer, { type Transporter } from 'nodemailer';
+import nodemailer, { type SendMailOptions, type Transporter } from 'nodemailer';
 import type { NotificationChannel, OutgoingMessage, Recipient, SendResult } from './channel.js';
+import type { DeliveryResult, ReportMail, ReportMailer } from '../../reports/report-delivery.js';
 
 export interface EmailChannelOptions {
   /** `smtp://user:pass@host:port` (`smtps://` for implicit TLS). */
@@ -45,7 +48,7 @@ export function mapSmtpError(e: SmtpError): SendResult {
   return { outcome: 'failed', error, forRecipient: false }; // the message itself was refused (size, policy)
 }
 
-export class EmailChannel implements NotificationChannel {
+export class EmailChannel implements NotificationChannel, ReportMailer {
   readonly name = 'email' as const;
   readonly limits: { concurrency: number; perSecond: number };
   private readonly transport: Transporter;
@@ -81,16 +84,52 @@ export class EmailChannel implements NotificationChannel {
       return { outcome: 'failed', error: 'no valid e-mail address', forRecipient: true };
     if (signal.aborted) return { outcome: 'retry', error: 'timed out before sending' };
     const lang = message.locale;
-    const mail = this.transport.sendMail({
-      from: this.opts.from,
-      to: message.recipient.name ? { name: message.recipient.name, address: to } : to,
-      subject: message.title,
-      text: message.text,
-      html: `<!doctype html><html lang="${lang}"><head><meta charset="utf-8"><title>${escapeHtml(message.title)}</title></head><body><p>${escapeHtml(message.text).replace(/\n/g, '<br>')}</p></body></html>`,
-      messageId: `<${message.id}@${this.domain}>`,
-      headers: { 'X-Notification-Id': message.id, 'Auto-Submitted': 'auto-generated' },
-      textEncoding: 'quoted-printable',
-    });
+    return this.deliver(
+      {
+        from: this.opts.from,
+        to: message.recipient.name ? { name: message.recipient.name, address: to } : to,
+        subject: message.title,
+        text: message.text,
+        html: `<!doctype html><html lang="${lang}"><head><meta charset="utf-8"><title>${escapeHtml(message.title)}</title></head><body><p>${escapeHtml(message.text).replace(/\n/g, '<br>')}</p></body></html>`,
+        messageId: `<${message.id}@${this.domain}>`,
+        headers: { 'X-Notification-Id': message.id, 'Auto-Submitted': 'auto-generated' },
+        textEncoding: 'quoted-printable',
+      },
+      signal,
+    );
+  }
+
+  /** A district's report mail: UTF-8 text, the XLSX attached; a hard bounce or a refused message is `failed`. */
+  async sendReport(m: ReportMail, signal: AbortSignal): Promise<DeliveryResult> {
+    const to = m.to.trim();
+    if (!EMAIL.test(to)) return { outcome: 'failed', error: 'no valid e-mail address' };
+    if (signal.aborted) return { outcome: 'retry', error: 'timed out before sending' };
+    const r = await this.deliver(
+      {
+        from: this.opts.from,
+        to,
+        subject: m.subject,
+        text: m.text,
+        messageId: `<${m.messageKey}@${this.domain}>`,
+        headers: { ...m.headers, 'Auto-Submitted': 'auto-generated' },
+        textEncoding: 'quoted-printable',
+        attachments: [
+          {
+            filename: m.attachment.fileName,
+            content: m.attachment.content,
+            contentType: m.attachment.contentType,
+          },
+        ],
+      },
+      signal,
+    );
+    if (r.outcome === 'retry') return { outcome: 'retry', error: r.error };
+    if (r.outcome === 'failed') return { outcome: 'failed', error: r.error };
+    return { outcome: 'sent' };
+  }
+
+  private async deliver(options: SendMailOptions, signal: AbortSignal): Promise<SendResult> {
+    const mail = this.transport.sendMail(options);
     let onAbort: (() => void) | undefined;
     const aborted = new Promise<SendResult>((resolve) => {
       onAbort = () =>
