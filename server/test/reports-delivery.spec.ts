@@ -248,6 +248,41 @@ describe('reports: durable delivery to the district (webhook and e-mail)', () =>
       attempts: 10,
       last_error: 'gave up after 10 attempts: webhook_http_503',
     });
+
+    // The district officer sees the same through the API: every push of the day, and per school
+    // in the day's report.
+    admin = await asAdmin(server);
+    const list = await admin.get(`/districts/${school.districtId}/reports/deliveries?date=${refused}`);
+    expect(list.status).toBe(200);
+    expect(
+      list.body.deliveries.map(
+        (x: { target: string; status: string; attempts: number; lastError: string }) => [
+          x.target,
+          x.status,
+          x.attempts,
+          x.lastError,
+        ],
+      ),
+    ).toEqual([
+      ['email', 'sent', 1, null],
+      ['webhook', 'failed', 1, 'webhook_http_422'],
+    ]);
+    expect(list.body.deliveries[1]).toMatchObject({
+      schoolId: school.schoolId,
+      revision: 1,
+      event: 'daily_report.submitted',
+      lastStatus: 422,
+      nextAttemptAt: null,
+    });
+    const day = await admin.get(`/districts/${school.districtId}/reports/daily?date=${flaky}`);
+    const row = day.body.schools.find((x: { schoolId: string }) => x.schoolId === school.schoolId);
+    expect(row.delivery.map((x: { target: string; status: string }) => [x.target, x.status])).toEqual([
+      ['email', 'sent'],
+      ['webhook', 'failed'],
+    ]);
+    expect((await admin.get(`/districts/${school.districtId}/reports/deliveries?date=nope`)).status).toBe(
+      400,
+    );
   });
 
   it('the district’s mailbox gets the report with the XLSX attached (Vietnamese text, numbers as numbers)', async () => {

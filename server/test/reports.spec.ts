@@ -18,6 +18,7 @@ import { asAdmin, login, type ApiClient } from './support/api.js';
 import { TestGateway } from './support/test-gateway.js';
 import { Database } from '../src/db/database.service.js';
 import { SchedulerService } from '../src/scheduler/scheduler.service.js';
+import { GatewayStatusRepository } from '../src/status/gateway-status.repository.js';
 
 const hasPdftotext = (() => {
   try {
@@ -442,6 +443,54 @@ describe('reports: a district’s school days, revisions, exports', () => {
       submitted: 4,
       enrolled: schools.reduce((a, s) => a + expectedDay(s.id, d).enrolled, 0),
     });
+  });
+
+  it('terminals offline in a day’s morning window are in that day’s report and the district’s, outages outside it are not', async () => {
+    const b = schools[1]!;
+    const creds = await server.devices.register(b.id, 'Cổng sau');
+    const status = server.app.get(GatewayStatusRepository);
+    const gw = { gatewayId: creds.gatewayId, schoolId: b.id };
+    const up = (at: string, t2: boolean) =>
+      status.record(
+        gw,
+        {
+          online: true,
+          version: 'test',
+          queue: 0,
+          terminals: [
+            { id: 'T1', online: true, lastSeen: at },
+            { id: 'T2', online: t2, lastSeen: at },
+          ],
+        },
+        new Date(at),
+      );
+    // 24 Nov: the gateway is down 10:00–11:00, after the window (05:30–09:00 with the 90-minute lead).
+    await up('2026-11-24T05:00:00+07:00', true);
+    await status.record(gw, { online: false }, new Date('2026-11-24T10:00:00+07:00'));
+    await up('2026-11-24T11:00:00+07:00', true);
+    // 25 Nov: the whole gateway is down 06:10–06:40 (one row, not one per terminal), and terminal
+    // T2 alone 07:30–08:00.
+    await status.record(gw, { online: false }, new Date('2026-11-25T06:10:00+07:00'));
+    await up('2026-11-25T06:40:00+07:00', true);
+    await up('2026-11-25T07:30:00+07:00', false);
+    await up('2026-11-25T08:00:00+07:00', true);
+
+    const day = async (d: string) => (await admin.get(`/schools/${b.id}/reports/daily?date=${d}`)).body;
+    expect((await day('2026-11-24')).offlineTerminals).toEqual([]);
+    expect((await day('2026-11-25')).offlineTerminals).toEqual([
+      { gatewayId: creds.gatewayId, terminal: null, lastSeen: '2026-11-25T06:10:00.000+07:00' },
+      { gatewayId: creds.gatewayId, terminal: 'T2', lastSeen: '2026-11-25T07:30:00.000+07:00' },
+    ]);
+    const district = async (d: string) =>
+      (await admin.get(`/districts/${districtId}/reports/daily?date=${d}`)).body.schools.find(
+        (x: { schoolId: string }) => x.schoolId === b.id,
+      ).offlineTerminals;
+    expect(await district('2026-11-24')).toBe(0);
+    expect(await district('2026-11-25')).toBe(2);
+    const province = (await admin.get(`/reports/daily?date=2026-11-25`)).body.districts.find(
+      (x: { districtId: string }) => x.districtId === districtId,
+    );
+    expect(province.offlineTerminals).toBe(2);
   });
 
   it('period reports: days, present, late, absent (excused apart), rate, chronic, and the promotion flag', async () => {

@@ -94,6 +94,35 @@ export const ReportRevision = z.object({
 });
 export const ReportRevisions = z.array(ReportRevision);
 
+/** One push of a school's submitted revision to the district (`report_deliveries`). */
+export const ReportDeliveryStatus = z.object({
+  revision: z.number().int(),
+  target: z.enum(['webhook', 'email']),
+  status: z.enum(['pending', 'sent', 'failed']),
+  attempts: z.number().int(),
+  sentAt: isoDateTime,
+  failedAt: isoDateTime,
+  nextAttemptAt: isoDateTime,
+  lastError: z.string().nullable(),
+});
+
+/** `GET /districts/{id}/reports/deliveries?date=`: every delivery of the day, by school, revision, target. */
+export const ReportDelivery = ReportDeliveryStatus.extend({
+  id: z.string(),
+  schoolId: z.string(),
+  schoolName: z.string(),
+  event: z.enum(['daily_report.submitted', 'daily_report.amended']),
+  address: z.string(),
+  lastStatus: z.number().int().nullable(),
+  createdAt: z.string(),
+});
+export const ReportDeliveries = z.object({
+  districtId: z.string(),
+  date: z.string(),
+  deliveries: z.array(ReportDelivery),
+});
+export type ReportDeliveries = z.infer<typeof ReportDeliveries>;
+
 /** One row of `GET /districts/{id}/reports/daily?date=` */
 export const DistrictDailyRow = DayCounts.extend({
   schoolId: z.string(),
@@ -105,6 +134,8 @@ export const DistrictDailyRow = DayCounts.extend({
   submittedRevision: z.number().int().nullable(),
   amended: z.boolean(),
   offlineTerminals: z.number().int(),
+  /** The pushes of the school's latest delivered revision (empty: none configured or none yet). */
+  delivery: z.array(ReportDeliveryStatus),
 });
 export const DistrictDailyReport = z.object({
   districtId: z.string(),

@@ -123,6 +123,7 @@ export function districtDayTable(r: DistrictDailyReport): ReportTable<DistrictRo
     revision: null,
     submittedRevision: null,
     amended: r.totals.amended > 0,
+    delivery: [],
     offlineTerminals: r.schools.reduce((a, s) => a + s.offlineTerminals, 0),
   };
   return {

@@ -6,6 +6,7 @@ import {
   DistrictDailyReport,
   PeriodReport,
   ProvinceDailyReport,
+  ReportDeliveries,
   ReportRevisions,
   SchoolDailyReport,
   toRfc3339,
@@ -174,6 +175,23 @@ export class ReportsController {
     const report = await this.reports.districtDay(caller, id('districtId', districtId), q.date);
     if (q.format === 'json') return res.json(report);
     return this.send(res, districtDayTable(report), q.format);
+  }
+
+  @Get('districts/:districtId/reports/deliveries')
+  @Roles('admin', 'district')
+  @ApiOperation({
+    summary:
+      'Every push of the district’s submitted reports of a day (webhook, e-mail): revision, status, attempts, last error, next attempt.',
+  })
+  @ApiQuery({ name: 'date', required: true })
+  @json(ReportDeliveries)
+  async deliveries(
+    @CurrentCaller() caller: Caller,
+    @Param('districtId') districtId: string,
+    @Query() query: unknown,
+  ): Promise<ReportDeliveries> {
+    const q = parseBody(z.object({ date: isoDate }), query);
+    return this.reports.deliveriesOf(caller, id('districtId', districtId), q.date);
   }
 
   @Put('districts/:districtId/reports/delivery')

@@ -144,8 +144,29 @@ export interface PeriodDbRow {
   absent_in_year?: number;
 }
 
+/**
+ * The devices of school `s` that were offline during day `d`'s morning window (`leadMin` before
+ * the on-time limit → the late limit, school-local; the staff alerts' window), from the outage
+ * history, plus on the school's current day those offline now. A gateway that is down is one row
+ * (terminal null), never one per terminal behind it. Columns: gateway_id, terminal, last_seen.
+ */
+export function offlineDevicesSql(s: string, d: string, now: string, leadMin: number): string {
+  const lead = Math.max(0, Math.trunc(leadMin));
+  const from = `((${d} + ${s}.on_time_until::time) - make_interval(mins => ${lead})) AT TIME ZONE ${s}.time_zone`;
+  const until = `(${d} + ${s}.late_until::time) AT TIME ZONE ${s}.time_zone`;
+  return `SELECT o.gateway_id, NULLIF(o.terminal, '') AS terminal, o.started_at AS last_seen
+      FROM device_outages o
+     WHERE o.school_id = ${s}.id AND o.started_at < ${until} AND o.started_at < (${now})::timestamptz
+       AND (o.ended_at IS NULL OR o.ended_at > ${from})
+    UNION ALL
+    SELECT g.id, t.id, COALESCE(t.last_seen_at, g.last_seen_at)
+      FROM gateways g LEFT JOIN terminals t ON t.gateway_id = g.id AND g.online
+     WHERE g.school_id = ${s}.id AND g.revoked_at IS NULL AND (NOT g.online OR t.online = false)
+       AND ((${now})::timestamptz AT TIME ZONE ${s}.time_zone)::date = ${d}`;
+}
+
 /** Per school of the district with stored figures once submitted, live before; plus one totals row (school_id null). */
-function perSchoolSql(schoolCond: string): string {
+function perSchoolSql(schoolCond: string, leadMin: number): string {
   const fig = (f: string) =>
     `CASE WHEN r.submitted_at IS NOT NULL THEN (rv.totals->>'${f}')::int ELSE COALESCE(live.${f}, 0) END AS ${f}`;
   return `WITH ${dayRollSql(schoolCond)},
@@ -154,9 +175,8 @@ function perSchoolSql(schoolCond: string): string {
     SELECT s.id AS school_id, s.name, s.code, s.district_id, sc.open AS school_day,
            r.submitted_at, r.revision, r.submitted_revision, COALESCE(r.revision > r.submitted_revision, false) AS amended,
            ${FIGURES.map(fig).join(', ')},
-           CASE WHEN rv.offline_terminals IS NOT NULL AND r.submitted_at IS NOT NULL THEN jsonb_array_length(rv.offline_terminals)
-                ELSE (SELECT count(*)::int FROM terminals t JOIN gateways g ON g.id = t.gateway_id
-                       WHERE t.school_id = s.id AND g.revoked_at IS NULL AND NOT (t.online AND g.online)) END AS offline_terminals
+           (SELECT count(*)::int FROM (SELECT DISTINCT x.gateway_id, x.terminal FROM (${offlineDevicesSql('s', '$1::date', '$2', leadMin)}) x) y)
+             AS offline_terminals
       FROM sc JOIN schools s ON s.id = sc.id
       LEFT JOIN live ON live.school_id = sc.id
       LEFT JOIN daily_reports r ON r.school_id = sc.id AND r.date = $1::date
@@ -235,21 +255,32 @@ export class ReportsRepository {
     );
   }
 
-  /** Terminals (and gateways without terminals) of the school that are offline now. */
-  async offlineTerminals(schoolId: string): Promise<OfflineTerminalDbRow[]> {
+  /** Devices of the school offline in the day's morning window (and, on its current day, now): `offlineDevicesSql`. */
+  async offlineTerminals(
+    schoolId: string,
+    date: string,
+    now: Date,
+    leadMin: number,
+  ): Promise<OfflineTerminalDbRow[]> {
     return this.db.query<OfflineTerminalDbRow & Record<string, unknown>>(
-      `SELECT g.id AS gateway_id, t.id AS terminal, COALESCE(t.last_seen_at, g.last_seen_at) AS last_seen
-         FROM gateways g LEFT JOIN terminals t ON t.gateway_id = g.id
-        WHERE g.school_id = $1 AND g.revoked_at IS NULL AND (NOT g.online OR NOT COALESCE(t.online, true))
-        ORDER BY g.id, t.id`,
-      [schoolId],
+      `SELECT x.gateway_id, x.terminal, min(x.last_seen) AS last_seen
+         FROM schools s CROSS JOIN LATERAL (${offlineDevicesSql('s', '$2::date', '$3', leadMin)}) x
+        WHERE s.id = $1
+        GROUP BY x.gateway_id, x.terminal
+        ORDER BY x.gateway_id, x.terminal NULLS FIRST`,
+      [schoolId, date, now.toISOString()],
     );
   }
 
   /** Per school of the district, then one totals row (`school_id` null). */
-  async districtDay(districtId: string, date: string, now: Date): Promise<DistrictSchoolRow[]> {
+  async districtDay(
+    districtId: string,
+    date: string,
+    now: Date,
+    leadMin: number,
+  ): Promise<DistrictSchoolRow[]> {
     return this.db.query<DistrictSchoolRow & Record<string, unknown>>(
-      `${perSchoolSql('s.district_id = $3')}
+      `${perSchoolSql('s.district_id = $3', leadMin)}
        SELECT ps.school_id, ps.name, ps.code, ps.school_day, ps.submitted_at, ps.revision, ps.submitted_revision, bool_or(ps.amended) AS amended,
               ${SUMS}, sum(ps.offline_terminals)::int AS offline_terminals, count(*)::int AS schools,
               count(*) FILTER (WHERE ps.submitted_at IS NOT NULL)::int AS submitted,
@@ -263,9 +294,9 @@ export class ReportsRepository {
   }
 
   /** Per district of the province, then one totals row (`district_id` null). */
-  async provinceDay(date: string, now: Date): Promise<ProvinceDistrictRow[]> {
+  async provinceDay(date: string, now: Date, leadMin: number): Promise<ProvinceDistrictRow[]> {
     return this.db.query<ProvinceDistrictRow & Record<string, unknown>>(
-      `${perSchoolSql('TRUE')}
+      `${perSchoolSql('TRUE', leadMin)}
        SELECT d.id AS district_id, d.name, ${SUMS}, count(*)::int AS schools,
               count(*) FILTER (WHERE ps.submitted_at IS NOT NULL)::int AS submitted,
               count(*) FILTER (WHERE ps.school_day AND ps.submitted_at IS NULL)::int AS missing,

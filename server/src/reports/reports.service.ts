@@ -11,9 +11,10 @@ import {
   type Clock,
   type DistrictDailyReport,
   type PeriodReport,
+  type ReportDeliveries,
   type SchoolDailyReport,
 } from '@rfid/protocol';
-import { CLOCK } from '../config/config.js';
+import { CLOCK, SERVER_CONFIG, type ServerConfig } from '../config/config.js';
 import { LOGGER, type Logger } from '../logger.js';
 import { Database, type SqlClient } from '../db/database.service.js';
 import { DomainError } from '../common/domain-error.js';
@@ -27,7 +28,11 @@ import {
   type RevisionRow,
 } from './reports.repository.js';
 import { REPORT_MAILER, type ReportMailer, type ReportSubmission } from './report-delivery.js';
-import { ReportDeliveriesRepository, type NewDelivery } from './report-deliveries.repository.js';
+import {
+  ReportDeliveriesRepository,
+  type DeliveryRow,
+  type NewDelivery,
+} from './report-deliveries.repository.js';
 
 const counts = (r: CountsRow): CountsRow => ({
   enrolled: r.enrolled,
@@ -81,6 +86,20 @@ export interface RevisionOutcome {
   submitted: boolean;
 }
 
+function deliveryStatus(d: DeliveryRow, tz: string) {
+  const at = (x: Date | null) => (x ? toRfc3339(x, tz) : null);
+  return {
+    revision: d.revision,
+    target: d.target,
+    status: d.status,
+    attempts: d.attempts,
+    sentAt: at(d.sent_at),
+    failedAt: at(d.failed_at),
+    nextAttemptAt: d.status === 'pending' ? at(d.next_attempt_at) : null,
+    lastError: d.last_error,
+  };
+}
+
 @Injectable()
 export class ReportsService {
   private readonly log: Logger;
@@ -92,6 +111,7 @@ export class ReportsService {
     private readonly scope: ScopeService,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(LOGGER) logger: Logger,
+    @Inject(SERVER_CONFIG) private readonly config: Pick<ServerConfig, 'alertLeadMin'>,
     @Optional() @Inject(REPORT_MAILER) private readonly mailer: ReportMailer | null = null,
   ) {
     this.log = logger.child({ component: 'reports' });
@@ -125,8 +145,7 @@ export class ReportsService {
       this.repo.schoolCounts(schoolId, date, now, classIds),
       this.repo.studentsNotOnTime(schoolId, date, now, classIds),
       classIds ? Promise.resolve([]) : this.repo.unknownCards(schoolId, date),
-      // Terminal state is known now, not for a past day: a past day shows what its latest revision stored.
-      date === today ? this.repo.offlineTerminals(schoolId) : Promise.resolve(null),
+      this.repo.offlineTerminals(schoolId, date, now, this.config.alertLeadMin),
     ]);
     const tz = head.time_zone;
     const at = (d: Date | null) => (d ? toRfc3339(d, tz) : null);
@@ -140,10 +159,14 @@ export class ReportsService {
       firstIn: at(s.first_in),
       reason: s.note,
     });
-    let offlineTerminals =
-      offline?.map((t) => ({ gatewayId: t.gateway_id, terminal: t.terminal, lastSeen: at(t.last_seen) })) ??
-      [];
-    if (!offline && head.revision) {
+    let offlineTerminals = offline.map((t) => ({
+      gatewayId: t.gateway_id,
+      terminal: t.terminal,
+      lastSeen: at(t.last_seen),
+    }));
+    // The outage history is kept for RETENTION (privacy/retention): an older day shows what its
+    // latest revision stored.
+    if (!offlineTerminals.length && date < today && head.revision) {
       const [stored] = await this.db.query<{ offline_terminals: SchoolDailyReport['offlineTerminals'] }>(
         'SELECT offline_terminals FROM daily_report_revisions WHERE school_id = $1 AND date = $2::date AND revision = $3',
         [schoolId, date, head.revision],
@@ -296,17 +319,15 @@ export class ReportsService {
   async districtDay(caller: Caller, districtId: string, date: string): Promise<DistrictDailyReport> {
     await this.scope.require(caller, 'district', districtId);
     const name = await this.repo.districtName(districtId);
-    const rows = await this.repo.districtDay(districtId, date, this.clock.now());
+    const [rows, pushes] = await Promise.all([
+      this.repo.districtDay(districtId, date, this.clock.now(), this.config.alertLeadMin),
+      this.deliveries.latestForDistrictDay(districtId, date),
+    ]);
     const total = rows.find((r) => r.school_id === null);
     const schools = rows.filter((r) => r.school_id !== null);
-    // Times are shown in the district's zone: that of its first school, else the default.
-    const tz =
-      (
-        await this.db.query<{ time_zone: string }>(
-          'SELECT time_zone FROM schools WHERE district_id = $1 ORDER BY code LIMIT 1',
-          [districtId],
-        )
-      )[0]?.time_zone ?? 'Asia/Ho_Chi_Minh';
+    const tz = await this.districtTimeZone(districtId);
+    const bySchool = new Map<string, DeliveryRow[]>();
+    for (const d of pushes) bySchool.set(d.school_id, [...(bySchool.get(d.school_id) ?? []), d]);
     return {
       districtId,
       name: name ?? '',
@@ -329,6 +350,7 @@ export class ReportsService {
         submittedRevision: r.submitted_revision,
         amended: r.amended,
         offlineTerminals: r.offline_terminals,
+        delivery: (bySchool.get(r.school_id!) ?? []).map((d) => deliveryStatus(d, tz)),
       })),
       missing: schools
         .filter((r) => r.school_day && !r.submitted_at)
@@ -336,8 +358,29 @@ export class ReportsService {
     };
   }
 
+  /** Every push of the district's submissions of the day (webhook, e-mail), with attempts and errors. */
+  async deliveriesOf(caller: Caller, districtId: string, date: string): Promise<ReportDeliveries> {
+    await this.scope.require(caller, 'district', districtId);
+    const rows = await this.deliveries.forDistrictDay(districtId, date);
+    const tz = await this.districtTimeZone(districtId);
+    return {
+      districtId,
+      date,
+      deliveries: rows.map((d) => ({
+        ...deliveryStatus(d, tz),
+        id: d.id,
+        schoolId: d.school_id,
+        schoolName: d.school_name,
+        event: d.event,
+        address: d.address,
+        lastStatus: d.last_status,
+        createdAt: toRfc3339(d.created_at, tz),
+      })),
+    };
+  }
+
   async provinceDay(date: string) {
-    const rows = await this.repo.provinceDay(date, this.clock.now());
+    const rows = await this.repo.provinceDay(date, this.clock.now(), this.config.alertLeadMin);
     const total = rows.find((r) => r.district_id === null);
     return {
       date,
@@ -361,6 +404,15 @@ export class ReportsService {
           offlineTerminals: r.offline_terminals,
         })),
     };
+  }
+
+  /** Times are shown in the district's zone: that of its first school, else the default. */
+  private async districtTimeZone(districtId: string): Promise<string> {
+    const [r] = await this.db.query<{ time_zone: string }>(
+      'SELECT time_zone FROM schools WHERE district_id = $1 ORDER BY code LIMIT 1',
+      [districtId],
+    );
+    return r?.time_zone ?? 'Asia/Ho_Chi_Minh';
   }
 
   // ---- periods
