@@ -634,6 +634,13 @@ describe('reports: a district’s school days, revisions, exports', () => {
           `Toàn trường\\s+${t.enrolled}\\s+${t.present}\\s+${t.late}\\s+${t.absent}\\s+${t.excused}`,
         ),
       );
+      // The PDF names students (absentees, late arrivals): its export is audited like the others.
+      const audit = await db.query<{ details: { format: string; date: string } }>(
+        `SELECT details FROM audit_log WHERE action = 'export.daily_report' AND entity_id = $1 AND details->>'format' = 'pdf'`,
+        [a.id],
+      );
+      expect(audit).toHaveLength(1);
+      expect(audit[0]!.details).toMatchObject({ format: 'pdf', date: d });
     });
   });
 

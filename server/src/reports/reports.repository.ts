@@ -38,7 +38,14 @@ const FIGURES = ['enrolled', 'present', 'late', 'absent', 'excused', 'pending'] 
  * CTEs `sc` (the schools of `schoolCond`, with `open`/`closed` for the day) and `st` (one row per
  * enrolled student with the day's status). Parameters: $1 the date, $2 the instant "now".
  */
-function dayRollSql(schoolCond: string, enrolmentCond = 'TRUE'): string {
+function dayRollSql(schoolCond: string, enrolmentCond = 'TRUE', wide = false): string {
+  // Many schools at once (a district, the province): the day's attendance rows are read by the
+  // (school, date) index of the schools in scope and hash-joined, not looked up (or scanned for)
+  // per student; as in the period reports, a row counts when its school is in scope.
+  const attendance = wide
+    ? `(SELECT x.student_id, x.status, x.first_in, x.note FROM attendance_days x
+         WHERE x.school_id = ANY (ARRAY(SELECT id FROM sc)) AND x.date = $1::date)`
+    : `(SELECT x.student_id, x.status, x.first_in, x.note FROM attendance_days x WHERE x.date = $1::date)`;
   return `sc AS (
     SELECT s.id, s.district_id, ${schoolDaySql('s', '$1::date')} AS open, ${dayClosedSql('s', '$1::date', '$2')} AS closed
       FROM schools s WHERE ${schoolCond}),
@@ -46,7 +53,7 @@ function dayRollSql(schoolCond: string, enrolmentCond = 'TRUE'): string {
     SELECT e.school_id, e.class_id, e.student_id, ${DAY_STATUS} AS status, a.first_in, a.note
       FROM sc
       JOIN enrolments e ON e.school_id = sc.id AND ${enrolledOn('e', '$1::date')} AND ${enrolmentCond}
-      LEFT JOIN attendance_days a ON a.student_id = e.student_id AND a.date = $1::date)`;
+      LEFT JOIN ${attendance} a ON a.student_id = e.student_id)`;
 }
 
 export interface SchoolHeadRow {
@@ -169,7 +176,7 @@ export function offlineDevicesSql(s: string, d: string, now: string, leadMin: nu
 function perSchoolSql(schoolCond: string, leadMin: number): string {
   const fig = (f: string) =>
     `CASE WHEN r.submitted_at IS NOT NULL THEN (rv.totals->>'${f}')::int ELSE COALESCE(live.${f}, 0) END AS ${f}`;
-  return `WITH ${dayRollSql(schoolCond)},
+  return `WITH ${dayRollSql(schoolCond, 'TRUE', true)},
   live AS (SELECT st.school_id, ${COUNTS} FROM st GROUP BY st.school_id),
   per_school AS (
     SELECT s.id AS school_id, s.name, s.code, s.district_id, sc.open AS school_day,
@@ -494,31 +501,76 @@ export class ReportsRepository {
     const start = q.level === 'class' ? 'LEAST($1::date, $5::date)' : '$1::date';
     // A student is counted once per row of the report: per school (district), per class (school,
     // so a class change splits the student between the two classes), per student (class).
-    const groupCol = q.level === 'district' ? 'sd.school_id' : 'sd.class_id';
+    const groupCol = q.level === 'district' ? 'school_id' : 'class_id';
+    // Per student and group, without one row per student-day: the days an enrolment covers are
+    // its school's count of the range's school days (counted once per school) when it covers the
+    // whole range, else counted over the few days it does; the attendance rows of the range are read
+    // once (index on school and date) and matched to their enrolment and school day by hash joins.
+    // Absent without permission is the rest: a day without a row, or `absent`/`pending`.
     const perStudent = `
       WITH sc AS (SELECT s.* FROM schools s WHERE ${schoolCond}),
-      days AS (
+      days AS MATERIALIZED (
         SELECT sc.id AS school_id, (${start} + g.i) AS d
           FROM sc CROSS JOIN LATERAL generate_series(0, $2::date - ${start}) AS g(i)
          WHERE ${schoolDaySql('sc', `(${start} + g.i)`)} AND ${dayClosedSql('sc', `(${start} + g.i)`, '$3')}),
-      -- The range's attendance rows of these schools, read once by the (school, date) index and
-      -- hash-joined: a lookup per student-day is what makes a month slow.
-      att AS MATERIALIZED (
-        SELECT a.student_id, a.date, a.status FROM attendance_days a
-         WHERE a.school_id = ANY (ARRAY(SELECT id FROM sc)) AND a.date BETWEEN ${start} AND $2::date),
-      sd AS (
-        SELECT e.student_id, e.class_id, e.school_id, days.d, att.status
-          FROM days JOIN enrolments e ON e.school_id = days.school_id AND ${enrolledOn('e', 'days.d')} ${enrolCond}
-          LEFT JOIN att ON att.student_id = e.student_id AND att.date = days.d),
+      sn AS MATERIALIZED (
+        SELECT school_id, min(d) AS first_d, max(d) AS last_d,
+               count(*) FILTER (WHERE d >= $1::date)::int AS n, count(*) FILTER (WHERE d >= $5::date)::int AS yn
+          FROM days GROUP BY school_id),
+      -- The enrolments of the range (planned from the table's statistics, not a materialised guess).
+      en AS (
+        SELECT e.id, e.student_id, e.school_id, e.class_id, e.from_date, e.to_date FROM enrolments e
+         WHERE e.school_id = ANY (ARRAY(SELECT id FROM sc)) AND e.from_date <= $2::date AND e.to_date > ${start} ${enrolCond}),
+      ew AS (SELECT en.*, sn.n, sn.yn, (en.from_date <= sn.first_d AND en.to_date > sn.last_d) AS whole
+               FROM en JOIN sn ON sn.school_id = en.school_id),
+      ed AS (
+        SELECT ew.student_id, ew.${groupCol} AS group_id, ew.n AS days, ew.yn AS year_days FROM ew WHERE ew.whole
+        UNION ALL
+        SELECT ew.student_id, ew.${groupCol}, count(*) FILTER (WHERE days.d >= $1::date)::int,
+               count(*) FILTER (WHERE days.d >= $5::date)::int
+          FROM ew JOIN days ON days.school_id = ew.school_id AND ew.from_date <= days.d AND days.d < ew.to_date
+         WHERE NOT ew.whole
+         GROUP BY ew.id, ew.student_id, ew.${groupCol}),
+      -- Attendance rows on a counted day (a closed school day of the enrolment's school), tested
+      -- row by row with the school's rules rather than joined to the day list.
+      -- Attendance of students enrolled over the whole range (nearly all): one pass over the
+      -- range's rows, aggregated per student, each row tested with its school's day rules; the
+      -- few others (a transfer, a leaver, a newcomer) are matched to their enrolment row by row.
+      aw AS (
+        SELECT a.student_id,
+               count(*) FILTER (WHERE a.date >= $1::date AND a.status = 'present')::int AS present,
+               count(*) FILTER (WHERE a.date >= $1::date AND a.status = 'late')::int AS late,
+               count(*) FILTER (WHERE a.date >= $1::date AND a.status = 'excused')::int AS excused,
+               count(*) FILTER (WHERE a.date >= $5::date AND a.status IN ('present','late'))::int AS year_attended
+          FROM attendance_days a JOIN days ON days.school_id = a.school_id AND days.d = a.date
+         WHERE a.school_id = ANY (ARRAY(SELECT id FROM sc)) AND a.date BETWEEN ${start} AND $2::date
+           AND a.status IN ('present','late','excused')
+         GROUP BY a.student_id),
+      ad AS (
+        SELECT ew.student_id, ew.${groupCol} AS group_id, aw.present, aw.late, aw.excused, aw.year_attended
+          FROM ew JOIN aw ON aw.student_id = ew.student_id WHERE ew.whole
+        UNION ALL
+        SELECT ew.student_id, ew.${groupCol},
+               count(*) FILTER (WHERE a.date >= $1::date AND a.status = 'present')::int,
+               count(*) FILTER (WHERE a.date >= $1::date AND a.status = 'late')::int,
+               count(*) FILTER (WHERE a.date >= $1::date AND a.status = 'excused')::int,
+               count(*) FILTER (WHERE a.date >= $5::date AND a.status IN ('present','late'))::int
+          FROM ew
+          JOIN attendance_days a ON a.student_id = ew.student_id AND ew.from_date <= a.date AND a.date < ew.to_date
+          JOIN days ON days.school_id = ew.school_id AND days.d = a.date
+         WHERE NOT ew.whole AND a.school_id = ANY (ARRAY(SELECT id FROM sc)) AND a.status IN ('present','late','excused')
+           AND a.date BETWEEN ${start} AND $2::date
+         GROUP BY ew.student_id, ew.${groupCol}),
       ps AS (
-        SELECT sd.student_id, ${groupCol} AS group_id,
-               count(*) FILTER (WHERE sd.d >= $1::date)::int AS days,
-               count(*) FILTER (WHERE sd.d >= $1::date AND sd.status = 'present')::int AS present,
-               count(*) FILTER (WHERE sd.d >= $1::date AND sd.status = 'late')::int AS late,
-               count(*) FILTER (WHERE sd.d >= $1::date AND sd.status = 'excused')::int AS absent_excused,
-               count(*) FILTER (WHERE sd.d >= $1::date AND (sd.status IS NULL OR sd.status IN ('absent','pending')))::int AS absent_unexcused,
-               count(*) FILTER (WHERE sd.d >= $5::date AND (sd.status IS NULL OR sd.status IN ('absent','pending','excused')))::int AS absent_in_year
-          FROM sd GROUP BY sd.student_id, ${groupCol}),
+        SELECT x.student_id, x.group_id, x.days, COALESCE(ad.present, 0) AS present, COALESCE(ad.late, 0) AS late,
+               COALESCE(ad.excused, 0) AS absent_excused,
+               x.days - COALESCE(ad.present, 0) - COALESCE(ad.late, 0) - COALESCE(ad.excused, 0) AS absent_unexcused,
+               x.year_days - COALESCE(ad.year_attended, 0) AS absent_in_year
+          FROM (SELECT student_id, group_id, sum(days)::int AS days, sum(year_days)::int AS year_days
+                  FROM ed GROUP BY student_id, group_id) x
+          LEFT JOIN (SELECT student_id, group_id, sum(present)::int AS present, sum(late)::int AS late, sum(excused)::int AS excused,
+                             sum(year_attended)::int AS year_attended FROM ad GROUP BY student_id, group_id) ad
+            ON ad.student_id = x.student_id AND ad.group_id = x.group_id),
       pc AS (SELECT ps.*, (ps.days > 0 AND (ps.absent_excused + ps.absent_unexcused) * 10 >= ps.days) AS chronic FROM ps WHERE ps.days > 0)`;
     const sums = `count(*)::int AS students, sum(pc.days)::int AS days, sum(pc.present)::int AS present, sum(pc.late)::int AS late,
       sum(pc.absent_excused)::int AS absent_excused, sum(pc.absent_unexcused)::int AS absent_unexcused, count(*) FILTER (WHERE pc.chronic)::int AS chronic`;
