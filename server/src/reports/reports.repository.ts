@@ -38,14 +38,7 @@ const FIGURES = ['enrolled', 'present', 'late', 'absent', 'excused', 'pending'] 
  * CTEs `sc` (the schools of `schoolCond`, with `open`/`closed` for the day) and `st` (one row per
  * enrolled student with the day's status). Parameters: $1 the date, $2 the instant "now".
  */
-function dayRollSql(schoolCond: string, enrolmentCond = 'TRUE', wide = false): string {
-  // Many schools at once (a district, the province): the day's attendance rows are read by the
-  // (school, date) index of the schools in scope and hash-joined, not looked up (or scanned for)
-  // per student; as in the period reports, a row counts when its school is in scope.
-  const attendance = wide
-    ? `(SELECT x.student_id, x.status, x.first_in, x.note FROM attendance_days x
-         WHERE x.school_id = ANY (ARRAY(SELECT id FROM sc)) AND x.date = $1::date)`
-    : `(SELECT x.student_id, x.status, x.first_in, x.note FROM attendance_days x WHERE x.date = $1::date)`;
+function dayRollSql(schoolCond: string, enrolmentCond = 'TRUE'): string {
   return `sc AS (
     SELECT s.id, s.district_id, ${schoolDaySql('s', '$1::date')} AS open, ${dayClosedSql('s', '$1::date', '$2')} AS closed
       FROM schools s WHERE ${schoolCond}),
@@ -53,7 +46,7 @@ function dayRollSql(schoolCond: string, enrolmentCond = 'TRUE', wide = false): s
     SELECT e.school_id, e.class_id, e.student_id, ${DAY_STATUS} AS status, a.first_in, a.note
       FROM sc
       JOIN enrolments e ON e.school_id = sc.id AND ${enrolledOn('e', '$1::date')} AND ${enrolmentCond}
-      LEFT JOIN ${attendance} a ON a.student_id = e.student_id)`;
+      LEFT JOIN attendance_days a ON a.student_id = e.student_id AND a.date = $1::date)`;
 }
 
 export interface SchoolHeadRow {
@@ -176,7 +169,7 @@ export function offlineDevicesSql(s: string, d: string, now: string, leadMin: nu
 function perSchoolSql(schoolCond: string, leadMin: number): string {
   const fig = (f: string) =>
     `CASE WHEN r.submitted_at IS NOT NULL THEN (rv.totals->>'${f}')::int ELSE COALESCE(live.${f}, 0) END AS ${f}`;
-  return `WITH ${dayRollSql(schoolCond, 'TRUE', true)},
+  return `WITH ${dayRollSql(schoolCond)},
   live AS (SELECT st.school_id, ${COUNTS} FROM st GROUP BY st.school_id),
   per_school AS (
     SELECT s.id AS school_id, s.name, s.code, s.district_id, sc.open AS school_day,
