@@ -40,7 +40,7 @@ const EnvSchema = z.object({
   MQTT_URL: z.string().url().optional(),
   DEMO_SPEED: z.coerce.number().positive().default(10),
   DEMO_MINUTES: z.coerce.number().positive().default(20),
-  LOG_LEVEL: z.string().default('warn'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('warn'),
 });
 
 function parseEnv(): z.infer<typeof EnvSchema> {
@@ -55,16 +55,22 @@ function parseEnv(): z.infer<typeof EnvSchema> {
 /** §6 variables that switch a real provider on: when none is set, the demo runs the stand-ins. */
 const PROVIDER_VARIABLES = ['ZALO_APP_ID', 'SMS_PROVIDER', 'SMTP_URL', 'VAPID_PUBLIC_KEY'];
 
+/**
+ * What `npm start` prints: URLs, schools and logins by role and username. No password and no
+ * personal data (issue 16): the passwords stay in the credentials file (mode 0600), whose path
+ * is printed; a parent's login is described without the child's name.
+ */
 function banner(
   httpUrl: string,
   creds: DemoCredentials,
-  adminPassword: string,
+  credsFile: string,
+  adminFromEnv: boolean,
   schools: SeededSchool[],
   inboxUrl: string | null,
 ): string {
   const rows = [
-    ['admin', 'admin', adminPassword, 'the whole province'],
-    ...creds.users.map((u) => [u.role, u.username, u.password, u.scope]),
+    ['admin', 'admin', 'the whole province'],
+    ...creds.users.map((u) => [u.role, u.username, u.role === 'parent' ? 'their own child only' : u.scope]),
   ];
   const width = (i: number) => Math.max(...rows.map((r) => r[i]!.length));
   return [
@@ -76,11 +82,10 @@ function banner(
       ? `  Parents' phone inbox (provider stand-ins): ${inboxUrl}`
       : '  Parent notifications: the real providers of the §6 variables',
     `  Schools: ${schools.map((s) => `${s.code} ${s.name}`).join(', ')}`,
-    '  Logins (role, username, password, sees):',
-    ...rows.map(
-      (r) =>
-        `  login ${r[0]!.padEnd(width(0))}  ${r[1]!.padEnd(width(1))}  ${r[2]!.padEnd(width(2))}  ${r[3]}`,
-    ),
+    `  Logins (role, username, sees); passwords in ${credsFile} (readable by you only)${
+      adminFromEnv ? ', admin: the ADMIN_PASSWORD you set' : ''
+    }:`,
+    ...rows.map((r) => `  login ${r[0]!.padEnd(width(0))}  ${r[1]!.padEnd(width(1))}  ${r[2]}`),
     '  Ctrl-C stops everything.',
     '',
   ].join('\n');
@@ -91,7 +96,8 @@ async function main(): Promise<void> {
   const dataDir = path.resolve(env.DATA_DIR);
   const demoDir = path.join(dataDir, 'demo');
   mkdirSync(path.join(demoDir, 'gateways'), { recursive: true });
-  const creds = loadOrCreateCredentials(path.join(demoDir, 'credentials.json'));
+  const credsFile = path.join(demoDir, 'credentials.json');
+  const creds = loadOrCreateCredentials(credsFile);
   const adminPassword = env.ADMIN_PASSWORD ?? creds.adminPassword;
   const httpUrl = `http://localhost:${env.HTTP_PORT}`;
   const mqttUrl = env.MQTT_URL ?? `mqtt://127.0.0.1:${env.MQTT_PORT}`;
@@ -144,7 +150,7 @@ async function main(): Promise<void> {
   await api.login('admin', adminPassword);
   // The rush's bell is 75 % into the plan (firmware-sim's default), played DEMO_SPEED times faster.
   const bellInSeconds = (env.DEMO_MINUTES * 0.75 * 60) / env.DEMO_SPEED;
-  const seeded = await seedDemo(api, samplesDir, creds, path.join(demoDir, 'credentials.json'), {
+  const seeded = await seedDemo(api, samplesDir, creds, credsFile, {
     bellInSeconds,
   });
 
@@ -183,7 +189,7 @@ async function main(): Promise<void> {
           timeZone: school.timeZone,
           terminals: gates.map((g) => ({ ...g.gatewayConfig(), direction: 'in' })),
           adms: { pollSeconds: 2 }, // the ADMS terminal's user list arrives within seconds
-          logLevel: 'warn',
+          logLevel: env.LOG_LEVEL, // the gateways log at the demo's level, as the server does
         },
         null,
         2,
@@ -201,7 +207,7 @@ async function main(): Promise<void> {
   }
 
   process.stdout.write(
-    `${banner(httpUrl, creds, adminPassword, seeded, sims ? sims.inbox.url : null)}${admsNotes.join('\n')}\n`,
+    `${banner(httpUrl, creds, credsFile, env.ADMIN_PASSWORD !== undefined, seeded, sims ? sims.inbox.url : null)}${admsNotes.join('\n')}\n`,
   );
 }
 

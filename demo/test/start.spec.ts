@@ -1,11 +1,11 @@
 /**
  * `npm start` as a user runs it (CONTRACT §5): the built demo as a child process on free ports
- * with a fresh data directory. It must print the URL and the logins, taps from the simulated
- * rush must reach the API, Ctrl-C (SIGINT) must leave no process behind, and a second start must
- * reuse the data.
+ * with a fresh data directory. It must print the URL and the logins (their passwords only in its
+ * 0600 credentials file), taps from the simulated rush must reach the API, Ctrl-C (SIGINT) must
+ * leave no process behind, and a second start must reuse the data.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -73,6 +73,7 @@ interface Demo {
   output: () => string;
 }
 
+/** The banner names the logins; their passwords are only in the credentials file (mode 0600). */
 async function startDemo(env: Record<string, string>): Promise<Demo> {
   const child = spawn(process.execPath, [startScript], {
     env: { ...process.env, ...env },
@@ -90,9 +91,20 @@ async function startDemo(env: Record<string, string>): Promise<Demo> {
     await new Promise((r) => setTimeout(r, 200));
   }
   const url = /Web: (http:\/\/\S+?)\/?$/m.exec(out)![1]!;
+  const credsFile = path.join(env.DATA_DIR!, 'demo', 'credentials.json');
+  expect(out).toContain(`passwords in ${credsFile}`);
+  expect(statSync(credsFile).mode & 0o777).toBe(0o600);
+  const creds = JSON.parse(readFileSync(credsFile, 'utf8')) as {
+    adminPassword: string;
+    users: { username: string; password: string }[];
+  };
   const logins = new Map<string, { username: string; password: string }>();
-  for (const m of out.matchAll(/^ {2}login (\S+)\s+(\S+)\s+(\S+)/gm))
-    logins.set(m[1]!, { username: m[2]!, password: m[3]! });
+  for (const m of out.matchAll(/^ {2}login (\S+)\s+(\S+)/gm)) {
+    const password =
+      m[2] === 'admin' ? creds.adminPassword : creds.users.find((u) => u.username === m[2])!.password;
+    expect(out).not.toContain(password);
+    logins.set(m[1]!, { username: m[2]!, password });
+  }
   return { child, url, logins, output: () => out + err };
 }
 

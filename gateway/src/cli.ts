@@ -17,6 +17,7 @@ import {
 } from '@rfid/protocol';
 import { ConfigError, loadGatewayConfig, parseTerminalSource } from './config.js';
 import { decodeStream } from './decode.js';
+import { createGatewayLogger } from './logger.js';
 import { detectFormat, terminalConfigEntry } from './detect.js';
 import { startGateway } from './gateway.js';
 import { TerminalLink } from './terminal-link.js';
@@ -87,7 +88,7 @@ async function run(args: string[]): Promise<void> {
     if (e instanceof ConfigError) fail(e.message);
     throw e;
   }
-  const logger = pino({ name: 'gateway', level: config.logLevel });
+  const logger = createGatewayLogger(config.logLevel);
   const gateway = await startGateway(config, { logger, defaultMetrics: true });
   let stopping = false;
   const stop = (signal: string) => {

@@ -5,7 +5,7 @@
 import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import {
   AcksMessageSchema,
   CommandMessageSchema,
@@ -21,6 +21,7 @@ import {
 import { startAdms } from './adms-gateway.js';
 import type { AdmsCounters } from './adms-service.js';
 import type { GatewayConfig } from './config.js';
+import { createGatewayLogger } from './logger.js';
 import { GatewayMetrics, serveMetrics, type GatewayTotals } from './metrics.js';
 import { MqttLink } from './mqtt-link.js';
 import { RosterIndex } from './roster-index.js';
@@ -110,7 +111,7 @@ const PRESENCE_CHECK_MS = 2_000;
 
 export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}): Promise<GatewayHandle> {
   const clock = deps.clock ?? systemClock;
-  const logger = (deps.logger ?? pino({ name: 'gateway', level: config.logLevel })).child({
+  const logger = (deps.logger ?? createGatewayLogger(config.logLevel)).child({
     gatewayId: config.gatewayId,
   });
   const log = logger.child({ component: 'gateway' });

@@ -27,3 +27,4 @@ export { AdmsStore } from './adms-store.js';
 export type { AdmsCounters } from './adms-service.js';
 export { planUserSync, ClockOffsetEstimator } from './adms-sync.js';
 export type { OnceItem } from './tap-queue.js';
+export { createGatewayLogger, REDACTED_PATHS } from './logger.js';
