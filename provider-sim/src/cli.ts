@@ -46,15 +46,18 @@ const sims = await startProviderSims({
   process.exit(1);
 });
 
-process.stdout.write(
-  `${JSON.stringify({ ready: true, inbox: sims.inbox.url, esms: sims.esms.url, zalo: sims.zalo.url, smtp: sims.smtp.url, push: sims.push.url, env: sims.env })}\n`,
-);
-
+// Handlers first, ready line second: whoever reads the line may signal at once.
 let stopping = false;
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   process.on(sig, () => {
     if (stopping) return;
     stopping = true;
+    // A stand-in that cannot close in 5 s (a client holding a socket) still exits cleanly.
+    setTimeout(() => process.exit(0), 5_000).unref();
     void sims.stop().finally(() => process.exit(0));
   });
 }
+
+process.stdout.write(
+  `${JSON.stringify({ ready: true, inbox: sims.inbox.url, esms: sims.esms.url, zalo: sims.zalo.url, smtp: sims.smtp.url, push: sims.push.url, env: sims.env })}\n`,
+);
