@@ -10,7 +10,7 @@
  * DATABASE_URL / MQTT_URL (external services instead of the embedded ones), DEMO_SPEED (10: plan
  * minutes per real minute), DEMO_MINUTES (20: length of one rush). A second start reuses the data.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import net, { type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
@@ -65,11 +65,17 @@ function banner(
   creds: DemoCredentials,
   credsFile: string,
   adminFromEnv: boolean,
+  /** CONTRACT §5: a generated admin password is printed once, on the start that made it. */
+  adminOnce: string | null,
   schools: SeededSchool[],
   inboxUrl: string | null,
 ): string {
   const rows = [
-    ['admin', 'admin', 'the whole province'],
+    [
+      'admin',
+      'admin',
+      adminOnce ? `the whole province; password ${adminOnce} (printed this once)` : 'the whole province',
+    ],
     ...creds.users.map((u) => [u.role, u.username, u.role === 'parent' ? 'their own child only' : u.scope]),
   ];
   const width = (i: number) => Math.max(...rows.map((r) => r[i]!.length));
@@ -97,6 +103,7 @@ async function main(): Promise<void> {
   const demoDir = path.join(dataDir, 'demo');
   mkdirSync(path.join(demoDir, 'gateways'), { recursive: true });
   const credsFile = path.join(demoDir, 'credentials.json');
+  const firstStart = !existsSync(credsFile);
   const creds = loadOrCreateCredentials(credsFile);
   const adminPassword = env.ADMIN_PASSWORD ?? creds.adminPassword;
   const httpUrl = `http://localhost:${env.HTTP_PORT}`;
@@ -207,7 +214,7 @@ async function main(): Promise<void> {
   }
 
   process.stdout.write(
-    `${banner(httpUrl, creds, credsFile, env.ADMIN_PASSWORD !== undefined, seeded, sims ? sims.inbox.url : null)}${admsNotes.join('\n')}\n`,
+    `${banner(httpUrl, creds, credsFile, env.ADMIN_PASSWORD !== undefined, firstStart && !env.ADMIN_PASSWORD ? adminPassword : null, seeded, sims ? sims.inbox.url : null)}${admsNotes.join('\n')}\n`,
   );
 }
 
