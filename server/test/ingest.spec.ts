@@ -231,6 +231,25 @@ describe('ingest over the embedded broker', () => {
       );
     await ingest.drained();
     expect(await count(`SELECT count(*) AS n FROM dead_letters WHERE code = 'unknown_gateway'`)).toBe(1);
+    // The minute is the injected clock's, not the machine's.
+    clock.advance(61_000);
+    await ingest.accept(
+      topicFor(school.schoolId, 'gw-unknown', 'taps'),
+      Buffer.from(JSON.stringify({ taps: [tap] })),
+    );
+    await ingest.drained();
+    expect(await count(`SELECT count(*) AS n FROM dead_letters WHERE code = 'unknown_gateway'`)).toBe(2);
+  });
+
+  it('a gateway revoked on another replica is refused once the 30 s identity cache ages on the clock', async () => {
+    const other = await server.devices.register(school.schoolId, 'Cổng phụ');
+    expect((await server.devices.lookup(other.gatewayId))?.revoked).toBe(false);
+    // Another replica revokes it: this one learns only when its cached identity is 30 s old.
+    await db.query(`UPDATE gateways SET revoked_at = now() WHERE id = $1`, [other.gatewayId]);
+    clock.advance(29_000);
+    expect((await server.devices.lookup(other.gatewayId))?.revoked).toBe(false);
+    clock.advance(2_000);
+    expect((await server.devices.lookup(other.gatewayId))?.revoked).toBe(true);
   });
 
   it('pushes tap and attendance events to a client in the school room', async () => {

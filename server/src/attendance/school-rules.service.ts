@@ -1,4 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import type { Clock } from '@rfid/protocol';
+import { CLOCK } from '../config/config.js';
 import { Database, type SqlClient } from '../db/database.service.js';
 import {
   rulesFromRow,
@@ -21,7 +23,10 @@ const TTL_MS = 10_000;
 export class SchoolRulesService {
   private readonly cache = new Map<string, { ctx: SchoolContext; at: number }>();
 
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
 
   invalidate(schoolId?: string): void {
     if (schoolId) this.cache.delete(schoolId);
@@ -31,7 +36,7 @@ export class SchoolRulesService {
   async get(schoolIds: Iterable<string>, client?: SqlClient): Promise<Map<string, SchoolContext>> {
     const out = new Map<string, SchoolContext>();
     const missing: string[] = [];
-    const now = Date.now();
+    const now = this.clock.now().getTime();
     for (const id of new Set(schoolIds)) {
       const hit = this.cache.get(id);
       if (hit && now - hit.at < TTL_MS) out.set(id, hit.ctx);

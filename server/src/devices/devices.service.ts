@@ -142,7 +142,7 @@ export class DevicesService {
   /** Cached identity (30 s); null for an unknown gateway. */
   async lookup(gatewayId: string): Promise<GatewayIdentity | null> {
     const hit = this.cache.get(gatewayId);
-    if (hit && Date.now() - hit.at < CACHE_TTL_MS) return hit.identity;
+    if (hit && this.clock.now().getTime() - hit.at < CACHE_TTL_MS) return hit.identity;
     const g = await this.gateways.findOneBy({ id: gatewayId });
     const identity = g
       ? {
@@ -154,7 +154,7 @@ export class DevicesService {
           previousSecretExpiresAt: g.previousSecretExpiresAt,
         }
       : null;
-    this.cache.set(gatewayId, { identity, at: Date.now() });
+    this.cache.set(gatewayId, { identity, at: this.clock.now().getTime() });
     return identity;
   }
 

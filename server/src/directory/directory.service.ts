@@ -5,9 +5,17 @@
  * REST layer (`PeopleService`) and the import use too; many rows at once go through the batched
  * methods (`createStudents`, `enrolCards`, `addGuardians`) and the tables' repositories (students, guardians, cards).
  */
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { isValidTimeZone, parseClock, type CardId, type CardTech } from '@rfid/protocol';
+import {
+  isValidTimeZone,
+  parseClock,
+  systemClock,
+  type CardId,
+  type CardTech,
+  type Clock,
+} from '@rfid/protocol';
+import { CLOCK } from '../config/config.js';
 import {
   Card,
   CardKey,
@@ -66,7 +74,10 @@ export class DirectoryService {
   private readonly guardians = new GuardiansRepository();
   private readonly cards = new CardsRepository();
 
-  constructor(private readonly ds: DataSource) {
+  constructor(
+    private readonly ds: DataSource,
+    @Optional() @Inject(CLOCK) private readonly clock: Clock = systemClock,
+  ) {
     this.db = new Database(ds);
     this.students = new StudentsRepository(this.db);
   }
@@ -229,7 +240,7 @@ export class DirectoryService {
   async retireCard(cardId: string, status: 'lost' | 'replaced', manager?: EntityManager): Promise<void> {
     const run = async (m: EntityManager): Promise<void> => {
       await m.getRepository(CardKey).delete({ cardId });
-      await m.getRepository(Card).update({ id: cardId }, { status, retiredAt: new Date() });
+      await m.getRepository(Card).update({ id: cardId }, { status, retiredAt: this.clock.now() });
     };
     await (manager ? run(manager) : this.ds.transaction(run));
   }
@@ -242,7 +253,7 @@ export class DirectoryService {
     const current = await m.getRepository(Card).findOneBy({ studentId, status: 'active' });
     if (!current) return;
     await m.getRepository(CardKey).delete({ cardId: current.id });
-    await m.getRepository(Card).update({ id: current.id }, { status, retiredAt: new Date() });
+    await m.getRepository(Card).update({ id: current.id }, { status, retiredAt: this.clock.now() });
   }
 }
 

@@ -113,7 +113,7 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
         msg.taps = [];
         // A refused gateway resends every 10 s forever: keep one dead letter per gateway, code and minute.
         const key = `${parsed.address!.gatewayId}|${code}`;
-        const now = Date.now();
+        const now = this.clock.now().getTime();
         if (now - (this.refusedAt.get(key) ?? -Infinity) < REFUSED_DEAD_LETTER_EVERY_MS) {
           msg.dead = [];
           this.metrics.deadLetters.inc({ code: `${code}_repeat` });
@@ -213,7 +213,7 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
     this.metrics.tapsStored.inc(result.newIds.size);
     this.metrics.tapsDuplicate.inc(taps.length - result.newIds.size);
     for (const d of dead) this.metrics.deadLetters.inc({ code: d.code });
-    const committedAt = Date.now();
+    const committedAt = this.clock.now().getTime();
     for (const t of taps)
       if (result.newIds.has(t.tap.id))
         this.metrics.tapLagSeconds.observe(Math.max(0, committedAt - t.tap.atDate.getTime()) / 1000);

@@ -8,9 +8,10 @@ import {
   type LiveNotification,
   type LiveTap,
   type ServerToClientEvents,
+  type Clock,
 } from '@rfid/protocol';
 import { MetricsService } from '../metrics/metrics.service.js';
-import { SERVER_CONFIG, type ServerConfig } from '../config/config.js';
+import { CLOCK, SERVER_CONFIG, type ServerConfig } from '../config/config.js';
 
 export type LiveServer = Server<ClientToServerEvents, ServerToClientEvents>;
 
@@ -28,6 +29,7 @@ export class LiveService {
   constructor(
     private readonly metrics: MetricsService,
     @Inject(SERVER_CONFIG) config: ServerConfig,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {
     this.localOnly = !config.redisUrl;
   }
@@ -76,7 +78,7 @@ export class LiveService {
     if (!io) return;
     const rooms = [liveRoom.school(schoolId), ...classIds.map(liveRoom.class)];
     if (!this.watched(io, rooms)) return;
-    io.to(rooms).emit('roster', { schoolId, at: new Date().toISOString() });
+    io.to(rooms).emit('roster', { schoolId, at: this.clock.now().toISOString() });
     this.metrics.liveEvents.inc({ event: 'roster' });
   }
 

@@ -46,6 +46,7 @@ export function providerChannels(
   deps: ProviderChannelDeps,
 ): NotificationChannel[] {
   const out: NotificationChannel[] = [];
+  const now = deps.now;
   if (s.zaloAppId && s.zaloAppSecret && s.zaloRefreshToken && s.zaloTemplates) {
     out.push(
       new ZaloChannel({
@@ -69,6 +70,7 @@ export function providerChannels(
         secretKey: s.esmsSecretKey,
         brandname: s.esmsBrandname,
         ...(s.esmsCallbackUrl ? { callbackUrl: s.esmsCallbackUrl } : {}),
+        ...(now ? { now: () => new Date(now()) } : {}),
       }),
     );
   }

@@ -29,6 +29,8 @@ export interface SmsChannelOptions {
   callbackUrl?: string;
   /** Longest message in SMS (each is paid for); longer texts are cut. Default 3. */
   maxParts?: number;
+  /** The injected clock: when a delivery report was received. */
+  now?: () => Date;
   limits?: { concurrency: number; perSecond: number };
 }
 
@@ -110,14 +112,14 @@ export class SmsChannel implements NotificationChannel {
      * 7 are interim (no report). The caller must check `providerMessageId` against the `SMSID` the
      * send returned for that notification (eSMS does not sign).
      */
-    parse(cb: ProviderCallback): DeliveryReport[] {
+    parse: (cb: ProviderCallback): DeliveryReport[] => {
       if (cb.method !== 'GET') throw new CallbackRejected('eSMS calls back with GET');
       const { SMSID, SendStatus, RequestId } = cb.query;
       if (!RequestId || !UUID.test(RequestId))
         throw new CallbackRejected('RequestId is not a notification id of ours');
       if (!SMSID || !/^[0-9A-Za-z-]{8,64}$/.test(SMSID))
         throw new CallbackRejected('SMSID missing or malformed');
-      const at = new Date();
+      const at = this.opts.now?.() ?? new Date();
       switch (SendStatus) {
         case '5':
           return [
