@@ -16,7 +16,7 @@ import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { DataSource } from 'typeorm';
 import { DevicesService, dataSourceOptions, type RunningServer } from '@rfid/server';
-import { newTapId, toRfc3339, zonedTime, type Tap } from '@rfid/protocol';
+import { DEFAULT_TIME_ZONE, newTapId, toRfc3339, zonedTime, type Tap } from '@rfid/protocol';
 import { report, round } from './figure.js';
 import {
   connectGateway,
@@ -82,7 +82,7 @@ async function measureIngest(
       const from = Date.now() - 60_000;
       return makeTaps(g.school, Math.min(perGateway, g.school.students.length)).map((t, i) => ({
         ...t,
-        at: toRfc3339(new Date(from + Math.floor((i * 50_000) / perGateway)), 'Asia/Ho_Chi_Minh'),
+        at: toRfc3339(new Date(from + Math.floor((i * 50_000) / perGateway)), DEFAULT_TIME_ZONE),
       }));
     }
     const perDay = g.school.students.length;
@@ -145,7 +145,7 @@ async function measureCopy(url: string, school: SeededSchool, rows: number, day:
   try {
     const lines = taps.map((t, i) => {
       const student = school.students[i % school.students.length]!;
-      const local = zonedTime(new Date(t.at), 'Asia/Ho_Chi_Minh').date;
+      const local = zonedTime(new Date(t.at), DEFAULT_TIME_ZONE).date;
       return `${t.id}\t${t.at}\t${school.id}\tgw-copy\t${t.terminal}\t${t.card}\t${t.raw}\t${t.seq}\tin\t\\N\t${student.id}\t${local}\n`;
     });
     await settle(url);

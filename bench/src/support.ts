@@ -10,7 +10,7 @@ import path from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import pg from 'pg';
 import { pino } from 'pino';
-import { makeCardId, newTapId, toRfc3339, topicFor, type Tap } from '@rfid/protocol';
+import { DEFAULT_TIME_ZONE, makeCardId, newTapId, toRfc3339, topicFor, type Tap } from '@rfid/protocol';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { InboxEntry } from '@rfid/provider-sim';
@@ -274,7 +274,7 @@ export function makeTaps(
         ? `em4100:40:FF${(i % 0xffffffff).toString(16).toUpperCase().padStart(8, '0')}`
         : student.card,
       raw: 'bench',
-      at: toRfc3339(new Date(start + Math.floor((i * 45 * 60_000) / n)), 'Asia/Ho_Chi_Minh'),
+      at: toRfc3339(new Date(start + Math.floor((i * 45 * 60_000) / n)), DEFAULT_TIME_ZONE),
       seq: (opts.startSeq ?? 0) + i,
       direction: 'in',
     });

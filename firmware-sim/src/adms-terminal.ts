@@ -11,6 +11,7 @@ import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import {
+  DEFAULT_TIME_ZONE,
   encodeAdmsCommandResult,
   encodeAttlogLine,
   parseAdmsCommands,
@@ -142,7 +143,7 @@ export class SimulatedAdmsTerminal extends EventEmitter {
       throw new SimError('bad_option', `ADMS server "${options.server}" is not an http://HOST:PORT address`);
     }
     this.clock = options.clock ?? systemClock;
-    this.timeZone = options.timeZone ?? 'Asia/Ho_Chi_Minh';
+    this.timeZone = options.timeZone ?? DEFAULT_TIME_ZONE;
     this.log = (options.logger ?? defaultLogger()).child({ terminal: options.id, sn: options.sn });
     this.pushEveryMs = options.pushEveryMs ?? 1000;
     this.pollEveryMs = options.pollEveryMs ?? 10_000;

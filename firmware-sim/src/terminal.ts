@@ -8,6 +8,7 @@ import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { ReadlineParser } from 'serialport';
 import {
+  DEFAULT_TIME_ZONE,
   cardToText,
   decodeSmartGatewayLine,
   SMART_SEQ_MODULO,
@@ -262,7 +263,7 @@ export class SimulatedTerminal extends EventEmitter {
     }
     this.nextSeq = (options.firstSeq ?? 0) % SMART_SEQ_MODULO;
     this.clock = options.clock ?? systemClock;
-    this.timeZone = options.timeZone ?? 'Asia/Ho_Chi_Minh';
+    this.timeZone = options.timeZone ?? DEFAULT_TIME_ZONE;
     this.log = (options.logger ?? defaultLogger()).child({
       component: 'terminal',
       terminal: this.id,

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import {
+  DEFAULT_TIME_ZONE,
   CARD_TECHS,
   DirectionSchema,
   TERMINAL_FORMATS,
@@ -81,7 +82,7 @@ export const GatewayConfigSchema = z
     dataDir: z.string().min(1),
     timeZone: z
       .string()
-      .default('Asia/Ho_Chi_Minh')
+      .default(DEFAULT_TIME_ZONE)
       .refine(isValidTimeZone, 'must be an IANA time zone such as Asia/Ho_Chi_Minh'),
     /** A card read again on the same terminal within this window is a repeat (DUP), not a new tap. */
     repeatWindowSeconds: z.number().nonnegative().default(60),

@@ -3,7 +3,7 @@
  * IANA zone, never the machine's, so a tap that arrives hours late (a drained backlog) counts for
  * the day and the minute it was made.
  */
-import { parseClock, zonedTime, type AttendanceStatus } from '@rfid/protocol';
+import { DEFAULT_TIME_ZONE, parseClock, zonedTime, type AttendanceStatus } from '@rfid/protocol';
 
 export interface SchoolRules {
   timeZone: string;
@@ -54,7 +54,7 @@ export function rulesFromRow(r: SchoolRulesRow): SchoolRules {
 }
 
 export const DEFAULT_RULES: SchoolRules = rulesFromRow({
-  time_zone: 'Asia/Ho_Chi_Minh',
+  time_zone: DEFAULT_TIME_ZONE,
   school_days: [1, 2, 3, 4, 5, 6],
   holidays: [],
   on_time_until: '07:00',

@@ -5,7 +5,14 @@
  */
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { CommandMessageSchema, toRfc3339, topicFor, type Clock, type CommandMessage } from '@rfid/protocol';
+import {
+  DEFAULT_TIME_ZONE,
+  CommandMessageSchema,
+  toRfc3339,
+  topicFor,
+  type Clock,
+  type CommandMessage,
+} from '@rfid/protocol';
 import { CLOCK } from '../config/config.js';
 import { LOGGER, type Logger } from '../logger.js';
 import { DomainError } from '../common/domain-error.js';
@@ -58,7 +65,7 @@ export class GatewayCommandsService {
       now.getTime() - last >= TIME_RESEND_MS;
     if (!cameOnline && !drifting) return;
     this.lastTimeSent.set(gatewayId, now.getTime());
-    await this.send(schoolId, gatewayId, { type: 'time', serverTime: toRfc3339(now, 'Asia/Ho_Chi_Minh') });
+    await this.send(schoolId, gatewayId, { type: 'time', serverTime: toRfc3339(now, DEFAULT_TIME_ZONE) });
   }
 
   forget(gatewayId: string): void {

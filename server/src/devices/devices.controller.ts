@@ -4,6 +4,7 @@ import { DevicesService } from './devices.service.js';
 import { parseBody } from '../common/validation.js';
 import { NoContentResponse, ZodBody, ZodResponse } from '../common/openapi.js';
 import {
+  DEFAULT_TIME_ZONE,
   RegisteredGatewaySchema,
   type RegisteredGatewayView,
   GatewayViewsSchema,
@@ -71,7 +72,7 @@ export class DevicesController {
       ca: this.broker.tlsCa?.pem ?? null,
     };
     const broker = brokerForGateways(this.config, embedded, hostname());
-    const timeZone = (await this.devices.schoolTimeZone(schoolId)) ?? 'Asia/Ho_Chi_Minh';
+    const timeZone = (await this.devices.schoolTimeZone(schoolId)) ?? DEFAULT_TIME_ZONE;
     return {
       gatewayId: c.gatewayId,
       mqttUsername: c.mqttUsername,

@@ -7,26 +7,25 @@
  * the ids now durable — the new ones and the ones stored before (a redelivery is acked again).
  */
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import {
-  cardLookupKeys,
-  toRfc3339,
-  topicFor,
-  MAX_TAPS_PER_MESSAGE,
-  type Clock,
-  type LiveAttendance,
-  type LiveTap,
-} from '@rfid/protocol';
+import { cardLookupKeys, topicFor, MAX_TAPS_PER_MESSAGE, type Clock } from '@rfid/protocol';
 import { CLOCK, SERVER_CONFIG, type ServerConfig } from '../config/config.js';
 import { LOGGER, type Logger } from '../logger.js';
 import { DevicesService } from '../devices/devices.service.js';
 import { MqttClientService } from '../mqtt/mqtt-client.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { LiveService } from '../live/live.service.js';
-import { SchoolRulesService, type SchoolContext } from '../attendance/school-rules.service.js';
-import { classifyTap, statusForArrival } from '../attendance/attendance-rules.js';
+import { SchoolRulesService } from '../attendance/school-rules.service.js';
 import { deadLetterOf, parseTapsMessage, type DeadLetterInput, type ValidTap } from './tap-message.js';
-import { TapsRepository, type AttendanceInput, type OutboxInput, type TapInsert } from './taps.repository.js';
-import { CardDirectory, type CardMatch } from './card-directory.js';
+import { TapsRepository } from './taps.repository.js';
+import { CardDirectory } from './card-directory.js';
+import {
+  foldAttendanceDays,
+  liveAttendanceOf,
+  liveTapsOf,
+  outboxEvents,
+  prepareTaps,
+  type BatchTap,
+} from './batch-fold.js';
 import { KnownDays } from './known-days.js';
 
 interface PendingMessage {
@@ -259,10 +258,7 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
     );
   }
 
-  private async commitWithRetry(
-    taps: { tap: ValidTap; schoolId: string; gatewayId: string }[],
-    dead: DeadLetterInput[],
-  ) {
+  private async commitWithRetry(taps: BatchTap[], dead: DeadLetterInput[]) {
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.commit(taps, dead);
@@ -275,10 +271,7 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
   }
 
   /** The transaction: taps, attendance, outbox, dead letters. Returns what the live clients get. */
-  private async commit(
-    taps: { tap: ValidTap; schoolId: string; gatewayId: string }[],
-    dead: DeadLetterInput[],
-  ) {
+  private async commit(taps: BatchTap[], dead: DeadLetterInput[]) {
     const schoolIds = [...new Set(taps.map((t) => t.schoolId))];
     const schools = await this.schools.get(schoolIds);
     const steps: Record<string, number> = {};
@@ -299,152 +292,44 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
       );
       step('match');
       // 2. Rows to insert, with their school-local date and direction.
-      const rows: (TapInsert & {
-        match: CardMatch | null;
-        minute: number;
-        ctx: SchoolContext | undefined;
-        tapDirection: 'in' | 'out';
-        src: ValidTap;
-      })[] = taps.map((t, i) => {
-        const match = CardDirectory.match(directory.get(t.schoolId), lookupKeys[i]!);
-        const ctx = schools.get(t.schoolId);
-        const cls = ctx
-          ? classifyTap(
-              ctx.rules,
-              t.tap.atDate,
-              t.tap.direction,
-              ctx.terminalDirections.get(`${t.gatewayId}/${t.tap.terminal}`),
-            )
-          : { date: t.tap.at.slice(0, 10), minute: 0, direction: t.tap.direction ?? 'in' };
-        return {
-          id: t.tap.id,
-          at: t.tap.atDate.toISOString(),
-          schoolId: t.schoolId,
-          gatewayId: t.gatewayId,
-          terminal: t.tap.terminal,
-          card: t.tap.card,
-          raw: t.tap.raw,
-          seq: t.tap.seq,
-          direction: t.tap.direction ?? null,
-          cardId: match?.card_id ?? null,
-          studentId: match?.student_id ?? null,
-          localDate: cls.date,
-          match,
-          minute: cls.minute,
-          ctx,
-          tapDirection: cls.direction,
-          src: t.tap,
-        };
-      });
+      const rows = prepareTaps(
+        taps,
+        taps.map((t, i) => CardDirectory.match(directory.get(t.schoolId), lookupKeys[i]!)),
+        schools,
+      );
       step('prepare');
       const newIds = await this.repo.insertTaps(c, rows);
       step('insert');
       const fresh = rows.filter((r) => newIds.has(r.id));
-      // 3. Attendance days of the students of the new taps (earliest IN, latest OUT per student and day).
-      // A tap stamped in the future comes from a gateway with a wrong clock (no RTC after a power
-      // cut): it is stored, but it cannot make anyone present today. A tap that cannot change its
-      // day (a later IN, an earlier OUT than this process has seen committed) leaves the day alone.
-      const latest = this.clock.now().getTime() + FUTURE_TAP_TOLERANCE_MS;
-      const days = new Map<string, AttendanceInput>();
-      for (const r of fresh) {
-        const m = r.match;
-        if (r.src.atDate.getTime() > latest) {
-          this.metrics.tapsFromTheFuture.inc();
-          this.log.warn(
-            { tapId: r.id, gatewayId: r.gatewayId, at: r.src.at },
-            'tap stamped in the future: stored, not counted for attendance',
-          );
-          continue;
-        }
-        if (!m?.student_id || !m.class_id || !m.active || !r.ctx) continue;
-        if (!this.knownDays.mayChange(m.student_id, r.localDate, r.tapDirection, r.src.atDate.getTime())) {
-          this.metrics.daysSkipped.inc();
-          continue;
-        }
-        const key = `${m.student_id}|${r.localDate}`;
-        const d = days.get(key) ?? {
-          studentId: m.student_id,
-          date: r.localDate,
-          schoolId: r.schoolId,
-          classId: m.class_id,
-          status: 'present',
-          firstIn: null,
-          firstInTapId: null,
-          lastOut: null,
-          lastOutTapId: null,
-        };
-        if (r.tapDirection === 'in' && (d.firstIn === null || r.at < d.firstIn)) {
-          d.firstIn = r.at;
-          d.firstInTapId = r.id;
-          d.status = statusForArrival(r.ctx.rules, r.minute);
-        }
-        if (r.tapDirection === 'out' && (d.lastOut === null || r.at > d.lastOut)) {
-          d.lastOut = r.at;
-          d.lastOutTapId = r.id;
-        }
-        days.set(key, d);
+      // 3. Attendance days of the students of the new taps. A tap stamped in the future comes from
+      //    a gateway with a wrong clock (no RTC after a power cut): it is stored, but it cannot
+      //    make anyone present today. A tap that cannot change its day (a later IN, an earlier OUT
+      //    than this process has seen committed) leaves the day alone.
+      const fold = foldAttendanceDays(fresh, {
+        latestMs: this.clock.now().getTime() + FUTURE_TAP_TOLERANCE_MS,
+        mayChange: (studentId, date, direction, atMs) =>
+          this.knownDays.mayChange(studentId, date, direction, atMs),
+      });
+      for (const r of fold.fromTheFuture) {
+        this.metrics.tapsFromTheFuture.inc();
+        this.log.warn(
+          { tapId: r.id, gatewayId: r.gatewayId, at: r.src.at },
+          'tap stamped in the future: stored, not counted for attendance',
+        );
       }
-      const attendance = await this.repo.upsertAttendance(c, [...days.values()]);
+      if (fold.skipped) this.metrics.daysSkipped.inc(fold.skipped);
+      const attendance = await this.repo.upsertAttendance(c, fold.days);
       step('attendance');
-      // 4. Outbox: the first arrival and the first departure of the day, one row per guardian
-      //    (the event only: the notification worker decides channel, text and time).
-      const events: OutboxInput[] = [];
-      for (const a of attendance) {
-        if (a.prev_first_in === null && a.first_in && a.first_in_tap_id && newIds.has(a.first_in_tap_id)) {
-          events.push({
-            studentId: a.student_id,
-            schoolId: a.school_id,
-            date: a.date,
-            tapId: a.first_in_tap_id,
-            event: 'check_in',
-            at: a.first_in.toISOString(),
-            late: a.status === 'late',
-          });
-        }
-        if (a.prev_last_out === null && a.last_out && a.last_out_tap_id && newIds.has(a.last_out_tap_id)) {
-          events.push({
-            studentId: a.student_id,
-            schoolId: a.school_id,
-            date: a.date,
-            tapId: a.last_out_tap_id,
-            event: 'check_out',
-            at: a.last_out.toISOString(),
-            late: false,
-          });
-        }
-      }
-      await this.repo.insertOutbox(c, events);
+      // 4. Outbox: the first arrival and the first departure of the day, one row per guardian.
+      await this.repo.insertOutbox(c, outboxEvents(attendance, newIds));
       await this.repo.insertDeadLetters(c, dead);
       step('outbox');
       // What the live clients get (sent after COMMIT).
-      const liveTaps: LiveTap[] = fresh.map((r) => ({
-        id: r.id,
-        schoolId: r.schoolId,
-        gatewayId: r.gatewayId,
-        terminal: r.terminal,
-        card: r.card,
-        at: r.src.at,
-        direction: r.tapDirection,
-        studentId: r.match?.student_id ?? null,
-        classId: r.match?.class_id ?? null,
-        name: r.match?.name ?? null,
-      }));
-      const liveAttendance: LiveAttendance[] = attendance.map((a) => {
-        const tz = schools.get(a.school_id)?.rules.timeZone ?? 'Asia/Ho_Chi_Minh';
-        return {
-          schoolId: a.school_id,
-          classId: a.class_id,
-          studentId: a.student_id,
-          date: a.date,
-          status: a.status,
-          firstIn: a.first_in ? toRfc3339(a.first_in, tz) : null,
-          lastOut: a.last_out ? toRfc3339(a.last_out, tz) : null,
-          tapId: a.first_in_tap_id ?? a.last_out_tap_id,
-        };
-      });
+      const liveTaps = liveTapsOf(fresh);
+      const liveAttendance = liveAttendanceOf(attendance, schools);
       for (const r of fresh) if (!r.cardId) this.metrics.tapsUnknownCard.inc();
       step('live');
-      return { newIds, liveTaps, liveAttendance, steps, days: [...days.values()] };
+      return { newIds, liveTaps, liveAttendance, steps, days: fold.days };
     });
     // Committed: what the days now hold at least (an input that wrote nothing met a day that
     // already had an earlier IN / a later OUT).

@@ -6,6 +6,7 @@
  */
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import {
+  DEFAULT_TIME_ZONE,
   toRfc3339,
   zonedTime,
   type Clock,
@@ -412,7 +413,7 @@ export class ReportsService {
       'SELECT time_zone FROM schools WHERE district_id = $1 ORDER BY code LIMIT 1',
       [districtId],
     );
-    return r?.time_zone ?? 'Asia/Ho_Chi_Minh';
+    return r?.time_zone ?? DEFAULT_TIME_ZONE;
   }
 
   // ---- periods

@@ -4,6 +4,7 @@
  */
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import {
+  DEFAULT_TIME_ZONE,
   parsePayload,
   parseTopic,
   StatusMessageSchema,
@@ -83,7 +84,7 @@ export class GatewayStatusService implements OnModuleInit {
           online: false,
           queue: null,
           terminals: [],
-          at: toRfc3339(now, 'Asia/Ho_Chi_Minh'),
+          at: toRfc3339(now, DEFAULT_TIME_ZONE),
         };
     const wasOnline = await this.statuses.record(gw, s, now);
     this.live.emitGatewayStatus(live);

@@ -1,3 +1,4 @@
+import { DEFAULT_TIME_ZONE } from '@rfid/protocol';
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
 /**
@@ -13,7 +14,7 @@ export class School {
   @Column('text') name!: string;
   /** TH, THCS, THPT … */
   @Column('text', { nullable: true }) level!: string | null;
-  @Column('text', { name: 'time_zone', default: 'Asia/Ho_Chi_Minh' }) timeZone!: string;
+  @Column('text', { name: 'time_zone', default: DEFAULT_TIME_ZONE }) timeZone!: string;
   @Column('smallint', { name: 'school_days', array: true, default: () => "'{1,2,3,4,5,6}'" })
   schoolDays!: number[];
   /** Local dates (`YYYY-MM-DD`) with no school. */
