@@ -123,8 +123,10 @@ async function main(): Promise<void> {
       stopping = true;
       process.stderr.write('[demo] stopping …\n');
       abort.abort();
-      await Promise.allSettled(terminals.map((t) => t.close()));
+      // Gateways first (last started, first stopped), then the server; the terminals they read
+      // close after them, so no gateway reports a lost terminal link on a clean stop.
       await supervisor.stopAll();
+      await Promise.allSettled(terminals.map((t) => t.close()));
       await sims?.stop().catch(() => undefined);
       process.stderr.write('[demo] stopped\n');
     }

@@ -193,6 +193,14 @@ describeBuilt('npm start', () => {
     const first = await stopDemo(demo);
     expect(first.code).toBe(0);
     expect(first.leftovers).toEqual([]);
+    // A clean stop says so and nothing else: no warning or error from any process while stopping
+    // (gateways before their terminals, the server's listeners before its embedded database).
+    const whileStopping = (output: string) =>
+      output
+        .slice(output.indexOf('[demo] stopping'))
+        .split('\n')
+        .filter((l) => /"level":(40|50|60)\b/.test(l));
+    expect(whileStopping(demo.output())).toEqual([]);
 
     // A second start reuses the data: the same logins work and the taps are still there.
     demo = await startDemo(env);
@@ -205,5 +213,6 @@ describeBuilt('npm start', () => {
     const second = await stopDemo(demo);
     expect(second.code).toBe(0);
     expect(second.leftovers).toEqual([]);
+    expect(whileStopping(demo.output())).toEqual([]);
   }, 360_000);
 });

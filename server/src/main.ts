@@ -1,6 +1,7 @@
 /** CLI: configuration from the environment; SIGINT/SIGTERM close gracefully. */
 import { configFromEnv, ConfigError } from './config/config.js';
 import { createServer } from './server.js';
+import { takeShutdownSignals } from './db/embedded-postgres.js';
 
 async function main(): Promise<void> {
   let config;
@@ -14,9 +15,6 @@ async function main(): Promise<void> {
     throw e;
   }
   const server = await createServer(config);
-  process.stdout.write(
-    `${JSON.stringify({ msg: 'listening', httpUrl: server.httpUrl, mqttUrl: server.mqttUrl })}\n`,
-  );
   let closing = false;
   const shutdown = (signal: string): void => {
     if (closing) return;
@@ -30,8 +28,14 @@ async function main(): Promise<void> {
       },
     );
   };
+  takeShutdownSignals();
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGHUP', () => shutdown('SIGHUP'));
+  // Ready only once a signal stops it in order.
+  process.stdout.write(
+    `${JSON.stringify({ msg: 'listening', httpUrl: server.httpUrl, mqttUrl: server.mqttUrl })}\n`,
+  );
 }
 
 main().catch((e: unknown) => {

