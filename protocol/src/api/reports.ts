@@ -173,6 +173,7 @@ export const ProvinceDailyReport = z.object({
   }),
   districts: z.array(ProvinceDailyRow),
 });
+export type ProvinceDailyReport = z.infer<typeof ProvinceDailyReport>;
 
 /** Figures of a period (school days in `[from, to]` that have closed). */
 export const PeriodCounts = z.object({

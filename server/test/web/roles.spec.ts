@@ -138,20 +138,29 @@ describeBrowser('role views (Chromium)', () => {
   );
 
   it(
-    'shows the district and province views, saying "not available" while the reports API is missing',
+    'shows the district and province views with a row per school and per district, from the reports API',
     async () => {
       const page = await rig.newPage();
       await signIn(page, 'admin', TEST_ADMIN_PASSWORD);
       await page.locator('main h1').waitFor();
-      await checkPage(page, 'province');
-      await page.goto(`/district/${rig.school.districtId}`);
-      await page.locator('main h1').waitFor();
-      const report = await rig.admin.get(
-        `/districts/${rig.school.districtId}/reports/daily?date=${new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Ho_Chi_Minh' }).format(new Date())}`,
+      // The province: a row for the seeded school's district, linking to the district's day.
+      const districtRow = page.locator(
+        `[data-testid="report-table"] tr[data-row="${rig.school.districtId}"]`,
       );
-      if (report.status === 404)
-        await expectText(page.locator('main'), 'Chức năng này chưa có trên máy chủ.');
-      else await page.getByTestId('report-table').waitFor();
+      await districtRow.waitFor();
+      await checkPage(page, 'province');
+      await districtRow.getByRole('link').click();
+      await page.waitForURL((u) => u.pathname === `/district/${rig.school.districtId}`);
+      // The district: the school's row with its enrolment as the API counts it.
+      const date = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Ho_Chi_Minh' }).format(new Date());
+      const report = await rig.admin.get(`/districts/${rig.school.districtId}/reports/daily?date=${date}`);
+      expect(report.status).toBe(200);
+      const api = (report.body as { schools: { schoolId: string; name: string; enrolled: number }[] })
+        .schools;
+      expect(api.map((r) => r.schoolId)).toEqual([rig.school.schoolId]);
+      const schoolRow = page.locator(`[data-testid="report-table"] tr[data-row="${rig.school.schoolId}"]`);
+      await expectText(schoolRow, api[0]!.name);
+      await expectText(schoolRow.locator('[data-col="enrolled"]'), String(api[0]!.enrolled));
       await checkPage(page, 'district');
       expect(rig.errors.get(page)!.filter((e) => !expected404(e))).toEqual([]);
     },

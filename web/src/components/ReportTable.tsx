@@ -14,6 +14,8 @@ export interface ReportRow {
   /** School rows: when submitted (null = missing); amended after submission. */
   submittedAt?: string | null;
   amended?: boolean;
+  /** School rows: false when the date is not a school day there (a holiday): not missing. */
+  schoolDay?: boolean;
   /** District rows of the province. */
   schools?: number;
   submitted?: number;
@@ -56,7 +58,8 @@ export function ReportTable({
         </thead>
         <tbody>
           {rows.map((r) => {
-            const missing = kind === 'school' ? !r.submittedAt : (r.missing ?? 0) > 0;
+            const missing =
+              kind === 'school' ? r.schoolDay !== false && !r.submittedAt : (r.missing ?? 0) > 0;
             return (
               <tr key={r.id} data-row={r.id} className={missing ? 'missing' : r.amended ? 'amended' : ''}>
                 <th scope="row">{link(r)}</th>
@@ -68,9 +71,11 @@ export function ReportTable({
                 <td className="num">{percent(r.present + r.late, r.enrolled, i18n.language)}</td>
                 <td>
                   {kind === 'school'
-                    ? r.submittedAt
-                      ? `${t('report.submitted')}${r.amended ? ` · ${t('report.amended')}` : ''}`
-                      : t('report.missing')
+                    ? r.schoolDay === false
+                      ? t('report.noSchoolDay')
+                      : r.submittedAt
+                        ? `${t('report.submitted')}${r.amended ? ` · ${t('report.amended')}` : ''}`
+                        : t('report.missing')
                     : `${r.missing ?? 0} / ${r.schools ?? 0}`}
                 </td>
               </tr>

@@ -4,19 +4,13 @@
  * React through `useSession`.
  */
 import { useSyncExternalStore } from 'react';
+import type { CallerView } from '@rfid/protocol';
 
-export type Role = 'admin' | 'district' | 'school' | 'teacher' | 'parent';
+/** A user's role (`USER_ROLES` of the protocol). */
+export type Role = CallerView['role'];
 
-/** `GET /api/v1/auth/me`. */
-export interface Me {
-  userId: string;
-  username: string;
-  role: Role;
-  districtId: string | null;
-  schoolId: string | null;
-  classIds: string[];
-  studentIds: string[];
-}
+/** `GET /api/v1/auth/me` (`CallerSchema` of the protocol: the server's response schema). */
+export type Me = CallerView;
 
 export interface Session {
   accessToken: string;

@@ -132,6 +132,7 @@ export const en: Messages = {
     submitted: 'Submitted',
     missing: 'Missing',
     amended: 'Amended after submission',
+    noSchoolDay: 'No school day',
     schools: 'Schools',
     export: 'Download',
     chart: 'Attendance rate by school',

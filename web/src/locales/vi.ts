@@ -130,6 +130,7 @@ export const vi = {
     submitted: 'Đã nộp',
     missing: 'Chưa nộp',
     amended: 'Đã sửa sau khi nộp',
+    noSchoolDay: 'Không có buổi học',
     schools: 'Số trường',
     export: 'Tải xuống',
     chart: 'Tỷ lệ có mặt theo trường',

@@ -3,6 +3,7 @@ import { useState } from 'react';
 import { NavLink, Navigate, Route, Routes } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { useQuery } from '@tanstack/react-query';
+import type { School } from '@rfid/protocol';
 import { api } from '../../lib/api';
 import { useSession } from '../../lib/session';
 import { Section } from '../../components/ui';
@@ -12,12 +13,8 @@ import { UsersPanel } from './UsersPanel';
 import { AuditPanel } from './AuditPanel';
 import { StudentsPanel } from './StudentsPanel';
 
-export interface SchoolRow {
-  id: string;
-  name: string;
-  code: string;
-  districtId: string;
-}
+/** A school of `GET /schools` (the protocol's response schema). */
+export type SchoolRow = School;
 
 export function useSchools() {
   return useQuery({ queryKey: ['schools'], queryFn: () => api<SchoolRow[]>('/schools'), staleTime: 60_000 });

@@ -3,24 +3,12 @@ import { useMemo } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { useQuery } from '@tanstack/react-query';
+import type { DistrictDailyReport } from '@rfid/protocol';
 import { api, download, enc } from '../../lib/api';
 import { isIsoDate, todayIn } from '../../lib/format';
 import { DayPicker, ErrorBox, isUnavailable, Loading, Section, Unavailable } from '../../components/ui';
 import { ReportTable, type ReportRow } from '../../components/ReportTable';
 import { RateChart } from '../../components/RateChart';
-
-interface SchoolDayRow {
-  schoolId: string;
-  name: string;
-  enrolled: number;
-  present: number;
-  late: number;
-  absent: number;
-  excused: number;
-  submittedAt: string | null;
-  amended?: boolean;
-  revision?: number;
-}
 
 export default function DistrictPage() {
   const { t } = useTranslation();
@@ -35,18 +23,16 @@ export default function DistrictPage() {
   });
   const report = useQuery({
     queryKey: ['report', 'district', districtId, date],
-    queryFn: () =>
-      api<SchoolDayRow[] | { rows: SchoolDayRow[] }>(
-        `/districts/${enc(districtId)}/reports/daily?date=${date}`,
-      ),
+    queryFn: () => api<DistrictDailyReport>(`/districts/${enc(districtId)}/reports/daily?date=${date}`),
     retry: false,
   });
-  const rows: ReportRow[] = useMemo(() => {
-    const list = Array.isArray(report.data) ? report.data : (report.data?.rows ?? []);
-    return list.map((r) => ({ ...r, id: r.schoolId, amended: r.amended ?? (r.revision ?? 1) > 1 }));
-  }, [report.data]);
-  const name = districts.data?.find((d) => d.id === districtId)?.name ?? '';
-  const missing = rows.filter((r) => !r.submittedAt).length;
+  // One row per school; a school without a school day that date (a holiday) is not missing.
+  const rows: ReportRow[] = useMemo(
+    () => (report.data?.schools ?? []).map((r) => ({ ...r, id: r.schoolId })),
+    [report.data],
+  );
+  const name = report.data?.name ?? districts.data?.find((d) => d.id === districtId)?.name ?? '';
+  const missing = report.data?.totals.missing ?? 0;
   const base = `/districts/${enc(districtId)}/reports/daily?date=${date}`;
   return (
     <div>
@@ -71,7 +57,7 @@ export default function DistrictPage() {
             id="district-report"
             actions={
               <div className="row">
-                {(['csv', 'xlsx', 'pdf'] as const).map((f) => (
+                {(['csv', 'xlsx'] as const).map((f) => (
                   <button
                     key={f}
                     type="button"

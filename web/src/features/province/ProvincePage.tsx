@@ -3,24 +3,12 @@ import { useMemo } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { useQuery } from '@tanstack/react-query';
+import type { ProvinceDailyReport } from '@rfid/protocol';
 import { api, download } from '../../lib/api';
 import { isIsoDate, todayIn } from '../../lib/format';
 import { DayPicker, ErrorBox, isUnavailable, Loading, Section, Unavailable } from '../../components/ui';
 import { ReportTable, type ReportRow } from '../../components/ReportTable';
 import { RateChart } from '../../components/RateChart';
-
-interface DistrictDayRow {
-  districtId: string;
-  name: string;
-  enrolled: number;
-  present: number;
-  late: number;
-  absent: number;
-  excused: number;
-  schools: number;
-  submitted: number;
-  missing: number;
-}
 
 export default function ProvincePage() {
   const { t } = useTranslation();
@@ -29,7 +17,7 @@ export default function ProvincePage() {
   const date = isIsoDate(params.get('date')) ? params.get('date')! : today;
   const report = useQuery({
     queryKey: ['report', 'province', date],
-    queryFn: () => api<DistrictDayRow[] | { rows: DistrictDayRow[] }>(`/reports/daily?date=${date}`),
+    queryFn: () => api<ProvinceDailyReport>(`/reports/daily?date=${date}`),
     retry: false,
   });
   const districts = useQuery({
@@ -38,11 +26,7 @@ export default function ProvincePage() {
     staleTime: 300_000,
   });
   const rows: ReportRow[] = useMemo(
-    () =>
-      (Array.isArray(report.data) ? report.data : (report.data?.rows ?? [])).map((r) => ({
-        ...r,
-        id: r.districtId,
-      })),
+    () => (report.data?.districts ?? []).map((r) => ({ ...r, id: r.districtId, amended: r.amended > 0 })),
     [report.data],
   );
   return (
