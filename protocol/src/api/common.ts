@@ -3,6 +3,18 @@ import { z } from 'zod';
 /** The default zone of a school (and of anything without one): Vietnam. Never the machine's zone. */
 export const DEFAULT_TIME_ZONE = 'Asia/Ho_Chi_Minh';
 
+/**
+ * A response type as it arrives over HTTP: what `JSON.stringify` makes of it (a `Date` the server
+ * returns is an ISO string in the client).
+ */
+export type Json<T> = T extends Date
+  ? string
+  : T extends readonly (infer U)[]
+    ? Json<U>[]
+    : T extends object
+      ? { [K in keyof T]: Json<T[K]> }
+      : T;
+
 /** True when `d` is `YYYY-MM-DD` and a day of the calendar (`2026-02-30` is not). */
 export function isCalendarDate(d: string): boolean {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(d)) return false;

@@ -7,6 +7,7 @@ export const ImportRowErrorSchema = z.object({
   column: z.string().optional(),
   message: z.string(),
 });
+export type ImportRowError = z.infer<typeof ImportRowErrorSchema>;
 
 /** `POST /imports/{kind}`: what changed (or would), and the errors by row. */
 export const ImportReportSchema = z.object({

@@ -2,18 +2,12 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useQuery } from '@tanstack/react-query';
+import type { AuditRow, Json } from '@rfid/protocol';
 import { api } from '../../lib/api';
 import { ErrorBox, Loading } from '../../components/ui';
 import { DEFAULT_ZONE, timeWithSeconds } from '../../lib/format';
 
-interface AuditRow {
-  id: string;
-  at: string;
-  actor: string;
-  action: string;
-  entity: string;
-  entityId: string | null;
-}
+type AuditEntry = Json<AuditRow>;
 
 export function AuditPanel() {
   const { t, i18n } = useTranslation();
@@ -21,7 +15,7 @@ export function AuditPanel() {
   const q = useQuery({
     queryKey: ['audit', action],
     queryFn: () =>
-      api<AuditRow[]>(`/audit?limit=200${action ? `&action=${encodeURIComponent(action)}` : ''}`),
+      api<AuditEntry[]>(`/audit?limit=200${action ? `&action=${encodeURIComponent(action)}` : ''}`),
   });
   return (
     <div className="stack">

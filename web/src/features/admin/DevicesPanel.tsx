@@ -2,34 +2,23 @@
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import type { GatewayView, RegisteredGatewayView } from '@rfid/protocol';
 import { api, enc } from '../../lib/api';
 import { ErrorBox, Loading } from '../../components/ui';
-
-interface Credentials {
-  gatewayId: string;
-  mqttUsername: string;
-  mqttPassword: string;
-}
-interface Device {
-  gatewayId: string;
-  name: string;
-  online: boolean;
-  revokedAt: string | null;
-}
 
 export function DevicesPanel({ schoolId }: { schoolId: string }) {
   const { t } = useTranslation();
   const qc = useQueryClient();
   const [name, setName] = useState('');
-  const [creds, setCreds] = useState<Credentials | null>(null);
+  const [creds, setCreds] = useState<RegisteredGatewayView | null>(null);
   const list = useQuery({
     queryKey: ['devices', schoolId],
-    queryFn: () => api<Device[]>(`/schools/${enc(schoolId)}/devices`),
+    queryFn: () => api<GatewayView[]>(`/schools/${enc(schoolId)}/devices`),
     enabled: !!schoolId,
   });
   const register = useMutation({
     mutationFn: () =>
-      api<Credentials>('/devices', {
+      api<RegisteredGatewayView>('/devices', {
         method: 'POST',
         body: { schoolId, name: name.normalize('NFC').trim() },
       }),
@@ -44,17 +33,8 @@ export function DevicesPanel({ schoolId }: { schoolId: string }) {
     onSuccess: () => void qc.invalidateQueries({ queryKey: ['devices', schoolId] }),
   });
   if (!schoolId) return <p>{t('admin.schoolSel')}…</p>;
-  const config = creds && {
-    schoolId,
-    gatewayId: creds.gatewayId,
-    mqtt: {
-      url: `mqtts://${location.hostname}:8883`,
-      username: creds.mqttUsername,
-      password: creds.mqttPassword,
-    },
-    dataDir: '/var/lib/rfid-gateway',
-    terminals: [],
-  };
+  // The server's own config file for this gateway: its broker URL (TLS when on), the CA to trust, the school's zone.
+  const config = creds?.config;
   const configUrl = config
     ? URL.createObjectURL(new Blob([JSON.stringify(config, null, 2)], { type: 'application/json' }))
     : '';

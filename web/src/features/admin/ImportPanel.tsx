@@ -5,6 +5,7 @@
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useQueryClient } from '@tanstack/react-query';
+import type { ImportReportView, ImportRowError } from '@rfid/protocol';
 import { apiFetch } from '../../lib/api';
 import { errorText } from '../../lib/errors';
 
@@ -12,21 +13,8 @@ const KINDS = ['students', 'schools', 'districts', 'cards'] as const;
 type Kind = (typeof KINDS)[number];
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
-interface RowError {
-  row: number;
-  column?: string | null;
-  message: string;
-}
-interface Report {
-  rows: number;
-  created: Record<string, number> | number;
-  updated: Record<string, number> | number;
-  unchanged: Record<string, number> | number;
-  errorCount: number;
-  errors: RowError[];
-  applied: boolean;
-  dryRun: boolean;
-}
+type RowError = ImportRowError;
+type Report = ImportReportView;
 type Outcome = { report: Report } | { error: { message: string; errors?: RowError[]; statusCode?: number } };
 
 const sum = (v: Record<string, number> | number | undefined) =>

@@ -2,24 +2,9 @@
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import type { CardView, Student, StudentSummary } from '@rfid/protocol';
 import { api, enc } from '../../lib/api';
 import { ErrorBox, Loading } from '../../components/ui';
-
-interface Student {
-  id: string;
-  name: string;
-  className: string;
-  studentCode: string;
-}
-interface Card {
-  id: string;
-  text: string;
-  printed: string | null;
-  status: 'active' | 'lost' | 'replaced';
-}
-interface StudentDetail {
-  guardians?: { id: string; name: string; phone: string | null }[];
-}
 
 export function StudentsPanel({ schoolId }: { schoolId: string }) {
   const { t } = useTranslation();
@@ -27,7 +12,7 @@ export function StudentsPanel({ schoolId }: { schoolId: string }) {
   const [open, setOpen] = useState<string | null>(null);
   const list = useQuery({
     queryKey: ['students', schoolId],
-    queryFn: () => api<Student[]>(`/schools/${enc(schoolId)}/students`),
+    queryFn: () => api<StudentSummary[]>(`/schools/${enc(schoolId)}/students`),
     enabled: !!schoolId,
   });
   if (!schoolId) return <p>{t('admin.schoolSel')}…</p>;
@@ -90,11 +75,11 @@ function StudentCards({ studentId }: { studentId: string }) {
   const qc = useQueryClient();
   const cards = useQuery({
     queryKey: ['cards', studentId],
-    queryFn: () => api<Card[]>(`/students/${enc(studentId)}/cards`),
+    queryFn: () => api<CardView[]>(`/students/${enc(studentId)}/cards`),
   });
   const detail = useQuery({
     queryKey: ['student', studentId],
-    queryFn: () => api<StudentDetail>(`/students/${enc(studentId)}`),
+    queryFn: () => api<Student>(`/students/${enc(studentId)}`),
   });
   const refresh = () => void qc.invalidateQueries({ queryKey: ['cards', studentId] });
   const assign = useMutation({

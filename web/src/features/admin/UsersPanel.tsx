@@ -2,18 +2,12 @@
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import type { Json, UserView } from '@rfid/protocol';
 import { api, enc } from '../../lib/api';
 import { useSession, type Role } from '../../lib/session';
 import { ErrorBox, Loading } from '../../components/ui';
 
-interface UserView {
-  id: string;
-  username: string;
-  role: Role;
-  active: boolean;
-  schoolId: string | null;
-  classIds: string[];
-}
+type UserRow = Json<UserView>;
 
 const CREATABLE: Record<Role, Role[]> = {
   admin: ['admin', 'district', 'school', 'teacher', 'parent'],
@@ -27,7 +21,7 @@ export function UsersPanel({ schoolId }: { schoolId: string }) {
   const { t } = useTranslation();
   const me = useSession()!.me;
   const qc = useQueryClient();
-  const users = useQuery({ queryKey: ['users'], queryFn: () => api<UserView[]>('/users') });
+  const users = useQuery({ queryKey: ['users'], queryFn: () => api<UserRow[]>('/users') });
   const classes = useQuery({
     queryKey: ['classes', schoolId],
     queryFn: () => api<{ id: string; name: string }[]>(`/schools/${enc(schoolId)}/classes`),

@@ -1,6 +1,13 @@
 /** The board's server state (TanStack Query): the class, its school (zone), the day's rows, a student's recent days. */
 import { useMutation, useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
-import type { AttendanceDay, AttendanceRow, LiveAttendance, School, SchoolClass } from '@rfid/protocol';
+import type {
+  AttendanceDay,
+  AttendanceRow,
+  LiveAttendance,
+  ManualMark,
+  School,
+  SchoolClass,
+} from '@rfid/protocol';
 import { api, enc } from '../../lib/api';
 
 export type ClassInfo = SchoolClass;
@@ -73,11 +80,8 @@ export function useStudentDays(studentId: string | null, from: string, to: strin
   });
 }
 
-export interface Mark {
-  studentId: string;
-  status: 'present' | 'excused';
-  reason: string;
-}
+/** A hand mark of one student: the body of `PUT /students/{id}/attendance/{date}` (`ManualMark`) and whom it is for. */
+export type Mark = ManualMark & { studentId: string };
 
 /** Mark one or many students by hand; each answer updates the cached day at once. */
 export function useMark(schoolId: string, date: string) {
