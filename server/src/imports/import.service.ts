@@ -14,7 +14,7 @@
  */
 import { Inject, Injectable } from '@nestjs/common';
 import type pg from 'pg';
-import { DEFAULT_TIME_ZONE, isValidTimeZone, type Clock } from '@rfid/protocol';
+import type { Clock } from '@rfid/protocol';
 import { CLOCK } from '../config/config.js';
 import { useClockForEnrolments } from '../calendar/enrolment.repository.js';
 import { Database } from '../db/database.service.js';
@@ -25,47 +25,21 @@ import type { Caller } from '../auth/caller.js';
 import { AuditService } from '../audit/audit.service.js';
 import { FIELD_ALIASES, mapHeader, type ImportKind } from './columns.js';
 import { openSheet, type Sheet } from './import-source.js';
+import { cardKeysOf, clean, readCardRow, readStudentRow, rowFingerprint } from './student-row.js';
+import { ImportRepository, type StagedRow } from './import.repository.js';
 import {
-  cardKeysOf,
-  clean,
-  readCardRow,
-  readStudentRow,
-  rowFingerprint,
-  type RowError,
-} from './student-row.js';
-import { ImportRepository, type MergeCounts, type StagedRow } from './import.repository.js';
+  addCounts,
+  Errors,
+  requireColumns,
+  summary,
+  type ImportOptions,
+  type ImportReport,
+} from './import-report.js';
+import { importDistricts, importSchools } from './places-import.js';
 
-export interface ImportOptions {
-  dryRun: boolean;
-  /** Default school for rows without a school code (and the only school the rows may name). */
-  schoolId?: string;
-  mimeType?: string;
-  filename?: string;
-  /** Called every `progressEvery` rows read. */
-  onProgress?: (p: { rows: number; errors: number }) => void;
-}
-
-export interface ImportReport {
-  kind: ImportKind;
-  dryRun: boolean;
-  /** True when the changes were committed. */
-  applied: boolean;
-  format: 'csv' | 'xlsx';
-  /** Data rows read (blank rows not counted). */
-  rows: number;
-  /** Rows skipped because they repeat an earlier row exactly. */
-  duplicates: number;
-  created: Record<string, number>;
-  updated: Record<string, number>;
-  unchanged: Record<string, number>;
-  errorCount: number;
-  /** The first 1,000 errors, by row. */
-  errors: RowError[];
-  durationMs: number;
-}
+export type { ImportOptions, ImportReport } from './import-report.js';
 
 const BATCH = 2000;
-const MAX_ERRORS = 1000;
 const PROGRESS_EVERY = 5000;
 
 /** The in-process seeding caller (demo, benchmarks): an admin, audited as `system`. */
@@ -80,15 +54,6 @@ export const SYSTEM_CALLER: Caller = {
 };
 
 class Rollback extends Error {}
-
-class Errors {
-  readonly list: RowError[] = [];
-  count = 0;
-  add(e: RowError): void {
-    this.count++;
-    if (this.list.length < MAX_ERRORS) this.list.push(e);
-  }
-}
 
 @Injectable()
 export class ImportService {
@@ -135,8 +100,8 @@ export class ImportService {
       await useClockForEnrolments(client, this.clock.now());
       if (kind === 'students' || kind === 'cards')
         await this.students(client, caller, kind, sheet, opts, report, errors);
-      else if (kind === 'schools') await this.schools(client, caller, sheet, opts, report, errors);
-      else await this.districts(client, caller, sheet, opts, report, errors);
+      else if (kind === 'schools') await importSchools(this.repo, client, caller, sheet, report, errors);
+      else await importDistricts(this.repo, client, caller, sheet, report, errors);
       report.errorCount = errors.count;
       report.errors = errors.list;
       if (errors.count || opts.dryRun) throw new Rollback();
@@ -212,12 +177,7 @@ export class ImportService {
       kind === 'students'
         ? (['studentCode', 'name', 'className'] as const)
         : (['studentCode', 'card'] as const);
-    const missing = required.filter((f) => cols[f] === undefined);
-    if (missing.length)
-      throw new DomainError(
-        'bad_request',
-        `missing column(s): ${missing.join(', ')} (found: ${sheet.header.join(', ')})`,
-      );
+    requireColumns(sheet.header, cols, required);
     if (kind === 'students' && cols.schoolCode === undefined && !opts.schoolId)
       throw new DomainError('bad_request', 'no "Mã trường" column: name the school with ?schoolId=');
     let defaultSchool: { id: string; code: string } | null = null;
@@ -360,148 +320,6 @@ export class ImportService {
     addCounts(report, await this.repo.mergeCards(c));
     this.log.debug({ phase: 'cards merged', ms: Math.round(performance.now() - t0) }, 'import phase');
   }
-
-  // ---- districts and schools (hundreds of rows at most: row by row inside the one transaction)
-
-  private async districts(
-    c: pg.PoolClient,
-    caller: Caller,
-    sheet: Sheet,
-    _opts: ImportOptions,
-    report: ImportReport,
-    errors: Errors,
-  ): Promise<void> {
-    if (caller.role !== 'admin') throw new DomainError('forbidden', 'only an admin may import districts');
-    const cols = mapHeader(sheet.header, FIELD_ALIASES.districts);
-    const missing = (['code', 'name'] as const).filter((f) => cols[f] === undefined);
-    if (missing.length)
-      throw new DomainError(
-        'bad_request',
-        `missing column(s): ${missing.join(', ')} (found: ${sheet.header.join(', ')})`,
-      );
-    report.created.districts = report.updated.districts = report.unchanged.districts = 0;
-    const seen = new Map<string, number>();
-    for await (const { row, cells } of sheet.rows) {
-      if (cells.every((x) => clean(x) === '')) continue;
-      report.rows++;
-      const code = clean(cells[cols.code!]).toUpperCase();
-      const name = clean(cells[cols.name!]);
-      if (!code || !name) {
-        errors.add({
-          row,
-          column: code ? 'name' : 'code',
-          message: `the district ${code ? 'name' : 'code'} is empty`,
-        });
-        continue;
-      }
-      if (seen.has(code)) {
-        report.duplicates++;
-        continue;
-      }
-      seen.set(code, row);
-      report[await this.repo.upsertDistrict(c, code, name)].districts!++;
-    }
-  }
-
-  private async schools(
-    c: pg.PoolClient,
-    caller: Caller,
-    sheet: Sheet,
-    _opts: ImportOptions,
-    report: ImportReport,
-    errors: Errors,
-  ): Promise<void> {
-    if (caller.role !== 'admin' && caller.role !== 'district')
-      throw new DomainError('forbidden', `a ${caller.role} user may not import schools`);
-    const cols = mapHeader(sheet.header, FIELD_ALIASES.schools);
-    const missing = (['code', 'name', 'district'] as const).filter((f) => cols[f] === undefined);
-    if (missing.length)
-      throw new DomainError(
-        'bad_request',
-        `missing column(s): ${missing.join(', ')} (found: ${sheet.header.join(', ')})`,
-      );
-    const districts = await this.repo.districts(c);
-    const districtOf = (s: string) => {
-      const k = s.toLocaleLowerCase('vi');
-      const d = districts.find(
-        (x) => x.code.toLocaleLowerCase('vi') === k || x.name.normalize('NFC').toLocaleLowerCase('vi') === k,
-      );
-      return d && (caller.role === 'admin' || d.id === caller.districtId) ? d : null;
-    };
-    report.created.schools = report.updated.schools = report.unchanged.schools = 0;
-    const seen = new Set<string>();
-    for await (const { row, cells } of sheet.rows) {
-      if (cells.every((x) => clean(x) === '')) continue;
-      report.rows++;
-      const get = (f: keyof typeof cols) => (cols[f] === undefined ? '' : clean(cells[cols[f]!]));
-      const code = get('code').toUpperCase();
-      const name = get('name');
-      const district = districtOf(get('district'));
-      const bell = get('onTimeUntil');
-      const tz = get('timeZone') || DEFAULT_TIME_ZONE;
-      const problems: RowError[] = [];
-      if (!code) problems.push({ row, column: 'code', message: 'the school code is empty' });
-      if (!name) problems.push({ row, column: 'name', message: 'the school name is empty' });
-      if (!district)
-        problems.push({ row, column: 'district', message: `district "${get('district')}" not found` });
-      const onTime = bell ? normaliseClock(bell) : null;
-      if (bell && !onTime)
-        problems.push({ row, column: 'onTimeUntil', message: `"${bell}" is not a time of day (HH:MM)` });
-      if (!isValidTimeZone(tz))
-        problems.push({ row, column: 'timeZone', message: `"${tz}" is not an IANA time zone` });
-      if (problems.length) {
-        problems.forEach((p) => errors.add(p));
-        continue;
-      }
-      if (seen.has(code)) {
-        report.duplicates++;
-        continue;
-      }
-      seen.add(code);
-      const existing = await this.repo.districtOfSchoolCode(c, code);
-      if (existing && caller.role !== 'admin' && existing !== caller.districtId) {
-        errors.add({ row, column: 'code', message: `school ${code} belongs to another district` });
-        continue;
-      }
-      report[
-        await this.repo.upsertSchool(c, {
-          districtId: district!.id,
-          code,
-          name,
-          level: get('level') || null,
-          timeZone: tz,
-          onTimeUntil: onTime,
-        })
-      ].schools!++;
-    }
-  }
-}
-
-function addCounts(report: ImportReport, m: MergeCounts): void {
-  Object.assign(report.created, m.created);
-  Object.assign(report.updated, m.updated);
-  Object.assign(report.unchanged, m.unchanged);
-}
-
-function normaliseClock(s: string): string | null {
-  const m = /^(\d{1,2})[:hH.](\d{2})$/.exec(s.trim());
-  if (!m) return null;
-  const h = Number(m[1]);
-  const min = Number(m[2]);
-  return h < 24 && min < 60 ? `${String(h).padStart(2, '0')}:${m[2]}` : null;
-}
-
-function summary(r: ImportReport, o: ImportOptions): Record<string, unknown> {
-  return {
-    filename: o.filename ?? null,
-    format: r.format,
-    rows: r.rows,
-    duplicates: r.duplicates,
-    created: r.created,
-    updated: r.updated,
-    unchanged: r.unchanged,
-    errorCount: r.errorCount,
-  };
 }
 
 async function drain(rows: AsyncIterable<unknown>): Promise<void> {
