@@ -11,15 +11,13 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import type { Logger } from 'pino';
-import { cardToText, makeCardId } from '@rfid/protocol';
+import { cardToText } from '@rfid/protocol';
 import {
   createTerminal,
-  multiSchoolRush,
   SimulatedAdmsTerminal,
   runPlan,
   type RunResult,
   type RushPlan,
-  type RushStudent,
   type RushTap,
   type SimulatedTerminal,
   type TapOutcome,
@@ -36,6 +34,7 @@ import {
 import { startProviderSims, type ProviderSims } from '@rfid/provider-sim';
 import { DRILL_CONSENT, seedDrillSchools, type DrillChannel, type SeededSchool } from './rig-seed.js';
 import { verifyDrill, type DrillResult } from './rig-verify.js';
+import { drillRushPlan, fillAdmsRosters } from './rig-plan.js';
 
 export type { DrillResult } from './rig-verify.js';
 
@@ -218,43 +217,15 @@ export class DrillRig {
     }
     await Promise.all(this.gateways.map((g) => g.start()));
     for (const t of this.admsTerminals) t.start();
-    if (this.admsTerminals.length) {
-      // The roster (as any card change publishes it) fills the ADMS terminals' user lists. A
-      // gateway not yet subscribed misses a publication, so it is announced again until full.
-      const c = new pg.Client({ connectionString: this.databaseUrl });
-      await c.connect();
-      const announce = async () => {
-        for (let s = admsFrom; s < o.schools; s++)
-          await c.query(`SELECT pg_notify('roster_changed', $1)`, [this.schools[s]!.id]);
-      };
-      const enrolled = this.schools[admsFrom]!.students.length;
-      let announced = 0;
-      try {
-        await waitFor(
-          async () => {
-            if (performance.now() - announced > 10_000) {
-              await announce();
-              announced = performance.now();
-            }
-            return this.admsTerminals.every((t) => t.users.size >= enrolled);
-          },
-          'ADMS terminals filled with their school roster',
-          // The gateway hands out 50 user commands per 1 s poll: a 11,500-student drill school
-          // takes about 4 min to fill; allow three times that under load.
-          Math.max(60_000, Math.ceil(enrolled / 50) * 3_000),
-          250,
-        );
-      } finally {
-        await c.end();
-      }
-    }
+    if (this.admsTerminals.length)
+      await fillAdmsRosters(this.databaseUrl, this.schools.slice(admsFrom), this.admsTerminals);
     await Promise.all(this.terminals.map((t) => t.waitForGateway(30_000)));
     await waitFor(
       async () => (await Promise.all(this.gateways.map((g) => g.metrics()))).every((m) => m?.mqttConnected),
       'gateways connected to the broker',
       30_000,
     );
-    this.plan = this.makePlan();
+    this.plan = drillRushPlan(this.schools, this.opts, this.terminals.length);
     this.setupSeconds = (performance.now() - this.started) / 1000;
   }
 
@@ -288,53 +259,6 @@ export class DrillRig {
     this.schools = seeded.schools;
     this.outboxTargets = seeded.outboxTargets;
     this.expectedChannel = seeded.expectedChannel;
-  }
-
-  /**
-   * The morning rush of every school (firmware-sim's seeded plan: arrivals, absentees, forgotten
-   * cards, double taps) plus, from the same seed: 1 % of cards not enrolled, 3 % of students tapping
-   * again at another gate in, 12 % leaving through the gate out. Cut to `taps` taps.
-   */
-  private makePlan(): RushPlan {
-    const o = this.opts;
-    const unknownEvery = 100;
-    const specs = this.schools.map((school, s) => ({
-      id: `s${s}`,
-      terminals: o.gatesIn,
-      students: school.students.map((st, i): RushStudent => ({
-        card:
-          i % unknownEvery === unknownEvery - 1
-            ? makeCardId('em4100', 40, (0xff00000000 + s * 0x01000000 + i).toString(16))
-            : st.card,
-      })),
-    }));
-    const rush = multiSchoolRush({ seed: o.seed ?? 8, schools: specs, minutes: 20 });
-    const extra: RushTap[] = [];
-    const outBase = o.schools * o.gatesIn;
-    for (const t of rush.taps) {
-      if (t.kind !== 'tap') continue;
-      const s = t.schoolIndex ?? 0;
-      const h = (t.studentIndex * 2654435761 + s * 97) % 100;
-      const local = t.terminalIndex - rush.schools[s]!.firstTerminal;
-      if (h < 12)
-        extra.push({
-          ...t,
-          atMs: t.atMs + 30_000 + (h % 7) * 5_000,
-          terminalIndex: outBase + s,
-          kind: 'tap',
-        });
-      else if (h < 15 && o.gatesIn > 1)
-        extra.push({
-          ...t,
-          atMs: t.atMs + 8_000,
-          terminalIndex: rush.schools[s]!.firstTerminal + ((local + 1) % o.gatesIn),
-          kind: 'tap',
-        });
-    }
-    const taps = [...rush.taps, ...extra]
-      .sort((a, b) => a.atMs - b.atMs || a.terminalIndex - b.terminalIndex)
-      .slice(0, o.taps);
-    return { ...rush, taps, terminals: this.terminals.length };
   }
 
   /** Starts the rush (not awaited: faults happen while it runs). */
