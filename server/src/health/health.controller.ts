@@ -23,16 +23,7 @@ export class HealthController {
   @Get('readyz')
   @ZodResponse(ReadySchema)
   async ready(): Promise<{ status: 'ok'; db: 'ok'; broker: 'ok' }> {
-    let db: 'ok' | 'down';
-    try {
-      await Promise.race([
-        this.db.query('SELECT 1'),
-        new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 2000).unref()),
-      ]);
-      db = 'ok';
-    } catch {
-      db = 'down';
-    }
+    const db = (await this.db.ping()) ? 'ok' : 'down';
     const broker = this.mqtt.connected ? 'ok' : 'down';
     if (db !== 'ok' || broker !== 'ok') {
       throw new HttpException(
