@@ -2,8 +2,8 @@
  * The notification worker: drains the outbox in any number of replicas at once. A round claims due
  * rows (row locks that skip locked rows, plus a lease in the row: `locked_by`, `locked_until`), reads what the
  * policy needs in two queries, lets the policy decide each row, calls the chosen channels within
- * their limits (the notification id is the provider's idempotency key), and writes every outcome
- * in one statement. Woken by `LISTEN notification_due` (a statement trigger on the outbox) and a
+ * their limits (the notification id is the provider's idempotency key), and writes the outcomes
+ * as the sends return, a few milliseconds' worth per statement (`outcome-writer.ts`). Woken by `LISTEN notification_due` (a statement trigger on the outbox) and a
  * fallback poll for retries that fall due. A worker that dies mid-round leaves leases that expire;
  * the next claim repeats the provider call with the same id, which the provider dedupes.
  *
@@ -28,6 +28,7 @@ import type { ChannelName, OutgoingMessage, Recipient, SendResult } from './chan
 import type { ChannelRegistry } from './channel-registry.js';
 import { consentedChannels } from './consent.js';
 import type { ClaimedRow, NotificationsRepository, Outcome } from './notifications.repository.js';
+import { OutcomeWriter } from './outcome-writer.js';
 import {
   backoffMs,
   decide,
@@ -259,8 +260,19 @@ export class NotificationWorker {
     const sById = new Map(schools.map((s) => [s.id, { name: s.name, rules: rulesFromRow(s) }]));
     const stById = new Map(students.map((s) => [s.id, s]));
 
-    const outcomes: Outcome[] = [];
+    // Outcomes are written as they come (a few milliseconds' worth per statement), not once the
+    // round's slowest send returns: a crash between "the provider accepted" and "we recorded it"
+    // resends only what was in that short window (with the same id, which the provider dedupes).
+    const outcomes = new OutcomeWriter((batch) => this.repo.finish(this.id, batch));
     const sends: Promise<void>[] = [];
+    const settle = (o: Outcome) => {
+      outcomes.push(o);
+      if (o.status === 'sent') stats.sent++;
+      else if (o.status === 'delivered') stats.delivered++;
+      else if (o.status === 'failed') stats.failed++;
+      else if (o.nextAttemptAt === null) stats.requeued = true;
+      else stats.retried++;
+    };
     for (const row of rows) {
       const g = row.guardian_id ? gById.get(row.guardian_id) : undefined;
       const school = sById.get(row.school_id);
@@ -323,15 +335,9 @@ export class NotificationWorker {
             recipient,
           };
           sends.push(
-            this.send(d.channel, message).then((result) => {
-              const o = this.outcome(base, row, d.channel, result, message.text, now);
-              outcomes.push(o);
-              if (o.status === 'sent') stats.sent++;
-              else if (o.status === 'delivered') stats.delivered++;
-              else if (o.status === 'failed') stats.failed++;
-              else if (o.nextAttemptAt === null) stats.requeued = true;
-              else stats.retried++;
-            }),
+            this.send(d.channel, message).then((result) =>
+              settle(this.outcome(base, row, d.channel, result, message.text, now)),
+            ),
           );
         } else if (d.kind === 'skip') {
           outcomes.push({ ...base, status: 'skipped', error: d.reason });
@@ -401,26 +407,17 @@ export class NotificationWorker {
       } else {
         const message = this.message(row, recipient, school, student);
         sends.push(
-          this.send(decision.channel, message).then((result) => {
-            const o = this.outcome(base, row, decision.channel, result, message.text, now);
-            outcomes.push(o);
-            if (o.status === 'sent') stats.sent++;
-            else if (o.status === 'delivered') stats.delivered++;
-            else if (o.status === 'failed') stats.failed++;
-            else if (o.nextAttemptAt === null) stats.requeued = true;
-            else stats.retried++;
-          }),
+          this.send(decision.channel, message).then((result) =>
+            settle(this.outcome(base, row, decision.channel, result, message.text, now)),
+          ),
         );
       }
     }
     await Promise.all(sends);
-    const written = await this.repo.finish(this.id, outcomes);
+    const { total, written } = await outcomes.close();
     // Rows settled meanwhile (a delivery report that outran us, or a lease that expired and was taken).
-    if (written < outcomes.length)
-      this.log.debug(
-        { settled: outcomes.length - written },
-        'outcomes not written: the rows were settled meanwhile',
-      );
+    if (written < total)
+      this.log.debug({ settled: total - written }, 'outcomes not written: the rows were settled meanwhile');
     end?.();
     return stats;
   }
