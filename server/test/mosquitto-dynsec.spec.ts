@@ -15,6 +15,7 @@ import { Database } from '../src/db/database.service.js';
 import { startTestServer, seedSchool, type TestServer } from './support/test-server.js';
 import { TestGateway } from './support/test-gateway.js';
 import { pollUntil } from './support/poll.js';
+import { asAdmin } from './support/api.js';
 
 const PLUGIN = [
   '/usr/lib/x86_64-linux-gnu/mosquitto_dynamic_security.so',
@@ -116,6 +117,42 @@ describeDynsec('Mosquitto dynamic security kept in step with the device registry
       client.subscribeAsync(topicFor(b.schoolId, gb.gatewayId, 'acks'), { qos: 1 }),
     ).rejects.toThrow(/Subscribe error/);
     await client.endAsync();
+  });
+
+  it('rotating a secret: the open session gets the new one by cmd before the account switches; new logs in, old refused', async () => {
+    const school = await seedSchool(server.directory, 1);
+    const creds = await server.devices.register(school.schoolId, 'cổng phụ');
+    const session = await mqtt.connectAsync(url, {
+      username: creds.gatewayId,
+      password: creds.mqttPassword,
+      reconnectPeriod: 0,
+    });
+    const cmdTopic = topicFor(school.schoolId, creds.gatewayId, 'cmd');
+    await session.subscribeAsync(cmdTopic, { qos: 1 });
+    const commands: { type: string; password?: string }[] = [];
+    session.on('message', (topic, payload) => {
+      if (topic === cmdTopic)
+        commands.push(JSON.parse(payload.toString('utf8')) as (typeof commands)[number]);
+    });
+    const admin = await asAdmin(server);
+    const res = await admin.post(`/devices/${creds.gatewayId}/secret`, { graceSeconds: 3600 });
+    expect(res.status).toBe(201);
+    const rotated = res.body as { mqttPassword: string; sentToGateway: boolean };
+    expect(rotated.sentToGateway).toBe(true);
+    await pollUntil(() => commands.some((c) => c.type === 'secret'), {
+      what: 'secret cmd on the open session',
+    });
+    expect(commands.find((c) => c.type === 'secret')!.password).toBe(rotated.mqttPassword);
+    const renewed = await mqtt.connectAsync(url, {
+      username: creds.gatewayId,
+      password: rotated.mqttPassword,
+      reconnectPeriod: 0,
+    });
+    await renewed.endAsync();
+    await expect(
+      mqtt.connectAsync(url, { username: creds.gatewayId, password: creds.mqttPassword, reconnectPeriod: 0 }),
+    ).rejects.toThrow(/Not authorized|Bad username/i);
+    session.end(true);
   });
 
   it('revoking a gateway removes its account at once', async () => {

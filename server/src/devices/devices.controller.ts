@@ -126,23 +126,24 @@ export class DevicesController {
       (await this.scope.access(caller, 'school', identity.schoolId)) !== 'full'
     )
       throw new DomainError('not_found', `gateway ${gatewayId} not found`);
-    const r = await this.devices.rotateSecret(gatewayId, graceSeconds);
+    const r = await this.devices.rotateSecret(gatewayId, graceSeconds, async (rotated) => {
+      try {
+        await this.commands.send(rotated.schoolId, gatewayId, {
+          type: 'secret',
+          password: rotated.mqttPassword,
+          oldValidUntil: toRfc3339(rotated.previousSecretValidUntil, 'UTC'),
+        });
+      } catch (e) {
+        // The rotation stands: the operator puts the new secret in the gateway's config file instead.
+        this.logger.warn(
+          { gatewayId, err: (e as Error).message },
+          'new gateway secret could not be sent by cmd',
+        );
+        throw e;
+      }
+    });
     const validUntil = toRfc3339(r.previousSecretValidUntil, 'UTC');
-    let sentToGateway = true;
-    try {
-      await this.commands.send(r.schoolId, gatewayId, {
-        type: 'secret',
-        password: r.mqttPassword,
-        oldValidUntil: validUntil,
-      });
-    } catch (e) {
-      // The rotation stands: the operator puts the new secret in the gateway's config file instead.
-      sentToGateway = false;
-      this.logger.warn(
-        { gatewayId, err: (e as Error).message },
-        'new gateway secret could not be sent by cmd',
-      );
-    }
+    const sentToGateway = r.sentToGateway;
     await this.audit.record(caller, {
       action: 'device.rotate_secret',
       entity: 'gateway',

@@ -104,10 +104,17 @@ export class DevicesService {
    * A new secret for a gateway; the current one stays valid for `graceSeconds` (0: refused at
    * once), so a gateway can switch without a gap. Broker-account hooks are told of the new secret.
    */
+  /**
+   * A new secret for a gateway; the old one stays valid for `graceSeconds` where the broker can
+   * hold two (the embedded one). `announce` tells the gateway (its `…/cmd`) before the broker
+   * accounts switch: an external Mosquitto holds one password and closes the session when it
+   * changes, so the gateway must have the new secret first. `sentToGateway`: announce succeeded.
+   */
   async rotateSecret(
     gatewayId: string,
     graceSeconds = DEFAULT_ROTATION_GRACE_SECONDS,
-  ): Promise<RotatedSecret> {
+    announce?: (r: RotatedSecret) => Promise<void>,
+  ): Promise<RotatedSecret & { sentToGateway: boolean }> {
     const g = await this.gateways.findOneBy({ id: gatewayId });
     if (!g || g.revokedAt !== null) throw new DomainError('not_found', `gateway ${gatewayId} not found`);
     const secret = newGatewaySecret();
@@ -124,8 +131,15 @@ export class DevicesService {
     );
     this.cache.delete(gatewayId);
     const credentials = { gatewayId, mqttUsername: gatewayId, mqttPassword: secret, schoolId: g.schoolId };
+    const rotated = { ...credentials, previousSecretValidUntil };
+    let sentToGateway = false;
+    if (announce)
+      sentToGateway = await announce(rotated).then(
+        () => true,
+        () => false,
+      );
     for (const hook of this.accountHooks) await hook.rotated?.(credentials);
-    return { ...credentials, previousSecretValidUntil };
+    return { ...rotated, sentToGateway };
   }
 
   async schoolTimeZone(schoolId: string): Promise<string | null> {

@@ -170,6 +170,17 @@ export class MosquittoDynsecService
     ]);
   }
 
+  /**
+   * A dynsec client holds one password: the new secret replaces the old at once (no grace period
+   * on an external Mosquitto), and Mosquitto closes the client's sessions when it changes. So this
+   * runs after the gateway was sent the new secret on its `…/cmd` (`DevicesService.rotateSecret`);
+   * the gateway reconnects with it. A gateway offline at that moment needs the new secret in its
+   * config file (docs/security-mqtt.md).
+   */
+  async rotated(c: GatewayCredentials): Promise<void> {
+    await this.run([{ command: 'setClientPassword', username: c.mqttUsername, password: c.mqttPassword }]);
+  }
+
   async revoked(gatewayId: string): Promise<void> {
     // deleteClient also ends the gateway's live session at once.
     await this.run(
