@@ -60,6 +60,14 @@ const PROVIDER_VARIABLES = ['ZALO_APP_ID', 'SMS_PROVIDER', 'SMTP_URL', 'VAPID_PU
  * personal data (issue 16): the passwords stay in the credentials file (mode 0600), whose path
  * is printed; a parent's login is described without the child's name.
  */
+/** CONTRACT §5: the embedded broker's TLS listener and where its (generated or given) CA is. */
+function brokerTls(dataDir: string): { url: string; caPath: string | null } | null {
+  const port = process.env.MQTTS_PORT ?? '8883';
+  if (port === 'off' || process.env.MQTT_URL) return null;
+  const caPath = process.env.TLS_CA ?? (process.env.TLS_CERT ? null : path.join(dataDir, 'tls', 'ca.crt'));
+  return { url: `mqtts://localhost:${port}`, caPath };
+}
+
 function banner(
   httpUrl: string,
   creds: DemoCredentials,
@@ -69,6 +77,8 @@ function banner(
   adminOnce: string | null,
   schools: SeededSchool[],
   inboxUrl: string | null,
+  /** The broker's TLS port and the CA gateways trust (generated on the first start); null when off. */
+  tls: { url: string; caPath: string | null } | null,
 ): string {
   const rows = [
     [
@@ -87,6 +97,9 @@ function banner(
     inboxUrl
       ? `  Parents' phone inbox (provider stand-ins): ${inboxUrl}`
       : '  Parent notifications: the real providers of the §6 variables',
+    ...(tls
+      ? [`  Gateways over TLS: ${tls.url}${tls.caPath ? `, trusting the CA in ${tls.caPath}` : ''}`]
+      : []),
     `  Schools: ${schools.map((s) => `${s.code} ${s.name}`).join(', ')}`,
     `  Logins (role, username, sees); passwords in ${credsFile} (readable by you only)${
       adminFromEnv ? ', admin: the ADMIN_PASSWORD you set' : ''
@@ -216,7 +229,7 @@ async function main(): Promise<void> {
   }
 
   process.stdout.write(
-    `${banner(httpUrl, creds, credsFile, env.ADMIN_PASSWORD !== undefined, firstStart && !env.ADMIN_PASSWORD ? adminPassword : null, seeded, sims ? sims.inbox.url : null)}${admsNotes.join('\n')}\n`,
+    `${banner(httpUrl, creds, credsFile, env.ADMIN_PASSWORD !== undefined, firstStart && !env.ADMIN_PASSWORD ? adminPassword : null, seeded, sims ? sims.inbox.url : null, brokerTls(dataDir))}${admsNotes.join('\n')}\n`,
   );
 }
 

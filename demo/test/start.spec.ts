@@ -156,6 +156,12 @@ describeBuilt('npm start', () => {
     };
     demo = await startDemo(env);
     expect(demo.url).toBe(`http://localhost:${env.HTTP_PORT}`);
+    // CONTRACT §5: the broker's TLS port and the CA generated on the first start, printed.
+    const ca = path.join(dataDir, 'tls', 'ca.crt');
+    expect(demo.output()).toContain(
+      `Gateways over TLS: mqtts://localhost:${env.MQTTS_PORT}, trusting the CA in ${ca}`,
+    );
+    expect(readFileSync(ca, 'utf8')).toContain('-----BEGIN CERTIFICATE-----');
     expect([...demo.logins.keys()].sort()).toEqual(['admin', 'district', 'parent', 'school', 'teacher']);
     const admin = demo.logins.get('admin')!;
     const token = await login(demo.url, admin.username, admin.password);
