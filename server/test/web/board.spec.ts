@@ -155,9 +155,16 @@ describeBrowser('teacher live class board (Chromium)', () => {
   );
 
   it(
-    'marks one student excused with a reason, shown with the manual marker',
+    'marks one student excused with a reason, shown with the manual marker; the district report counts it',
     async () => {
       const s = rig.school.students[2]!;
+      const districtDay = async () =>
+        (await rig.admin.get(`/districts/${rig.school.districtId}/reports/daily?date=${today()}`)).body as {
+          schools: { schoolId: string; excused: number }[];
+        };
+      const excusedBefore = (await districtDay()).schools.find(
+        (r) => r.schoolId === rig.school.schoolId,
+      )!.excused;
       await tile(s.id)
         .getByRole('button', { name: `Điểm danh tay: ${s.name}` })
         .click();
@@ -179,6 +186,10 @@ describeBrowser('teacher live class board (Chromium)', () => {
       ]);
       await page.reload();
       await expectText(tile(s.id).getByTestId('manual'), 'ốm, mẹ xin phép');
+      // The district's day moves with it (excused: absent with permission).
+      expect((await districtDay()).schools.find((r) => r.schoolId === rig.school.schoolId)!.excused).toBe(
+        excusedBefore + 1,
+      );
     },
     T,
   );

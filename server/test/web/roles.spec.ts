@@ -7,6 +7,7 @@
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { DistrictDailyReport } from '@rfid/protocol';
 import type { Page } from 'playwright-core';
 import { TEST_ADMIN_PASSWORD } from '../support/test-server.js';
 import {
@@ -41,6 +42,11 @@ describeBrowser('role views (Chromium)', () => {
       studentIds: [rig.school.students[0]!.id],
     });
     await createUser(rig.admin, { username: 'hieu.truong', role: 'school', schoolId: rig.school.schoolId });
+    await createUser(rig.admin, {
+      username: 'phong.gd',
+      role: 'district',
+      districtId: rig.school.districtId,
+    });
   }, 60_000);
   afterAll(async () => {
     await rig?.close();
@@ -155,14 +161,22 @@ describeBrowser('role views (Chromium)', () => {
       const date = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Ho_Chi_Minh' }).format(new Date());
       const report = await rig.admin.get(`/districts/${rig.school.districtId}/reports/daily?date=${date}`);
       expect(report.status).toBe(200);
-      const api = (report.body as { schools: { schoolId: string; name: string; enrolled: number }[] })
-        .schools;
+      const api = (report.body as DistrictDailyReport).schools;
       expect(api.map((r) => r.schoolId)).toEqual([rig.school.schoolId]);
       const schoolRow = page.locator(`[data-testid="report-table"] tr[data-row="${rig.school.schoolId}"]`);
       await expectText(schoolRow, api[0]!.name);
-      await expectText(schoolRow.locator('[data-col="enrolled"]'), String(api[0]!.enrolled));
+      // The table's numbers are the API's.
+      for (const col of ['enrolled', 'present', 'late', 'absent', 'excused'] as const)
+        await expectText(schoolRow.locator(`[data-col="${col}"]`), String(api[0]![col]));
       await checkPage(page, 'district');
       expect(rig.errors.get(page)!.filter((e) => !expected404(e))).toEqual([]);
+      // A district officer lands on their own district's day; on a phone too.
+      const officer = await rig.newPage();
+      await signIn(officer, 'phong.gd');
+      expect(new URL(officer.url()).pathname).toBe(`/district/${rig.school.districtId}`);
+      await officer.locator(`[data-testid="report-table"] tr[data-row="${rig.school.schoolId}"]`).waitFor();
+      await phoneShot(rig, `/district/${rig.school.districtId}`, 'district', 'phong.gd', expected404);
+      await phoneShot(rig, '/parent', 'parent', 'me.an', expected404);
     },
     T,
   );
