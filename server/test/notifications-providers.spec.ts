@@ -11,6 +11,8 @@ import { pollUntil } from './support/poll.js';
 import { asAdmin } from './support/api.js';
 import { Database } from '../src/db/database.service.js';
 import { NotificationsService } from '../src/notifications/notifications.service.js';
+import { MetricsService } from '../src/metrics/metrics.service.js';
+import { ZaloTokenRepository } from '../src/notifications/channels/zalo-token.repository.js';
 
 const ZALO = {
   appId: '4318895543001',
@@ -83,7 +85,7 @@ describe('notifications through the provider stand-ins', () => {
     db = server.app.get(Database);
     notifications = server.app.get(NotificationsService);
     const admin = await asAdmin(server);
-    school = await seedSchool(server.directory, 7);
+    school = await seedSchool(server.directory, 9);
     for (let i = 0; i < 7; i++) {
       const g = await server.directory.addGuardian(school.students[i]!.id, {
         name: `Phụ huynh ${i}`,
@@ -200,5 +202,74 @@ describe('notifications through the provider stand-ins', () => {
     expect(esmsForged.status).toBeGreaterThanOrEqual(400);
     expect(esmsForged.status).toBeLessThan(500);
     expect((await row(school.students[6]!.id))!.status).toBe('delivered');
+  });
+
+  it('a Zalo login lost for good (refresh token refused): one alert, the guardians on their next channel, a new seed clears it', async () => {
+    // A crash after Zalo rotated the one-use refresh token but before we stored the new one: the
+    // stored refresh token is spent (here: spent by someone else), and the access token is gone.
+    const [stored] = await db.query<{ refresh_token: string }>(
+      'SELECT refresh_token FROM zalo_tokens WHERE app_id = $1',
+      [ZALO.appId],
+    );
+    const spent = await fetch(`${zalo.url}/v4/oa/access_token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', secret_key: ZALO.appSecret },
+      body: new URLSearchParams({
+        refresh_token: stored!.refresh_token,
+        app_id: ZALO.appId,
+        grant_type: 'refresh_token',
+      }).toString(),
+    });
+    expect(((await spent.json()) as { access_token?: string }).access_token).toBeDefined();
+    zalo.revokeAccessTokens();
+    const refusedBefore = zalo.refusedRefreshes;
+    const smsBefore = esms.messages().length;
+    const alerts = async () =>
+      (await server.app.get(MetricsService).zaloLoginLost.get()).values[0]?.value ?? 0;
+    const alertsBefore = await alerts();
+    const admin = await asAdmin(server);
+    for (const i of [7, 8]) {
+      const g = await server.directory.addGuardian(school.students[i]!.id, {
+        name: `Phụ huynh ${i}`,
+        phone: phone(i),
+        channels: ['zalo', 'sms'],
+      });
+      expect(
+        (
+          await admin.post(`/guardians/${g.id}/consents`, {
+            channels: ['zalo', 'sms'],
+            granted: true,
+            method: 'paper_form',
+          })
+        ).status,
+      ).toBe(201);
+    }
+    await gw.publish([gw.tap(school.students[7]!.card, '2026-11-23T06:45:00+07:00')]);
+    const first = await settled(school.students[7]!.id);
+    expect(first).toMatchObject({ status: 'sent', channel: 'sms', channels_tried: ['zalo'] });
+    // Recorded for every replica, alerted once.
+    const [lost] = await db.query<{ login_lost_at: Date | null; login_lost_reason: string | null }>(
+      'SELECT login_lost_at, login_lost_reason FROM zalo_tokens WHERE app_id = $1',
+      [ZALO.appId],
+    );
+    expect(lost!.login_lost_at).not.toBeNull();
+    expect(lost!.login_lost_reason).toContain('-14014');
+    // The next message goes straight to SMS: Zalo's OAuth is not asked again.
+    await gw.publish([gw.tap(school.students[8]!.card, '2026-11-23T06:45:10+07:00')]);
+    const second = await settled(school.students[8]!.id);
+    expect(second).toMatchObject({ status: 'sent', channel: 'sms', channels_tried: ['zalo'] });
+    expect(zalo.refusedRefreshes - refusedBefore).toBe(1);
+    expect(esms.messages().length - smsBefore).toBe(2);
+    expect((await alerts()) - alertsBefore).toBe(1);
+    // Re-authorising the OA (a new ZALO_REFRESH_TOKEN seeded on the next start) clears it.
+    await new ZaloTokenRepository(db.pool).seed(ZALO.appId, 'refresh-token-from-a-new-authorisation-77');
+    const [after] = await db.query<{ login_lost_at: Date | null; refresh_token: string }>(
+      'SELECT login_lost_at, refresh_token FROM zalo_tokens WHERE app_id = $1',
+      [ZALO.appId],
+    );
+    expect(after).toEqual({
+      login_lost_at: null,
+      refresh_token: 'refresh-token-from-a-new-authorisation-77',
+    });
   });
 });

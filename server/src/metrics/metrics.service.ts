@@ -63,6 +63,11 @@ export class MetricsService {
     help: 'Ingest transactions that failed (taps not acked; gateways resend)',
     registers: [this.registry],
   });
+  readonly zaloLoginLost = new Counter({
+    name: 'rfid_zalo_login_lost_total',
+    help: 'Times Zalo refused the stored refresh token for good (the OA must be authorised again)',
+    registers: [this.registry],
+  });
   readonly ingestQueued = new Gauge({
     name: 'rfid_ingest_queued_taps',
     help: 'Taps waiting for a transaction',

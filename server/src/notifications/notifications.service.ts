@@ -115,6 +115,13 @@ export class NotificationsService implements OnApplicationBootstrap, OnApplicati
       pool: db.pool,
       serverId: config.serverId,
       now: () => clock.now().getTime(),
+      onZaloLoginLost: (reason) => {
+        metrics.zaloLoginLost.inc();
+        this.log.error(
+          { reason },
+          'Zalo login lost: the OA must be authorised again (set a new ZALO_REFRESH_TOKEN and restart); until then each guardian gets their next channel',
+        );
+      },
     }))
       this.channels.register(ch);
     this.worker = new NotificationWorker(

@@ -12,6 +12,7 @@ import { AuditAppendOnly1764300000200 } from './1764300000200-audit-append-only.
 import { GatewaySecretRotation1764400000000 } from './1764400000000-gateway-secret-rotation.js';
 import { StaffAlerts1765100000000 } from './1765100000000-staff-alerts.js';
 import { ReportDeliveries1765600000000 } from './1765600000000-report-deliveries.js';
+import { ZaloLoginLost1765700000000 } from './1765700000000-zalo-login-lost.js';
 
 /** Every migration in order (TypeORM also orders them by the timestamp in the class name). Add new ones at the end. */
 export const MIGRATIONS = [
@@ -29,4 +30,5 @@ export const MIGRATIONS = [
   GatewaySecretRotation1764400000000,
   StaffAlerts1765100000000,
   ReportDeliveries1765600000000,
+  ZaloLoginLost1765700000000,
 ];

@@ -39,6 +39,8 @@ export interface ProviderChannelDeps {
   pool: PgPool;
   serverId?: string;
   now?: () => number;
+  /** Zalo's OAuth refused the stored refresh token for good (once across replicas). */
+  onZaloLoginLost?: (reason: string) => void;
 }
 
 export function providerChannels(
@@ -59,6 +61,7 @@ export function providerChannels(
         ...(s.zaloOaSecretKey ? { oaSecretKey: s.zaloOaSecretKey } : {}),
         tokens: new ZaloTokenRepository(deps.pool, deps.serverId),
         ...(deps.now ? { now: deps.now } : {}),
+        ...(deps.onZaloLoginLost ? { onLoginLost: deps.onZaloLoginLost } : {}),
       }),
     );
   }

@@ -10,18 +10,25 @@ export interface ZaloTokenRow {
   refreshToken: string;
   accessToken: string | null;
   accessExpiresAt: Date | null;
+  /** Zalo refused the refresh token for good: the OA must be authorised again (a new seed). */
+  loginLostAt?: Date | null;
+  loginLostReason?: string | null;
 }
 
 interface DbRow {
   refresh_token: string;
   access_token: string | null;
   access_expires_at: Date | null;
+  login_lost_at?: Date | null;
+  login_lost_reason?: string | null;
 }
 
 const toRow = (r: DbRow): ZaloTokenRow => ({
   refreshToken: r.refresh_token,
   accessToken: r.access_token,
   accessExpiresAt: r.access_expires_at,
+  loginLostAt: r.login_lost_at ?? null,
+  loginLostReason: r.login_lost_reason ?? null,
 });
 
 export type PgPool = Pick<pg.Pool, 'query' | 'connect'>;
@@ -41,7 +48,8 @@ export class ZaloTokenRepository {
     await this.pool.query(
       `INSERT INTO zalo_tokens (app_id, refresh_token, seed_sha256) VALUES ($1, $2, $3)
        ON CONFLICT (app_id) DO UPDATE
-         SET refresh_token = EXCLUDED.refresh_token, seed_sha256 = EXCLUDED.seed_sha256, access_token = NULL, access_expires_at = NULL
+         SET refresh_token = EXCLUDED.refresh_token, seed_sha256 = EXCLUDED.seed_sha256, access_token = NULL, access_expires_at = NULL,
+             login_lost_at = NULL, login_lost_reason = NULL
        WHERE zalo_tokens.seed_sha256 <> EXCLUDED.seed_sha256`,
       [appId, refreshToken, hash],
     );
@@ -49,10 +57,23 @@ export class ZaloTokenRepository {
 
   async read(appId: string): Promise<ZaloTokenRow | null> {
     const r = await this.pool.query<DbRow>(
-      'SELECT refresh_token, access_token, access_expires_at FROM zalo_tokens WHERE app_id = $1',
+      'SELECT refresh_token, access_token, access_expires_at, login_lost_at, login_lost_reason FROM zalo_tokens WHERE app_id = $1',
       [appId],
     );
     return r.rows[0] ? toRow(r.rows[0]) : null;
+  }
+
+  /**
+   * Records that Zalo refused the stored refresh token for good (unless it was rotated meanwhile:
+   * `refreshToken` is the one refused). True when this call recorded it (alert once).
+   */
+  async markLoginLost(appId: string, refreshToken: string, reason: string): Promise<boolean> {
+    const r = await this.pool.query(
+      `UPDATE zalo_tokens SET login_lost_at = now(), login_lost_reason = $3
+        WHERE app_id = $1 AND refresh_token = $2 AND login_lost_at IS NULL`,
+      [appId, refreshToken, reason.slice(0, 300)],
+    );
+    return (r.rowCount ?? 0) > 0;
   }
 
   /**

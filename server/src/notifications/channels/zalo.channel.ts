@@ -41,7 +41,15 @@ export interface ZaloChannelOptions {
   /** Oldest webhook accepted (default 24 h): a replayed old callback is refused. */
   maxEventAgeMs?: number;
   limits?: { concurrency: number; perSecond: number };
+  /**
+   * Called once (across replicas) when Zalo's OAuth refuses the stored refresh token for good: the
+   * OA must be authorised again (a new `ZALO_REFRESH_TOKEN`). The operators' alert.
+   */
+  onLoginLost?: (reason: string) => void;
 }
+
+/** How long a replica trusts its memory that the login is lost before reading the row again. */
+const LOGIN_LOST_RECHECK_MS = 60_000;
 
 /** ZNS codes that are about the recipient: fall back to their next channel. */
 const RECIPIENT_ERRORS = new Set([-108, -118, -119, -139]);
@@ -52,6 +60,8 @@ const TOKEN_ERRORS = new Set([-216, -220, -124]);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 class RefreshFailed extends Error {}
+/** Zalo's OAuth answered the refresh with an error of its own: no retry can fix it. */
+class LoginLost extends Error {}
 
 export class ZaloChannel implements NotificationChannel {
   readonly name = 'zalo' as const;
@@ -60,6 +70,7 @@ export class ZaloChannel implements NotificationChannel {
   private readonly oauthUrl: string;
   private readonly now: () => number;
   private cached: ZaloTokenRow | null = null;
+  private lost: { reason: string; at: number } | null = null;
   private seeded: Promise<void> | null = null;
   /** One refresh at a time in this process (across replicas the row lock does it). */
   private refreshing: Promise<ZaloTokenRow> | null = null;
@@ -92,6 +103,10 @@ export class ZaloChannel implements NotificationChannel {
     try {
       token = await this.accessToken(null, signal);
     } catch (e) {
+      // Without a login no guardian can be reached on Zalo until an operator acts: each falls
+      // back to their next channel now rather than retrying Zalo until the message is stale.
+      if (e instanceof LoginLost)
+        return { outcome: 'failed', error: `zalo_login_lost: ${e.message}`, forRecipient: true };
       return { outcome: 'retry', error: `Zalo token: ${(e as Error).message}` };
     }
     for (let attempt = 0; ; attempt++) {
@@ -121,6 +136,8 @@ export class ZaloChannel implements NotificationChannel {
         try {
           token = await this.accessToken(token.accessToken, signal);
         } catch (e) {
+          if (e instanceof LoginLost)
+            return { outcome: 'failed', error: `zalo_login_lost: ${e.message}`, forRecipient: true };
           return { outcome: 'retry', error: `${why}; refresh failed: ${(e as Error).message}` };
         }
         continue;
@@ -146,15 +163,36 @@ export class ZaloChannel implements NotificationChannel {
       !!t.accessExpiresAt &&
       t.accessExpiresAt.getTime() - margin > this.now();
     if (fresh(this.cached)) return this.cached;
+    if (this.lost && this.now() - this.lost.at < LOGIN_LOST_RECHECK_MS) throw new LoginLost(this.lost.reason);
     this.seeded ??= this.opts.tokens.seed(this.opts.appId, this.opts.refreshToken).catch((e: unknown) => {
       this.seeded = null;
       throw e;
     });
     await this.seeded;
     const stored = await this.opts.tokens.read(this.opts.appId);
+    const lostReason = stored?.loginLostAt ? (stored.loginLostReason ?? 'refresh token refused') : null;
     if (fresh(stored)) return (this.cached = stored);
+    if (lostReason !== null) {
+      this.lost = { reason: lostReason, at: this.now() };
+      throw new LoginLost(lostReason);
+    }
+    this.lost = null;
     this.refreshing ??= this.opts.tokens
       .rotate(this.opts.appId, async (current) => (fresh(current) ? null : this.refresh(current, signal)))
+      .catch(async (e: unknown) => {
+        if (e instanceof LoginLost) {
+          this.lost = { reason: e.message, at: this.now() };
+          const first = await this.opts.tokens
+            .markLoginLost(
+              this.opts.appId,
+              (e as LoginLost & { refreshToken: string }).refreshToken,
+              e.message,
+            )
+            .catch(() => false);
+          if (first) this.opts.onLoginLost?.(e.message);
+        }
+        throw e;
+      })
       .finally(() => {
         this.refreshing = null;
       });
@@ -183,9 +221,21 @@ export class ZaloChannel implements NotificationChannel {
           expires_in?: unknown;
           error?: unknown;
           error_description?: unknown;
+          error_reason?: unknown;
         }
       | undefined;
     if (typeof r?.access_token !== 'string' || typeof r.refresh_token !== 'string') {
+      // The refresh token itself refused (-14014 invalid refresh token: spent, expired or revoked):
+      // no retry can bring it back. A wrong app id or secret is our configuration (fixed and
+      // restarted, the same refresh token works again): retried like anything else without tokens.
+      if (
+        Number(r?.error) === -14014 ||
+        /refresh[ _]?token/i.test(`${String(r?.error_description ?? '')} ${String(r?.error_reason ?? '')}`)
+      )
+        throw Object.assign(
+          new LoginLost(`Zalo OAuth ${String(r?.error)}: ${String(r?.error_description ?? '')}`.trim()),
+          { refreshToken: current.refreshToken },
+        );
       throw new RefreshFailed(
         `Zalo OAuth ${String(r?.error)}: ${String(r?.error_description ?? answer.text.slice(0, 200))}`,
       );
