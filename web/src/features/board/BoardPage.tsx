@@ -40,8 +40,7 @@ export default function BoardPage() {
   const [notice, setNotice] = useState('');
 
   const rows = useMemo(() => (day.data ?? []).filter((r) => r.classId === classId), [day.data, classId]);
-  const refetchDay = () =>
-    void qc.invalidateQueries({ queryKey: boardKeys.day(schoolId ?? '', date) });
+  const refetchDay = () => void qc.invalidateQueries({ queryKey: boardKeys.day(schoolId ?? '', date) });
   const live = useLive(klass.data || own ? [{ classId }] : [], {
     attendance: (a) => {
       if (a.classId !== classId && !rows.some((r) => r.studentId === a.studentId)) {
