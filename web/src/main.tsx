@@ -2,7 +2,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import './lib/i18n';
+import { i18nReady } from './lib/i18n';
 import { ApiError } from './lib/api';
 import { AppRoutes } from './app/router';
 import './styles/app.css';
@@ -16,12 +16,15 @@ const queryClient = new QueryClient({
   },
 });
 
-createRoot(document.getElementById('root')!).render(
-  <StrictMode>
-    <QueryClientProvider client={queryClient}>
-      <AppRoutes />
-    </QueryClientProvider>
-  </StrictMode>,
+// Vietnamese renders at once; a saved English choice waits for its messages (one small chunk).
+void i18nReady.then(() =>
+  createRoot(document.getElementById('root')!).render(
+    <StrictMode>
+      <QueryClientProvider client={queryClient}>
+        <AppRoutes />
+      </QueryClientProvider>
+    </StrictMode>,
+  ),
 );
 
 if ('serviceWorker' in navigator && import.meta.env.PROD) {

@@ -256,6 +256,21 @@ describeBrowser('teacher live class board (Chromium)', () => {
   );
 
   it(
+    'switches to English (its messages a chunk of their own, fetched on demand) and keeps it across a reload',
+    async () => {
+      await page.goto(`/board/${rig.school.classId}`);
+      await page.getByLabel('Ngôn ngữ').selectOption('en');
+      await expectText(page.locator('body'), 'Sign out');
+      await expect(page.locator('html').getAttribute('lang')).resolves.toBe('en');
+      await page.reload();
+      await expectText(page.locator('body'), 'Sign out');
+      await page.getByLabel('Language').selectOption('vi');
+      await expectText(page.locator('body'), 'Đăng xuất');
+    },
+    T,
+  );
+
+  it(
     "does not open another class's board by URL (nor its data over the API)",
     async () => {
       await page.goto(`/board/${otherClassId}`);

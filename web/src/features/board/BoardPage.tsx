@@ -9,6 +9,7 @@ import { useTranslation } from 'react-i18next';
 import { useQueryClient } from '@tanstack/react-query';
 import type { AttendanceStatus } from '@rfid/protocol';
 import { useLive } from '../../lib/live';
+import { useSession } from '../../lib/session';
 import { DEFAULT_ZONE, isIsoDate, todayIn } from '../../lib/format';
 import { DayPicker, ErrorBox, LiveBadge, Loading } from '../../components/ui';
 import { applyLive, boardKeys, useClass, useDay, useSchool, type DayRow } from './api';
@@ -21,12 +22,17 @@ export default function BoardPage() {
   const { t } = useTranslation();
   const { classId = '' } = useParams();
   const [params, setParams] = useSearchParams();
+  const me = useSession()?.me;
   const klass = useClass(classId);
-  const school = useSchool(klass.data?.schoolId);
+  // A teacher's classes are all in their own school (the server holds to it), so the school and
+  // the day are read beside the class rather than after it; the class's own school id wins.
+  const own = me?.role === 'teacher' && me.classIds.includes(classId);
+  const schoolId = klass.data?.schoolId ?? (own ? (me.schoolId ?? undefined) : undefined);
+  const school = useSchool(schoolId);
   const zone = school.data?.timeZone ?? DEFAULT_ZONE;
   const today = todayIn(zone);
   const date = isIsoDate(params.get('date')) ? params.get('date')! : today;
-  const day = useDay(klass.data?.schoolId, date);
+  const day = useDay(schoolId, date);
   const qc = useQueryClient();
   const [filter, setFilter] = useState<AttendanceStatus | 'all'>('all');
   const [marking, setMarking] = useState<MarkTarget | null>(null);
@@ -34,9 +40,8 @@ export default function BoardPage() {
   const [notice, setNotice] = useState('');
 
   const rows = useMemo(() => (day.data ?? []).filter((r) => r.classId === classId), [day.data, classId]);
-  const refetchDay = () =>
-    void qc.invalidateQueries({ queryKey: boardKeys.day(klass.data?.schoolId ?? '', date) });
-  const live = useLive(klass.data ? [{ classId }] : [], {
+  const refetchDay = () => void qc.invalidateQueries({ queryKey: boardKeys.day(schoolId ?? '', date) });
+  const live = useLive(klass.data || own ? [{ classId }] : [], {
     attendance: (a) => {
       if (a.classId !== classId && !rows.some((r) => r.studentId === a.studentId)) {
         // A student moved into this class, or one we have never seen: re-read.
