@@ -26,13 +26,9 @@ export class AuthLiveAccessPolicy implements LiveAccessPolicy {
   }
 
   async canJoin(socket: Socket, request: JoinRequest): Promise<boolean> {
-    const handshake = socket.handshake;
-    const token = (handshake.auth as { token?: unknown } | undefined)?.token;
     let caller;
     try {
-      caller = await this.auth.callerOfToken(
-        typeof token === 'string' ? token : bearerToken(handshake.headers.authorization),
-      );
+      caller = await this.auth.callerOfToken(tokenOf(socket));
     } catch {
       return false;
     }
@@ -49,20 +45,29 @@ export class AuthLiveAccessPolicy implements LiveAccessPolicy {
   }
 
   async parentUserId(socket: Socket): Promise<string | null> {
-    const handshake = socket.handshake;
-    const token = (handshake.auth as { token?: unknown } | undefined)?.token;
     try {
-      const caller = await this.auth.callerOfToken(
-        typeof token === 'string' ? token : bearerToken(handshake.headers.authorization),
-      );
+      const caller = await this.auth.callerOfToken(tokenOf(socket));
       return caller.role === 'parent' ? caller.userId : null;
     } catch {
       return null;
     }
   }
 
+  /** The handshake token's expiry: the gateway closes the socket then (the client reconnects with a fresh one). */
+  expiresAt(socket: Socket): number | null {
+    const token = tokenOf(socket);
+    return token ? this.auth.expiryOfToken(token) : null;
+  }
+
   private refuse(username: string, request: JoinRequest): false {
     this.log.info({ username, request }, 'live join refused');
     return false;
   }
+}
+
+/** The access token of a socket's handshake: `auth.token`, else an `Authorization: Bearer` header. */
+function tokenOf(socket: Socket): string | null {
+  const handshake = socket.handshake;
+  const token = (handshake.auth as { token?: unknown } | undefined)?.token;
+  return typeof token === 'string' ? token : bearerToken(handshake.headers.authorization);
 }

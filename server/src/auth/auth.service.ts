@@ -163,6 +163,15 @@ export class AuthService {
     if (!caller) throw new DomainError('unauthorized', 'the user no longer exists or is disabled');
     return { ...caller, sessionId: claims.sid };
   }
+
+  /**
+   * When an access token expires (ms since the epoch, from its `exp`), or null. The token is read,
+   * not checked: ask only about a token `callerOfToken` has accepted.
+   */
+  expiryOfToken(token: string): number | null {
+    const claims = this.jwt.decode<{ exp?: unknown } | null>(token);
+    return typeof claims?.exp === 'number' ? claims.exp * 1000 : null;
+  }
 }
 
 export function bearerToken(header: string | string[] | undefined): string | null {

@@ -16,6 +16,7 @@ import { parseGatewayConfig, startGateway, type GatewayHandle } from '@rfid/gate
 import { createTerminal, type SimulatedTerminal } from '@rfid/firmware-sim';
 import { startTestServer, seedSchool, type SeededSchool, type TestServer } from '../support/test-server.js';
 import { asAdmin, login, type ApiClient } from '../support/api.js';
+import type { ServerConfig } from '../../src/config/config.js';
 
 export const CHROMIUM =
   process.env.CHROMIUM_PATH ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
@@ -58,8 +59,8 @@ export interface Rig {
   close(): Promise<void>;
 }
 
-export async function startRig(students = 4): Promise<Rig> {
-  const server = await startTestServer({ schedulerIntervalMs: 0 }, { clock: systemClock });
+export async function startRig(students = 4, config: Partial<ServerConfig> = {}): Promise<Rig> {
+  const server = await startTestServer({ schedulerIntervalMs: 0, ...config }, { clock: systemClock });
   const admin = await asAdmin(server);
   const school = await seedSchool(server.directory, students);
   // Any hour of any day is a school day and on time: the tests run whenever CI does.

@@ -55,6 +55,30 @@ async function refresh(session: Session): Promise<boolean> {
   return refreshing;
 }
 
+/** Seconds left on an access token by this browser's clock (−Infinity when it cannot be read). */
+function secondsLeft(token: string): number {
+  try {
+    const part = (token.split('.')[1] ?? '').replace(/-/g, '+').replace(/_/g, '/');
+    const exp = (JSON.parse(atob(part)) as { exp?: unknown }).exp;
+    return typeof exp === 'number' ? exp - Date.now() / 1000 : -Infinity;
+  } catch {
+    return -Infinity;
+  }
+}
+
+/**
+ * The access token for the live link's (re)connect: refreshed first when `renew` (the server
+ * closed the link — the token expired, or the user's rights changed) or when it has under a
+ * minute left. A failed refresh leaves the session as it is: the link is then refused, and the
+ * next API call ends the session as usual.
+ */
+export async function liveAccessToken(renew = false): Promise<string> {
+  const session = getSession();
+  if (!session) return '';
+  if (renew || secondsLeft(session.accessToken) < 60) await refresh(session);
+  return getSession()?.accessToken ?? '';
+}
+
 function encode(body: Body | undefined, contentType?: string): { body?: BodyInit; type?: string } {
   if (body === undefined) return {};
   if (body instanceof Blob || body instanceof FormData) return { body, type: contentType };

@@ -1,6 +1,7 @@
 /**
  * The Socket.IO client (CONTRACT §4, docs/contract-extensions.md): one socket for the app,
- * authenticated with the current access token on every (re)connect, joining the rooms a view
+ * authenticated with a current access token on every (re)connect (refreshed first when it is about
+ * to expire, or when the server closed the link — it does so when the token expires), joining the rooms a view
  * asks for. A view learns whether it is live, and is told to re-read its snapshot after every
  * reconnect, so nothing that happened while the link was down is lost.
  */
@@ -15,25 +16,38 @@ import type {
   ServerToClientEvents,
 } from '@rfid/protocol';
 import { getSession } from './session';
+import { liveAccessToken } from './api';
 
 export type LiveSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 export type LiveState = 'connecting' | 'live' | 'lost' | 'refused';
 
 let socket: LiveSocket | null = null;
+/** The server closed the link: the next connect refreshes the access token first. */
+let renew = false;
 
 function theSocket(): LiveSocket {
   if (socket) return socket;
   const s: LiveSocket = io({
     transports: ['websocket'],
-    auth: (cb) => cb({ token: getSession()?.accessToken ?? '' }),
+    auth: (cb) => {
+      const force = renew;
+      renew = false;
+      liveAccessToken(force).then(
+        (token) => cb({ token }),
+        () => cb({ token: getSession()?.accessToken ?? '' }),
+      );
+    },
     reconnectionDelay: 500,
     reconnectionDelayMax: 4000,
     // A link that opens but never answers (a dead network) is given up after 8 s and retried.
     timeout: 8000,
   });
-  // A disconnect the server asked for is not retried by Socket.IO itself; a dashboard must be.
+  // A disconnect the server asked for (the access token expired, the user's rights changed) is not
+  // retried by Socket.IO itself; a dashboard must be, with a fresh token.
   s.on('disconnect', (reason) => {
-    if (reason === 'io server disconnect') setTimeout(() => s.connect(), 1000);
+    if (reason !== 'io server disconnect') return;
+    renew = true;
+    setTimeout(() => s.connect(), 1000);
   });
   s.on('connect_error', () => {
     if (!s.active) setTimeout(() => s.connect(), 2000);
