@@ -86,6 +86,17 @@ export const GuardianConsentsSchema = z.object({
   records: z.array(ConsentRecordSchema),
 });
 
+/** `GET /me/guardians`: the guardian records the signed-in parent is (their consent and channels are theirs to set). */
+export const MyGuardianSchema = z.object({
+  guardianId: z.string().uuid(),
+  name: z.string(),
+  studentIds: z.array(z.string().uuid()),
+});
+export const MyGuardiansSchema = z.array(MyGuardianSchema);
+export type MyGuardian = z.infer<typeof MyGuardianSchema>;
+export type GuardianConsents = z.infer<typeof GuardianConsentsSchema>;
+export type NotificationPreferencesView = z.infer<typeof NotificationPreferencesResponseSchema>;
+
 /** `POST /schools/{id}/consents` (the same body for every guardian of the school) → how many guardians. */
 export const SchoolConsentResponseSchema = z.object({ guardians: z.number().int() });
 

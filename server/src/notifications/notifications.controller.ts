@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger'
 import {
   ConsentChangeSchema,
   GuardianConsentsSchema,
+  MyGuardiansSchema,
   NotificationListSchema,
   NotificationPageQuerySchema,
   NotificationPreferencesPatchSchema,
@@ -105,6 +106,17 @@ export class NotificationsController {
   @ZodResponse(ResendResponseSchema, { status: 201 })
   resend(@CurrentCaller() caller: Caller, @Param('notificationId') id: string) {
     return this.notifications.resend(caller, uuidParam('notificationId', id));
+  }
+
+  @Get('me/guardians')
+  @Roles('parent')
+  @ApiOperation({
+    summary:
+      'The guardian records the signed-in parent is, with their children: whose consent and channels the parent sets.',
+  })
+  @ZodResponse(MyGuardiansSchema)
+  myGuardians(@CurrentCaller() caller: Caller) {
+    return this.notifications.myGuardians(caller);
   }
 
   @Get('guardians/:guardianId/consents')

@@ -280,6 +280,18 @@ export class NotificationsService implements OnApplicationBootstrap, OnApplicati
     throw new DomainError('not_found', `guardian ${guardianId} not found`);
   }
 
+  /** The guardian records the signed-in parent is (`guardians.user_id`), with their children. */
+  async myGuardians(caller: Caller): Promise<{ guardianId: string; name: string; studentIds: string[] }[]> {
+    if (caller.role !== 'parent') return [];
+    return this.db.query<{ guardianId: string; name: string; studentIds: string[] }>(
+      `SELECT g.id AS "guardianId", g.name,
+              COALESCE(array_agg(sg.student_id ORDER BY sg.student_id) FILTER (WHERE sg.student_id IS NOT NULL), '{}') AS "studentIds"
+         FROM guardians g LEFT JOIN student_guardians sg ON sg.guardian_id = g.id
+        WHERE g.user_id = $1 GROUP BY g.id ORDER BY g.name`,
+      [caller.userId],
+    );
+  }
+
   async consents(caller: Caller, guardianId: string) {
     await this.requireGuardian(caller, guardianId, { write: false });
     const records = await consentRecords(this.db.pool, [guardianId]);

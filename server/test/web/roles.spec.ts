@@ -17,6 +17,7 @@ import {
   signIn,
   expectText,
   checkPage,
+  eventually,
   phoneShot,
   apiAs,
   type Rig,
@@ -32,14 +33,23 @@ const expected404 = (e: string) => e.includes('404');
 describeBrowser('role views (Chromium)', () => {
   let rig: Rig;
   let schoolCode: string;
+  let guardianId: string;
 
   beforeAll(async () => {
     rig = await startRig(3);
+    guardianId = (
+      await rig.server.directory.addGuardian(rig.school.students[0]!.id, {
+        name: 'Nguyễn Thị Mai',
+        phone: '0912345670',
+        channels: ['sms'],
+      })
+    ).id;
     schoolCode = (await rig.admin.get(`/schools/${rig.school.schoolId}`)).body.code;
     await createUser(rig.admin, {
       username: 'me.an',
       role: 'parent',
       studentIds: [rig.school.students[0]!.id],
+      guardianIds: [guardianId],
     });
     await createUser(rig.admin, { username: 'hieu.truong', role: 'school', schoolId: rig.school.schoolId });
     await createUser(rig.admin, {
@@ -75,6 +85,40 @@ describeBrowser('role views (Chromium)', () => {
       await page.goto('/parent');
       await page.getByTestId('child').waitFor();
       await checkPage(page, 'parent');
+      // Consent is the parent's own (recorded as `parent_app`), per channel; events they choose.
+      const choices = page.getByTestId('consent');
+      const consentOf = async () =>
+        (await parent.get(`/guardians/${guardianId}/consents`)).body as {
+          inForce: string[];
+          records: { channel: string; granted: boolean; method: string }[];
+        };
+      expect((await consentOf()).inForce).toEqual([]);
+      await choices.getByLabel('Tin nhắn SMS').check();
+      await eventually(async () => (await consentOf()).inForce.includes('sms'), 'SMS consent recorded');
+      expect((await consentOf()).records).toEqual([
+        expect.objectContaining({ channel: 'sms', granted: true, method: 'parent_app' }),
+      ]);
+      await choices.getByLabel('ra về', { exact: true }).uncheck();
+      await eventually(
+        async () =>
+          (
+            (await parent.get(`/guardians/${guardianId}/notification-preferences`)).body as {
+              optedOutEvents: string[];
+            }
+          ).optedOutEvents.includes('check_out'),
+        'check-out opted out',
+      );
+      await page.reload();
+      await expect(page.getByTestId('consent').getByLabel('Tin nhắn SMS').isChecked()).resolves.toBe(true);
+      await expect(
+        page.getByTestId('consent').getByLabel('ra về', { exact: true }).isChecked(),
+      ).resolves.toBe(false);
+      // Withdrawn: processing stops (nothing is in force), the record of both stays.
+      await page.getByTestId('consent').getByLabel('Tin nhắn SMS').uncheck();
+      await eventually(async () => !(await consentOf()).inForce.includes('sms'), 'SMS consent withdrawn');
+      expect((await consentOf()).records.map((r) => r.granted)).toEqual(
+        expect.arrayContaining([true, false]),
+      );
       expect(rig.errors.get(page)).toEqual([]);
     },
     T,
@@ -177,6 +221,10 @@ describeBrowser('role views (Chromium)', () => {
       await officer.locator(`[data-testid="report-table"] tr[data-row="${rig.school.schoolId}"]`).waitFor();
       await phoneShot(rig, `/district/${rig.school.districtId}`, 'district', 'phong.gd', expected404);
       await phoneShot(rig, '/parent', 'parent', 'me.an', expected404);
+      // The province and the admin's import on a phone too (an admin with the test password).
+      await createUser(rig.admin, { username: 'tinh.quantri', role: 'admin' });
+      await phoneShot(rig, '/province', 'province', 'tinh.quantri', expected404);
+      await phoneShot(rig, '/admin/import', 'admin-import', 'tinh.quantri', expected404);
     },
     T,
   );

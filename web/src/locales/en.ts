@@ -173,7 +173,24 @@ export const en: Messages = {
     pushUnconfigured: 'The server has no push notifications set up; messages come by Zalo or SMS.',
     prevMonth: 'Previous month',
     nextMonth: 'Next month',
-    consent: 'I agree to receive notifications',
+    consent: 'Consent to notifications',
+    consentHint:
+      'The school only sends messages on the channels you agree to. You can withdraw at any time; each choice is recorded.',
+    channels: 'I agree to be told by',
+    channelsOf: '{{name}} agrees to be told by',
+    channelName: {
+      zalo: 'Zalo',
+      sms: 'SMS',
+      email: 'E-mail',
+      push: 'Notifications in the browser',
+      in_app: 'This parents’ page',
+    },
+    events: 'Tell me when my child',
+    event: {
+      check_in: 'arrives at school',
+      check_out: 'leaves school',
+      absent: 'is absent (not at school by the roll-call time)',
+    },
   },
   admin: {
     title: 'Administration',

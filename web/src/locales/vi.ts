@@ -172,6 +172,23 @@ export const vi = {
     prevMonth: 'Tháng trước',
     nextMonth: 'Tháng sau',
     consent: 'Đồng ý nhận thông báo',
+    consentHint:
+      'Nhà trường chỉ gửi tin qua các kênh bạn đồng ý. Bạn có thể rút lại sự đồng ý bất cứ lúc nào; lựa chọn của bạn được ghi lại.',
+    channels: 'Tôi đồng ý nhận tin qua',
+    channelsOf: '{{name}} đồng ý nhận tin qua',
+    channelName: {
+      zalo: 'Zalo',
+      sms: 'Tin nhắn SMS',
+      email: 'Thư điện tử',
+      push: 'Thông báo trên trình duyệt',
+      in_app: 'Trang phụ huynh này',
+    },
+    events: 'Báo cho tôi khi con',
+    event: {
+      check_in: 'đến trường',
+      check_out: 'ra về',
+      absent: 'vắng mặt (chưa đến trường lúc giờ điểm danh)',
+    },
   },
   admin: {
     title: 'Quản trị',

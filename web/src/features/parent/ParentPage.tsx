@@ -1,14 +1,19 @@
 /**
  * A parent's view, phone first: each child's today (arrived / left), the month as a calendar,
- * the messages sent and their status, and "notify me in this browser" (a Web Push subscription
- * registered with the server, shown by the service worker).
+ * the messages sent and their status, their consent and choices (which channels may be used, which
+ * events they want to hear about: recorded as the legal representative's own, `parent_app`), and
+ * "notify me in this browser" (a Web Push subscription registered with the server, shown by the
+ * service worker).
  */
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { useQuery } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type {
   AttendanceDay,
   AttendanceRow,
+  GuardianConsents,
+  MyGuardian,
+  NotificationPreferencesView,
   PushSubscriptionView,
   PushUnsubscribeResult,
   School,
@@ -33,7 +38,125 @@ export default function ParentPage() {
       {me.studentIds.map((id) => (
         <Child key={id} studentId={id} />
       ))}
+      <Consents />
       <PushOptIn />
+    </div>
+  );
+}
+
+/** The channels a parent can agree to be told on; the events they can choose to hear about. */
+const CONSENT_CHANNELS = ['zalo', 'sms', 'email', 'push', 'in_app'] as const;
+const EVENTS = ['check_in', 'check_out', 'absent'] as const;
+
+function Consents() {
+  const { t } = useTranslation();
+  const mine = useQuery({ queryKey: ['my-guardians'], queryFn: () => api<MyGuardian[]>('/me/guardians') });
+  if (mine.isPending) return <Loading />;
+  if (mine.isError) return <ErrorBox error={mine.error} />;
+  if (mine.data.length === 0) return null;
+  return (
+    <Section title={t('parent.consent')} id="consent">
+      <p className="hint">{t('parent.consentHint')}</p>
+      {mine.data.map((g) => (
+        <GuardianChoices key={g.guardianId} guardian={g} several={mine.data.length > 1} />
+      ))}
+    </Section>
+  );
+}
+
+function GuardianChoices({ guardian, several }: { guardian: MyGuardian; several: boolean }) {
+  const { t } = useTranslation();
+  const qc = useQueryClient();
+  const id = guardian.guardianId;
+  const consents = useQuery({
+    queryKey: ['consents', id],
+    queryFn: () => api<GuardianConsents>(`/guardians/${enc(id)}/consents`),
+  });
+  const prefs = useQuery({
+    queryKey: ['notification-preferences', id],
+    queryFn: () => api<NotificationPreferencesView>(`/guardians/${enc(id)}/notification-preferences`),
+  });
+  const consent = useMutation({
+    mutationFn: (c: { channel: (typeof CONSENT_CHANNELS)[number]; granted: boolean }) =>
+      api<GuardianConsents>(`/guardians/${enc(id)}/consents`, {
+        method: 'POST',
+        body: { channels: [c.channel], granted: c.granted, method: 'parent_app' },
+      }),
+    // Shown at once; the server's answer replaces it, an error puts the old state back.
+    onMutate: (c) => {
+      const before = qc.getQueryData<GuardianConsents>(['consents', id]);
+      if (before) {
+        const inForce = new Set(before.inForce);
+        if (c.granted) inForce.add(c.channel);
+        else inForce.delete(c.channel);
+        qc.setQueryData<GuardianConsents>(['consents', id], { ...before, inForce: [...inForce] });
+      }
+      return { before };
+    },
+    onError: (_e, _c, ctx) => {
+      if (ctx?.before) qc.setQueryData(['consents', id], ctx.before);
+    },
+    onSuccess: (data) => qc.setQueryData(['consents', id], data),
+  });
+  const events = useMutation({
+    mutationFn: (optedOutEvents: string[]) =>
+      api<NotificationPreferencesView>(`/guardians/${enc(id)}/notification-preferences`, {
+        method: 'PUT',
+        body: { optedOutEvents },
+      }),
+    onMutate: (optedOutEvents) => {
+      const before = qc.getQueryData<NotificationPreferencesView>(['notification-preferences', id]);
+      if (before)
+        qc.setQueryData<NotificationPreferencesView>(['notification-preferences', id], {
+          ...before,
+          optedOutEvents: optedOutEvents as NotificationPreferencesView['optedOutEvents'],
+        });
+      return { before };
+    },
+    onError: (_e, _v, ctx) => {
+      if (ctx?.before) qc.setQueryData(['notification-preferences', id], ctx.before);
+    },
+    onSuccess: (data) => qc.setQueryData(['notification-preferences', id], data),
+  });
+  if (consents.isPending || prefs.isPending) return <Loading />;
+  if (consents.isError) return <ErrorBox error={consents.error} />;
+  if (prefs.isError) return <ErrorBox error={prefs.error} />;
+  const inForce = new Set<string>(consents.data.inForce);
+  const optedOut = new Set<string>(prefs.data.optedOutEvents);
+  return (
+    <div className="stack" data-testid="consent" data-guardian={id}>
+      <fieldset className="choice">
+        <legend>{several ? t('parent.channelsOf', { name: guardian.name }) : t('parent.channels')}</legend>
+        {CONSENT_CHANNELS.map((ch) => (
+          <label key={ch}>
+            <input
+              type="checkbox"
+              checked={inForce.has(ch)}
+              disabled={consent.isPending}
+              onChange={(e) => consent.mutate({ channel: ch, granted: e.target.checked })}
+            />
+            {t(`parent.channelName.${ch}`)}
+          </label>
+        ))}
+      </fieldset>
+      <fieldset className="choice">
+        <legend>{t('parent.events')}</legend>
+        {EVENTS.map((ev) => (
+          <label key={ev}>
+            <input
+              type="checkbox"
+              checked={!optedOut.has(ev)}
+              disabled={events.isPending}
+              onChange={(e) =>
+                events.mutate(e.target.checked ? [...optedOut].filter((x) => x !== ev) : [...optedOut, ev])
+              }
+            />
+            {t(`parent.event.${ev}`)}
+          </label>
+        ))}
+      </fieldset>
+      {consent.isError && <ErrorBox error={consent.error} />}
+      {events.isError && <ErrorBox error={events.error} />}
     </div>
   );
 }
