@@ -82,6 +82,20 @@ describe('bad input over every operation of /api/docs', () => {
     expect(
       doc.paths['/api/v1/schools']!.get!.responses['200']?.content?.['application/json']?.schema,
     ).toBeDefined();
+    // Every operation documents what it answers: a 2xx with a body schema, or a 204.
+    const undocumented: string[] = [];
+    for (const [path, item] of Object.entries(doc.paths))
+      for (const method of METHODS) {
+        const op = item[method];
+        if (!op) continue;
+        const ok = Object.entries(op.responses).filter(([status]) => status.startsWith('2'));
+        const documented = ok.some(
+          ([status, r]) =>
+            status === '204' || Object.values(r.content ?? {}).some((c) => c.schema !== undefined),
+        );
+        if (!documented) undocumented.push(`${method.toUpperCase()} ${path}`);
+      }
+    expect(undocumented).toEqual([]);
   });
 
   it('never answers 5xx; malformed path ids and bodies are 4xx; the server is healthy after', async () => {

@@ -86,6 +86,9 @@ export const GuardianConsentsSchema = z.object({
   records: z.array(ConsentRecordSchema),
 });
 
+/** A provider's delivery-report callback, accepted: how many notifications it settled. */
+export const ProviderCallbackResultSchema = z.object({ updated: z.number().int() });
+
 /** `GET /me/guardians`: the guardian records the signed-in parent is (their consent and channels are theirs to set). */
 export const MyGuardianSchema = z.object({
   guardianId: z.string().uuid(),

@@ -1,4 +1,5 @@
 import { Controller, Get, Header, Inject, Req, Res } from '@nestjs/common';
+import { ApiProduces, ApiResponse } from '@nestjs/swagger';
 import { timingSafeEqual } from 'node:crypto';
 import { SERVER_CONFIG, type ServerConfig } from '../config/config.js';
 import { DomainError } from '../common/domain-error.js';
@@ -30,6 +31,13 @@ export class MetricsController {
 
   @Get()
   @Header('cache-control', 'no-store')
+  @ApiProduces('text/plain')
+  @ApiResponse({
+    status: 200,
+    description:
+      'Prometheus text exposition format (loopback only, or `Authorization: Bearer METRICS_TOKEN`)',
+    content: { 'text/plain': { schema: { type: 'string' } } },
+  })
   async scrape(
     @Req() req: MetricsRequest,
     @Res() res: { type(t: string): { send(b: string): void } },

@@ -1,6 +1,8 @@
 import { Controller, Get, HttpCode, Post, Req } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ProviderCallbackResultSchema } from '@rfid/protocol';
 import { Public } from '../auth/decorators.js';
+import { ZodResponse } from '../common/openapi.js';
 import type { ProviderCallback } from './channels/channel.js';
 import { NotificationsService } from './notifications.service.js';
 
@@ -43,14 +45,16 @@ export class ProvidersController {
     summary:
       'Zalo OA webhook (`user_received_message` with `tracking_id`), verified by its `X-ZEvent-Signature`.',
   })
-  zalo(@Req() req: RawRequest) {
+  @ZodResponse(ProviderCallbackResultSchema)
+  zalo(@Req() req: RawRequest): Promise<{ updated: number }> {
     return this.notifications.handleCallback('zalo', callback(req));
   }
 
   @Get('esms/callback')
   @Public()
   @ApiOperation({ summary: 'eSMS delivery report (`SMSID, SendStatus, RequestId`).' })
-  esms(@Req() req: RawRequest) {
+  @ZodResponse(ProviderCallbackResultSchema)
+  esms(@Req() req: RawRequest): Promise<{ updated: number }> {
     return this.notifications.handleCallback('sms', callback(req));
   }
 }
