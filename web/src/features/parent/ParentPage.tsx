@@ -76,26 +76,18 @@ function GuardianChoices({ guardian, several }: { guardian: MyGuardian; several:
     queryKey: ['notification-preferences', id],
     queryFn: () => api<NotificationPreferencesView>(`/guardians/${enc(id)}/notification-preferences`),
   });
+  // What the parent just ticked, shown at once (synchronously, as the click happens) until the
+  // server answers; then the server's state shows (an error: the state before, and the error).
+  const [ticked, setTicked] = useState<Record<string, boolean>>({});
+  const tick = (key: string, value: boolean) => setTicked((prev) => ({ ...prev, [key]: value }));
+  const untick = (key: string) =>
+    setTicked((prev) => Object.fromEntries(Object.entries(prev).filter(([k]) => k !== key)));
   const consent = useMutation({
     mutationFn: (c: { channel: (typeof CONSENT_CHANNELS)[number]; granted: boolean }) =>
       api<GuardianConsents>(`/guardians/${enc(id)}/consents`, {
         method: 'POST',
         body: { channels: [c.channel], granted: c.granted, method: 'parent_app' },
       }),
-    // Shown at once; the server's answer replaces it, an error puts the old state back.
-    onMutate: (c) => {
-      const before = qc.getQueryData<GuardianConsents>(['consents', id]);
-      if (before) {
-        const inForce = new Set(before.inForce);
-        if (c.granted) inForce.add(c.channel);
-        else inForce.delete(c.channel);
-        qc.setQueryData<GuardianConsents>(['consents', id], { ...before, inForce: [...inForce] });
-      }
-      return { before };
-    },
-    onError: (_e, _c, ctx) => {
-      if (ctx?.before) qc.setQueryData(['consents', id], ctx.before);
-    },
     onSuccess: (data) => qc.setQueryData(['consents', id], data),
   });
   const events = useMutation({
@@ -104,18 +96,6 @@ function GuardianChoices({ guardian, several }: { guardian: MyGuardian; several:
         method: 'PUT',
         body: { optedOutEvents },
       }),
-    onMutate: (optedOutEvents) => {
-      const before = qc.getQueryData<NotificationPreferencesView>(['notification-preferences', id]);
-      if (before)
-        qc.setQueryData<NotificationPreferencesView>(['notification-preferences', id], {
-          ...before,
-          optedOutEvents: optedOutEvents as NotificationPreferencesView['optedOutEvents'],
-        });
-      return { before };
-    },
-    onError: (_e, _v, ctx) => {
-      if (ctx?.before) qc.setQueryData(['notification-preferences', id], ctx.before);
-    },
     onSuccess: (data) => qc.setQueryData(['notification-preferences', id], data),
   });
   if (consents.isPending || prefs.isPending) return <Loading />;
@@ -131,9 +111,15 @@ function GuardianChoices({ guardian, several }: { guardian: MyGuardian; several:
           <label key={ch}>
             <input
               type="checkbox"
-              checked={inForce.has(ch)}
+              checked={ticked[`c:${ch}`] ?? inForce.has(ch)}
               disabled={consent.isPending}
-              onChange={(e) => consent.mutate({ channel: ch, granted: e.target.checked })}
+              onChange={(e) => {
+                tick(`c:${ch}`, e.target.checked);
+                consent.mutate(
+                  { channel: ch, granted: e.target.checked },
+                  { onSettled: () => untick(`c:${ch}`) },
+                );
+              }}
             />
             {t(`parent.channelName.${ch}`)}
           </label>
@@ -145,11 +131,14 @@ function GuardianChoices({ guardian, several }: { guardian: MyGuardian; several:
           <label key={ev}>
             <input
               type="checkbox"
-              checked={!optedOut.has(ev)}
+              checked={ticked[`e:${ev}`] ?? !optedOut.has(ev)}
               disabled={events.isPending}
-              onChange={(e) =>
-                events.mutate(e.target.checked ? [...optedOut].filter((x) => x !== ev) : [...optedOut, ev])
-              }
+              onChange={(e) => {
+                tick(`e:${ev}`, e.target.checked);
+                events.mutate(e.target.checked ? [...optedOut].filter((x) => x !== ev) : [...optedOut, ev], {
+                  onSettled: () => untick(`e:${ev}`),
+                });
+              }}
             />
             {t(`parent.event.${ev}`)}
           </label>
