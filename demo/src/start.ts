@@ -55,11 +55,6 @@ function parseEnv(): z.infer<typeof EnvSchema> {
 /** §6 variables that switch a real provider on: when none is set, the demo runs the stand-ins. */
 const PROVIDER_VARIABLES = ['ZALO_APP_ID', 'SMS_PROVIDER', 'SMTP_URL', 'VAPID_PUBLIC_KEY'];
 
-/**
- * What `npm start` prints: URLs, schools and logins by role and username. No password and no
- * personal data (issue 16): the passwords stay in the credentials file (mode 0600), whose path
- * is printed; a parent's login is described without the child's name.
- */
 /** CONTRACT §5: the embedded broker's TLS listener and where its (generated or given) CA is. */
 function brokerTls(dataDir: string): { url: string; caPath: string | null } | null {
   const port = process.env.MQTTS_PORT ?? '8883';
@@ -68,6 +63,12 @@ function brokerTls(dataDir: string): { url: string; caPath: string | null } | nu
   return { url: `mqtts://localhost:${port}`, caPath };
 }
 
+/**
+ * What `npm start` prints: URLs, schools and logins by role and username. No personal data and
+ * no password (issue 16) but a generated admin password, once, on the start that made it
+ * (CONTRACT §5): the passwords stay in the credentials file (mode 0600), whose path is printed; a
+ * parent's login is described without the child's name.
+ */
 function banner(
   httpUrl: string,
   creds: DemoCredentials,

@@ -143,20 +143,23 @@ export class DevicesController {
       }
     });
     const validUntil = toRfc3339(r.previousSecretValidUntil, 'UTC');
-    const sentToGateway = r.sentToGateway;
     await this.audit.record(caller, {
       action: 'device.rotate_secret',
       entity: 'gateway',
       entityId: gatewayId,
       schoolId: r.schoolId,
-      details: { graceSeconds: graceSeconds ?? null, previousSecretValidUntil: validUntil, sentToGateway },
+      details: {
+        graceSeconds: graceSeconds ?? null,
+        previousSecretValidUntil: validUntil,
+        sentToGateway: r.sentToGateway,
+      },
     });
     return {
       gatewayId,
       mqttUsername: r.mqttUsername,
       mqttPassword: r.mqttPassword,
       previousSecretValidUntil: validUntil,
-      sentToGateway,
+      sentToGateway: r.sentToGateway,
     };
   }
 

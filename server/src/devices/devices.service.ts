@@ -101,12 +101,8 @@ export class DevicesService {
   }
 
   /**
-   * A new secret for a gateway; the current one stays valid for `graceSeconds` (0: refused at
-   * once), so a gateway can switch without a gap. Broker-account hooks are told of the new secret.
-   */
-  /**
-   * A new secret for a gateway; the old one stays valid for `graceSeconds` where the broker can
-   * hold two (the embedded one). `announce` tells the gateway (its `…/cmd`) before the broker
+   * A new secret for a gateway; the old one stays valid for `graceSeconds` (0: refused at once)
+   * where the broker can hold two (the embedded one), so a gateway can switch without a gap. `announce` tells the gateway (its `…/cmd`) before the broker
    * accounts switch: an external Mosquitto holds one password and closes the session when it
    * changes, so the gateway must have the new secret first. `sentToGateway`: announce succeeded.
    */

@@ -3,8 +3,9 @@
  * rows (row locks that skip locked rows, plus a lease in the row: `locked_by`, `locked_until`), reads what the
  * policy needs in two queries, lets the policy decide each row, calls the chosen channels within
  * their limits (the notification id is the provider's idempotency key), and writes the outcomes
- * as the sends return, a few milliseconds' worth per statement (`outcome-writer.ts`). Woken by `LISTEN notification_due` (a statement trigger on the outbox) and a
- * fallback poll for retries that fall due. A worker that dies mid-round leaves leases that expire;
+ * as the sends return, a few milliseconds' worth per statement (`outcome-writer.ts`). Woken by
+ * `LISTEN notification_due` (a statement trigger on the outbox) and a fallback poll for retries
+ * that fall due. A worker that dies mid-round leaves leases that expire;
  * the next claim repeats the provider call with the same id, which the provider dedupes.
  *
  * The loop pipelines its rounds: while one round's messages are with the providers, the next batch

@@ -1,8 +1,8 @@
 /**
  * The Socket.IO client (CONTRACT §4, docs/contract-extensions.md): one socket for the app,
- * authenticated with a current access token on every (re)connect (refreshed first when it is about
- * to expire, or when the server closed the link — it does so when the token expires), joining the rooms a view
- * asks for. A view learns whether it is live, and is told to re-read its snapshot after every
+ * authenticated with a current access token on every (re)connect (refreshed first when it is
+ * about to expire, or when the server closed the link — it does so when the token expires),
+ * joining the rooms a view asks for. A view learns whether it is live, and is told to re-read its snapshot after every
  * reconnect, so nothing that happened while the link was down is lost.
  */
 import { useEffect, useRef, useState } from 'react';

@@ -48,7 +48,6 @@ export function providerChannels(
   deps: ProviderChannelDeps,
 ): NotificationChannel[] {
   const out: NotificationChannel[] = [];
-  const now = deps.now;
   if (s.zaloAppId && s.zaloAppSecret && s.zaloRefreshToken && s.zaloTemplates) {
     out.push(
       new ZaloChannel({
@@ -73,7 +72,7 @@ export function providerChannels(
         secretKey: s.esmsSecretKey,
         brandname: s.esmsBrandname,
         ...(s.esmsCallbackUrl ? { callbackUrl: s.esmsCallbackUrl } : {}),
-        ...(now ? { now: () => new Date(now()) } : {}),
+        ...(deps.now ? { now: deps.now } : {}),
       }),
     );
   }

@@ -29,8 +29,8 @@ export interface SmsChannelOptions {
   callbackUrl?: string;
   /** Longest message in SMS (each is paid for); longer texts are cut. Default 3. */
   maxParts?: number;
-  /** The injected clock: when a delivery report was received. */
-  now?: () => Date;
+  /** The injected clock (ms): when a delivery report was received. */
+  now?: () => number;
   limits?: { concurrency: number; perSecond: number };
 }
 
@@ -119,7 +119,7 @@ export class SmsChannel implements NotificationChannel {
         throw new CallbackRejected('RequestId is not a notification id of ours');
       if (!SMSID || !/^[0-9A-Za-z-]{8,64}$/.test(SMSID))
         throw new CallbackRejected('SMSID missing or malformed');
-      const at = this.opts.now?.() ?? new Date();
+      const at = new Date(this.opts.now?.() ?? Date.now());
       switch (SendStatus) {
         case '5':
           return [

@@ -60,8 +60,25 @@ const TOKEN_ERRORS = new Set([-216, -220, -124]);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 class RefreshFailed extends Error {}
-/** Zalo's OAuth answered the refresh with an error of its own: no retry can fix it. */
-class LoginLost extends Error {}
+/** Zalo's OAuth refused the refresh token (`refreshToken`) for good: no retry can fix it. */
+class LoginLost extends Error {
+  constructor(
+    message: string,
+    readonly refreshToken = '',
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Without a login no guardian can be reached on Zalo until an operator acts: each falls back to
+ * their next channel now rather than retrying Zalo until the message is stale.
+ */
+const loginLost = (e: LoginLost): SendResult => ({
+  outcome: 'failed',
+  error: `zalo_login_lost: ${e.message}`,
+  forRecipient: true,
+});
 
 export class ZaloChannel implements NotificationChannel {
   readonly name = 'zalo' as const;
@@ -103,10 +120,7 @@ export class ZaloChannel implements NotificationChannel {
     try {
       token = await this.accessToken(null, signal);
     } catch (e) {
-      // Without a login no guardian can be reached on Zalo until an operator acts: each falls
-      // back to their next channel now rather than retrying Zalo until the message is stale.
-      if (e instanceof LoginLost)
-        return { outcome: 'failed', error: `zalo_login_lost: ${e.message}`, forRecipient: true };
+      if (e instanceof LoginLost) return loginLost(e);
       return { outcome: 'retry', error: `Zalo token: ${(e as Error).message}` };
     }
     for (let attempt = 0; ; attempt++) {
@@ -136,8 +150,7 @@ export class ZaloChannel implements NotificationChannel {
         try {
           token = await this.accessToken(token.accessToken, signal);
         } catch (e) {
-          if (e instanceof LoginLost)
-            return { outcome: 'failed', error: `zalo_login_lost: ${e.message}`, forRecipient: true };
+          if (e instanceof LoginLost) return loginLost(e);
           return { outcome: 'retry', error: `${why}; refresh failed: ${(e as Error).message}` };
         }
         continue;
@@ -183,11 +196,7 @@ export class ZaloChannel implements NotificationChannel {
         if (e instanceof LoginLost) {
           this.lost = { reason: e.message, at: this.now() };
           const first = await this.opts.tokens
-            .markLoginLost(
-              this.opts.appId,
-              (e as LoginLost & { refreshToken: string }).refreshToken,
-              e.message,
-            )
+            .markLoginLost(this.opts.appId, e.refreshToken, e.message)
             .catch(() => false);
           if (first) this.opts.onLoginLost?.(e.message);
         }
@@ -232,9 +241,9 @@ export class ZaloChannel implements NotificationChannel {
         Number(r?.error) === -14014 ||
         /refresh[ _]?token/i.test(`${String(r?.error_description ?? '')} ${String(r?.error_reason ?? '')}`)
       )
-        throw Object.assign(
-          new LoginLost(`Zalo OAuth ${String(r?.error)}: ${String(r?.error_description ?? '')}`.trim()),
-          { refreshToken: current.refreshToken },
+        throw new LoginLost(
+          `Zalo OAuth ${String(r?.error)}: ${String(r?.error_description ?? '')}`.trim(),
+          current.refreshToken,
         );
       throw new RefreshFailed(
         `Zalo OAuth ${String(r?.error)}: ${String(r?.error_description ?? answer.text.slice(0, 200))}`,
